@@ -1,0 +1,236 @@
+//! Configuration: defaults < explicit settings (a JSON object or builder, which the Java
+//! side fills from its properties file and system properties) < environment variables.
+//!
+//! Every known setting is listed in [`SETTINGS`]; an unknown key, an unknown
+//! `BYTEHOT_EVENTSTORE_*` variable, a malformed value or a setting the store does not
+//! implement yet is an [`Error::Config`], never silently ignored.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// How hard a save waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Durability {
+    /// A save returns only after its event file and directory entry are on stable storage.
+    Always,
+    /// Saves reach the page cache only: they survive a crash of the process, not of the
+    /// machine or the power.
+    None,
+}
+
+/// Default upper bound of one event's envelope, in bytes.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
+
+/// The store's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Base directory (`./eventstore` by default).
+    pub path: PathBuf,
+    /// Durability mode (`always` by default).
+    pub durability: Durability,
+    /// Largest accepted event envelope in bytes.
+    pub max_event_size: usize,
+    /// How often the statistics file is refreshed at the latest while writing.
+    pub statistics_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: PathBuf::from("./eventstore"),
+            durability: Durability::Always,
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            statistics_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Every setting the store knows: its key and its environment variable.
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("path", "BYTEHOT_EVENTSTORE_PATH"),
+    ("durability", "BYTEHOT_EVENTSTORE_DURABILITY"),
+    ("max-event-size-bytes", "BYTEHOT_EVENTSTORE_MAX_EVENT_SIZE_BYTES"),
+    ("max-events-per-file", "BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE"),
+    ("compression-enabled", "BYTEHOT_EVENTSTORE_COMPRESSION_ENABLED"),
+    ("backup-enabled", "BYTEHOT_EVENTSTORE_BACKUP_ENABLED"),
+    ("cleanup.max-age-days", "BYTEHOT_EVENTSTORE_CLEANUP_MAX_AGE_DAYS"),
+    ("cleanup.max-total-size-mb", "BYTEHOT_EVENTSTORE_CLEANUP_MAX_TOTAL_SIZE_MB"),
+];
+
+const ENV_PREFIX: &str = "BYTEHOT_EVENTSTORE_";
+
+fn text(key: &str, value: &Value) -> Result<String> {
+    match value {
+        Value::String(s) => Ok(s.trim().to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(Error::config(key, format!("expected a string, number or boolean, got {other}"))),
+    }
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Error::config(key, format!("expected true or false, got {v:?}"))),
+    }
+}
+
+impl Config {
+    /// A default configuration rooted at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Config {
+        Config {
+            path: path.into(),
+            ..Config::default()
+        }
+    }
+
+    /// Sets the durability mode.
+    pub fn durability(mut self, durability: Durability) -> Config {
+        self.durability = durability;
+        self
+    }
+
+    /// Resolves explicit settings (keys of [`SETTINGS`]) and then the given environment.
+    pub fn resolve(
+        settings: &Map<String, Value>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config> {
+        let mut config = Config::default();
+        for (key, value) in settings {
+            if value.is_null() {
+                continue;
+            }
+            config.apply(key, &text(key, value)?)?;
+        }
+        let mut env: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        env.sort();
+        for (var, value) in env {
+            let key = SETTINGS
+                .iter()
+                .find(|(_, v)| *v == var)
+                .map(|(k, _)| *k)
+                .ok_or_else(|| Error::config(&var, "unknown environment variable (known: see docs/configuration.md)"))?;
+            config.apply(key, value.trim()).map_err(|e| match e {
+                Error::Config { reason, .. } => Error::config(format!("{var} ({key})"), reason),
+                other => other,
+            })?;
+        }
+        Ok(config)
+    }
+
+    /// [`Config::resolve`] against the process environment.
+    pub fn from_settings(settings: &Map<String, Value>) -> Result<Config> {
+        Config::resolve(settings, std::env::vars())
+    }
+
+    fn apply(&mut self, key: &str, value: &str) -> Result<()> {
+        match key {
+            "path" if value.is_empty() => return Err(Error::config(key, "must not be empty")),
+            "path" => self.path = PathBuf::from(value),
+            "durability" => {
+                self.durability = match value.to_ascii_lowercase().as_str() {
+                    "always" => Durability::Always,
+                    "none" => Durability::None,
+                    "batch" => return Err(Error::config(key, "`batch` is not implemented yet; use `always` or `none`")),
+                    _ => return Err(Error::config(key, format!("expected always or none, got {value:?}"))),
+                }
+            }
+            "max-event-size-bytes" => {
+                self.max_event_size = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::config(key, format!("expected a positive integer, got {value:?}")))?
+            }
+            "max-events-per-file" => {
+                if value != "1" {
+                    return Err(Error::config(key, "not implemented: the store writes exactly one event per file (only 1 is accepted)"));
+                }
+            }
+            "compression-enabled" | "backup-enabled" => {
+                if parse_bool(key, value)? {
+                    return Err(Error::config(key, "not implemented yet: only false is accepted"));
+                }
+            }
+            "cleanup.max-age-days" | "cleanup.max-total-size-mb" => {
+                return Err(Error::config(key, "not implemented yet: the store never deletes events; remove the setting"));
+            }
+            _ => return Err(Error::config(key, "unknown setting (known: see docs/configuration.md)")),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).expect("test JSON")
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = Config::resolve(&Map::new(), env(&[("HOME", "/root")])).expect("defaults");
+        assert_eq!(c, Config::default());
+        assert_eq!(c.path, PathBuf::from("./eventstore"));
+        assert_eq!(c.durability, Durability::Always);
+    }
+
+    #[test]
+    fn environment_overrides_explicit_settings() {
+        let c = Config::resolve(
+            &settings(r#"{"path":"/a","durability":"always"}"#),
+            env(&[("BYTEHOT_EVENTSTORE_PATH", "/b"), ("BYTEHOT_EVENTSTORE_DURABILITY", "NONE")]),
+        )
+        .expect("valid");
+        assert_eq!(c.path, PathBuf::from("/b"));
+        assert_eq!(c.durability, Durability::None);
+    }
+
+    #[test]
+    fn spec_defaults_that_match_behaviour_are_accepted() {
+        let c = Config::resolve(
+            &settings(r#"{"compression-enabled":false,"backup-enabled":"false","max-events-per-file":1,"max-event-size-bytes":"1024"}"#),
+            env(&[("BYTEHOT_EVENTSTORE_COMPRESSION_ENABLED", "false")]),
+        )
+        .expect("valid");
+        assert_eq!(c.max_event_size, 1024);
+    }
+
+    #[test]
+    fn unknown_malformed_and_unimplemented_settings_are_errors() {
+        for json in [
+            r#"{"pth":"/a"}"#,
+            r#"{"durability":"sometimes"}"#,
+            r#"{"durability":"batch"}"#,
+            r#"{"compression-enabled":true}"#,
+            r#"{"backup-enabled":"yes"}"#,
+            r#"{"max-events-per-file":1000}"#,
+            r#"{"cleanup.max-age-days":365}"#,
+            r#"{"cleanup.max-total-size-mb":1024}"#,
+            r#"{"max-event-size-bytes":0}"#,
+            r#"{"path":""}"#,
+            r#"{"path":[1]}"#,
+        ] {
+            assert!(matches!(Config::resolve(&settings(json), env(&[])), Err(Error::Config { .. })), "{json}");
+        }
+        let typo = Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_PAHT", "/x")]));
+        assert!(matches!(typo, Err(Error::Config { key, .. }) if key == "BYTEHOT_EVENTSTORE_PAHT"));
+        let bad = Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_BACKUP_ENABLED", "true")]));
+        assert!(matches!(bad, Err(Error::Config { key, .. }) if key.contains("backup-enabled")));
+    }
+}

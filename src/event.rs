@@ -1,0 +1,416 @@
+//! The JSON envelope: `eventType`, `eventMetadata` (parsed and validated field by field)
+//! and `eventData` (kept as raw JSON text, never interpreted, so numbers, Unicode and
+//! large base64 blobs come back with exactly their meaning).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::layout;
+
+/// The event-sourcing metadata of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMetadata {
+    /// Unique id of the event (idempotency key).
+    pub event_id: String,
+    /// Aggregate type (first directory level).
+    pub aggregate_type: String,
+    /// Aggregate id (second directory level).
+    pub aggregate_id: String,
+    /// 1, 2, 3, ... inside the aggregate; 0 on input means "assign the next".
+    pub aggregate_version: u64,
+    /// When the event happened; `None` on input means "assign the store's clock".
+    pub timestamp: Option<DateTime<Utc>>,
+    /// Id of the aggregate's previous event; `None` for the first.
+    pub previous_event_id: Option<String>,
+    /// Version of the event's schema (default 1).
+    pub schema_version: u32,
+    /// Who caused the event, if known.
+    pub user_id: Option<String>,
+    /// Correlation id, if any.
+    pub correlation_id: Option<String>,
+    /// Id of the event that caused this one, if any.
+    pub causation_id: Option<String>,
+}
+
+/// One event: type, metadata and opaque data.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The event's type (a class simple name); part of its file name.
+    pub event_type: String,
+    /// Its metadata.
+    pub metadata: EventMetadata,
+    /// `eventData` as raw JSON text.
+    pub data: Box<RawValue>,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_type == other.event_type
+            && self.metadata == other.metadata
+            && self.data.get() == other.data.get()
+    }
+}
+
+fn field_str(map: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>> {
+    let field = format!("eventMetadata.{key}");
+    match map.get(key) {
+        None | Some(Value::Null) if required => Err(Error::invalid_event(field, "is missing")),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if required && s.is_empty() => {
+            Err(Error::invalid_event(field, "must not be empty"))
+        }
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Error::invalid_event(field, format!("must be a string, got {other}"))),
+    }
+}
+
+fn field_u64(map: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
+            Error::invalid_event(
+                format!("eventMetadata.{key}"),
+                format!("must be a non-negative integer, got {n}"),
+            )
+        }),
+        Some(other) => Err(Error::invalid_event(
+            format!("eventMetadata.{key}"),
+            format!("must be a number, got {other}"),
+        )),
+    }
+}
+
+/// Parses an ISO-8601 / RFC 3339 instant, as Jackson's `JavaTimeModule` writes it.
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Formats an instant the way `java.time.Instant#toString` does (Z, 0/3/6/9 digits).
+pub fn format_instant(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+impl EventMetadata {
+    fn from_map(map: &Map<String, Value>) -> Result<EventMetadata> {
+        let required = |key| field_str(map, key, true).map(Option::unwrap_or_default);
+        let timestamp = match field_str(map, "timestamp", false)? {
+            None => None,
+            Some(text) => Some(parse_instant(&text).ok_or_else(|| {
+                Error::invalid_event(
+                    "eventMetadata.timestamp",
+                    format!("{text:?} is not an ISO-8601 instant"),
+                )
+            })?),
+        };
+        let schema_version = match field_u64(map, "schemaVersion")? {
+            None => 1,
+            Some(v) => u32::try_from(v).map_err(|_| {
+                Error::invalid_event("eventMetadata.schemaVersion", format!("{v} is too large"))
+            })?,
+        };
+        let aggregate_version = field_u64(map, "aggregateVersion")?.unwrap_or(0);
+        if aggregate_version > i64::MAX as u64 {
+            return Err(Error::invalid_event(
+                "eventMetadata.aggregateVersion",
+                format!("{aggregate_version} is too large"),
+            ));
+        }
+        Ok(EventMetadata {
+            event_id: required("eventId")?,
+            aggregate_type: required("aggregateType")?,
+            aggregate_id: required("aggregateId")?,
+            aggregate_version,
+            timestamp,
+            previous_event_id: field_str(map, "previousEventId", false)?,
+            schema_version,
+            user_id: field_str(map, "userId", false)?,
+            correlation_id: field_str(map, "correlationId", false)?,
+            causation_id: field_str(map, "causationId", false)?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MetadataOut<'a> {
+    event_id: &'a str,
+    aggregate_type: &'a str,
+    aggregate_id: &'a str,
+    aggregate_version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<String>,
+    schema_version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_event_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    causation_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvelopeOut<'a> {
+    event_type: &'a str,
+    event_metadata: MetadataOut<'a>,
+    event_data: &'a RawValue,
+}
+
+impl Event {
+    /// Parses one envelope; errors name the offending field.
+    pub fn from_json(bytes: &[u8]) -> Result<Event> {
+        let value: HashMap<String, Box<RawValue>> = serde_json::from_slice(bytes)
+            .map_err(|e| Error::invalid_event("envelope", format!("not a JSON object: {e}")))?;
+        Event::from_parts(value)
+    }
+
+    /// Parses one envelope already split into its top-level members.
+    pub(crate) fn from_parts(mut value: HashMap<String, Box<RawValue>>) -> Result<Event> {
+        let event_type = match value.get("eventType") {
+            None => return Err(Error::invalid_event("eventType", "is missing")),
+            Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
+                Ok(Value::String(s)) => s,
+                _ => return Err(Error::invalid_event("eventType", "must be a string")),
+            },
+        };
+        let metadata = match value.get("eventMetadata") {
+            None => return Err(Error::invalid_event("eventMetadata", "is missing")),
+            Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
+                Ok(Value::Object(map)) => EventMetadata::from_map(&map)?,
+                _ => return Err(Error::invalid_event("eventMetadata", "must be an object")),
+            },
+        };
+        let data = value
+            .remove("eventData")
+            .ok_or_else(|| Error::invalid_event("eventData", "is missing"))?;
+        layout::check_event_type(&event_type)?;
+        layout::aggregate_type_dir(&metadata.aggregate_type)?;
+        layout::aggregate_id_dir(&metadata.aggregate_id)?;
+        Ok(Event {
+            event_type,
+            metadata,
+            data,
+        })
+    }
+
+    /// Parses a JSON array of envelopes (the batch wire format).
+    pub fn batch_from_json(bytes: &[u8]) -> Result<Vec<Event>> {
+        let items: Vec<HashMap<String, Box<RawValue>>> = serde_json::from_slice(bytes).map_err(|e| {
+            Error::invalid_event("events", format!("not a JSON array of objects: {e}"))
+        })?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                Event::from_parts(item).map_err(|e| match e {
+                    Error::InvalidEvent { field, reason } => {
+                        Error::invalid_event(format!("events[{i}].{field}"), reason)
+                    }
+                    other => other,
+                })
+            })
+            .collect()
+    }
+
+    fn out(&self) -> EnvelopeOut<'_> {
+        let m = &self.metadata;
+        EnvelopeOut {
+            event_type: &self.event_type,
+            event_metadata: MetadataOut {
+                event_id: &m.event_id,
+                aggregate_type: &m.aggregate_type,
+                aggregate_id: &m.aggregate_id,
+                aggregate_version: m.aggregate_version,
+                timestamp: m.timestamp.as_ref().map(format_instant),
+                schema_version: m.schema_version,
+                previous_event_id: m.previous_event_id.as_deref(),
+                user_id: m.user_id.as_deref(),
+                correlation_id: m.correlation_id.as_deref(),
+                causation_id: m.causation_id.as_deref(),
+            },
+            event_data: &self.data,
+        }
+    }
+
+    /// The file content: the envelope pretty-printed, `eventData` re-indented to match
+    /// without touching a single token.
+    pub fn to_file_json(&self) -> Vec<u8> {
+        let data = reindent(self.data.get(), 1);
+        let data = RawValue::from_string(data).unwrap_or_else(|_| self.data.clone());
+        let mut out = self.out();
+        out.event_data = &data;
+        let mut bytes = serde_json::to_vec_pretty(&out).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Appends the compact envelope to `out` (the wire format).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Serializing plain strings, numbers and already valid raw JSON cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &self.out());
+    }
+
+    /// A JSON array of envelopes.
+    pub fn batch_to_json(events: &[Event]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(events.len() * 512 + 2);
+        out.push(b'[');
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            e.write_json(&mut out);
+        }
+        out.push(b']');
+        out
+    }
+}
+
+/// Re-indents valid JSON text by two spaces per level, starting at `level`; only
+/// whitespace between tokens changes, so every string and number keeps its exact bytes.
+pub fn reindent(json: &str, level: usize) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 4);
+    let mut depth = level;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = json.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            ' ' | '\n' | '\r' | '\t' => {}
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|n| n.is_ascii_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}') | Some(']')) {
+                    if let Some(close) = chars.next() {
+                        out.push(close);
+                    }
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(" : "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENVELOPE: &str = r#"{"eventType":"ClassFileChanged","eventMetadata":{"eventId":"e1","aggregateType":"filewatch","aggregateId":"/app/Foo.class","aggregateVersion":0,"timestamp":"2025-06-17T12:30:00.001Z","schemaVersion":1,"previousEventId":null},"eventData":{"n":12345678901234567890123,"s":"é🚀\u0000","nested":{"a":[1,2,{}],"b":[]},"f":1.0e-7}}"#;
+
+    #[test]
+    fn envelope_round_trips_metadata_and_exact_data() {
+        let e = Event::from_json(ENVELOPE.as_bytes()).expect("valid");
+        assert_eq!(e.metadata.aggregate_id, "/app/Foo.class");
+        assert_eq!(e.metadata.schema_version, 1);
+        assert_eq!(e.metadata.previous_event_id, None);
+        let again = Event::from_json(&e.to_file_json()).expect("file form parses");
+        assert_eq!(reindent(e.data.get(), 0), reindent(again.data.get(), 0));
+        assert!(again.data.get().contains("12345678901234567890123"));
+        assert_eq!(again.metadata, e.metadata);
+        let mut wire = Vec::new();
+        again.write_json(&mut wire);
+        assert_eq!(Event::from_json(&wire).expect("wire form parses"), again);
+    }
+
+    #[test]
+    fn reindent_keeps_every_token() {
+        let text = r#"{"a" : [1, "x\"]{,", {"b": null}], "c": {}, "d": [ ]}"#;
+        let pretty = reindent(text, 0);
+        let a: Value = serde_json::from_str(text).expect("valid");
+        let b: Value = serde_json::from_str(&pretty).expect("still valid");
+        assert_eq!(a, b);
+        assert!(pretty.contains("\"x\\\"]{,\""));
+        assert!(pretty.contains('\n'));
+    }
+
+    #[test]
+    fn timestamps_keep_nanoseconds() {
+        let t = parse_instant("2025-06-17T12:30:00.123456789Z").expect("valid");
+        assert_eq!(format_instant(&t), "2025-06-17T12:30:00.123456789Z");
+        let t = parse_instant("2025-06-17T14:30:00+02:00").expect("offset");
+        assert_eq!(format_instant(&t), "2025-06-17T12:30:00Z");
+    }
+
+    fn error_field(json: &str) -> String {
+        match Event::from_json(json.as_bytes()) {
+            Err(Error::InvalidEvent { field, .. }) => field,
+            Err(Error::InvalidName { kind, .. }) => kind.to_string(),
+            other => panic!("expected an invalid event, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let base: Value = serde_json::from_str(ENVELOPE).expect("valid");
+        let cases: [(&str, Value, &str); 8] = [
+            ("/eventMetadata/aggregateVersion", Value::from(-1), "eventMetadata.aggregateVersion"),
+            ("/eventMetadata/aggregateVersion", Value::from("1"), "eventMetadata.aggregateVersion"),
+            ("/eventMetadata/eventId", Value::Null, "eventMetadata.eventId"),
+            ("/eventMetadata/aggregateId", Value::from(""), "eventMetadata.aggregateId"),
+            ("/eventMetadata/timestamp", Value::from("yesterday"), "eventMetadata.timestamp"),
+            ("/eventMetadata/schemaVersion", Value::from(1u64 << 40), "eventMetadata.schemaVersion"),
+            ("/eventType", Value::from("../x"), "event type"),
+            ("/eventMetadata", Value::from(3), "eventMetadata"),
+        ];
+        for (pointer, replacement, field) in cases {
+            let mut v = base.clone();
+            *v.pointer_mut(pointer).expect("pointer exists") = replacement;
+            assert_eq!(error_field(&v.to_string()), field, "{pointer}");
+        }
+        assert_eq!(error_field("[1]"), "envelope");
+        assert_eq!(error_field(r#"{"eventMetadata":{}}"#), "eventType");
+        assert_eq!(error_field(r#"{"eventType":"A","eventMetadata":{"eventId":"e","aggregateType":"t","aggregateId":"i"}}"#), "eventData");
+    }
+
+    #[test]
+    fn batch_errors_carry_the_index() {
+        let batch = format!("[{ENVELOPE},{{\"eventType\":\"A\"}}]");
+        match Event::batch_from_json(batch.as_bytes()) {
+            Err(Error::InvalidEvent { field, .. }) => assert_eq!(field, "events[1].eventMetadata"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! bytehot-eventstore: an embedded, file-per-event event store.
+//!
+//! Every event is one pretty-printed JSON file at
+//! `<base>/<aggregateType>/<aggregateId>/<yyyyMMddHHmmssSSS><seq>-<EventType>.json`;
+//! see `docs/filesystem-format.md` for the format and `docs/architecture.md` for the map.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![warn(missing_docs)]
+
+mod config;
+mod error;
+mod event;
+mod ffi;
+mod layout;
+mod metadata;
+mod store;
+
+pub use config::{Config, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
+pub use error::{Error, NameKind, Result};
+pub use event::{Event, EventMetadata, format_instant, parse_instant, reindent};
+pub use layout::{
+    FileName, MAX_AGGREGATE_ID_BYTES, MAX_ENCODED_COMPONENT, MAX_EVENT_TYPE_BYTES,
+    aggregate_id_dir, aggregate_type_dir, decode_component, encode_component, legacy_id_dir,
+};
+pub use metadata::{AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics};
+pub use store::{Clock, EventStore, Health, SystemClock, event};

@@ -1,0 +1,118 @@
+//! The derived files under `<base>/metadata/`: `aggregate-types.json`,
+//! `event-schema-versions.json` and `storage-statistics.json`.
+//!
+//! Invariants: every file here can be rebuilt from the event files alone; each is
+//! replaced atomically (temp file + rename), and read-merge-written under an exclusive
+//! lock on the `metadata` directory so that two processes merge rather than overwrite.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// `aggregate-types.json`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AggregateTypesFile {
+    /// Known aggregate types, sorted by name.
+    pub aggregate_types: Vec<AggregateTypeEntry>,
+}
+
+/// One aggregate type and the directory that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AggregateTypeEntry {
+    /// The aggregate type.
+    pub name: String,
+    /// Its directory name under the base directory.
+    pub directory: String,
+}
+
+/// `event-schema-versions.json`: every event type seen and the schema versions it used.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaVersionsFile {
+    /// Event type -> sorted schema versions.
+    pub event_types: BTreeMap<String, BTreeSet<u32>>,
+}
+
+/// `storage-statistics.json`: a snapshot, refreshed at open and close.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageStatistics {
+    /// Event files in the store.
+    pub total_events: u64,
+    /// Aggregate directories holding at least one event.
+    pub total_aggregates: u64,
+    /// Bytes of event files.
+    pub total_bytes: u64,
+    /// Per aggregate type.
+    pub aggregate_types: BTreeMap<String, TypeStatistics>,
+    /// When this snapshot was taken (ISO-8601).
+    pub updated_at: String,
+}
+
+/// Statistics of one aggregate type.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeStatistics {
+    /// Aggregates of this type.
+    pub aggregates: u64,
+    /// Events of this type.
+    pub events: u64,
+    /// Bytes of their files.
+    pub bytes: u64,
+}
+
+pub(crate) const AGGREGATE_TYPES: &str = "aggregate-types.json";
+pub(crate) const SCHEMA_VERSIONS: &str = "event-schema-versions.json";
+pub(crate) const STATISTICS: &str = "storage-statistics.json";
+
+/// Holds the exclusive lock on the metadata directory while alive.
+pub(crate) struct MetadataLock {
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl MetadataLock {
+    pub(crate) fn acquire(dir: &Path) -> Result<MetadataLock> {
+        let file = File::open(dir).map_err(|e| Error::io("open", dir, e))?;
+        file.lock().map_err(|e| Error::io("lock", dir, e))?;
+        Ok(MetadataLock {
+            dir: dir.to_path_buf(),
+            _lock: file,
+        })
+    }
+
+    /// Reads one file; `None` when it is missing or does not parse (it is then rebuilt).
+    pub(crate) fn read<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Option<T> {
+        let bytes = fs::read(self.dir.join(name)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Replaces one file atomically; `sync` makes the replacement durable.
+    pub(crate) fn write<T: Serialize>(&self, name: &str, value: &T, sync: bool) -> Result<()> {
+        let path = self.dir.join(name);
+        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::corrupt(&path, e.to_string()))?;
+        bytes.push(b'\n');
+        let write = || -> std::io::Result<()> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            if sync {
+                f.sync_data()?;
+            }
+            fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Error::io("write", &path, e)
+        })?;
+        if sync {
+            crate::store::sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,891 @@
+//! `EventStore`: open, append (one event or a batch), the read APIs, health and verify.
+//!
+//! Invariants (see DESIGN.md section 3):
+//! - Inside an aggregate, versions run 1, 2, 3 ... : every append happens under the
+//!   aggregate's in-process mutex *and* an exclusive `flock` on its directory, and
+//!   re-reads the directory under that lock, so threads and processes both serialize.
+//! - An event file appears under its final name only complete: it is written to a dot
+//!   temp file, synced, then renamed. Readers ignore dot files.
+//! - The per-aggregate cache holds only what is derivable from the file names and the
+//!   files themselves, and is checked against the directory listing on every use.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+
+use crate::config::{Config, Durability};
+use crate::error::{Error, NameKind, Result};
+use crate::event::{Event, format_instant};
+use crate::layout::{self, FileName};
+use crate::metadata::{
+    AGGREGATE_TYPES, AggregateTypeEntry, AggregateTypesFile, MetadataLock, SCHEMA_VERSIONS,
+    STATISTICS, SchemaVersionsFile, StorageStatistics,
+};
+
+/// Where "now" comes from; injectable so tests can step the clock backwards.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system's wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Result of [`EventStore::health`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// True when the store can be read and written.
+    pub healthy: bool,
+    /// What is wrong, each naming a path.
+    pub problems: Vec<String>,
+}
+
+type AggKey = (String, String);
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    version: u64,
+    event_id: String,
+}
+
+/// What the store knows of one aggregate directory, checked against it on every use.
+#[derive(Debug, Default)]
+struct AggState {
+    dir: Option<PathBuf>,
+    /// True for a directory named the way ByteHot's old adapter named it: it may hold
+    /// events of colliding ids, so events are matched by their metadata, not the path.
+    legacy: bool,
+    /// Every event file name in the directory, sorted.
+    listed: Vec<(FileName, String)>,
+    /// This aggregate's events, in version order.
+    entries: Vec<Entry>,
+    ids: HashMap<String, usize>,
+}
+
+impl AggState {
+    fn current_version(&self) -> u64 {
+        self.entries.last().map_or(0, |e| e.version)
+    }
+
+    fn last_event_id(&self) -> Option<&str> {
+        self.entries.last().map(|e| e.event_id.as_str())
+    }
+
+    fn last_key(&self) -> Option<(u64, u16)> {
+        self.listed.last().map(|(n, _)| n.sort_key())
+    }
+}
+
+/// An embedded, file-per-event store rooted at one directory.
+pub struct EventStore {
+    base: PathBuf,
+    metadata_dir: PathBuf,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
+    /// Set after a failed sync: what was written since the last good sync may be lost,
+    /// so the store refuses writes until it is reopened.
+    poisoned: Mutex<Option<String>>,
+    known: Mutex<SchemaVersionsFile>,
+    known_types: Mutex<AggregateTypesFile>,
+    tmp_counter: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these leaves only caches behind, which are re-checked
+    // against the directory on use, so a poisoned mutex is safe to keep using.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Makes a directory's entries (a created or renamed file) durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("sync directory", dir, e))
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Reads and parses one event file; any failure names the file.
+fn read_event_file(path: &Path) -> Result<Event> {
+    if is_symlink(path) {
+        return Err(Error::corrupt(path, "is a symbolic link; the store never follows links"));
+    }
+    let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    Event::from_json(&bytes).map_err(|e| Error::corrupt(path, e.to_string()))
+}
+
+/// Sorted event file names of a directory (missing directory: none).
+fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut names = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if let Some(name) = entry.file_name().to_str()
+            && let Some(parsed) = FileName::parse(name)
+        {
+            names.push((parsed, name.to_string()));
+        }
+    }
+    names.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()).then_with(|| a.1.cmp(&b.1)));
+    Ok(names)
+}
+
+/// Sub-directories of `dir` that are not store internals (dot names) nor links.
+fn list_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if let (true, Some(name)) = (is_dir, entry.file_name().to_str())
+            && !name.starts_with('.')
+        {
+            out.push((name.to_string(), entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The temp files a writer leaves: `.<final name>.<pid>-<n>.tmp`.
+fn tmp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, owner) = rest.rsplit_once('.')?;
+    owner.split_once('-')?.0.parse().ok()
+}
+
+fn process_alive(pid: u32) -> bool {
+    pid == std::process::id() || !Path::new("/proc").is_dir() || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+impl EventStore {
+    /// Opens (creating if needed) the store described by `config`.
+    pub fn open(config: Config) -> Result<EventStore> {
+        EventStore::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Opens with an explicit clock (tests inject one that steps backwards).
+    pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<EventStore> {
+        let base = config.path.clone();
+        let unusable = |what: &str, e: std::io::Error| Error::Unavailable {
+            reason: format!("{what} {}: {e}", base.display()),
+        };
+        fs::create_dir_all(&base).map_err(|e| unusable("cannot create base directory", e))?;
+        if !fs::metadata(&base).map_err(|e| unusable("cannot read base directory", e))?.is_dir() {
+            return Err(Error::Unavailable {
+                reason: format!("{} is not a directory", base.display()),
+            });
+        }
+        let metadata_dir = base.join(layout::METADATA_DIR);
+        fs::create_dir_all(&metadata_dir).map_err(|e| unusable("cannot create metadata directory in", e))?;
+        let store = EventStore {
+            base,
+            metadata_dir,
+            config,
+            clock,
+            aggregates: Mutex::new(HashMap::new()),
+            poisoned: Mutex::new(None),
+            known: Mutex::new(SchemaVersionsFile::default()),
+            known_types: Mutex::new(AggregateTypesFile::default()),
+            tmp_counter: AtomicU64::new(0),
+        };
+        store.recover_and_rebuild()?;
+        Ok(store)
+    }
+
+    /// The base directory.
+    pub fn path(&self) -> &Path {
+        &self.base
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn durable(&self) -> bool {
+        self.config.durability == Durability::Always
+    }
+
+    /// Removes temp files of dead writers and rebuilds the derived metadata files.
+    fn recover_and_rebuild(&self) -> Result<()> {
+        let mut stats = StorageStatistics::default();
+        let mut types = AggregateTypesFile::default();
+        for (type_dir, type_path) in self.type_dirs()? {
+            let name = layout::decode_component(&type_dir).unwrap_or_else(|| type_dir.clone());
+            let per_type = stats.aggregate_types.entry(name.clone()).or_default();
+            types.aggregate_types.push(AggregateTypeEntry { name, directory: type_dir });
+            for (_, agg_path) in list_dirs(&type_path)? {
+                let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
+                let mut events = 0;
+                for entry in rd {
+                    let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
+                    let file_name = entry.file_name();
+                    let Some(file_name) = file_name.to_str() else { continue };
+                    if let Some(owner) = tmp_owner(file_name) {
+                        if !process_alive(owner) {
+                            fs::remove_file(entry.path()).map_err(|e| Error::io("remove temp file", entry.path(), e))?;
+                        }
+                    } else if FileName::parse(file_name).is_some() {
+                        events += 1;
+                        per_type.bytes += entry.metadata().map_or(0, |m| m.len());
+                    }
+                }
+                if events > 0 {
+                    per_type.aggregates += 1;
+                    per_type.events += events;
+                }
+            }
+        }
+        for t in stats.aggregate_types.values() {
+            stats.total_events += t.events;
+            stats.total_aggregates += t.aggregates;
+            stats.total_bytes += t.bytes;
+        }
+        stats.updated_at = format_instant(&self.clock.now());
+        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let schemas = match meta.read::<SchemaVersionsFile>(SCHEMA_VERSIONS) {
+            Some(s) => s,
+            None => {
+                let s = self.scan_schema_versions()?;
+                meta.write(SCHEMA_VERSIONS, &s, self.durable())?;
+                s
+            }
+        };
+        if meta.read::<AggregateTypesFile>(AGGREGATE_TYPES).as_ref() != Some(&types) {
+            meta.write(AGGREGATE_TYPES, &types, self.durable())?;
+        }
+        meta.write(STATISTICS, &stats, false)?;
+        *lock(&self.known) = schemas;
+        *lock(&self.known_types) = types;
+        Ok(())
+    }
+
+    fn scan_schema_versions(&self) -> Result<SchemaVersionsFile> {
+        let mut out = SchemaVersionsFile::default();
+        self.for_each_event_file(|_, _| true, |event| {
+            out.event_types
+                .entry(event.event_type)
+                .or_default()
+                .insert(event.metadata.schema_version);
+        })?;
+        Ok(out)
+    }
+
+    /// Aggregate type directories (everything at the top but `metadata` and dot names).
+    fn type_dirs(&self) -> Result<Vec<(String, PathBuf)>> {
+        Ok(list_dirs(&self.base)?
+            .into_iter()
+            .filter(|(name, _)| name != layout::METADATA_DIR)
+            .collect())
+    }
+
+    /// Recomputes `storage-statistics.json` (done at open and close).
+    pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
+        self.recover_and_rebuild()?;
+        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        Ok(meta.read(STATISTICS).unwrap_or_default())
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        match lock(&self.poisoned).as_ref() {
+            Some(reason) => Err(Error::Unavailable {
+                reason: format!("writes refused after an earlier failure ({reason}); reopen the store"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn poison(&self, error: &Error) {
+        lock(&self.poisoned).get_or_insert_with(|| error.to_string());
+    }
+
+    fn state(&self, key: &AggKey) -> Arc<Mutex<AggState>> {
+        lock(&self.aggregates).entry(key.clone()).or_default().clone()
+    }
+
+    /// The directory an aggregate lives in: its own encoded name, or the directory
+    /// ByteHot's old adapter made for it, or (for a new aggregate) its own.
+    fn resolve_dir(&self, aggregate_type: &str, aggregate_id: &str) -> Result<(PathBuf, bool, bool)> {
+        let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
+        let (id_dir, hashed) = layout::aggregate_id_dir(aggregate_id)?;
+        let primary = type_path.join(&id_dir);
+        if is_symlink(&type_path) || is_symlink(&primary) {
+            return Err(Error::corrupt(&primary, "is a symbolic link; the store never follows links"));
+        }
+        if !primary.is_dir()
+            && let Some(legacy) = layout::legacy_id_dir(aggregate_id).filter(|l| *l != id_dir)
+        {
+            let legacy_path = type_path.join(legacy);
+            if legacy_path.is_dir() && !is_symlink(&legacy_path) {
+                return Ok((legacy_path, true, false));
+            }
+        }
+        if hashed && primary.is_dir() {
+            let marker = primary.join(layout::LONG_ID_FILE);
+            let stored = fs::read_to_string(&marker).map_err(|e| Error::io("read", &marker, e))?;
+            if stored != aggregate_id {
+                return Err(Error::invalid_name(NameKind::AggregateId, aggregate_id, "collides with another long id's hashed directory"));
+            }
+        }
+        Ok((primary, false, hashed))
+    }
+
+    /// Brings `state` up to date with its directory, parsing only files it has not seen.
+    fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        if state.dir.is_none() || !state.dir.as_ref().is_some_and(|d| d.is_dir()) {
+            let (dir, legacy, _) = self.resolve_dir(&key.0, &key.1)?;
+            *state = AggState {
+                dir: Some(dir),
+                legacy,
+                ..AggState::default()
+            };
+        }
+        let Some(dir) = state.dir.clone() else { return Ok(()) };
+        let names = list_events(&dir)?;
+        let known = state.listed.len();
+        let is_prefix = known <= names.len()
+            && state.listed.last().is_none_or(|(_, last)| names[known - 1].1 == *last);
+        if !is_prefix {
+            state.listed.clear();
+            state.entries.clear();
+            state.ids.clear();
+        }
+        for (parsed, name) in names.into_iter().skip(state.listed.len()) {
+            let path = dir.join(&name);
+            let event = read_event_file(&path)?;
+            let m = &event.metadata;
+            let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
+            if !mine && !state.legacy {
+                return Err(Error::corrupt(
+                    &path,
+                    format!("its metadata names aggregate {}/{} but it lies in the directory of {}/{}", m.aggregate_type, m.aggregate_id, key.0, key.1),
+                ));
+            }
+            if mine {
+                state.ids.insert(m.event_id.clone(), state.entries.len());
+                state.entries.push(Entry {
+                    name: name.clone(),
+                    version: m.aggregate_version,
+                    event_id: m.event_id.clone(),
+                });
+            }
+            state.listed.push((parsed, name));
+        }
+        Ok(())
+    }
+
+    /// Appends one event; returns it as stored (version, previous id, timestamp filled).
+    pub fn append(&self, event: Event) -> Result<Event> {
+        let mut stored = self.append_batch(vec![event])?;
+        stored.pop().ok_or_else(|| Error::invalid_event("events", "batch of one returned nothing"))
+    }
+
+    /// Appends a batch. Every event is validated, and every aggregate's versions checked,
+    /// before anything is written: one bad event or conflict writes nothing. Events of an
+    /// already stored `eventId` are not written again; their stored copy is returned.
+    pub fn append_batch(&self, events: Vec<Event>) -> Result<Vec<Event>> {
+        self.check_writable()?;
+        let mut groups: BTreeMap<AggKey, Vec<usize>> = BTreeMap::new();
+        for (i, e) in events.iter().enumerate() {
+            layout::check_event_type(&e.event_type)?;
+            layout::aggregate_type_dir(&e.metadata.aggregate_type)?;
+            layout::aggregate_id_dir(&e.metadata.aggregate_id)?;
+            if e.metadata.event_id.is_empty() {
+                return Err(Error::invalid_event(format!("events[{i}].eventMetadata.eventId"), "must not be empty"));
+            }
+            let size = e.data.get().len() + 1024;
+            if size > self.config.max_event_size {
+                return Err(Error::invalid_event(
+                    format!("events[{i}].eventData"),
+                    format!("event of about {size} bytes exceeds max-event-size-bytes = {}", self.config.max_event_size),
+                ));
+            }
+            groups
+                .entry((e.metadata.aggregate_type.clone(), e.metadata.aggregate_id.clone()))
+                .or_default()
+                .push(i);
+        }
+        // Locks are taken in key order, so two batches never wait on each other in a cycle.
+        let states: Vec<(AggKey, Arc<Mutex<AggState>>)> =
+            groups.keys().map(|k| (k.clone(), self.state(k))).collect();
+        let mut guards: Vec<MutexGuard<'_, AggState>> = states.iter().map(|(_, s)| lock(s)).collect();
+        let mut dir_locks = Vec::with_capacity(states.len());
+        let mut plans = Vec::with_capacity(states.len());
+        let mut out: Vec<Option<Event>> = vec![None; events.len()];
+        for (((key, _), state), indices) in states.iter().zip(guards.iter_mut()).zip(groups.values()) {
+            self.refresh(key, state)?;
+            let exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
+            // Plan once without the directory lock to reject conflicts on new aggregates
+            // before creating anything, then again under the lock, which is what counts.
+            if !exists {
+                self.plan(key, state, &events, indices)?;
+                self.create_aggregate_dir(key, state)?;
+            }
+            let dir = state.dir.clone().unwrap_or_default();
+            let dir_lock = File::open(&dir)
+                .and_then(|f| f.lock().map(|()| f))
+                .map_err(|e| Error::io("lock", &dir, e))?;
+            dir_locks.push(dir_lock);
+            self.refresh(key, state)?;
+            plans.push(self.plan(key, state, &events, indices)?);
+        }
+        for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
+            let written = self.write_plan(state, plan).inspect_err(|e| {
+                if matches!(e, Error::Io { op: "sync" | "sync directory", .. }) {
+                    self.poison(e);
+                }
+            })?;
+            for (slot, event) in indices.iter().zip(written) {
+                out[*slot] = Some(event);
+            }
+        }
+        drop(dir_locks);
+        drop(guards);
+        self.note_schema_versions(&events)?;
+        out.into_iter()
+            .map(|e| e.ok_or_else(|| Error::invalid_event("events", "an event was not planned")))
+            .collect()
+    }
+
+    /// Decides, for each event of one aggregate, whether it is a retry of a stored event
+    /// or a new one, and what version, previous id, timestamp and file name it gets.
+    fn plan(&self, key: &AggKey, state: &AggState, events: &[Event], indices: &[usize]) -> Result<Vec<Planned>> {
+        let mut version = state.current_version();
+        let mut last_id = state.last_event_id().map(str::to_string);
+        let mut last_key = state.last_key();
+        let mut pending: HashMap<&str, usize> = HashMap::new();
+        let mut plan = Vec::with_capacity(indices.len());
+        let conflict = |expected: u64, actual: u64, detail: String| Error::Conflict {
+            aggregate_type: key.0.clone(),
+            aggregate_id: key.1.clone(),
+            expected_version: expected,
+            actual_version: actual,
+            detail,
+        };
+        for &i in indices {
+            let e = &events[i];
+            let m = &e.metadata;
+            if let Some(&at) = state.ids.get(&m.event_id) {
+                plan.push(Planned::Stored(state.dir.clone().unwrap_or_default().join(&state.entries[at].name)));
+                continue;
+            }
+            if let Some(&at) = pending.get(m.event_id.as_str()) {
+                plan.push(Planned::SameAs(at));
+                continue;
+            }
+            if m.aggregate_version != 0 && m.aggregate_version != version + 1 {
+                return Err(conflict(
+                    m.aggregate_version - 1,
+                    version,
+                    format!("event {} carries version {}, the next version is {}", m.event_id, m.aggregate_version, version + 1),
+                ));
+            }
+            if let Some(prev) = &m.previous_event_id
+                && Some(prev) != last_id.as_ref()
+            {
+                let expected = state.ids.get(prev).map_or(0, |&at| state.entries[at].version);
+                return Err(conflict(
+                    expected,
+                    version,
+                    format!("event {} names previous event {prev}, the last event is {}", m.event_id, last_id.as_deref().unwrap_or("none")),
+                ));
+            }
+            let timestamp = m.timestamp.unwrap_or_else(|| self.clock.now());
+            let stamp = layout::time_to_stamp(&timestamp).ok_or_else(|| {
+                Error::invalid_event("eventMetadata.timestamp", "must lie in the years 0000 to 9999")
+            })?;
+            let name = layout::next_name(last_key, stamp, &e.event_type)
+                .ok_or_else(|| Error::invalid_event("eventMetadata.timestamp", "no file name after 9999"))?;
+            version += 1;
+            let mut stored = e.clone();
+            stored.metadata.aggregate_version = version;
+            stored.metadata.previous_event_id = last_id.clone();
+            stored.metadata.timestamp = Some(timestamp);
+            last_key = Some(name.sort_key());
+            last_id = Some(m.event_id.clone());
+            pending.insert(m.event_id.as_str(), plan.len());
+            plan.push(Planned::New(Box::new(stored), name));
+        }
+        Ok(plan)
+    }
+
+    fn create_aggregate_dir(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        let (dir, legacy, hashed) = self.resolve_dir(&key.0, &key.1)?;
+        let type_path = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+        let new_type = !type_path.is_dir();
+        fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+        if hashed {
+            let marker = dir.join(layout::LONG_ID_FILE);
+            if !marker.exists() {
+                self.write_atomically(&dir, layout::LONG_ID_FILE, key.1.as_bytes())?;
+            }
+        }
+        if self.durable() {
+            sync_dir(&type_path)?;
+            if new_type {
+                sync_dir(&self.base)?;
+            }
+        }
+        if new_type {
+            self.note_aggregate_type(&key.0)?;
+        }
+        *state = AggState {
+            dir: Some(dir),
+            legacy,
+            ..AggState::default()
+        };
+        Ok(())
+    }
+
+    fn tmp_name(&self, name: &str) -> String {
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        format!(".{name}.{}-{n}.tmp", std::process::id())
+    }
+
+    /// Writes `bytes` to `dir/name` so that it appears whole or not at all.
+    fn write_atomically(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+        let tmp = dir.join(self.tmp_name(name));
+        let target = dir.join(name);
+        let result = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| Error::io("create", &tmp, e))
+            .and_then(|mut f| {
+                f.write_all(bytes).map_err(|e| Error::io("write", &tmp, e))?;
+                if self.durable() {
+                    f.sync_data().map_err(|e| Error::io("sync", &tmp, e))?;
+                }
+                Ok(())
+            })
+            .and_then(|()| fs::rename(&tmp, &target).map_err(|e| Error::io("rename", &target, e)));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn write_plan(&self, state: &mut AggState, plan: Vec<Planned>) -> Result<Vec<Event>> {
+        let dir = state.dir.clone().unwrap_or_default();
+        let mut out: Vec<Event> = Vec::with_capacity(plan.len());
+        let mut wrote = false;
+        for step in plan {
+            let event = match step {
+                Planned::Stored(path) => read_event_file(&path)?,
+                Planned::SameAs(at) => out[at].clone(),
+                Planned::New(event, name) => {
+                    let file = name.render();
+                    self.write_atomically(&dir, &file, &event.to_file_json())?;
+                    wrote = true;
+                    state.ids.insert(event.metadata.event_id.clone(), state.entries.len());
+                    state.entries.push(Entry {
+                        name: file.clone(),
+                        version: event.metadata.aggregate_version,
+                        event_id: event.metadata.event_id.clone(),
+                    });
+                    state.listed.push((name, file));
+                    *event
+                }
+            };
+            out.push(event);
+        }
+        if wrote && self.durable() {
+            // fsync the folder: the renames above are durable only once the directory is.
+            sync_dir(&dir)?;
+        }
+        Ok(out)
+    }
+
+    fn note_aggregate_type(&self, aggregate_type: &str) -> Result<()> {
+        let entry = AggregateTypeEntry {
+            name: aggregate_type.to_string(),
+            directory: layout::aggregate_type_dir(aggregate_type)?,
+        };
+        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let mut file: AggregateTypesFile = meta.read(AGGREGATE_TYPES).unwrap_or_default();
+        if !file.aggregate_types.contains(&entry) {
+            file.aggregate_types.push(entry);
+            file.aggregate_types.sort();
+            meta.write(AGGREGATE_TYPES, &file, self.durable())?;
+        }
+        *lock(&self.known_types) = file;
+        Ok(())
+    }
+
+    fn note_schema_versions(&self, events: &[Event]) -> Result<()> {
+        let unseen: Vec<&Event> = {
+            let known = lock(&self.known);
+            events
+                .iter()
+                .filter(|e| !known.event_types.get(&e.event_type).is_some_and(|v| v.contains(&e.metadata.schema_version)))
+                .collect()
+        };
+        if unseen.is_empty() {
+            return Ok(());
+        }
+        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let mut file: SchemaVersionsFile = meta.read(SCHEMA_VERSIONS).unwrap_or_default();
+        for e in unseen {
+            file.event_types.entry(e.event_type.clone()).or_default().insert(e.metadata.schema_version);
+        }
+        meta.write(SCHEMA_VERSIONS, &file, self.durable())?;
+        *lock(&self.known) = file;
+        Ok(())
+    }
+
+    /// The event-file names of an aggregate with version > `since`, after a refresh.
+    fn entries_since(&self, aggregate_type: &str, aggregate_id: &str, since: u64) -> Result<(PathBuf, Vec<Entry>)> {
+        let key = (aggregate_type.to_string(), aggregate_id.to_string());
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        self.refresh(&key, &mut state)?;
+        let start = state.entries.partition_point(|e| e.version <= since);
+        Ok((state.dir.clone().unwrap_or_default(), state.entries[start..].to_vec()))
+    }
+
+    /// An aggregate's events with version > `since_version` (0: all), in version order.
+    pub fn read_aggregate(&self, aggregate_type: &str, aggregate_id: &str, since_version: u64) -> Result<Vec<Event>> {
+        let (dir, entries) = self.entries_since(aggregate_type, aggregate_id, since_version)?;
+        entries.iter().map(|e| read_event_file(&dir.join(&e.name))).collect()
+    }
+
+    /// One event of an aggregate by version.
+    pub fn read_event(&self, aggregate_type: &str, aggregate_id: &str, version: u64) -> Result<Event> {
+        let (dir, entries) = self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
+        match entries.first() {
+            Some(e) if e.version == version => read_event_file(&dir.join(&e.name)),
+            _ => Err(Error::NotFound {
+                what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
+            }),
+        }
+    }
+
+    /// The aggregate's last version; 0 when it has no events.
+    pub fn current_version(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
+        Ok(self.entries_since(aggregate_type, aggregate_id, 0)?.1.last().map_or(0, |e| e.version))
+    }
+
+    /// Number of events of one aggregate.
+    pub fn event_count(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
+        Ok(self.entries_since(aggregate_type, aggregate_id, 0)?.1.len() as u64)
+    }
+
+    /// True when the aggregate has at least one event.
+    pub fn aggregate_exists(&self, aggregate_type: &str, aggregate_id: &str) -> Result<bool> {
+        Ok(self.event_count(aggregate_type, aggregate_id)? > 0)
+    }
+
+    /// Calls `visit` for every event file whose name `keep` accepts, in no set order.
+    fn for_each_event_file(&self, keep: impl Fn(&FileName, &Path) -> bool, mut visit: impl FnMut(Event)) -> Result<()> {
+        for (_, type_path) in self.type_dirs()? {
+            for (_, agg_path) in list_dirs(&type_path)? {
+                for (parsed, name) in list_events(&agg_path)? {
+                    let path = agg_path.join(&name);
+                    if keep(&parsed, &path) {
+                        visit(read_event_file(&path)?);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sorted_by_time(mut events: Vec<Event>) -> Vec<Event> {
+        events.sort_by(|a, b| {
+            let (a, b) = (&a.metadata, &b.metadata);
+            (a.timestamp, &a.aggregate_type, &a.aggregate_id, a.aggregate_version)
+                .cmp(&(b.timestamp, &b.aggregate_type, &b.aggregate_id, b.aggregate_version))
+        });
+        events
+    }
+
+    /// Every event of one type, ordered by timestamp, aggregate, version.
+    pub fn read_by_type(&self, event_type: &str) -> Result<Vec<Event>> {
+        layout::check_event_type(event_type)?;
+        let mut out = Vec::new();
+        self.for_each_event_file(
+            |name, _| name.event_type == event_type,
+            |e| {
+                if e.event_type == event_type {
+                    out.push(e);
+                }
+            },
+        )?;
+        Ok(EventStore::sorted_by_time(out))
+    }
+
+    /// Every event whose timestamp lies in `[start, end]`, ordered like [`Self::read_by_type`].
+    pub fn read_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Event>> {
+        // A name's time is never earlier than its event's time (truncated to the
+        // millisecond), so names before `start`'s millisecond cannot match.
+        let floor = layout::time_to_stamp(&start).unwrap_or(0);
+        let mut out = Vec::new();
+        self.for_each_event_file(
+            |name, _| name.stamp >= floor,
+            |e| {
+                if e.metadata.timestamp.is_some_and(|t| t >= start && t <= end) {
+                    out.push(e);
+                }
+            },
+        )?;
+        Ok(EventStore::sorted_by_time(out))
+    }
+
+    /// Number of events in the store (file names only; no file is read).
+    pub fn total_event_count(&self) -> Result<u64> {
+        let mut n = 0u64;
+        for (_, type_path) in self.type_dirs()? {
+            for (_, agg_path) in list_dirs(&type_path)? {
+                n += list_events(&agg_path)?.len() as u64;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Aggregate types with a directory in the store, sorted.
+    pub fn aggregate_types(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .type_dirs()?
+            .into_iter()
+            .map(|(dir, _)| layout::decode_component(&dir).unwrap_or(dir))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Ids of the aggregates of one type that hold events, sorted. The id comes from the
+    /// first event's metadata, so directories of ByteHot's old adapter list true ids.
+    pub fn aggregate_ids(&self, aggregate_type: &str) -> Result<Vec<String>> {
+        let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
+        let mut out = Vec::new();
+        for (_, agg_path) in list_dirs(&type_path)? {
+            if let Some((_, first)) = list_events(&agg_path)?.first() {
+                out.push(read_event_file(&agg_path.join(first))?.metadata.aggregate_id);
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// A cheap check: base directory present and writable, metadata readable, no earlier
+    /// failure pending. See [`Self::verify`] for the deep check.
+    pub fn health(&self) -> Health {
+        let mut problems = Vec::new();
+        if let Some(reason) = lock(&self.poisoned).as_ref() {
+            problems.push(format!("writes refused after an earlier failure: {reason}"));
+        }
+        if !self.base.is_dir() {
+            problems.push(format!("{}: base directory is missing", self.base.display()));
+        } else if let Err(e) = self.write_atomically(&self.base, ".health-probe", b"ok") {
+            problems.push(format!("{}: not writable: {e}", self.base.display()));
+        } else {
+            let _ = fs::remove_file(self.base.join(".health-probe"));
+        }
+        for name in [AGGREGATE_TYPES, SCHEMA_VERSIONS] {
+            let path = self.metadata_dir.join(name);
+            let parses = fs::read(&path).ok().is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
+            if !parses {
+                problems.push(format!("{}: missing or unreadable", path.display()));
+            }
+        }
+        Health {
+            healthy: problems.is_empty(),
+            problems,
+        }
+    }
+
+    /// Reads every file and checks every invariant; returns the problems, each naming a
+    /// path (an empty list means the store is consistent).
+    pub fn verify(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        for (type_dir, type_path) in self.type_dirs()? {
+            for (agg_dir, agg_path) in list_dirs(&type_path)? {
+                let mut versions: HashMap<String, u64> = HashMap::new();
+                let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
+                for entry in rd {
+                    let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
+                    let name = entry.file_name().to_string_lossy().to_string();
+                    if FileName::parse(&name).is_none() && name != layout::LONG_ID_FILE && tmp_owner(&name).is_none() {
+                        problems.push(format!("{}: not an event file", entry.path().display()));
+                    }
+                }
+                for (_, name) in list_events(&agg_path)? {
+                    let path = agg_path.join(&name);
+                    match read_event_file(&path) {
+                        Err(e) => problems.push(e.to_string()),
+                        Ok(e) => {
+                            let m = &e.metadata;
+                            let dir_ok = layout::aggregate_type_dir(&m.aggregate_type).is_ok_and(|d| d == type_dir)
+                                && (layout::aggregate_id_dir(&m.aggregate_id).is_ok_and(|(d, _)| d == agg_dir)
+                                    || layout::legacy_id_dir(&m.aggregate_id).as_deref() == Some(agg_dir.as_str()));
+                            if !dir_ok {
+                                problems.push(format!("{}: metadata names {}/{}, which does not live here", path.display(), m.aggregate_type, m.aggregate_id));
+                            }
+                            if !name.ends_with(&format!("-{}.json", e.event_type)) {
+                                problems.push(format!("{}: eventType {} differs from the file name", path.display(), e.event_type));
+                            }
+                            let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
+                            if m.aggregate_version != *last + 1 {
+                                problems.push(format!("{}: version {} follows version {}", path.display(), m.aggregate_version, last));
+                            }
+                            *last = m.aggregate_version;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Writes final statistics and releases the store.
+    pub fn close(self) -> Result<()> {
+        self.refresh_statistics().map(|_| ())
+    }
+}
+
+enum Planned {
+    /// Already stored under this path (a retry).
+    Stored(PathBuf),
+    /// Same event id as an earlier event of this batch.
+    SameAs(usize),
+    /// To be written under this name.
+    New(Box<Event>, FileName),
+}
+
+/// Builds an [`Event`] from parts; `data` must be valid JSON.
+pub fn event(event_type: &str, metadata: crate::event::EventMetadata, data: &str) -> Result<Event> {
+    let data = RawValue::from_string(data.to_string()).map_err(|e| Error::invalid_event("eventData", e.to_string()))?;
+    Ok(Event {
+        event_type: event_type.to_string(),
+        metadata,
+        data,
+    })
+}
