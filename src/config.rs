@@ -54,12 +54,27 @@ impl Default for Config {
 pub const SETTINGS: &[(&str, &str)] = &[
     ("path", "BYTEHOT_EVENTSTORE_PATH"),
     ("durability", "BYTEHOT_EVENTSTORE_DURABILITY"),
-    ("max-event-size-bytes", "BYTEHOT_EVENTSTORE_MAX_EVENT_SIZE_BYTES"),
-    ("max-events-per-file", "BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE"),
-    ("compression-enabled", "BYTEHOT_EVENTSTORE_COMPRESSION_ENABLED"),
+    (
+        "max-event-size-bytes",
+        "BYTEHOT_EVENTSTORE_MAX_EVENT_SIZE_BYTES",
+    ),
+    (
+        "max-events-per-file",
+        "BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE",
+    ),
+    (
+        "compression-enabled",
+        "BYTEHOT_EVENTSTORE_COMPRESSION_ENABLED",
+    ),
     ("backup-enabled", "BYTEHOT_EVENTSTORE_BACKUP_ENABLED"),
-    ("cleanup.max-age-days", "BYTEHOT_EVENTSTORE_CLEANUP_MAX_AGE_DAYS"),
-    ("cleanup.max-total-size-mb", "BYTEHOT_EVENTSTORE_CLEANUP_MAX_TOTAL_SIZE_MB"),
+    (
+        "cleanup.max-age-days",
+        "BYTEHOT_EVENTSTORE_CLEANUP_MAX_AGE_DAYS",
+    ),
+    (
+        "cleanup.max-total-size-mb",
+        "BYTEHOT_EVENTSTORE_CLEANUP_MAX_TOTAL_SIZE_MB",
+    ),
 ];
 
 const ENV_PREFIX: &str = "BYTEHOT_EVENTSTORE_";
@@ -69,7 +84,10 @@ fn text(key: &str, value: &Value) -> Result<String> {
         Value::String(s) => Ok(s.trim().to_string()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(Error::config(key, format!("expected a string, number or boolean, got {other}"))),
+        other => Err(Error::config(
+            key,
+            format!("expected a string, number or boolean, got {other}"),
+        )),
     }
 }
 
@@ -77,7 +95,10 @@ fn parse_bool(key: &str, v: &str) -> Result<bool> {
     match v.to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(Error::config(key, format!("expected true or false, got {v:?}"))),
+        _ => Err(Error::config(
+            key,
+            format!("expected true or false, got {v:?}"),
+        )),
     }
 }
 
@@ -118,7 +139,12 @@ impl Config {
                 .iter()
                 .find(|(_, v)| *v == var)
                 .map(|(k, _)| *k)
-                .ok_or_else(|| Error::config(&var, "unknown environment variable (known: see docs/configuration.md)"))?;
+                .ok_or_else(|| {
+                    Error::config(
+                        &var,
+                        "unknown environment variable (known: see docs/configuration.md)",
+                    )
+                })?;
             config.apply(key, value.trim()).map_err(|e| match e {
                 Error::Config { reason, .. } => Error::config(format!("{var} ({key})"), reason),
                 other => other,
@@ -140,31 +166,53 @@ impl Config {
                 self.durability = match value.to_ascii_lowercase().as_str() {
                     "always" => Durability::Always,
                     "none" => Durability::None,
-                    "batch" => return Err(Error::config(key, "`batch` is not implemented yet; use `always` or `none`")),
-                    _ => return Err(Error::config(key, format!("expected always or none, got {value:?}"))),
+                    "batch" => {
+                        return Err(Error::config(
+                            key,
+                            "`batch` is not implemented yet; use `always` or `none`",
+                        ));
+                    }
+                    _ => {
+                        return Err(Error::config(
+                            key,
+                            format!("expected always or none, got {value:?}"),
+                        ));
+                    }
                 }
             }
             "max-event-size-bytes" => {
-                self.max_event_size = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| Error::config(key, format!("expected a positive integer, got {value:?}")))?
+                self.max_event_size = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::config(key, format!("expected a positive integer, got {value:?}"))
+                })?
             }
             "max-events-per-file" => {
                 if value != "1" {
-                    return Err(Error::config(key, "not implemented: the store writes exactly one event per file (only 1 is accepted)"));
+                    return Err(Error::config(
+                        key,
+                        "not implemented: the store writes exactly one event per file (only 1 is accepted)",
+                    ));
                 }
             }
             "compression-enabled" | "backup-enabled" => {
                 if parse_bool(key, value)? {
-                    return Err(Error::config(key, "not implemented yet: only false is accepted"));
+                    return Err(Error::config(
+                        key,
+                        "not implemented yet: only false is accepted",
+                    ));
                 }
             }
             "cleanup.max-age-days" | "cleanup.max-total-size-mb" => {
-                return Err(Error::config(key, "not implemented yet: the store never deletes events; remove the setting"));
+                return Err(Error::config(
+                    key,
+                    "not implemented yet: the store never deletes events; remove the setting",
+                ));
             }
-            _ => return Err(Error::config(key, "unknown setting (known: see docs/configuration.md)")),
+            _ => {
+                return Err(Error::config(
+                    key,
+                    "unknown setting (known: see docs/configuration.md)",
+                ));
+            }
         }
         Ok(())
     }
@@ -179,7 +227,10 @@ mod tests {
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -194,7 +245,10 @@ mod tests {
     fn environment_overrides_explicit_settings() {
         let c = Config::resolve(
             &settings(r#"{"path":"/a","durability":"always"}"#),
-            env(&[("BYTEHOT_EVENTSTORE_PATH", "/b"), ("BYTEHOT_EVENTSTORE_DURABILITY", "NONE")]),
+            env(&[
+                ("BYTEHOT_EVENTSTORE_PATH", "/b"),
+                ("BYTEHOT_EVENTSTORE_DURABILITY", "NONE"),
+            ]),
         )
         .expect("valid");
         assert_eq!(c.path, PathBuf::from("/b"));
@@ -226,11 +280,20 @@ mod tests {
             r#"{"path":""}"#,
             r#"{"path":[1]}"#,
         ] {
-            assert!(matches!(Config::resolve(&settings(json), env(&[])), Err(Error::Config { .. })), "{json}");
+            assert!(
+                matches!(
+                    Config::resolve(&settings(json), env(&[])),
+                    Err(Error::Config { .. })
+                ),
+                "{json}"
+            );
         }
         let typo = Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_PAHT", "/x")]));
         assert!(matches!(typo, Err(Error::Config { key, .. }) if key == "BYTEHOT_EVENTSTORE_PAHT"));
-        let bad = Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_BACKUP_ENABLED", "true")]));
+        let bad = Config::resolve(
+            &Map::new(),
+            env(&[("BYTEHOT_EVENTSTORE_BACKUP_ENABLED", "true")]),
+        );
         assert!(matches!(bad, Err(Error::Config { key, .. }) if key.contains("backup-enabled")));
     }
 }

@@ -65,7 +65,10 @@ fn field_str(map: &Map<String, Value>, key: &str, required: bool) -> Result<Opti
             Err(Error::invalid_event(field, "must not be empty"))
         }
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(Error::invalid_event(field, format!("must be a string, got {other}"))),
+        Some(other) => Err(Error::invalid_event(
+            field,
+            format!("must be a string, got {other}"),
+        )),
     }
 }
 
@@ -204,9 +207,10 @@ impl Event {
 
     /// Parses a JSON array of envelopes (the batch wire format).
     pub fn batch_from_json(bytes: &[u8]) -> Result<Vec<Event>> {
-        let items: Vec<HashMap<String, Box<RawValue>>> = serde_json::from_slice(bytes).map_err(|e| {
-            Error::invalid_event("events", format!("not a JSON array of objects: {e}"))
-        })?;
+        let items: Vec<HashMap<String, Box<RawValue>>> =
+            serde_json::from_slice(bytes).map_err(|e| {
+                Error::invalid_event("events", format!("not a JSON array of objects: {e}"))
+            })?;
         items
             .into_iter()
             .enumerate()
@@ -386,12 +390,36 @@ mod tests {
     fn bad_input_names_the_field() {
         let base: Value = serde_json::from_str(ENVELOPE).expect("valid");
         let cases: [(&str, Value, &str); 8] = [
-            ("/eventMetadata/aggregateVersion", Value::from(-1), "eventMetadata.aggregateVersion"),
-            ("/eventMetadata/aggregateVersion", Value::from("1"), "eventMetadata.aggregateVersion"),
-            ("/eventMetadata/eventId", Value::Null, "eventMetadata.eventId"),
-            ("/eventMetadata/aggregateId", Value::from(""), "eventMetadata.aggregateId"),
-            ("/eventMetadata/timestamp", Value::from("yesterday"), "eventMetadata.timestamp"),
-            ("/eventMetadata/schemaVersion", Value::from(1u64 << 40), "eventMetadata.schemaVersion"),
+            (
+                "/eventMetadata/aggregateVersion",
+                Value::from(-1),
+                "eventMetadata.aggregateVersion",
+            ),
+            (
+                "/eventMetadata/aggregateVersion",
+                Value::from("1"),
+                "eventMetadata.aggregateVersion",
+            ),
+            (
+                "/eventMetadata/eventId",
+                Value::Null,
+                "eventMetadata.eventId",
+            ),
+            (
+                "/eventMetadata/aggregateId",
+                Value::from(""),
+                "eventMetadata.aggregateId",
+            ),
+            (
+                "/eventMetadata/timestamp",
+                Value::from("yesterday"),
+                "eventMetadata.timestamp",
+            ),
+            (
+                "/eventMetadata/schemaVersion",
+                Value::from(1u64 << 40),
+                "eventMetadata.schemaVersion",
+            ),
             ("/eventType", Value::from("../x"), "event type"),
             ("/eventMetadata", Value::from(3), "eventMetadata"),
         ];
@@ -402,7 +430,12 @@ mod tests {
         }
         assert_eq!(error_field("[1]"), "envelope");
         assert_eq!(error_field(r#"{"eventMetadata":{}}"#), "eventType");
-        assert_eq!(error_field(r#"{"eventType":"A","eventMetadata":{"eventId":"e","aggregateType":"t","aggregateId":"i"}}"#), "eventData");
+        assert_eq!(
+            error_field(
+                r#"{"eventType":"A","eventMetadata":{"eventId":"e","aggregateType":"t","aggregateId":"i"}}"#
+            ),
+            "eventData"
+        );
     }
 
     #[test]

@@ -44,7 +44,10 @@ fn is_plain(b: u8) -> bool {
 
 fn needs_first_char_escape(s: &str) -> bool {
     let stem = s.split('.').next().unwrap_or("");
-    s == METADATA_DIR || WINDOWS_RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem))
+    s == METADATA_DIR
+        || WINDOWS_RESERVED
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(stem))
 }
 
 /// Percent-encodes `s` into one safe path component (see the module invariants).
@@ -121,7 +124,11 @@ fn check_name(kind: NameKind, name: &str, max: usize) -> Result<(), Error> {
 
 /// Directory name of an aggregate type.
 pub fn aggregate_type_dir(aggregate_type: &str) -> Result<String, Error> {
-    check_name(NameKind::AggregateType, aggregate_type, MAX_ENCODED_COMPONENT)?;
+    check_name(
+        NameKind::AggregateType,
+        aggregate_type,
+        MAX_ENCODED_COMPONENT,
+    )?;
     let encoded = encode_component(aggregate_type);
     if encoded.len() > MAX_ENCODED_COMPONENT {
         return Err(Error::invalid_name(
@@ -220,7 +227,12 @@ impl FileName {
 
     /// The name this struct stands for, as this crate writes it (always 20 digits).
     pub fn render(&self) -> String {
-        format!("{:017}{:03}-{}.json", self.stamp, self.seq.unwrap_or(0), self.event_type)
+        format!(
+            "{:017}{:03}-{}.json",
+            self.stamp,
+            self.seq.unwrap_or(0),
+            self.event_type
+        )
     }
 }
 
@@ -274,9 +286,25 @@ mod tests {
 
     #[test]
     fn hostile_names_never_escape_one_component() {
-        for id in ["..", ".", "../x", "/etc/passwd", "a/../../b", "a\0b", "C:\\x", "NUL", "con.txt", "metadata", "x.", " "] {
+        for id in [
+            "..",
+            ".",
+            "../x",
+            "/etc/passwd",
+            "a/../../b",
+            "a\0b",
+            "C:\\x",
+            "NUL",
+            "con.txt",
+            "metadata",
+            "x.",
+            " ",
+        ] {
             let enc = encode_component(id);
-            assert!(!enc.contains('/') && !enc.contains('\\') && !enc.contains('\0'), "{enc}");
+            assert!(
+                !enc.contains('/') && !enc.contains('\\') && !enc.contains('\0'),
+                "{enc}"
+            );
             assert!(!enc.starts_with('.') && !enc.ends_with('.'), "{enc}");
             assert_ne!(enc, "metadata");
             assert_eq!(decode_component(&enc).as_deref(), Some(id));
@@ -285,7 +313,14 @@ mod tests {
 
     #[test]
     fn unicode_and_separators_round_trip() {
-        for id in ["/app/Foo.class", "C:\\app\\Foo.class", "a b:c", "日本語🚀", "%41", "~x"] {
+        for id in [
+            "/app/Foo.class",
+            "C:\\app\\Foo.class",
+            "a b:c",
+            "日本語🚀",
+            "%41",
+            "~x",
+        ] {
             assert_eq!(decode_component(&encode_component(id)).as_deref(), Some(id));
         }
     }
@@ -322,20 +357,31 @@ mod tests {
 
     #[test]
     fn legacy_dir_replaces_separators() {
-        assert_eq!(legacy_id_dir("/app/Foo.class").as_deref(), Some("_app_Foo.class"));
+        assert_eq!(
+            legacy_id_dir("/app/Foo.class").as_deref(),
+            Some("_app_Foo.class")
+        );
         assert_eq!(legacy_id_dir(".."), None);
     }
 
     #[test]
     fn file_names_parse_in_both_widths() {
-        let long = FileName::parse("20250617123000001042-ClassFileChanged.json").expect("20 digits");
+        let long =
+            FileName::parse("20250617123000001042-ClassFileChanged.json").expect("20 digits");
         assert_eq!(long.stamp, 20250617123000001);
         assert_eq!(long.seq, Some(42));
         assert_eq!(long.render(), "20250617123000001042-ClassFileChanged.json");
         let short = FileName::parse("20250617123000001-ClassFileChanged.json").expect("17 digits");
         assert_eq!(short.seq, None);
         assert!(short.sort_key() < long.sort_key());
-        for bad in ["x.json", "2025-A.json", "20251317123000001-A.json", "20250617123000001-.json", ".tmp", "20250617123000001-A.txt"] {
+        for bad in [
+            "x.json",
+            "2025-A.json",
+            "20251317123000001-A.json",
+            "20250617123000001-.json",
+            ".tmp",
+            "20250617123000001-A.txt",
+        ] {
             assert_eq!(FileName::parse(bad), None, "{bad}");
         }
     }

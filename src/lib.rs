@@ -22,5 +22,7 @@ pub use layout::{
     FileName, MAX_AGGREGATE_ID_BYTES, MAX_ENCODED_COMPONENT, MAX_EVENT_TYPE_BYTES,
     aggregate_id_dir, aggregate_type_dir, decode_component, encode_component, legacy_id_dir,
 };
-pub use metadata::{AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics};
+pub use metadata::{
+    AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
+};
 pub use store::{Clock, EventStore, Health, SystemClock, event};

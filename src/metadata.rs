@@ -96,7 +96,8 @@ impl MetadataLock {
     pub(crate) fn write<T: Serialize>(&self, name: &str, value: &T, sync: bool) -> Result<()> {
         let path = self.dir.join(name);
         let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::corrupt(&path, e.to_string()))?;
+        let mut bytes =
+            serde_json::to_vec_pretty(value).map_err(|e| Error::corrupt(&path, e.to_string()))?;
         bytes.push(b'\n');
         let write = || -> std::io::Result<()> {
             let mut f = File::create(&tmp)?;

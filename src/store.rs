@@ -125,7 +125,10 @@ fn is_symlink(path: &Path) -> bool {
 /// Reads and parses one event file; any failure names the file.
 fn read_event_file(path: &Path) -> Result<Event> {
     if is_symlink(path) {
-        return Err(Error::corrupt(path, "is a symbolic link; the store never follows links"));
+        return Err(Error::corrupt(
+            path,
+            "is a symbolic link; the store never follows links",
+        ));
     }
     let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
     Event::from_json(&bytes).map_err(|e| Error::corrupt(path, e.to_string()))
@@ -147,7 +150,11 @@ fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
             names.push((parsed, name.to_string()));
         }
     }
-    names.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()).then_with(|| a.1.cmp(&b.1)));
+    names.sort_by(|a, b| {
+        a.0.sort_key()
+            .cmp(&b.0.sort_key())
+            .then_with(|| a.1.cmp(&b.1))
+    });
     Ok(names)
 }
 
@@ -180,7 +187,9 @@ fn tmp_owner(name: &str) -> Option<u32> {
 }
 
 fn process_alive(pid: u32) -> bool {
-    pid == std::process::id() || !Path::new("/proc").is_dir() || Path::new(&format!("/proc/{pid}")).exists()
+    pid == std::process::id()
+        || !Path::new("/proc").is_dir()
+        || Path::new(&format!("/proc/{pid}")).exists()
 }
 
 impl EventStore {
@@ -196,13 +205,17 @@ impl EventStore {
             reason: format!("{what} {}: {e}", base.display()),
         };
         fs::create_dir_all(&base).map_err(|e| unusable("cannot create base directory", e))?;
-        if !fs::metadata(&base).map_err(|e| unusable("cannot read base directory", e))?.is_dir() {
+        if !fs::metadata(&base)
+            .map_err(|e| unusable("cannot read base directory", e))?
+            .is_dir()
+        {
             return Err(Error::Unavailable {
                 reason: format!("{} is not a directory", base.display()),
             });
         }
         let metadata_dir = base.join(layout::METADATA_DIR);
-        fs::create_dir_all(&metadata_dir).map_err(|e| unusable("cannot create metadata directory in", e))?;
+        fs::create_dir_all(&metadata_dir)
+            .map_err(|e| unusable("cannot create metadata directory in", e))?;
         let store = EventStore {
             base,
             metadata_dir,
@@ -239,17 +252,23 @@ impl EventStore {
         for (type_dir, type_path) in self.type_dirs()? {
             let name = layout::decode_component(&type_dir).unwrap_or_else(|| type_dir.clone());
             let per_type = stats.aggregate_types.entry(name.clone()).or_default();
-            types.aggregate_types.push(AggregateTypeEntry { name, directory: type_dir });
+            types.aggregate_types.push(AggregateTypeEntry {
+                name,
+                directory: type_dir,
+            });
             for (_, agg_path) in list_dirs(&type_path)? {
                 let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
                 let mut events = 0;
                 for entry in rd {
                     let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
                     let file_name = entry.file_name();
-                    let Some(file_name) = file_name.to_str() else { continue };
+                    let Some(file_name) = file_name.to_str() else {
+                        continue;
+                    };
                     if let Some(owner) = tmp_owner(file_name) {
                         if !process_alive(owner) {
-                            fs::remove_file(entry.path()).map_err(|e| Error::io("remove temp file", entry.path(), e))?;
+                            fs::remove_file(entry.path())
+                                .map_err(|e| Error::io("remove temp file", entry.path(), e))?;
                         }
                     } else if FileName::parse(file_name).is_some() {
                         events += 1;
@@ -288,12 +307,15 @@ impl EventStore {
 
     fn scan_schema_versions(&self) -> Result<SchemaVersionsFile> {
         let mut out = SchemaVersionsFile::default();
-        self.for_each_event_file(|_, _| true, |event| {
-            out.event_types
-                .entry(event.event_type)
-                .or_default()
-                .insert(event.metadata.schema_version);
-        })?;
+        self.for_each_event_file(
+            |_, _| true,
+            |event| {
+                out.event_types
+                    .entry(event.event_type)
+                    .or_default()
+                    .insert(event.metadata.schema_version);
+            },
+        )?;
         Ok(out)
     }
 
@@ -315,7 +337,9 @@ impl EventStore {
     fn check_writable(&self) -> Result<()> {
         match lock(&self.poisoned).as_ref() {
             Some(reason) => Err(Error::Unavailable {
-                reason: format!("writes refused after an earlier failure ({reason}); reopen the store"),
+                reason: format!(
+                    "writes refused after an earlier failure ({reason}); reopen the store"
+                ),
             }),
             None => Ok(()),
         }
@@ -326,17 +350,27 @@ impl EventStore {
     }
 
     fn state(&self, key: &AggKey) -> Arc<Mutex<AggState>> {
-        lock(&self.aggregates).entry(key.clone()).or_default().clone()
+        lock(&self.aggregates)
+            .entry(key.clone())
+            .or_default()
+            .clone()
     }
 
     /// The directory an aggregate lives in: its own encoded name, or the directory
     /// ByteHot's old adapter made for it, or (for a new aggregate) its own.
-    fn resolve_dir(&self, aggregate_type: &str, aggregate_id: &str) -> Result<(PathBuf, bool, bool)> {
+    fn resolve_dir(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<(PathBuf, bool, bool)> {
         let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
         let (id_dir, hashed) = layout::aggregate_id_dir(aggregate_id)?;
         let primary = type_path.join(&id_dir);
         if is_symlink(&type_path) || is_symlink(&primary) {
-            return Err(Error::corrupt(&primary, "is a symbolic link; the store never follows links"));
+            return Err(Error::corrupt(
+                &primary,
+                "is a symbolic link; the store never follows links",
+            ));
         }
         if !primary.is_dir()
             && let Some(legacy) = layout::legacy_id_dir(aggregate_id).filter(|l| *l != id_dir)
@@ -350,7 +384,11 @@ impl EventStore {
             let marker = primary.join(layout::LONG_ID_FILE);
             let stored = fs::read_to_string(&marker).map_err(|e| Error::io("read", &marker, e))?;
             if stored != aggregate_id {
-                return Err(Error::invalid_name(NameKind::AggregateId, aggregate_id, "collides with another long id's hashed directory"));
+                return Err(Error::invalid_name(
+                    NameKind::AggregateId,
+                    aggregate_id,
+                    "collides with another long id's hashed directory",
+                ));
             }
         }
         Ok((primary, false, hashed))
@@ -366,11 +404,16 @@ impl EventStore {
                 ..AggState::default()
             };
         }
-        let Some(dir) = state.dir.clone() else { return Ok(()) };
+        let Some(dir) = state.dir.clone() else {
+            return Ok(());
+        };
         let names = list_events(&dir)?;
         let known = state.listed.len();
         let is_prefix = known <= names.len()
-            && state.listed.last().is_none_or(|(_, last)| names[known - 1].1 == *last);
+            && state
+                .listed
+                .last()
+                .is_none_or(|(_, last)| names[known - 1].1 == *last);
         if !is_prefix {
             state.listed.clear();
             state.entries.clear();
@@ -384,7 +427,10 @@ impl EventStore {
             if !mine && !state.legacy {
                 return Err(Error::corrupt(
                     &path,
-                    format!("its metadata names aggregate {}/{} but it lies in the directory of {}/{}", m.aggregate_type, m.aggregate_id, key.0, key.1),
+                    format!(
+                        "its metadata names aggregate {}/{} but it lies in the directory of {}/{}",
+                        m.aggregate_type, m.aggregate_id, key.0, key.1
+                    ),
                 ));
             }
             if mine {
@@ -403,7 +449,9 @@ impl EventStore {
     /// Appends one event; returns it as stored (version, previous id, timestamp filled).
     pub fn append(&self, event: Event) -> Result<Event> {
         let mut stored = self.append_batch(vec![event])?;
-        stored.pop().ok_or_else(|| Error::invalid_event("events", "batch of one returned nothing"))
+        stored
+            .pop()
+            .ok_or_else(|| Error::invalid_event("events", "batch of one returned nothing"))
     }
 
     /// Appends a batch. Every event is validated, and every aggregate's versions checked,
@@ -417,28 +465,40 @@ impl EventStore {
             layout::aggregate_type_dir(&e.metadata.aggregate_type)?;
             layout::aggregate_id_dir(&e.metadata.aggregate_id)?;
             if e.metadata.event_id.is_empty() {
-                return Err(Error::invalid_event(format!("events[{i}].eventMetadata.eventId"), "must not be empty"));
+                return Err(Error::invalid_event(
+                    format!("events[{i}].eventMetadata.eventId"),
+                    "must not be empty",
+                ));
             }
             let size = e.data.get().len() + 1024;
             if size > self.config.max_event_size {
                 return Err(Error::invalid_event(
                     format!("events[{i}].eventData"),
-                    format!("event of about {size} bytes exceeds max-event-size-bytes = {}", self.config.max_event_size),
+                    format!(
+                        "event of about {size} bytes exceeds max-event-size-bytes = {}",
+                        self.config.max_event_size
+                    ),
                 ));
             }
             groups
-                .entry((e.metadata.aggregate_type.clone(), e.metadata.aggregate_id.clone()))
+                .entry((
+                    e.metadata.aggregate_type.clone(),
+                    e.metadata.aggregate_id.clone(),
+                ))
                 .or_default()
                 .push(i);
         }
         // Locks are taken in key order, so two batches never wait on each other in a cycle.
         let states: Vec<(AggKey, Arc<Mutex<AggState>>)> =
             groups.keys().map(|k| (k.clone(), self.state(k))).collect();
-        let mut guards: Vec<MutexGuard<'_, AggState>> = states.iter().map(|(_, s)| lock(s)).collect();
+        let mut guards: Vec<MutexGuard<'_, AggState>> =
+            states.iter().map(|(_, s)| lock(s)).collect();
         let mut dir_locks = Vec::with_capacity(states.len());
         let mut plans = Vec::with_capacity(states.len());
         let mut out: Vec<Option<Event>> = vec![None; events.len()];
-        for (((key, _), state), indices) in states.iter().zip(guards.iter_mut()).zip(groups.values()) {
+        for (((key, _), state), indices) in
+            states.iter().zip(guards.iter_mut()).zip(groups.values())
+        {
             self.refresh(key, state)?;
             let exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
             // Plan once without the directory lock to reject conflicts on new aggregates
@@ -457,7 +517,13 @@ impl EventStore {
         }
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
             let written = self.write_plan(state, plan).inspect_err(|e| {
-                if matches!(e, Error::Io { op: "sync" | "sync directory", .. }) {
+                if matches!(
+                    e,
+                    Error::Io {
+                        op: "sync" | "sync directory",
+                        ..
+                    }
+                ) {
                     self.poison(e);
                 }
             })?;
@@ -475,7 +541,13 @@ impl EventStore {
 
     /// Decides, for each event of one aggregate, whether it is a retry of a stored event
     /// or a new one, and what version, previous id, timestamp and file name it gets.
-    fn plan(&self, key: &AggKey, state: &AggState, events: &[Event], indices: &[usize]) -> Result<Vec<Planned>> {
+    fn plan(
+        &self,
+        key: &AggKey,
+        state: &AggState,
+        events: &[Event],
+        indices: &[usize],
+    ) -> Result<Vec<Planned>> {
         let mut version = state.current_version();
         let mut last_id = state.last_event_id().map(str::to_string);
         let mut last_key = state.last_key();
@@ -492,7 +564,13 @@ impl EventStore {
             let e = &events[i];
             let m = &e.metadata;
             if let Some(&at) = state.ids.get(&m.event_id) {
-                plan.push(Planned::Stored(state.dir.clone().unwrap_or_default().join(&state.entries[at].name)));
+                plan.push(Planned::Stored(
+                    state
+                        .dir
+                        .clone()
+                        .unwrap_or_default()
+                        .join(&state.entries[at].name),
+                ));
                 continue;
             }
             if let Some(&at) = pending.get(m.event_id.as_str()) {
@@ -503,25 +581,41 @@ impl EventStore {
                 return Err(conflict(
                     m.aggregate_version - 1,
                     version,
-                    format!("event {} carries version {}, the next version is {}", m.event_id, m.aggregate_version, version + 1),
+                    format!(
+                        "event {} carries version {}, the next version is {}",
+                        m.event_id,
+                        m.aggregate_version,
+                        version + 1
+                    ),
                 ));
             }
             if let Some(prev) = &m.previous_event_id
                 && Some(prev) != last_id.as_ref()
             {
-                let expected = state.ids.get(prev).map_or(0, |&at| state.entries[at].version);
+                let expected = state
+                    .ids
+                    .get(prev)
+                    .map_or(0, |&at| state.entries[at].version);
                 return Err(conflict(
                     expected,
                     version,
-                    format!("event {} names previous event {prev}, the last event is {}", m.event_id, last_id.as_deref().unwrap_or("none")),
+                    format!(
+                        "event {} names previous event {prev}, the last event is {}",
+                        m.event_id,
+                        last_id.as_deref().unwrap_or("none")
+                    ),
                 ));
             }
             let timestamp = m.timestamp.unwrap_or_else(|| self.clock.now());
             let stamp = layout::time_to_stamp(&timestamp).ok_or_else(|| {
-                Error::invalid_event("eventMetadata.timestamp", "must lie in the years 0000 to 9999")
+                Error::invalid_event(
+                    "eventMetadata.timestamp",
+                    "must lie in the years 0000 to 9999",
+                )
             })?;
-            let name = layout::next_name(last_key, stamp, &e.event_type)
-                .ok_or_else(|| Error::invalid_event("eventMetadata.timestamp", "no file name after 9999"))?;
+            let name = layout::next_name(last_key, stamp, &e.event_type).ok_or_else(|| {
+                Error::invalid_event("eventMetadata.timestamp", "no file name after 9999")
+            })?;
             version += 1;
             let mut stored = e.clone();
             stored.metadata.aggregate_version = version;
@@ -578,7 +672,8 @@ impl EventStore {
             .open(&tmp)
             .map_err(|e| Error::io("create", &tmp, e))
             .and_then(|mut f| {
-                f.write_all(bytes).map_err(|e| Error::io("write", &tmp, e))?;
+                f.write_all(bytes)
+                    .map_err(|e| Error::io("write", &tmp, e))?;
                 if self.durable() {
                     f.sync_data().map_err(|e| Error::io("sync", &tmp, e))?;
                 }
@@ -603,7 +698,9 @@ impl EventStore {
                     let file = name.render();
                     self.write_atomically(&dir, &file, &event.to_file_json())?;
                     wrote = true;
-                    state.ids.insert(event.metadata.event_id.clone(), state.entries.len());
+                    state
+                        .ids
+                        .insert(event.metadata.event_id.clone(), state.entries.len());
                     state.entries.push(Entry {
                         name: file.clone(),
                         version: event.metadata.aggregate_version,
@@ -643,7 +740,12 @@ impl EventStore {
             let known = lock(&self.known);
             events
                 .iter()
-                .filter(|e| !known.event_types.get(&e.event_type).is_some_and(|v| v.contains(&e.metadata.schema_version)))
+                .filter(|e| {
+                    !known
+                        .event_types
+                        .get(&e.event_type)
+                        .is_some_and(|v| v.contains(&e.metadata.schema_version))
+                })
                 .collect()
         };
         if unseen.is_empty() {
@@ -652,7 +754,10 @@ impl EventStore {
         let meta = MetadataLock::acquire(&self.metadata_dir)?;
         let mut file: SchemaVersionsFile = meta.read(SCHEMA_VERSIONS).unwrap_or_default();
         for e in unseen {
-            file.event_types.entry(e.event_type.clone()).or_default().insert(e.metadata.schema_version);
+            file.event_types
+                .entry(e.event_type.clone())
+                .or_default()
+                .insert(e.metadata.schema_version);
         }
         meta.write(SCHEMA_VERSIONS, &file, self.durable())?;
         *lock(&self.known) = file;
@@ -660,24 +765,46 @@ impl EventStore {
     }
 
     /// The event-file names of an aggregate with version > `since`, after a refresh.
-    fn entries_since(&self, aggregate_type: &str, aggregate_id: &str, since: u64) -> Result<(PathBuf, Vec<Entry>)> {
+    fn entries_since(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        since: u64,
+    ) -> Result<(PathBuf, Vec<Entry>)> {
         let key = (aggregate_type.to_string(), aggregate_id.to_string());
         let state = self.state(&key);
         let mut state = lock(&state);
         self.refresh(&key, &mut state)?;
         let start = state.entries.partition_point(|e| e.version <= since);
-        Ok((state.dir.clone().unwrap_or_default(), state.entries[start..].to_vec()))
+        Ok((
+            state.dir.clone().unwrap_or_default(),
+            state.entries[start..].to_vec(),
+        ))
     }
 
     /// An aggregate's events with version > `since_version` (0: all), in version order.
-    pub fn read_aggregate(&self, aggregate_type: &str, aggregate_id: &str, since_version: u64) -> Result<Vec<Event>> {
+    pub fn read_aggregate(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        since_version: u64,
+    ) -> Result<Vec<Event>> {
         let (dir, entries) = self.entries_since(aggregate_type, aggregate_id, since_version)?;
-        entries.iter().map(|e| read_event_file(&dir.join(&e.name))).collect()
+        entries
+            .iter()
+            .map(|e| read_event_file(&dir.join(&e.name)))
+            .collect()
     }
 
     /// One event of an aggregate by version.
-    pub fn read_event(&self, aggregate_type: &str, aggregate_id: &str, version: u64) -> Result<Event> {
-        let (dir, entries) = self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
+    pub fn read_event(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        version: u64,
+    ) -> Result<Event> {
+        let (dir, entries) =
+            self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
         match entries.first() {
             Some(e) if e.version == version => read_event_file(&dir.join(&e.name)),
             _ => Err(Error::NotFound {
@@ -688,7 +815,11 @@ impl EventStore {
 
     /// The aggregate's last version; 0 when it has no events.
     pub fn current_version(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
-        Ok(self.entries_since(aggregate_type, aggregate_id, 0)?.1.last().map_or(0, |e| e.version))
+        Ok(self
+            .entries_since(aggregate_type, aggregate_id, 0)?
+            .1
+            .last()
+            .map_or(0, |e| e.version))
     }
 
     /// Number of events of one aggregate.
@@ -702,7 +833,11 @@ impl EventStore {
     }
 
     /// Calls `visit` for every event file whose name `keep` accepts, in no set order.
-    fn for_each_event_file(&self, keep: impl Fn(&FileName, &Path) -> bool, mut visit: impl FnMut(Event)) -> Result<()> {
+    fn for_each_event_file(
+        &self,
+        keep: impl Fn(&FileName, &Path) -> bool,
+        mut visit: impl FnMut(Event),
+    ) -> Result<()> {
         for (_, type_path) in self.type_dirs()? {
             for (_, agg_path) in list_dirs(&type_path)? {
                 for (parsed, name) in list_events(&agg_path)? {
@@ -719,8 +854,18 @@ impl EventStore {
     fn sorted_by_time(mut events: Vec<Event>) -> Vec<Event> {
         events.sort_by(|a, b| {
             let (a, b) = (&a.metadata, &b.metadata);
-            (a.timestamp, &a.aggregate_type, &a.aggregate_id, a.aggregate_version)
-                .cmp(&(b.timestamp, &b.aggregate_type, &b.aggregate_id, b.aggregate_version))
+            (
+                a.timestamp,
+                &a.aggregate_type,
+                &a.aggregate_id,
+                a.aggregate_version,
+            )
+                .cmp(&(
+                    b.timestamp,
+                    &b.aggregate_type,
+                    &b.aggregate_id,
+                    b.aggregate_version,
+                ))
         });
         events
     }
@@ -787,7 +932,11 @@ impl EventStore {
         let mut out = Vec::new();
         for (_, agg_path) in list_dirs(&type_path)? {
             if let Some((_, first)) = list_events(&agg_path)?.first() {
-                out.push(read_event_file(&agg_path.join(first))?.metadata.aggregate_id);
+                out.push(
+                    read_event_file(&agg_path.join(first))?
+                        .metadata
+                        .aggregate_id,
+                );
             }
         }
         out.sort();
@@ -803,7 +952,10 @@ impl EventStore {
             problems.push(format!("writes refused after an earlier failure: {reason}"));
         }
         if !self.base.is_dir() {
-            problems.push(format!("{}: base directory is missing", self.base.display()));
+            problems.push(format!(
+                "{}: base directory is missing",
+                self.base.display()
+            ));
         } else if let Err(e) = self.write_atomically(&self.base, ".health-probe", b"ok") {
             problems.push(format!("{}: not writable: {e}", self.base.display()));
         } else {
@@ -811,7 +963,9 @@ impl EventStore {
         }
         for name in [AGGREGATE_TYPES, SCHEMA_VERSIONS] {
             let path = self.metadata_dir.join(name);
-            let parses = fs::read(&path).ok().is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
+            let parses = fs::read(&path)
+                .ok()
+                .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
             if !parses {
                 problems.push(format!("{}: missing or unreadable", path.display()));
             }
@@ -833,7 +987,10 @@ impl EventStore {
                 for entry in rd {
                     let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
                     let name = entry.file_name().to_string_lossy().to_string();
-                    if FileName::parse(&name).is_none() && name != layout::LONG_ID_FILE && tmp_owner(&name).is_none() {
+                    if FileName::parse(&name).is_none()
+                        && name != layout::LONG_ID_FILE
+                        && tmp_owner(&name).is_none()
+                    {
                         problems.push(format!("{}: not an event file", entry.path().display()));
                     }
                 }
@@ -843,18 +1000,35 @@ impl EventStore {
                         Err(e) => problems.push(e.to_string()),
                         Ok(e) => {
                             let m = &e.metadata;
-                            let dir_ok = layout::aggregate_type_dir(&m.aggregate_type).is_ok_and(|d| d == type_dir)
-                                && (layout::aggregate_id_dir(&m.aggregate_id).is_ok_and(|(d, _)| d == agg_dir)
-                                    || layout::legacy_id_dir(&m.aggregate_id).as_deref() == Some(agg_dir.as_str()));
+                            let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
+                                .is_ok_and(|d| d == type_dir)
+                                && (layout::aggregate_id_dir(&m.aggregate_id)
+                                    .is_ok_and(|(d, _)| d == agg_dir)
+                                    || layout::legacy_id_dir(&m.aggregate_id).as_deref()
+                                        == Some(agg_dir.as_str()));
                             if !dir_ok {
-                                problems.push(format!("{}: metadata names {}/{}, which does not live here", path.display(), m.aggregate_type, m.aggregate_id));
+                                problems.push(format!(
+                                    "{}: metadata names {}/{}, which does not live here",
+                                    path.display(),
+                                    m.aggregate_type,
+                                    m.aggregate_id
+                                ));
                             }
                             if !name.ends_with(&format!("-{}.json", e.event_type)) {
-                                problems.push(format!("{}: eventType {} differs from the file name", path.display(), e.event_type));
+                                problems.push(format!(
+                                    "{}: eventType {} differs from the file name",
+                                    path.display(),
+                                    e.event_type
+                                ));
                             }
                             let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
                             if m.aggregate_version != *last + 1 {
-                                problems.push(format!("{}: version {} follows version {}", path.display(), m.aggregate_version, last));
+                                problems.push(format!(
+                                    "{}: version {} follows version {}",
+                                    path.display(),
+                                    m.aggregate_version,
+                                    last
+                                ));
                             }
                             *last = m.aggregate_version;
                         }
@@ -882,7 +1056,8 @@ enum Planned {
 
 /// Builds an [`Event`] from parts; `data` must be valid JSON.
 pub fn event(event_type: &str, metadata: crate::event::EventMetadata, data: &str) -> Result<Event> {
-    let data = RawValue::from_string(data.to_string()).map_err(|e| Error::invalid_event("eventData", e.to_string()))?;
+    let data = RawValue::from_string(data.to_string())
+        .map_err(|e| Error::invalid_event("eventData", e.to_string()))?;
     Ok(Event {
         event_type: event_type.to_string(),
         metadata,
