@@ -1,0 +1,198 @@
+//! Kill test: a writer process appends with `durability = always` and reports every
+//! acknowledged event id; the parent SIGKILLs it at random moments, reopens the store and
+//! checks that every acknowledged event is there exactly once, versions are contiguous,
+//! no temp file survives the reopen and `verify` finds nothing wrong.
+//!
+//! `EVENTSTORE_KILL_TRIALS` sets the number of trials (default 20; the documented
+//! campaign uses 200).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use bytehot_eventstore::{Config, Event, EventMetadata, EventStore, event};
+
+const CHILD_DIR: &str = "EVENTSTORE_TEST_CRASH_DIR";
+const CHILD_TRIAL: &str = "EVENTSTORE_TEST_CRASH_TRIAL";
+const AGGREGATES: [&str; 3] = [
+    "f47ac10b-58cc-4372-a567",
+    "/app/target/classes/Foo.class",
+    "日本語 id",
+];
+
+fn new_event(aggregate: usize, id: String, payload: usize) -> Event {
+    let metadata = EventMetadata {
+        event_id: id,
+        aggregate_type: "hotswap".to_string(),
+        aggregate_id: AGGREGATES[aggregate].to_string(),
+        aggregate_version: 0,
+        timestamp: None,
+        previous_event_id: None,
+        schema_version: 1,
+        user_id: None,
+        correlation_id: None,
+        causation_id: None,
+    };
+    let data = format!("{{\"bytecode\":\"{}\"}}", "QUJD".repeat(payload));
+    event("HotSwapRequested", metadata, &data).unwrap()
+}
+
+/// xorshift64*: enough randomness for kill timing without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+/// The writer role, run in a child process: append until killed.
+#[test]
+fn crash_writer_child() {
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return;
+    };
+    let trial = std::env::var(CHILD_TRIAL).unwrap();
+    let store = EventStore::open(Config::new(dir)).unwrap();
+    let mut out = std::io::stdout().lock();
+    let mut rng = Rng(u64::from(std::process::id()) | 1);
+    for n in 0.. {
+        let aggregate = (rng.next() % 3) as usize;
+        // Mix single appends, batches and event sizes up to ~200 KiB.
+        let size = if n % 7 == 0 { 50_000 } else { 100 };
+        let batch: Vec<Event> = (0..1 + rng.next() % 3)
+            .map(|k| new_event(aggregate, format!("{trial}-{n}-{k}"), size))
+            .collect();
+        for stored in store.append_batch(batch).unwrap() {
+            writeln!(out, "ack {}", stored.metadata.event_id).unwrap();
+        }
+        out.flush().unwrap();
+    }
+}
+
+fn run_trial(dir: &Path, trial: usize, rng: &mut Rng) -> HashSet<String> {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_writer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir)
+        .env(CHILD_TRIAL, trial.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(id) = line.strip_prefix("ack ") {
+                let _ = tx.send(id.to_string());
+            }
+        }
+    });
+    let mut acked = HashSet::new();
+    // Wait for the first acknowledgement so that the kill lands while writing.
+    if let Ok(first) = rx.recv_timeout(Duration::from_secs(30)) {
+        acked.insert(first);
+    }
+    let deadline = Instant::now() + Duration::from_millis(1 + rng.next() % 120);
+    while Instant::now() < deadline {
+        if let Ok(id) = rx.recv_timeout(Duration::from_millis(1)) {
+            acked.insert(id);
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    reader.join().unwrap();
+    acked.extend(rx.try_iter());
+    acked
+}
+
+fn temp_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                temp_files(&path)
+            } else {
+                usize::from(path.to_string_lossy().ends_with(".tmp"))
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn acknowledged_events_survive_sigkill_and_nothing_torn_is_visible() {
+    if std::env::var(CHILD_DIR).is_ok() {
+        return;
+    }
+    let trials: usize = std::env::var("EVENTSTORE_KILL_TRIALS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(20);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("eventstore");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut all_acked = HashSet::new();
+    for trial in 0..trials {
+        all_acked.extend(run_trial(&dir, trial, &mut rng));
+        let store = EventStore::open(Config::new(&dir)).unwrap();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for id in AGGREGATES {
+            let events = store.read_aggregate("hotswap", id, 0).unwrap();
+            for (i, e) in events.iter().enumerate() {
+                assert_eq!(
+                    e.metadata.aggregate_version,
+                    i as u64 + 1,
+                    "trial {trial}: gap in {id}"
+                );
+                let previous = (i > 0).then(|| events[i - 1].metadata.event_id.clone());
+                assert_eq!(
+                    e.metadata.previous_event_id, previous,
+                    "trial {trial}: broken chain in {id}"
+                );
+                *seen.entry(e.metadata.event_id.clone()).or_default() += 1;
+            }
+        }
+        let lost: Vec<&String> = all_acked
+            .iter()
+            .filter(|id| !seen.contains_key(*id))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "trial {trial}: acknowledged events lost: {lost:?}"
+        );
+        assert!(
+            seen.values().all(|&n| n == 1),
+            "trial {trial}: duplicated events"
+        );
+        assert_eq!(
+            store.verify().unwrap(),
+            Vec::<String>::new(),
+            "trial {trial}"
+        );
+        assert_eq!(
+            temp_files(&dir),
+            0,
+            "trial {trial}: temp files survived the reopen"
+        );
+        store.close().unwrap();
+    }
+    println!(
+        "kill test: {trials} trials, {} events acknowledged, 0 lost",
+        all_acked.len()
+    );
+}
