@@ -10,8 +10,7 @@
 //!   files themselves, and is checked against the directory listing on every use.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,6 +21,7 @@ use serde_json::value::RawValue;
 use crate::config::{Config, Durability};
 use crate::error::{Error, NameKind, Result};
 use crate::event::{Event, format_instant};
+use crate::io::{OsIo, StoreIo};
 use crate::layout::{self, FileName};
 use crate::metadata::{
     AGGREGATE_TYPES, AggregateTypeEntry, AggregateTypesFile, MetadataLock, SCHEMA_VERSIONS,
@@ -96,6 +96,7 @@ pub struct EventStore {
     metadata_dir: PathBuf,
     config: Config,
     clock: Arc<dyn Clock>,
+    io: Arc<dyn StoreIo>,
     aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
     /// Set after a failed sync: what was written since the last good sync may be lost,
     /// so the store refuses writes until it is reopened.
@@ -123,14 +124,14 @@ fn is_symlink(path: &Path) -> bool {
 }
 
 /// Reads and parses one event file; any failure names the file.
-fn read_event_file(path: &Path) -> Result<Event> {
+fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
     if is_symlink(path) {
         return Err(Error::corrupt(
             path,
             "is a symbolic link; the store never follows links",
         ));
     }
-    let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let bytes = io.read(path).map_err(|e| Error::io("read", path, e))?;
     Event::from_json(&bytes).map_err(|e| Error::corrupt(path, e.to_string()))
 }
 
@@ -200,6 +201,15 @@ impl EventStore {
 
     /// Opens with an explicit clock (tests inject one that steps backwards).
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<EventStore> {
+        EventStore::open_with(config, clock, Arc::new(OsIo))
+    }
+
+    /// Opens with an explicit clock and I/O layer (tests inject faults through it).
+    pub fn open_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        io: Arc<dyn StoreIo>,
+    ) -> Result<EventStore> {
         let base = config.path.clone();
         let unusable = |what: &str, e: std::io::Error| Error::Unavailable {
             reason: format!("{what} {}: {e}", base.display()),
@@ -221,6 +231,7 @@ impl EventStore {
             metadata_dir,
             config,
             clock,
+            io,
             aggregates: Mutex::new(HashMap::new()),
             poisoned: Mutex::new(None),
             known: Mutex::new(SchemaVersionsFile::default()),
@@ -345,8 +356,11 @@ impl EventStore {
         }
     }
 
-    fn poison(&self, error: &Error) {
+    /// Records a failed sync: what was written since the last good one may be lost
+    /// whatever a later sync says (the "fsyncgate" lesson), so writes stop until reopen.
+    fn poison(&self, error: Error) -> Error {
         lock(&self.poisoned).get_or_insert_with(|| error.to_string());
+        error
     }
 
     fn state(&self, key: &AggKey) -> Arc<Mutex<AggState>> {
@@ -421,7 +435,7 @@ impl EventStore {
         }
         for (parsed, name) in names.into_iter().skip(state.listed.len()) {
             let path = dir.join(&name);
-            let event = read_event_file(&path)?;
+            let event = read_event_file(&*self.io, &path)?;
             let m = &event.metadata;
             let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
             if !mine && !state.legacy {
@@ -516,17 +530,7 @@ impl EventStore {
             plans.push(self.plan(key, state, &events, indices)?);
         }
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
-            let written = self.write_plan(state, plan).inspect_err(|e| {
-                if matches!(
-                    e,
-                    Error::Io {
-                        op: "sync" | "sync directory",
-                        ..
-                    }
-                ) {
-                    self.poison(e);
-                }
-            })?;
+            let written = self.write_plan(state, plan)?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
@@ -633,7 +637,9 @@ impl EventStore {
         let (dir, legacy, hashed) = self.resolve_dir(&key.0, &key.1)?;
         let type_path = dir.parent().map(Path::to_path_buf).unwrap_or_default();
         let new_type = !type_path.is_dir();
-        fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+        self.io
+            .create_dir_all(&dir)
+            .map_err(|e| Error::io("create directory", &dir, e))?;
         if hashed {
             let marker = dir.join(layout::LONG_ID_FILE);
             if !marker.exists() {
@@ -641,9 +647,9 @@ impl EventStore {
             }
         }
         if self.durable() {
-            sync_dir(&type_path)?;
+            self.sync_dir(&type_path)?;
             if new_type {
-                sync_dir(&self.base)?;
+                self.sync_dir(&self.base)?;
             }
         }
         if new_type {
@@ -657,6 +663,12 @@ impl EventStore {
         Ok(())
     }
 
+    fn sync_dir(&self, dir: &Path) -> Result<()> {
+        self.io
+            .sync_dir(dir)
+            .map_err(|e| self.poison(Error::io("sync directory", dir, e)))
+    }
+
     fn tmp_name(&self, name: &str) -> String {
         let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
         format!(".{name}.{}-{n}.tmp", std::process::id())
@@ -666,20 +678,23 @@ impl EventStore {
     fn write_atomically(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         let tmp = dir.join(self.tmp_name(name));
         let target = dir.join(name);
-        let result = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| Error::io("create", &tmp, e))
-            .and_then(|mut f| {
-                f.write_all(bytes)
-                    .map_err(|e| Error::io("write", &tmp, e))?;
+        let result = self
+            .io
+            .create_and_write(&tmp, bytes)
+            .map_err(|e| Error::io("write", &tmp, e))
+            .and_then(|f| {
                 if self.durable() {
-                    f.sync_data().map_err(|e| Error::io("sync", &tmp, e))?;
+                    self.io
+                        .sync_file(&f)
+                        .map_err(|e| self.poison(Error::io("sync", &tmp, e)))?;
                 }
                 Ok(())
             })
-            .and_then(|()| fs::rename(&tmp, &target).map_err(|e| Error::io("rename", &target, e)));
+            .and_then(|()| {
+                self.io
+                    .rename(&tmp, &target)
+                    .map_err(|e| Error::io("rename", &target, e))
+            });
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
@@ -692,7 +707,7 @@ impl EventStore {
         let mut wrote = false;
         for step in plan {
             let event = match step {
-                Planned::Stored(path) => read_event_file(&path)?,
+                Planned::Stored(path) => read_event_file(&*self.io, &path)?,
                 Planned::SameAs(at) => out[at].clone(),
                 Planned::New(event, name) => {
                     let file = name.render();
@@ -714,7 +729,7 @@ impl EventStore {
         }
         if wrote && self.durable() {
             // fsync the folder: the renames above are durable only once the directory is.
-            sync_dir(&dir)?;
+            self.sync_dir(&dir)?;
         }
         Ok(out)
     }
@@ -792,7 +807,7 @@ impl EventStore {
         let (dir, entries) = self.entries_since(aggregate_type, aggregate_id, since_version)?;
         entries
             .iter()
-            .map(|e| read_event_file(&dir.join(&e.name)))
+            .map(|e| read_event_file(&*self.io, &dir.join(&e.name)))
             .collect()
     }
 
@@ -806,7 +821,7 @@ impl EventStore {
         let (dir, entries) =
             self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
         match entries.first() {
-            Some(e) if e.version == version => read_event_file(&dir.join(&e.name)),
+            Some(e) if e.version == version => read_event_file(&*self.io, &dir.join(&e.name)),
             _ => Err(Error::NotFound {
                 what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
             }),
@@ -843,7 +858,7 @@ impl EventStore {
                 for (parsed, name) in list_events(&agg_path)? {
                     let path = agg_path.join(&name);
                     if keep(&parsed, &path) {
-                        visit(read_event_file(&path)?);
+                        visit(read_event_file(&*self.io, &path)?);
                     }
                 }
             }
@@ -933,7 +948,7 @@ impl EventStore {
         for (_, agg_path) in list_dirs(&type_path)? {
             if let Some((_, first)) = list_events(&agg_path)?.first() {
                 out.push(
-                    read_event_file(&agg_path.join(first))?
+                    read_event_file(&*self.io, &agg_path.join(first))?
                         .metadata
                         .aggregate_id,
                 );
@@ -996,7 +1011,7 @@ impl EventStore {
                 }
                 for (_, name) in list_events(&agg_path)? {
                     let path = agg_path.join(&name);
-                    match read_event_file(&path) {
+                    match read_event_file(&*self.io, &path) {
                         Err(e) => problems.push(e.to_string()),
                         Ok(e) => {
                             let m = &e.metadata;

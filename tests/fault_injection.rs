@@ -1,0 +1,180 @@
+//! Fault injection through the `StoreIo` seam: the Nth I/O call of a save fails (an
+//! error, `ENOSPC`, `EIO`, a short write, a failed fsync). Each must surface as an error
+//! for that save, leave the store consistent on disk, and after a failed sync the store
+//! must refuse further writes until reopened.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytehot_eventstore::{
+    Call, Config, Error, Event, EventMetadata, EventStore, Fault, FaultyIo, SystemClock, event,
+};
+
+const ENOSPC: i32 = 28;
+const EIO: i32 = 5;
+
+fn new_event(aggregate_type: &str, id: &str, event_id: &str) -> Event {
+    let metadata = EventMetadata {
+        event_id: event_id.to_string(),
+        aggregate_type: aggregate_type.to_string(),
+        aggregate_id: id.to_string(),
+        aggregate_version: 0,
+        timestamp: None,
+        previous_event_id: None,
+        schema_version: 1,
+        user_id: None,
+        correlation_id: None,
+        causation_id: None,
+    };
+    event(
+        "BytecodeValidated",
+        metadata,
+        r#"{"className":"com.acme.Foo","bytes":"QUJDRA=="}"#,
+    )
+    .unwrap()
+}
+
+fn open_faulty(dir: &Path, fail_at: u64, fault: Fault) -> (EventStore, Arc<FaultyIo>) {
+    let io = Arc::new(FaultyIo::new(fail_at, fault));
+    let store = EventStore::open_with(Config::new(dir), Arc::new(SystemClock), io.clone()).unwrap();
+    (store, io)
+}
+
+fn temp_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                temp_files(&path)
+            } else {
+                usize::from(path.to_string_lossy().ends_with(".tmp"))
+            }
+        })
+        .sum()
+}
+
+/// The calls one save makes: into an existing aggregate, and into a new aggregate type.
+fn calls_of_a_save(new_type: bool) -> Vec<Call> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    EventStore::open(Config::new(&dir))
+        .unwrap()
+        .append(new_event("hotswap", "agg", "seed"))
+        .unwrap();
+    let (store, io) = open_faulty(&dir, 0, Fault::Errno(EIO));
+    store.current_version("hotswap", "agg").unwrap();
+    let before = io.calls().len();
+    let target = if new_type { "filewatch" } else { "hotswap" };
+    store.append(new_event(target, "agg", "probe")).unwrap();
+    io.calls()[before..].to_vec()
+}
+
+fn is_sync(call: Call) -> bool {
+    matches!(call, Call::SyncFile | Call::SyncDir)
+}
+
+#[test]
+fn every_failing_step_of_a_save_is_an_error_and_leaves_the_store_consistent() {
+    let mut injected = 0;
+    for new_type in [false, true] {
+        let calls = calls_of_a_save(new_type);
+        assert!(
+            calls.contains(&Call::Write)
+                && calls.contains(&Call::SyncFile)
+                && calls.contains(&Call::Rename)
+        );
+        for (step, &call) in calls.iter().enumerate() {
+            for fault in [Fault::Errno(ENOSPC), Fault::Errno(EIO), Fault::ShortWrite] {
+                let tmp = tempfile::tempdir().unwrap();
+                let dir = tmp.path().join("store");
+                EventStore::open(Config::new(&dir))
+                    .unwrap()
+                    .append(new_event("hotswap", "agg", "seed"))
+                    .unwrap();
+                // Count the calls the warm-up makes, then fail the chosen step of the save.
+                let (probe, io) = open_faulty(&dir, 0, fault);
+                probe.current_version("hotswap", "agg").unwrap();
+                let warmup = io.calls().len() as u64;
+                drop(probe);
+                let (store, _) = open_faulty(&dir, warmup + step as u64 + 1, fault);
+                store.current_version("hotswap", "agg").unwrap();
+                let target = if new_type { "filewatch" } else { "hotswap" };
+                let result = store.append(new_event(target, "agg", "victim"));
+                assert!(
+                    matches!(result, Err(Error::Io { .. })),
+                    "step {step} ({call:?}) {fault:?}: {result:?}"
+                );
+                injected += 1;
+
+                let next = store.append(new_event("hotswap", "agg", "after"));
+                if is_sync(call) {
+                    assert!(
+                        matches!(next, Err(Error::Unavailable { .. })),
+                        "after failed {call:?}: {next:?}"
+                    );
+                } else {
+                    assert!(
+                        next.is_ok(),
+                        "after failed {call:?} the store must keep working: {next:?}"
+                    );
+                }
+                drop(store);
+
+                let reopened = EventStore::open(Config::new(&dir)).unwrap();
+                assert_eq!(
+                    reopened.verify().unwrap(),
+                    Vec::<String>::new(),
+                    "step {step} {fault:?}"
+                );
+                assert_eq!(
+                    temp_files(&dir),
+                    0,
+                    "step {step} {fault:?}: temp file left behind"
+                );
+                let events = reopened.read_aggregate("hotswap", "agg", 0).unwrap();
+                assert_eq!(events[0].metadata.event_id, "seed");
+                for (i, e) in events.iter().enumerate() {
+                    assert_eq!(e.metadata.aggregate_version, i as u64 + 1);
+                }
+                // Reopening clears the refusal: writes work again.
+                reopened
+                    .append(new_event("hotswap", "agg", "recovered"))
+                    .unwrap();
+            }
+        }
+    }
+    println!(
+        "fault injection: {injected} faults injected, 0 reported as success, 0 inconsistent stores"
+    );
+}
+
+#[test]
+fn read_errors_name_the_file_and_do_not_poison_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    for n in 0..3 {
+        store
+            .append(new_event("hotswap", "agg", &format!("e{n}")))
+            .unwrap();
+    }
+    drop(store);
+    let (store, _) = open_faulty(&dir, 2, Fault::Errno(EIO));
+    match store.read_aggregate("hotswap", "agg", 0) {
+        Err(Error::Io { op, path, source }) => {
+            assert_eq!(op, "read");
+            assert!(
+                path.to_string_lossy().ends_with("-BytecodeValidated.json"),
+                "{path:?}"
+            );
+            assert_eq!(source.raw_os_error(), Some(EIO));
+        }
+        other => panic!("expected an EIO read error, got {other:?}"),
+    }
+    assert_eq!(store.read_aggregate("hotswap", "agg", 0).unwrap().len(), 3);
+    store.append(new_event("hotswap", "agg", "e3")).unwrap();
+    assert_eq!(store.current_version("hotswap", "agg").unwrap(), 4);
+}
