@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub trait StoreIo: Send + Sync {
     /// Creates `path` (which must not exist) and writes all of `bytes` to it.
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File>;
+    /// Appends all of `bytes` to an open file.
+    fn append(&self, file: &File, bytes: &[u8]) -> io::Result<()>;
     /// Flushes a file's data to stable storage.
     fn sync_file(&self, file: &File) -> io::Result<()>;
     /// Atomically renames `from` to `to`.
@@ -33,6 +35,10 @@ impl StoreIo for OsIo {
         let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
         file.write_all(bytes)?;
         Ok(file)
+    }
+
+    fn append(&self, mut file: &File, bytes: &[u8]) -> io::Result<()> {
+        file.write_all(bytes)
     }
 
     fn sync_file(&self, file: &File) -> io::Result<()> {
@@ -73,6 +79,8 @@ pub enum Fault {
 pub enum Call {
     /// [`StoreIo::create_and_write`].
     Write,
+    /// [`StoreIo::append`].
+    Append,
     /// [`StoreIo::sync_file`].
     SyncFile,
     /// [`StoreIo::rename`].
@@ -92,6 +100,7 @@ pub struct FaultyIo {
     calls: AtomicU64,
     fail_at: u64,
     fault: Fault,
+    only: Option<Call>,
     log: Mutex<Vec<Call>>,
 }
 
@@ -102,7 +111,16 @@ impl FaultyIo {
             calls: AtomicU64::new(0),
             fail_at,
             fault,
+            only: None,
             log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Fails the `nth` (1-based) call of one kind only.
+    pub fn on(call: Call, nth: u64, fault: Fault) -> FaultyIo {
+        FaultyIo {
+            only: Some(call),
+            ..FaultyIo::new(nth, fault)
         }
     }
 
@@ -114,6 +132,9 @@ impl FaultyIo {
     fn strike(&self, call: Call) -> bool {
         if let Ok(mut log) = self.log.lock() {
             log.push(call);
+        }
+        if self.only.is_some_and(|only| only != call) {
+            return false;
         }
         self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at
     }
@@ -134,6 +155,19 @@ impl StoreIo for FaultyIo {
         match self.fault {
             Fault::ShortWrite => {
                 OsIo.create_and_write(path, &bytes[..bytes.len() / 2])?;
+                Err(io::Error::from_raw_os_error(28))
+            }
+            Fault::Errno(_) => Err(self.error()),
+        }
+    }
+
+    fn append(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
+        if !self.strike(Call::Append) {
+            return OsIo.append(file, bytes);
+        }
+        match self.fault {
+            Fault::ShortWrite => {
+                OsIo.append(file, &bytes[..bytes.len() / 2])?;
                 Err(io::Error::from_raw_os_error(28))
             }
             Fault::Errno(_) => Err(self.error()),

@@ -12,6 +12,7 @@ mod error;
 mod event;
 mod ffi;
 mod io;
+mod journal;
 mod layout;
 mod metadata;
 mod store;
@@ -20,6 +21,7 @@ pub use config::{Config, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
 pub use error::{Error, NameKind, Result};
 pub use event::{Event, EventMetadata, format_instant, parse_instant, reindent};
 pub use io::{Call, Fault, FaultyIo, OsIo, StoreIo};
+pub use journal::{crc32, decode_records, encode_record};
 pub use layout::{
     FileName, MAX_AGGREGATE_ID_BYTES, MAX_ENCODED_COMPONENT, MAX_EVENT_TYPE_BYTES,
     aggregate_id_dir, aggregate_type_dir, decode_component, encode_component, legacy_id_dir,

@@ -22,6 +22,7 @@ use crate::config::{Config, Durability};
 use crate::error::{Error, NameKind, Result};
 use crate::event::{Event, format_instant};
 use crate::io::{OsIo, StoreIo};
+use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
 use crate::metadata::{
     AGGREGATE_TYPES, AggregateTypeEntry, AggregateTypesFile, MetadataLock, SCHEMA_VERSIONS,
@@ -97,6 +98,8 @@ pub struct EventStore {
     config: Config,
     clock: Arc<dyn Clock>,
     io: Arc<dyn StoreIo>,
+    /// The write-ahead journal; `None` with `durability = none`.
+    journal: Option<Arc<Journal>>,
     aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
     /// Set after a failed sync: what was written since the last good sync may be lost,
     /// so the store refuses writes until it is reopened.
@@ -121,6 +124,27 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 
 fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Takes the exclusive cross-process lock of an aggregate directory.
+fn lock_dir(dir: &Path) -> Result<File> {
+    File::open(dir)
+        .and_then(|f| f.lock().map(|()| f))
+        .map_err(|e| Error::io("lock", dir, e))
+}
+
+/// The `batch` mode's timer: syncs the journal every `interval` until the store is gone.
+fn spawn_batch_syncer(journal: std::sync::Weak<Journal>, interval: std::time::Duration) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(interval);
+            let Some(journal) = journal.upgrade() else {
+                return;
+            };
+            // A failure is recorded in the journal and refuses every later save.
+            let _ = journal.sync_now();
+        }
+    });
 }
 
 /// Reads and parses one event file; any failure names the file.
@@ -226,20 +250,102 @@ impl EventStore {
         let metadata_dir = base.join(layout::METADATA_DIR);
         fs::create_dir_all(&metadata_dir)
             .map_err(|e| unusable("cannot create metadata directory in", e))?;
-        let store = EventStore {
+        let mut store = EventStore {
             base,
             metadata_dir,
             config,
             clock,
             io,
+            journal: None,
             aggregates: Mutex::new(HashMap::new()),
             poisoned: Mutex::new(None),
             known: Mutex::new(SchemaVersionsFile::default()),
             known_types: Mutex::new(AggregateTypesFile::default()),
             tmp_counter: AtomicU64::new(0),
         };
+        store.replay_journals()?;
         store.recover_and_rebuild()?;
+        if store.config.durability != Durability::None {
+            let journal = Arc::new(Journal::create(&store.base, store.io.clone())?);
+            if store.config.durability == Durability::Batch {
+                spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval);
+            }
+            store.journal = Some(journal);
+        }
         Ok(store)
+    }
+
+    /// Finishes what dead writers journaled: an acknowledged event whose file a crash
+    /// lost or tore is written again; an event that was never acknowledged (its
+    /// aggregate has moved on without it) is dropped.
+    fn replay_journals(&self) -> Result<()> {
+        for (path, _owner_lock) in journal::abandoned_journals(&self.base)? {
+            let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+            let (records, _) = journal::decode_records(&bytes);
+            let records: Vec<(PathBuf, Event)> = records
+                .into_iter()
+                .filter_map(|(rel, content)| {
+                    let target = self.journaled_target(&rel)?;
+                    Event::from_json(content).ok().map(|e| (target, e))
+                })
+                .collect();
+            // Torn files first: a reader of an aggregate must be able to parse it all.
+            for (target, event) in &records {
+                if target.exists() && read_event_file(&*self.io, target).is_err() {
+                    let dir = target.parent().unwrap_or(&self.base);
+                    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    self.write_atomically(dir, name, &event.to_file_json())?;
+                }
+            }
+            for (target, event) in records {
+                if !target.exists() {
+                    self.replay_missing(&target, event)?;
+                }
+            }
+            journal::retire(&self.base, &path)?;
+        }
+        Ok(())
+    }
+
+    /// The file a journal record names, if it is a well-formed event path in the store.
+    fn journaled_target(&self, rel: &str) -> Option<PathBuf> {
+        let parts: Vec<&str> = rel.split('/').collect();
+        let [type_dir, id_dir, name] = parts.as_slice() else {
+            return None;
+        };
+        let plain = |c: &str| !c.is_empty() && !c.starts_with('.') && !c.contains('\\');
+        (plain(type_dir) && plain(id_dir) && *type_dir != layout::METADATA_DIR)
+            .then_some(())
+            .and(FileName::parse(name))
+            .map(|_| self.base.join(type_dir).join(id_dir).join(name))
+    }
+
+    fn replay_missing(&self, target: &Path, event: Event) -> Result<()> {
+        let key = (
+            event.metadata.aggregate_type.clone(),
+            event.metadata.aggregate_id.clone(),
+        );
+        let (dir, _, _) = self.resolve_dir(&key.0, &key.1)?;
+        if Some(dir.as_path()) != target.parent() {
+            return Ok(()); // a record that does not belong where it points: never ours
+        }
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        self.refresh(&key, &mut state)?;
+        if !dir.is_dir() {
+            self.create_aggregate_dir(&key, &mut state)?;
+        }
+        let _dir_lock = lock_dir(&dir)?;
+        self.refresh(&key, &mut state)?;
+        let m = &event.metadata;
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let follows = m.aggregate_version == state.current_version() + 1
+            && m.previous_event_id.as_deref() == state.last_event_id()
+            && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
+        if follows && !state.ids.contains_key(&m.event_id) {
+            self.write_atomically(&dir, name, &event.to_file_json())?;
+        }
+        Ok(())
     }
 
     /// The base directory.
@@ -253,7 +359,7 @@ impl EventStore {
     }
 
     fn durable(&self) -> bool {
-        self.config.durability == Durability::Always
+        self.config.durability != Durability::None
     }
 
     /// Removes temp files of dead writers and rebuilds the derived metadata files.
@@ -513,7 +619,10 @@ impl EventStore {
         for (((key, _), state), indices) in
             states.iter().zip(guards.iter_mut()).zip(groups.values())
         {
-            self.refresh(key, state)?;
+            // A known directory is listed once, under its lock, below: listing is O(events).
+            if !state.dir.as_ref().is_some_and(|d| d.is_dir()) {
+                self.refresh(key, state)?;
+            }
             let exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
             // Plan once without the directory lock to reject conflicts on new aggregates
             // before creating anything, then again under the lock, which is what counts.
@@ -522,21 +631,28 @@ impl EventStore {
                 self.create_aggregate_dir(key, state)?;
             }
             let dir = state.dir.clone().unwrap_or_default();
-            let dir_lock = File::open(&dir)
-                .and_then(|f| f.lock().map(|()| f))
-                .map_err(|e| Error::io("lock", &dir, e))?;
-            dir_locks.push(dir_lock);
+            dir_locks.push(lock_dir(&dir)?);
             self.refresh(key, state)?;
             plans.push(self.plan(key, state, &events, indices)?);
         }
+        let ticket = self.journal_plans(&guards, &plans)?;
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
-            let written = self.write_plan(state, plan)?;
+            // Once journaled, a failure leaves the outcome unknown: stop writing.
+            let written = self
+                .write_plan(state, plan)
+                .map_err(|e| if ticket.is_some() { self.poison(e) } else { e })?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
         }
+        drop(ticket);
         drop(dir_locks);
         drop(guards);
+        if let Some(journal) = &self.journal
+            && journal.wants_checkpoint()
+        {
+            journal.checkpoint()?;
+        }
         self.note_schema_versions(&events)?;
         out.into_iter()
             .map(|e| e.ok_or_else(|| Error::invalid_event("events", "an event was not planned")))
@@ -628,9 +744,57 @@ impl EventStore {
             last_key = Some(name.sort_key());
             last_id = Some(m.event_id.clone());
             pending.insert(m.event_id.as_str(), plan.len());
-            plan.push(Planned::New(Box::new(stored), name));
+            let bytes = stored.to_file_json();
+            if bytes.len() > self.config.max_event_size {
+                return Err(Error::invalid_event(
+                    "eventData",
+                    format!(
+                        "event {} is {} bytes, over max-event-size-bytes = {}",
+                        m.event_id,
+                        bytes.len(),
+                        self.config.max_event_size
+                    ),
+                ));
+            }
+            plan.push(Planned::New(Box::new(stored), name, bytes));
         }
         Ok(plan)
+    }
+
+    /// Journals every new file of the batch in one record group and, with `always`,
+    /// waits until the journal is synced (shared with concurrent saves).
+    fn journal_plans(
+        &self,
+        guards: &[MutexGuard<'_, AggState>],
+        plans: &[Vec<Planned>],
+    ) -> Result<Option<journal::Ticket<'_>>> {
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        let mut records = Vec::new();
+        for (state, plan) in guards.iter().zip(plans) {
+            let dir = state.dir.as_deref().unwrap_or(&self.base);
+            let rel = dir
+                .strip_prefix(&self.base)
+                .unwrap_or(dir)
+                .to_string_lossy();
+            for step in plan {
+                if let Planned::New(_, name, bytes) = step {
+                    records.extend(journal::encode_record(
+                        &format!("{rel}/{}", name.render()),
+                        bytes,
+                    ));
+                }
+            }
+        }
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let ticket = journal.append(&records)?;
+        if self.config.durability == Durability::Always {
+            ticket.wait_durable().map_err(|e| self.poison(e))?;
+        }
+        Ok(Some(ticket))
     }
 
     fn create_aggregate_dir(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
@@ -646,12 +810,6 @@ impl EventStore {
                 self.write_atomically(&dir, layout::LONG_ID_FILE, key.1.as_bytes())?;
             }
         }
-        if self.durable() {
-            self.sync_dir(&type_path)?;
-            if new_type {
-                self.sync_dir(&self.base)?;
-            }
-        }
         if new_type {
             self.note_aggregate_type(&key.0)?;
         }
@@ -663,18 +821,13 @@ impl EventStore {
         Ok(())
     }
 
-    fn sync_dir(&self, dir: &Path) -> Result<()> {
-        self.io
-            .sync_dir(dir)
-            .map_err(|e| self.poison(Error::io("sync directory", dir, e)))
-    }
-
     fn tmp_name(&self, name: &str) -> String {
         let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
         format!(".{name}.{}-{n}.tmp", std::process::id())
     }
 
-    /// Writes `bytes` to `dir/name` so that it appears whole or not at all.
+    /// Writes `bytes` to `dir/name` so that it appears whole or not at all. Not synced:
+    /// the journal makes event files recoverable, and a checkpoint makes them durable.
     fn write_atomically(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         let tmp = dir.join(self.tmp_name(name));
         let target = dir.join(name);
@@ -682,15 +835,7 @@ impl EventStore {
             .io
             .create_and_write(&tmp, bytes)
             .map_err(|e| Error::io("write", &tmp, e))
-            .and_then(|f| {
-                if self.durable() {
-                    self.io
-                        .sync_file(&f)
-                        .map_err(|e| self.poison(Error::io("sync", &tmp, e)))?;
-                }
-                Ok(())
-            })
-            .and_then(|()| {
+            .and_then(|_| {
                 self.io
                     .rename(&tmp, &target)
                     .map_err(|e| Error::io("rename", &target, e))
@@ -704,15 +849,13 @@ impl EventStore {
     fn write_plan(&self, state: &mut AggState, plan: Vec<Planned>) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
-        let mut wrote = false;
         for step in plan {
             let event = match step {
                 Planned::Stored(path) => read_event_file(&*self.io, &path)?,
                 Planned::SameAs(at) => out[at].clone(),
-                Planned::New(event, name) => {
+                Planned::New(event, name, bytes) => {
                     let file = name.render();
-                    self.write_atomically(&dir, &file, &event.to_file_json())?;
-                    wrote = true;
+                    self.write_atomically(&dir, &file, &bytes)?;
                     state
                         .ids
                         .insert(event.metadata.event_id.clone(), state.entries.len());
@@ -726,10 +869,6 @@ impl EventStore {
                 }
             };
             out.push(event);
-        }
-        if wrote && self.durable() {
-            // fsync the folder: the renames above are durable only once the directory is.
-            self.sync_dir(&dir)?;
         }
         Ok(out)
     }
@@ -1054,8 +1193,12 @@ impl EventStore {
         Ok(problems)
     }
 
-    /// Writes final statistics and releases the store.
-    pub fn close(self) -> Result<()> {
+    /// Makes everything durable, removes the journal, writes final statistics and
+    /// releases the store.
+    pub fn close(mut self) -> Result<()> {
+        if let Some(journal) = self.journal.take() {
+            journal.finish()?;
+        }
         self.refresh_statistics().map(|_| ())
     }
 }
@@ -1065,8 +1208,8 @@ enum Planned {
     Stored(PathBuf),
     /// Same event id as an earlier event of this batch.
     SameAs(usize),
-    /// To be written under this name.
-    New(Box<Event>, FileName),
+    /// To be written under this name, with these bytes.
+    New(Box<Event>, FileName, Vec<u8>),
 }
 
 /// Builds an [`Event`] from parts; `data` must be valid JSON.

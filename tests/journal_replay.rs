@@ -1,0 +1,137 @@
+//! Replay of abandoned journals at open: what a crash of the machine can leave behind
+//! (a synced journal record whose event file is missing or torn) is repaired, what was
+//! never acknowledged is dropped, and nothing a journal says can reach outside the store.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use bytehot_eventstore::{Config, Event, EventMetadata, EventStore, encode_record, event};
+
+/// A pid no process has (above Linux's largest `pid_max`).
+const DEAD_PID: u32 = 999_999_999;
+
+fn new_event(event_id: &str, version: u64, previous: Option<&str>) -> Event {
+    let metadata = EventMetadata {
+        event_id: event_id.to_string(),
+        aggregate_type: "hotswap".to_string(),
+        aggregate_id: "agg".to_string(),
+        aggregate_version: version,
+        timestamp: bytehot_eventstore::parse_instant("2030-01-01T00:00:00.123Z"),
+        previous_event_id: previous.map(str::to_string),
+        schema_version: 1,
+        user_id: None,
+        correlation_id: None,
+        causation_id: None,
+    };
+    event(
+        "ClassRedefinitionSucceeded",
+        metadata,
+        r#"{"affectedInstances":3}"#,
+    )
+    .unwrap()
+}
+
+fn seeded_store() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    let mut first = new_event("e1", 0, None);
+    first.metadata.timestamp = bytehot_eventstore::parse_instant("2029-01-01T00:00:00Z");
+    store.append(first).unwrap();
+    store.close().unwrap();
+    (tmp, dir)
+}
+
+const E2_PATH: &str = "hotswap/agg/20300101000000123000-ClassRedefinitionSucceeded.json";
+
+fn write_journal(dir: &Path, bytes: &[u8]) {
+    fs::create_dir_all(dir.join(".journal")).unwrap();
+    fs::write(dir.join(format!(".journal/{DEAD_PID}-0.journal")), bytes).unwrap();
+}
+
+fn ids(dir: &Path) -> Vec<String> {
+    let store = EventStore::open(Config::new(dir)).unwrap();
+    let ids = store
+        .read_aggregate("hotswap", "agg", 0)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.metadata.event_id)
+        .collect();
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    store.close().unwrap();
+    ids
+}
+
+#[test]
+fn an_acknowledged_event_whose_file_was_lost_is_restored() {
+    let (_tmp, dir) = seeded_store();
+    let e2 = new_event("e2", 2, Some("e1"));
+    write_journal(&dir, &encode_record(E2_PATH, &e2.to_file_json()));
+    assert_eq!(ids(&dir), ["e1", "e2"]);
+    assert!(
+        !dir.join(format!(".journal/{DEAD_PID}-0.journal")).exists(),
+        "replayed journal is retired"
+    );
+}
+
+#[test]
+fn a_torn_event_file_is_rewritten_from_the_journal() {
+    let (_tmp, dir) = seeded_store();
+    let e2 = new_event("e2", 2, Some("e1"));
+    let bytes = e2.to_file_json();
+    fs::write(dir.join(E2_PATH), &bytes[..bytes.len() / 3]).unwrap();
+    write_journal(&dir, &encode_record(E2_PATH, &bytes));
+    assert_eq!(ids(&dir), ["e1", "e2"]);
+}
+
+#[test]
+fn a_record_the_aggregate_moved_past_was_never_acknowledged_and_is_dropped() {
+    let (_tmp, dir) = seeded_store();
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    store.append(new_event("other", 0, None)).unwrap();
+    store.close().unwrap();
+    let e2 = new_event("e2", 2, Some("e1"));
+    write_journal(&dir, &encode_record(E2_PATH, &e2.to_file_json()));
+    assert_eq!(ids(&dir), ["e1", "other"]);
+}
+
+#[test]
+fn a_torn_journal_tail_ends_the_replay_without_error() {
+    let (_tmp, dir) = seeded_store();
+    let e2 = new_event("e2", 2, Some("e1"));
+    let mut bytes = encode_record(E2_PATH, &e2.to_file_json());
+    let e3 = new_event("e3", 3, Some("e2"));
+    let third = encode_record(
+        "hotswap/agg/20300101000000123001-ClassRedefinitionSucceeded.json",
+        &e3.to_file_json(),
+    );
+    bytes.extend_from_slice(&third[..third.len() - 5]);
+    write_journal(&dir, &bytes);
+    assert_eq!(ids(&dir), ["e1", "e2"]);
+}
+
+#[test]
+fn journal_records_cannot_write_outside_the_store() {
+    let (tmp, dir) = seeded_store();
+    let e2 = new_event("e2", 2, Some("e1"));
+    let mut bytes = Vec::new();
+    for path in [
+        "../escaped/x/20300101000000123000-A.json",
+        "/etc/20300101000000123000-A.json",
+        "hotswap/../../20300101000000123000-A.json",
+        "metadata/x/20300101000000123000-A.json",
+        "hotswap/other-aggregate/20300101000000123000-ClassRedefinitionSucceeded.json",
+    ] {
+        bytes.extend(encode_record(path, &e2.to_file_json()));
+    }
+    write_journal(&dir, &bytes);
+    assert_eq!(ids(&dir), ["e1"]);
+    let outside: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(outside, ["store"]);
+    assert!(!dir.join("hotswap/other-aggregate").exists());
+}
