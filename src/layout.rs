@@ -9,7 +9,7 @@
 //! - Event file names sort, as byte strings, in the order `(stamp, seq)` for names this
 //!   crate writes; `FileName::sort_key` gives the same order for 17- and 20-digit names alike.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
 
 use crate::error::{Error, NameKind};
 
@@ -204,17 +204,24 @@ impl FileName {
     pub fn parse(name: &str) -> Option<FileName> {
         let stem = name.strip_suffix(".json")?;
         let (digits, event_type) = stem.split_once('-')?;
-        if !digits.bytes().all(|b| b.is_ascii_digit()) || event_type.is_empty() {
+        if !matches!(digits.len(), 17 | 20) || event_type.is_empty() {
             return None;
         }
-        let (stamp, seq) = match digits.len() {
-            17 => (digits, None),
-            20 => (&digits[..17], Some(digits[17..].parse().ok()?)),
-            _ => return None,
+        // One pass over the digits: this runs for every file name listed.
+        let number = |bytes: &[u8]| {
+            bytes.iter().try_fold(0u64, |n, &b| {
+                b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+            })
         };
-        stamp_to_time(stamp.parse().ok()?)?;
+        let (stamp, seq) = digits.as_bytes().split_at(17);
+        let stamp = number(stamp)?;
+        let seq = match seq {
+            [] => None,
+            seq => Some(u16::try_from(number(seq)?).ok()?),
+        };
+        stamp_to_time(stamp)?;
         Some(FileName {
-            stamp: stamp.parse().ok()?,
+            stamp,
             seq,
             event_type: event_type.to_string(),
         })
@@ -238,16 +245,35 @@ impl FileName {
 
 /// `yyyyMMddHHmmssSSS` of a UTC instant, as a number; `None` outside years 0..=9999.
 pub fn time_to_stamp(t: &DateTime<Utc>) -> Option<u64> {
-    if !(0..=9999).contains(&t.year()) {
-        return None;
-    }
-    t.format("%Y%m%d%H%M%S%3f").to_string().parse().ok()
+    let year = u64::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    // Arithmetic, not `format`: this runs for every event written.
+    let ms = u64::from(t.timestamp_subsec_millis().min(999));
+    Some(
+        ((((year * 100 + u64::from(t.month())) * 100 + u64::from(t.day())) * 100
+            + u64::from(t.hour()))
+            * 100
+            + u64::from(t.minute()))
+            * 100_000
+            + u64::from(t.second()) * 1000
+            + ms,
+    )
 }
 
 /// Inverse of [`time_to_stamp`] at millisecond precision.
 pub fn stamp_to_time(stamp: u64) -> Option<DateTime<Utc>> {
-    let text = format!("{stamp:017}");
-    let naive = NaiveDateTime::parse_from_str(&text, "%Y%m%d%H%M%S%3f").ok()?;
+    // Arithmetic, not `parse_from_str`: this runs for every file name listed.
+    let part = |div: u64, modulo: u64| u32::try_from(stamp / div % modulo).ok();
+    let year = i32::try_from(stamp / 10_000_000_000_000)
+        .ok()
+        .filter(|y| *y <= 9999)?;
+    let naive =
+        NaiveDate::from_ymd_opt(year, part(100_000_000_000, 100)?, part(1_000_000_000, 100)?)?
+            .and_hms_milli_opt(
+                part(10_000_000, 100)?,
+                part(100_000, 100)?,
+                part(1000, 100)?,
+                part(1, 1000)?,
+            )?;
     Some(Utc.from_utc_datetime(&naive))
 }
 
