@@ -126,6 +126,33 @@ fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
+/// `<aggregate dir>/.head` names the latest event file a writer has *started* to write
+/// (it is updated before the rename, under the directory lock). So while the lock is
+/// held, no event file sorts after the head: a cache whose last name equals the head is
+/// current without listing the directory.
+const HEAD_FILE: &str = ".head";
+
+fn read_head(dir: &Path) -> Option<String> {
+    fs::read_to_string(dir.join(HEAD_FILE)).ok()
+}
+
+/// How many recent names `.head` keeps, so that a writer that fell a few events behind
+/// another process catches up by reading only those files.
+const HEAD_NAMES: usize = 32;
+
+/// Records `new` names after those `state` knows, keeping the most recent.
+fn write_head<'a>(
+    dir: &Path,
+    state: &'a AggState,
+    new: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let known = state.listed.iter().map(|(_, n)| n.as_str());
+    let mut names: Vec<&str> = known.chain(new).collect();
+    names.drain(..names.len().saturating_sub(HEAD_NAMES));
+    let path = dir.join(HEAD_FILE);
+    fs::write(&path, names.join("\n")).map_err(|e| Error::io("write", &path, e))
+}
+
 /// Takes the exclusive cross-process lock of an aggregate directory.
 fn lock_dir(dir: &Path) -> Result<File> {
     File::open(dir)
@@ -343,6 +370,7 @@ impl EventStore {
             && m.previous_event_id.as_deref() == state.last_event_id()
             && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
         if follows && !state.ids.contains_key(&m.event_id) {
+            write_head(&dir, &state, [name])?;
             self.write_atomically(&dir, name, &event.to_file_json())?;
         }
         Ok(())
@@ -495,8 +523,11 @@ impl EventStore {
         if !primary.is_dir()
             && let Some(legacy) = layout::legacy_id_dir(aggregate_id).filter(|l| *l != id_dir)
         {
-            let legacy_path = type_path.join(legacy);
-            if legacy_path.is_dir() && !is_symlink(&legacy_path) {
+            let legacy_path = type_path.join(&legacy);
+            if legacy_path.is_dir()
+                && !is_symlink(&legacy_path)
+                && self.is_legacy_home(&legacy_path, &legacy, aggregate_type, aggregate_id)?
+            {
                 return Ok((legacy_path, true, false));
             }
         }
@@ -514,7 +545,40 @@ impl EventStore {
         Ok((primary, false, hashed))
     }
 
+    /// Whether `dir` (named `name`, the old adapter's name for the id) holds the id's
+    /// events. A name that is no id's canonical name was made by the old adapter; a
+    /// canonical one (`%2F` is the id `/`'s own directory, and the old name of the id
+    /// `%2F`) counts only if one of its events names the id.
+    fn is_legacy_home(&self, dir: &Path, name: &str, ty: &str, id: &str) -> Result<bool> {
+        if layout::decode_component(name).is_none() {
+            return Ok(true);
+        }
+        for (_, file) in list_events(dir)? {
+            let m = read_event_file(&*self.io, &dir.join(file))?.metadata;
+            if m.aggregate_type == ty && m.aggregate_id == id {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Brings `state` up to date with its directory, parsing only files it has not seen.
+    /// The names written after the cache's last one, read from `.head` when it reaches
+    /// back that far and every name in it exists; `None` when the directory must be listed.
+    fn names_after_cache(&self, dir: &Path, state: &AggState) -> Option<Vec<(FileName, String)>> {
+        let (_, last) = state.listed.last()?;
+        let head = read_head(dir)?;
+        let recent: Vec<&str> = head.lines().collect();
+        let at = recent.iter().position(|n| n == last)?;
+        recent[at + 1..]
+            .iter()
+            .map(|n| {
+                let parsed = FileName::parse(n)?;
+                dir.join(n).exists().then(|| (parsed, n.to_string()))
+            })
+            .collect()
+    }
+
     fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
         if state.dir.is_none() || !state.dir.as_ref().is_some_and(|d| d.is_dir()) {
             let (dir, legacy, _) = self.resolve_dir(&key.0, &key.1)?;
@@ -527,24 +591,40 @@ impl EventStore {
         let Some(dir) = state.dir.clone() else {
             return Ok(());
         };
-        let names = list_events(&dir)?;
-        let known = state.listed.len();
-        let is_prefix = known <= names.len()
-            && state
-                .listed
-                .last()
-                .is_none_or(|(_, last)| names[known - 1].1 == *last);
-        if !is_prefix {
-            state.listed.clear();
-            state.entries.clear();
-            state.ids.clear();
-        }
-        for (parsed, name) in names.into_iter().skip(state.listed.len()) {
+        let skip = match self.names_after_cache(&dir, state) {
+            // Only what follows the cache.
+            Some(newer) => (newer, 0),
+            None => {
+                let names = list_events(&dir)?;
+                let known = state.listed.len();
+                // Files are never removed, so the cache must be a prefix of the listing;
+                // if it is not (a person edited the directory), start over.
+                let is_prefix = known <= names.len()
+                    && state
+                        .listed
+                        .last()
+                        .is_none_or(|(_, last)| names[known - 1].1 == *last);
+                if !is_prefix {
+                    state.listed.clear();
+                    state.entries.clear();
+                    state.ids.clear();
+                }
+                let skip = state.listed.len();
+                (names, skip)
+            }
+        };
+        let (names, skip) = skip;
+        for (parsed, name) in names.into_iter().skip(skip) {
             let path = dir.join(&name);
             let event = read_event_file(&*self.io, &path)?;
             let m = &event.metadata;
             let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
-            if !mine && !state.legacy {
+            // The old adapter put `a/b` and `a_b` in one directory, which may also be
+            // the canonical directory of `a_b`: such a neighbour is not corruption.
+            let old_neighbour = m.aggregate_type == key.0
+                && layout::legacy_id_dir(&m.aggregate_id).as_deref()
+                    == dir.file_name().and_then(|n| n.to_str());
+            if !mine && !state.legacy && !old_neighbour {
                 return Err(Error::corrupt(
                     &path,
                     format!(
@@ -849,6 +929,16 @@ impl EventStore {
     fn write_plan(&self, state: &mut AggState, plan: Vec<Planned>) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
+        let new_names: Vec<String> = plan
+            .iter()
+            .filter_map(|step| match step {
+                Planned::New(_, name, _) => Some(name.render()),
+                _ => None,
+            })
+            .collect();
+        if !new_names.is_empty() {
+            write_head(&dir, state, new_names.iter().map(String::as_str))?;
+        }
         for step in plan {
             let event = match step {
                 Planned::Stored(path) => read_event_file(&*self.io, &path)?,
@@ -928,6 +1018,19 @@ impl EventStore {
         let key = (aggregate_type.to_string(), aggregate_id.to_string());
         let state = self.state(&key);
         let mut state = lock(&state);
+        let dir = match &state.dir {
+            Some(dir) => dir.clone(),
+            None => self.resolve_dir(&key.0, &key.1)?.0,
+        };
+        // Shared with other readers, exclusive of writers: a consistent `.head`.
+        let _shared = match File::open(&dir) {
+            Ok(f) => Some(
+                f.lock_shared()
+                    .map(|()| f)
+                    .map_err(|e| Error::io("lock", &dir, e))?,
+            ),
+            Err(_) => None,
+        };
         self.refresh(&key, &mut state)?;
         let start = state.entries.partition_point(|e| e.version <= since);
         Ok((
@@ -1143,6 +1246,7 @@ impl EventStore {
                     let name = entry.file_name().to_string_lossy().to_string();
                     if FileName::parse(&name).is_none()
                         && name != layout::LONG_ID_FILE
+                        && name != HEAD_FILE
                         && tmp_owner(&name).is_none()
                     {
                         problems.push(format!("{}: not an event file", entry.path().display()));
