@@ -10,7 +10,8 @@
 //!   files themselves, and is checked against the directory listing on every use.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -150,7 +151,20 @@ fn write_head<'a>(
     let mut names: Vec<&str> = known.chain(new).collect();
     names.drain(..names.len().saturating_sub(HEAD_NAMES));
     let path = dir.join(HEAD_FILE);
-    fs::write(&path, names.join("\n")).map_err(|e| Error::io("write", &path, e))
+    // Rewritten in place, padded with blank lines to its old length: creating or
+    // truncating a file costs far more than overwriting it. Only lock holders read it.
+    let write = || -> std::io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        let mut text = names.join("\n").into_bytes();
+        let old = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+        text.resize(text.len().max(old), b'\n');
+        file.write_all(&text)
+    };
+    write().map_err(|e| Error::io("write", &path, e))
 }
 
 /// Takes the exclusive cross-process lock of an aggregate directory.
@@ -358,7 +372,6 @@ impl EventStore {
         }
         let state = self.state(&key);
         let mut state = lock(&state);
-        self.refresh(&key, &mut state)?;
         if !dir.is_dir() {
             self.create_aggregate_dir(&key, &mut state)?;
         }
@@ -394,6 +407,9 @@ impl EventStore {
     fn recover_and_rebuild(&self) -> Result<()> {
         let mut stats = StorageStatistics::default();
         let mut types = AggregateTypesFile::default();
+        // Event types as the file names give them: a schema-versions file that does not
+        // list exactly these is stale (or another program's) and is rebuilt.
+        let mut named_types = std::collections::BTreeSet::new();
         for (type_dir, type_path) in self.type_dirs()? {
             let name = layout::decode_component(&type_dir).unwrap_or_else(|| type_dir.clone());
             let per_type = stats.aggregate_types.entry(name.clone()).or_default();
@@ -415,9 +431,12 @@ impl EventStore {
                             fs::remove_file(entry.path())
                                 .map_err(|e| Error::io("remove temp file", entry.path(), e))?;
                         }
-                    } else if FileName::parse(file_name).is_some() {
+                    } else if let Some(parsed) = FileName::parse(file_name) {
                         events += 1;
                         per_type.bytes += entry.metadata().map_or(0, |m| m.len());
+                        if !named_types.contains(&parsed.event_type) {
+                            named_types.insert(parsed.event_type);
+                        }
                     }
                 }
                 if events > 0 {
@@ -433,7 +452,11 @@ impl EventStore {
         }
         stats.updated_at = format_instant(&self.clock.now());
         let meta = MetadataLock::acquire(&self.metadata_dir)?;
-        let schemas = match meta.read::<SchemaVersionsFile>(SCHEMA_VERSIONS) {
+        let believable = |s: &SchemaVersionsFile| s.event_types.keys().eq(named_types.iter());
+        let schemas = match meta
+            .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
+            .filter(believable)
+        {
             Some(s) => s,
             None => {
                 let s = self.scan_schema_versions()?;
@@ -568,7 +591,7 @@ impl EventStore {
     fn names_after_cache(&self, dir: &Path, state: &AggState) -> Option<Vec<(FileName, String)>> {
         let (_, last) = state.listed.last()?;
         let head = read_head(dir)?;
-        let recent: Vec<&str> = head.lines().collect();
+        let recent: Vec<&str> = head.lines().filter(|l| !l.is_empty()).collect();
         let at = recent.iter().position(|n| n == last)?;
         recent[at + 1..]
             .iter()

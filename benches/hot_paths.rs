@@ -1,0 +1,142 @@
+//! Criterion microbenchmarks of the hot paths, each beside the baseline it should be
+//! judged against, measured in the same run: name encoding, envelope parsing, append
+//! (per durability mode, against the disk's own create+write+fsync and append+fdatasync
+//! loops) and aggregate reads.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs::{File, OpenOptions};
+use std::hint::black_box;
+use std::io::Write;
+
+use bytehot_eventstore::{
+    Config, Durability, Event, EventMetadata, EventStore, encode_component, event,
+};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+
+fn sample(id: &str, n: usize, payload: usize) -> Event {
+    let metadata = EventMetadata {
+        event_id: format!("{id}-{n}"),
+        aggregate_type: "hotswap".to_string(),
+        aggregate_id: id.to_string(),
+        aggregate_version: 0,
+        timestamp: None,
+        previous_event_id: None,
+        schema_version: 1,
+        user_id: None,
+        correlation_id: None,
+        causation_id: None,
+    };
+    let data = format!(
+        r#"{{"className":"com.acme.Foo","details":"{}"}}"#,
+        "x".repeat(payload)
+    );
+    event("BytecodeValidated", metadata, &data).unwrap()
+}
+
+fn names(c: &mut Criterion) {
+    let mut g = c.benchmark_group("layout");
+    g.bench_function("encode uuid", |b| {
+        b.iter(|| encode_component(black_box("f47ac10b-58cc-4372-a567-0e02b2c3d479")))
+    });
+    g.bench_function("encode path id", |b| {
+        b.iter(|| {
+            encode_component(black_box(
+                "/app/target/classes/com/acme/service/Foo$Bar.class",
+            ))
+        })
+    });
+    g.bench_function("parse file name", |b| {
+        b.iter(|| {
+            bytehot_eventstore::FileName::parse(black_box(
+                "20250617123000001042-ClassFileChanged.json",
+            ))
+        })
+    });
+    g.finish();
+}
+
+fn envelopes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("envelope");
+    let file = sample("agg", 1, 1000).to_file_json();
+    g.bench_function("parse 1 KiB", |b| {
+        b.iter(|| Event::from_json(black_box(&file)).unwrap())
+    });
+    let big = sample("agg", 1, 100_000).to_file_json();
+    g.bench_function("parse 100 KiB", |b| {
+        b.iter(|| Event::from_json(black_box(&big)).unwrap())
+    });
+    let e = sample("agg", 1, 1000);
+    g.bench_function("render 1 KiB", |b| b.iter(|| black_box(&e).to_file_json()));
+    g.finish();
+}
+
+fn appends(c: &mut Criterion) {
+    let mut g = c.benchmark_group("append 1 KiB");
+    g.sample_size(200);
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = sample("agg", 0, 1000).to_file_json();
+    let mut n = 0u64;
+    g.bench_function("disk limit: create+write+fsync", |b| {
+        b.iter(|| {
+            n += 1;
+            let mut f = File::create(tmp.path().join(format!("f{n}"))).unwrap();
+            f.write_all(&bytes).unwrap();
+            f.sync_all().unwrap();
+        })
+    });
+    let mut log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(tmp.path().join("log"))
+        .unwrap();
+    g.bench_function("disk limit: append+fdatasync", |b| {
+        b.iter(|| {
+            log.write_all(&bytes).unwrap();
+            log.sync_data().unwrap();
+        })
+    });
+    for (label, durability) in [
+        ("always", Durability::Always),
+        ("batch", Durability::Batch),
+        ("none", Durability::None),
+    ] {
+        let store =
+            EventStore::open(Config::new(tmp.path().join(label)).durability(durability)).unwrap();
+        let mut i = 0;
+        g.bench_function(format!("store durability={label}"), |b| {
+            b.iter(|| {
+                i += 1;
+                store
+                    .append(sample(&format!("agg-{}", i % 100), i, 1000))
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn reads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("read aggregate of 100 events");
+    let tmp = tempfile::tempdir().unwrap();
+    let store = EventStore::open(Config::new(tmp.path()).durability(Durability::None)).unwrap();
+    store
+        .append_batch((0..100).map(|n| sample("agg", n, 1000)).collect())
+        .unwrap();
+    g.bench_function("read_aggregate", |b| {
+        b.iter(|| store.read_aggregate("hotswap", "agg", 0).unwrap())
+    });
+    g.bench_function("current_version", |b| {
+        b.iter(|| store.current_version("hotswap", "agg").unwrap())
+    });
+    g.bench_function("reopen + read_aggregate", |b| {
+        b.iter_batched(
+            || EventStore::open(Config::new(tmp.path()).durability(Durability::None)).unwrap(),
+            |s| s.read_aggregate("hotswap", "agg", 0).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, names, envelopes, appends, reads);
+criterion_main!(benches);

@@ -1,0 +1,45 @@
+//! Appends events in a loop and prints the rate: a quick way to profile the write path
+//! (`cargo run --release --example append_loop -- <dir> <count> <always|batch|none>`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Instant;
+
+use bytehot_eventstore::{Config, EventMetadata, EventStore, event};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "./eventstore-loop".to_string());
+    let count: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let mode = args.get(3).cloned().unwrap_or_else(|| "always".to_string());
+    let settings = serde_json::json!({ "path": dir, "durability": mode });
+    let config = Config::resolve(settings.as_object().unwrap(), std::iter::empty()).unwrap();
+    let store = EventStore::open(config).unwrap();
+    let start = Instant::now();
+    for n in 0..count {
+        let metadata = EventMetadata {
+            event_id: format!("loop-{n}-{}", start.elapsed().as_nanos()),
+            aggregate_type: "hotswap".to_string(),
+            aggregate_id: format!("agg-{}", n % 100),
+            aggregate_version: 0,
+            timestamp: None,
+            previous_event_id: None,
+            schema_version: 1,
+            user_id: None,
+            correlation_id: None,
+            causation_id: None,
+        };
+        let data = format!(r#"{{"details":"{}"}}"#, "x".repeat(1000));
+        store
+            .append(event("BytecodeValidated", metadata, &data).unwrap())
+            .unwrap();
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{count} appends ({mode}) in {elapsed:?}: {:.0} events/s",
+        count as f64 / elapsed.as_secs_f64()
+    );
+    store.close().unwrap();
+}
