@@ -2,7 +2,7 @@
 //! and `eventData` (kept as raw JSON text, never interpreted, so numbers, Unicode and
 //! large base64 blobs come back with exactly their meaning).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -89,10 +89,15 @@ fn field_u64(map: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
 }
 
 /// Parses an ISO-8601 / RFC 3339 instant, as Jackson's `JavaTimeModule` writes it.
+///
+/// `None` when the instant falls outside years 0..=9999 in UTC (e.g.
+/// `9999-12-31T23:59:59-01:00`): [`format_instant`] could not write it back as RFC 3339
+/// (it would print `+10000-...`), so the event's own file would not parse again.
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+        .filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// Formats an instant the way `java.time.Instant#toString` does (Z, 0/3/6/9 digits).
@@ -376,6 +381,12 @@ mod tests {
         assert_eq!(format_instant(&t), "2025-06-17T12:30:00.123456789Z");
         let t = parse_instant("2025-06-17T14:30:00+02:00").expect("offset");
         assert_eq!(format_instant(&t), "2025-06-17T12:30:00Z");
+        // Found by the `envelope` fuzz target: instants that leave years 0..=9999 once in
+        // UTC cannot be formatted back as RFC 3339, so they are rejected on input.
+        assert_eq!(parse_instant("9999-12-31T23:59:59-01:00"), None);
+        assert_eq!(parse_instant("0000-01-01T00:00:00+01:00"), None);
+        let t = parse_instant("9999-12-31T23:59:59.999Z").expect("last instant");
+        assert_eq!(parse_instant(&format_instant(&t)), Some(t));
     }
 
     fn error_field(json: &str) -> String {
