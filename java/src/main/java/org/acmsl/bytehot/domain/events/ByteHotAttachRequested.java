@@ -1,0 +1,41 @@
+package org.acmsl.bytehot.domain.events;
+
+import java.util.Map;
+import org.acmsl.bytehot.domain.WatchConfiguration;
+
+/**
+ * ByteHot was asked to attach to the running JVM. The {@code Instrumentation} instance of the original event is a live JVM object: it is not stored.
+ * Aggregate type: {@code bytehot}.
+ */
+public final class ByteHotAttachRequested extends AbstractVersionedDomainEvent {
+
+    /** The aggregate type the catalog assigns to this event. */
+    public static final String AGGREGATE_TYPE = "bytehot";
+
+    private final WatchConfiguration configuration;
+
+    /**
+     * Creates the event.
+     * @param metadata the event-sourcing metadata
+     * @param configuration what to watch
+     */
+    public ByteHotAttachRequested(
+        final EventMetadata metadata,
+        final WatchConfiguration configuration) {
+        super(metadata);
+        this.configuration = configuration;
+    }
+
+    /**
+     * What to watch.
+     * @return the configuration
+     */
+    public WatchConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    @Override
+    protected Map<String, Object> eventData() {
+        return data("configuration", configuration);
+    }
+}

@@ -1,0 +1,297 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongFunction;
+import org.acmsl.bytehot.domain.ConcurrencyConflictException;
+import org.acmsl.bytehot.domain.EventStorePort;
+import org.acmsl.bytehot.domain.EventStoreUnavailableException;
+import org.acmsl.bytehot.domain.InvalidEventException;
+import org.acmsl.bytehot.domain.VersionedDomainEvent;
+
+/**
+ * The event store: events as pretty-printed JSON files under a base directory
+ * ({@code <base>/<aggregate type>/<aggregate id>/<time+seq>-<EventType>.json}), written and read
+ * by the native Rust store. Safe for use from many threads and, on one directory, from many
+ * processes.
+ *
+ * <p>Close it when done ({@link AutoCloseable}); an adapter that is never closed releases its
+ * native store when it is garbage-collected. After {@link #close()} every method throws
+ * {@link EventStoreUnavailableException}. Null arguments throw {@link NullPointerException}
+ * naming the argument; text with an unpaired surrogate throws {@link InvalidEventException}
+ * naming the field.
+ */
+public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCloseable {
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final NativeHandle handle;
+
+    private final Cleaner.Cleanable cleanable;
+
+    private final EventStoreConfiguration configuration;
+
+    /**
+     * Opens the store configured by system properties and the optional properties file
+     * ({@link EventStoreConfiguration#load()}), by default in {@code ./eventstore}.
+     */
+    public FilesystemEventStoreAdapter() {
+        this(EventStoreConfiguration.load());
+    }
+
+    /**
+     * Opens (creating it if absent) the store in a directory; the other settings come from
+     * {@link EventStoreConfiguration#load()}.
+     * @param basePath the base directory
+     */
+    public FilesystemEventStoreAdapter(final String basePath) {
+        this(EventStoreConfiguration.load().withPath(Objects.requireNonNull(basePath, "basePath must not be null")));
+    }
+
+    /**
+     * Opens (creating it if absent) the store a configuration describes.
+     * @param configuration the configuration
+     * @throws InvalidEventException when the store rejects a setting
+     * @throws EventStoreUnavailableException when the native library cannot be loaded or the
+     *     base directory cannot be used
+     */
+    public FilesystemEventStoreAdapter(final EventStoreConfiguration configuration) {
+        this.configuration = Objects.requireNonNull(configuration, "configuration must not be null");
+        NativeLibraryLoader.ensureLoaded();
+        final ObjectNode json = JsonNodeFactory.instance.objectNode();
+        for (final Map.Entry<String, String> setting : configuration.getSettings().entrySet()) {
+            json.put(setting.getKey(), setting.getValue());
+        }
+        this.handle = new NativeHandle(
+            NativeEventStore.open(EventSerializationSupport.toUtf8(json, "configuration")), configuration.getPath());
+        this.cleanable = CLEANER.register(this, handle);
+    }
+
+    /**
+     * The native store's handle. Kept apart from the adapter so that the {@link Cleaner} can
+     * close it without keeping the adapter reachable. Every call runs under the read lock and
+     * close takes the write lock: close never frees the native store under a call in flight.
+     */
+    static final class NativeHandle implements Runnable {
+
+        private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+        private final String path;
+
+        /** The native handle; 0 once closed. Guarded by {@link #lock}. */
+        private long value;
+
+        NativeHandle(final long value, final String path) {
+            this.value = value;
+            this.path = path;
+        }
+
+        <T> T call(final LongFunction<T> body) {
+            lock.readLock().lock();
+            try {
+                if (value == 0) {
+                    throw new EventStoreUnavailableException("the event store at " + path + " is closed");
+                }
+                return body.apply(value);
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        /** The raw native handle (0 once closed), for tests of the native registry. */
+        long rawValue() {
+            lock.readLock().lock();
+            try {
+                return value;
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        boolean isOpen() {
+            return rawValue() != 0;
+        }
+
+        /** Closes the native store; runs at most once (explicit close or Cleaner). */
+        @Override
+        public void run() {
+            lock.writeLock().lock();
+            try {
+                final long closing = value;
+                value = 0;
+                NativeEventStore.close(closing);
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    /**
+     * Closes the store. Idempotent; waits for calls in flight to finish.
+     */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    /** The native state, for tests of its release; holding it does not keep this adapter reachable. */
+    NativeHandle nativeHandle() {
+        return handle;
+    }
+
+    /**
+     * The configuration this store was opened with.
+     * @return the configuration
+     */
+    public EventStoreConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    /**
+     * The configured base directory (the environment variable {@code BYTEHOT_EVENTSTORE_PATH}
+     * overrides it in the native store).
+     * @return the base directory
+     */
+    public Path getBasePath() {
+        return Paths.get(configuration.getPath());
+    }
+
+    @Override
+    public void save(final VersionedDomainEvent event) {
+        saveAndReturn(event);
+    }
+
+    /**
+     * Saves an event and returns it as stored: with the version, previous event id and
+     * timestamp the store assigned.
+     * @param event the event
+     * @return the stored event
+     * @throws ConcurrencyConflictException when the event's version is not the next one
+     */
+    public VersionedDomainEvent saveAndReturn(final VersionedDomainEvent event) {
+        return saveAll(Collections.singletonList(Objects.requireNonNull(event, "event must not be null"))).get(0);
+    }
+
+    /**
+     * Saves a batch of events in one call to the store. Per aggregate the batch is atomic:
+     * every event is validated and checked for conflicts before any is written.
+     * @param events the events, in order
+     * @return the stored events, in the same order, with the metadata the store assigned
+     * @throws ConcurrencyConflictException when an event's version is not the next one
+     */
+    public List<VersionedDomainEvent> saveAll(final List<? extends VersionedDomainEvent> events) {
+        Objects.requireNonNull(events, "events must not be null");
+        if (events.isEmpty()) {
+            return Collections.emptyList();
+        }
+        final ArrayNode batch = JsonNodeFactory.instance.arrayNode();
+        for (int i = 0; i < events.size(); i++) {
+            batch.add(EventSerializationSupport.toEnvelope(Objects.requireNonNull(events.get(i),
+                "events[" + i + "] must not be null")));
+        }
+        final byte[] json = EventSerializationSupport.toUtf8(batch, "events");
+        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.append(h, json)));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsForAggregate(final String aggregateType, final String aggregateId) {
+        return getEventsForAggregateSince(aggregateType, aggregateId, 0L);
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsForAggregateSince(
+        final String aggregateType, final String aggregateId, final long sinceVersion) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        return EventSerializationSupport.fromEnvelopes(
+            handle.call(h -> NativeEventStore.readAggregate(h, type, id, sinceVersion)));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsByType(final String eventType) {
+        final byte[] type = text(eventType, "eventType");
+        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.readByType(h, type)));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsBetween(final Instant startTime, final Instant endTime) {
+        Objects.requireNonNull(startTime, "startTime must not be null");
+        Objects.requireNonNull(endTime, "endTime must not be null");
+        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.readBetween(h,
+            startTime.getEpochSecond(), startTime.getNano(), endTime.getEpochSecond(), endTime.getNano())));
+    }
+
+    @Override
+    public long getCurrentVersion(final String aggregateType, final String aggregateId) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        return handle.call(h -> NativeEventStore.currentVersion(h, type, id));
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return health().path("healthy").asBoolean(false);
+    }
+
+    /**
+     * What keeps the store from being healthy, e.g. an earlier failure to sync.
+     * @return the problems, empty when healthy
+     */
+    public List<String> getHealthProblems() {
+        return EventSerializationSupport.stringsOf(health().path("problems"));
+    }
+
+    private JsonNode health() {
+        return EventSerializationSupport.readTree(handle.call(NativeEventStore::health));
+    }
+
+    @Override
+    public long getTotalEventCount() {
+        return handle.call(NativeEventStore::totalEventCount);
+    }
+
+    @Override
+    public long getEventCountForAggregate(final String aggregateType, final String aggregateId) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        return handle.call(h -> NativeEventStore.eventCount(h, type, id));
+    }
+
+    @Override
+    public boolean aggregateExists(final String aggregateType, final String aggregateId) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        return handle.call(h -> NativeEventStore.aggregateExists(h, type, id));
+    }
+
+    @Override
+    public List<String> getAggregateTypes() {
+        return EventSerializationSupport.strings(handle.call(NativeEventStore::aggregateTypes));
+    }
+
+    @Override
+    public List<String> getAggregateIds(final String aggregateType) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        return EventSerializationSupport.strings(handle.call(h -> NativeEventStore.aggregateIds(h, type)));
+    }
+
+    private static byte[] text(final String value, final String name) {
+        return Utf8.encode(Objects.requireNonNull(value, name + " must not be null"), name);
+    }
+
+    @Override
+    public String toString() {
+        return "FilesystemEventStoreAdapter[" + configuration.getPath() + "]";
+    }
+}

@@ -1,0 +1,39 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+/**
+ * The native entry points (implemented in the Rust crate's {@code src/ffi.rs}; contract in
+ * {@code docs/jni-boundary.md}). Strings and JSON cross as standard UTF-8 byte arrays.
+ * Callers hold a {@link FilesystemEventStoreAdapter}'s read lock around every call on a
+ * handle, so {@link #close(long)} never runs while another call on it is in flight.
+ */
+final class NativeEventStore {
+
+    private NativeEventStore() {
+    }
+
+    static native long open(byte[] configJson);
+
+    static native void close(long handle);
+
+    static native byte[] append(long handle, byte[] envelopesJsonArray);
+
+    static native byte[] readAggregate(long handle, byte[] aggregateType, byte[] aggregateId, long sinceVersion);
+
+    static native byte[] readByType(long handle, byte[] eventType);
+
+    static native byte[] readBetween(long handle, long startSecond, int startNano, long endSecond, int endNano);
+
+    static native long currentVersion(long handle, byte[] aggregateType, byte[] aggregateId);
+
+    static native long totalEventCount(long handle);
+
+    static native long eventCount(long handle, byte[] aggregateType, byte[] aggregateId);
+
+    static native boolean aggregateExists(long handle, byte[] aggregateType, byte[] aggregateId);
+
+    static native byte[] aggregateTypes(long handle);
+
+    static native byte[] aggregateIds(long handle, byte[] aggregateType);
+
+    static native byte[] health(long handle);
+}

@@ -1,0 +1,103 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.acmsl.bytehot.domain.EventStoreUnavailableException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NativeLibraryLoaderTest {
+
+    private static final NativeLibraryLoader.Load FAIL = what -> {
+        throw new UnsatisfiedLinkError("no " + what);
+    };
+
+    @Test
+    void platformNamesFollowTheJarLayout() {
+        assertThat(NativeLibraryLoader.platform("Linux", "amd64")).isEqualTo("linux-x86_64");
+        assertThat(NativeLibraryLoader.platform("Linux", "aarch64")).isEqualTo("linux-aarch64");
+        assertThat(NativeLibraryLoader.platform("Mac OS X", "arm64")).isEqualTo("macos-aarch64");
+        assertThat(NativeLibraryLoader.platform("Darwin", "x86_64")).isEqualTo("macos-x86_64");
+        assertThat(NativeLibraryLoader.platform("Windows 11", "amd64")).isEqualTo("windows-x86_64");
+        assertThat(NativeLibraryLoader.platform("FreeBSD", "riscv64")).isEqualTo("freebsd-riscv64");
+    }
+
+    @Test
+    void theLibraryOfThisJvmCameThroughTheLoaderAndTheResourceIsPackaged(@TempDir final Path dir) {
+        new FilesystemEventStoreAdapter(dir.toString()).close();
+
+        assertThat(NativeLibraryLoader.loadedFrom()).contains(System.mapLibraryName("bytehot_eventstore"));
+        assertThat(NativeLibraryLoaderTest.class.getResource("/" + new NativeLibraryLoader(null, null, null,
+            NativeLibraryLoader.platform(System.getProperty("os.name"), System.getProperty("os.arch"))).resourcePath()))
+            .isNotNull();
+    }
+
+    @Test
+    void theExplicitFileComesFirst() {
+        final List<String> loaded = new ArrayList<>();
+
+        final String from = new NativeLibraryLoader(loaded::add, FAIL, name -> null, "linux-x86_64").load("/opt/lib.so");
+
+        assertThat(from).isEqualTo("/opt/lib.so");
+        assertThat(loaded).containsExactly("/opt/lib.so");
+    }
+
+    @Test
+    void theLibraryPathComesSecond() {
+        final List<String> loaded = new ArrayList<>();
+
+        final String from = new NativeLibraryLoader(FAIL, loaded::add, name -> null, "linux-x86_64").load("/missing.so");
+
+        assertThat(from).isEqualTo("java.library.path");
+        assertThat(loaded).containsExactly("bytehot_eventstore");
+    }
+
+    @Test
+    void theResourceIsExtractedToAUniqueTempFile(@TempDir final Path dir) throws Exception {
+        final Path resource = Files.write(dir.resolve("lib"), new byte[] {1, 2, 3});
+        final List<String> loaded = new ArrayList<>();
+        final List<String> asked = new ArrayList<>();
+        final NativeLibraryLoader loader = new NativeLibraryLoader(loaded::add, FAIL, name -> {
+            asked.add(name);
+            return url(resource);
+        }, "linux-x86_64");
+
+        final String first = loader.load(null);
+        final String second = loader.load(null);
+
+        assertThat(asked.get(0)).isEqualTo("/native/linux-x86_64/" + System.mapLibraryName("bytehot_eventstore"));
+        assertThat(first).isNotEqualTo(second);
+        assertThat(loaded).containsExactly(Path.of(first).toAbsolutePath().toString(),
+            Path.of(second).toAbsolutePath().toString());
+        assertThat(Files.readAllBytes(Path.of(first))).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void whenNothingLoadsTheErrorListsEveryLocationTried(@TempDir final Path dir) {
+        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> null, "linux-x86_64").load("/opt/x.so"))
+            .isInstanceOf(EventStoreUnavailableException.class)
+            .hasMessageContaining("-Dbytehot.eventstore.library=/opt/x.so (no /opt/x.so)")
+            .hasMessageContaining("java.library.path (no bytehot_eventstore)")
+            .hasMessageContaining("classpath resource native/linux-x86_64/")
+            .hasMessageContaining("(not found)");
+        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> url(dir.resolve("absent")), "linux-x86_64")
+            .load(null))
+            .isInstanceOf(EventStoreUnavailableException.class)
+            .hasMessageContaining("FileNotFoundException")
+            .hasMessageNotContaining("-Dbytehot");
+    }
+
+    private static URL url(final Path path) {
+        try {
+            return path.toUri().toURL();
+        } catch (final java.net.MalformedURLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
