@@ -14,18 +14,7 @@ use bytehot_eventstore::{
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 fn sample(id: &str, n: usize, payload: usize) -> Event {
-    let metadata = EventMetadata {
-        event_id: format!("{id}-{n}"),
-        aggregate_type: "hotswap".to_string(),
-        aggregate_id: id.to_string(),
-        aggregate_version: 0,
-        timestamp: None,
-        previous_event_id: None,
-        schema_version: 1,
-        user_id: None,
-        correlation_id: None,
-        causation_id: None,
-    };
+    let metadata = EventMetadata::new("hotswap", id, &format!("{id}-{n}"));
     let data = format!(
         r#"{{"className":"com.acme.Foo","details":"{}"}}"#,
         "x".repeat(payload)

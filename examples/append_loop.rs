@@ -19,18 +19,11 @@ fn main() {
     let store = EventStore::open(config).unwrap();
     let start = Instant::now();
     for n in 0..count {
-        let metadata = EventMetadata {
-            event_id: format!("loop-{n}-{}", start.elapsed().as_nanos()),
-            aggregate_type: "hotswap".to_string(),
-            aggregate_id: format!("agg-{}", n % 100),
-            aggregate_version: 0,
-            timestamp: None,
-            previous_event_id: None,
-            schema_version: 1,
-            user_id: None,
-            correlation_id: None,
-            causation_id: None,
-        };
+        let metadata = EventMetadata::new(
+            "hotswap",
+            &format!("agg-{}", n % 100),
+            &format!("loop-{n}-{}", start.elapsed().as_nanos()),
+        );
         let data = format!(r#"{{"details":"{}"}}"#, "x".repeat(1000));
         store
             .append(event("BytecodeValidated", metadata, &data).unwrap())

@@ -106,6 +106,23 @@ pub fn format_instant(t: &DateTime<Utc>) -> String {
 }
 
 impl EventMetadata {
+    /// Metadata for a new event: version 0 ("append at the end"), the store's clock as
+    /// timestamp, schema version 1, no optional ids.
+    pub fn new(aggregate_type: &str, aggregate_id: &str, event_id: &str) -> EventMetadata {
+        EventMetadata {
+            event_id: event_id.to_string(),
+            aggregate_type: aggregate_type.to_string(),
+            aggregate_id: aggregate_id.to_string(),
+            aggregate_version: 0,
+            timestamp: None,
+            previous_event_id: None,
+            schema_version: 1,
+            user_id: None,
+            correlation_id: None,
+            causation_id: None,
+        }
+    }
+
     fn from_map(map: &Map<String, Value>) -> Result<EventMetadata> {
         let required = |key| field_str(map, key, true).map(Option::unwrap_or_default);
         let timestamp = match field_str(map, "timestamp", false)? {

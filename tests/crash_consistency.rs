@@ -7,6 +7,8 @@
 //! campaign uses 200).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -25,18 +27,7 @@ const AGGREGATES: [&str; 3] = [
 ];
 
 fn new_event(aggregate: usize, id: String, payload: usize) -> Event {
-    let metadata = EventMetadata {
-        event_id: id,
-        aggregate_type: "hotswap".to_string(),
-        aggregate_id: AGGREGATES[aggregate].to_string(),
-        aggregate_version: 0,
-        timestamp: None,
-        previous_event_id: None,
-        schema_version: 1,
-        user_id: None,
-        correlation_id: None,
-        causation_id: None,
-    };
+    let metadata = EventMetadata::new("hotswap", AGGREGATES[aggregate], &id);
     let data = format!("{{\"bytecode\":\"{}\"}}", "QUJD".repeat(payload));
     event("HotSwapRequested", metadata, &data).unwrap()
 }
@@ -119,21 +110,6 @@ fn run_trial(dir: &Path, trial: usize, rng: &mut Rng) -> HashSet<String> {
     acked
 }
 
-fn temp_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                temp_files(&path)
-            } else {
-                usize::from(path.to_string_lossy().ends_with(".tmp"))
-            }
-        })
-        .sum()
-}
-
 #[test]
 fn acknowledged_events_survive_sigkill_and_nothing_torn_is_visible() {
     if std::env::var(CHILD_DIR).is_ok() {
@@ -185,7 +161,7 @@ fn acknowledged_events_survive_sigkill_and_nothing_torn_is_visible() {
             "trial {trial}"
         );
         assert_eq!(
-            temp_files(&dir),
+            common::temp_files(&dir),
             0,
             "trial {trial}: temp files survived the reopen"
         );

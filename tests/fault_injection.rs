@@ -4,6 +4,8 @@
 //! must refuse further writes until reopened.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,18 +17,7 @@ const ENOSPC: i32 = 28;
 const EIO: i32 = 5;
 
 fn new_event(aggregate_type: &str, id: &str, event_id: &str) -> Event {
-    let metadata = EventMetadata {
-        event_id: event_id.to_string(),
-        aggregate_type: aggregate_type.to_string(),
-        aggregate_id: id.to_string(),
-        aggregate_version: 0,
-        timestamp: None,
-        previous_event_id: None,
-        schema_version: 1,
-        user_id: None,
-        correlation_id: None,
-        causation_id: None,
-    };
+    let metadata = EventMetadata::new(aggregate_type, id, event_id);
     event(
         "BytecodeValidated",
         metadata,
@@ -46,21 +37,6 @@ fn seed(dir: &Path) {
     let store = EventStore::open(Config::new(dir)).unwrap();
     store.append(new_event("hotswap", "agg", "seed")).unwrap();
     store.close().unwrap();
-}
-
-fn temp_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                temp_files(&path)
-            } else {
-                usize::from(path.to_string_lossy().ends_with(".tmp"))
-            }
-        })
-        .sum()
 }
 
 /// The calls one save makes: into an existing aggregate, and into a new aggregate type.
@@ -136,7 +112,7 @@ fn every_failing_step_of_a_save_is_an_error_and_leaves_the_store_consistent() {
                     "step {step} {fault:?}"
                 );
                 assert_eq!(
-                    temp_files(&dir),
+                    common::temp_files(&dir),
                     0,
                     "step {step} {fault:?}: temp file left behind"
                 );

@@ -37,18 +37,7 @@ impl TempStore {
 
 /// Metadata with only the required fields; version 0 ("next"), no timestamp.
 pub fn meta(aggregate_type: &str, aggregate_id: &str, event_id: &str) -> EventMetadata {
-    EventMetadata {
-        event_id: event_id.to_string(),
-        aggregate_type: aggregate_type.to_string(),
-        aggregate_id: aggregate_id.to_string(),
-        aggregate_version: 0,
-        timestamp: None,
-        previous_event_id: None,
-        schema_version: 1,
-        user_id: None,
-        correlation_id: None,
-        causation_id: None,
-    }
+    EventMetadata::new(aggregate_type, aggregate_id, event_id)
 }
 
 /// An event with version 0 (append at the end) and the store's clock as timestamp.
@@ -131,6 +120,14 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// How many writers' temp files (`*.tmp`) lie under `dir`.
+pub fn temp_files(dir: &Path) -> usize {
+    walk(dir)
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .count()
 }
 
 /// Asserts versions 1..=n in order, each event naming its predecessor.
