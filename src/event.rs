@@ -353,7 +353,7 @@ pub fn reindent(json: &str, level: usize) -> String {
                 out.push(c);
                 newline(&mut out, depth);
             }
-            ':' => out.push_str(" : "),
+            ':' => out.push_str(": "),
             _ => out.push(c),
         }
     }
