@@ -1,5 +1,5 @@
 //! Appends events in a loop and prints the rate: a quick way to profile the write path
-//! (`cargo run --release --example append_loop -- <dir> <count> <always|batch|none>`).
+//! (`cargo run --release --example append_loop -- <dir> <count> <always|batch|none> [aggregates]`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Instant;
@@ -14,6 +14,7 @@ fn main() {
         .unwrap_or_else(|| "./eventstore-loop".to_string());
     let count: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
     let mode = args.get(3).cloned().unwrap_or_else(|| "always".to_string());
+    let aggregates: u64 = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
     let settings = serde_json::json!({ "path": dir, "durability": mode });
     let config = Config::resolve(settings.as_object().unwrap(), std::iter::empty()).unwrap();
     let store = EventStore::open(config).unwrap();
@@ -21,7 +22,7 @@ fn main() {
     for n in 0..count {
         let metadata = EventMetadata::new(
             "hotswap",
-            &format!("agg-{}", n % 100),
+            &format!("agg-{}", n % aggregates),
             &format!("loop-{n}-{}", start.elapsed().as_nanos()),
         );
         let data = format!(r#"{{"details":"{}"}}"#, "x".repeat(1000));

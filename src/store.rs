@@ -57,6 +57,10 @@ pub struct Health {
 
 type AggKey = (String, String);
 
+/// Aggregates whose names and versions a store keeps in memory; beyond this the idle
+/// ones are dropped (and re-read from their directory when used again).
+const MAX_CACHED_AGGREGATES: usize = 4096;
+
 #[derive(Debug, Clone)]
 struct Entry {
     name: String,
@@ -521,10 +525,19 @@ impl EventStore {
     }
 
     fn state(&self, key: &AggKey) -> Arc<Mutex<AggState>> {
-        lock(&self.aggregates)
-            .entry(key.clone())
-            .or_default()
-            .clone()
+        let mut aggregates = lock(&self.aggregates);
+        let full = aggregates.len() >= MAX_CACHED_AGGREGATES;
+        // Sweep every quarter-cache of growth, not at every insert: a batch that holds
+        // thousands of aggregates at once must not pay for a sweep per aggregate.
+        if full
+            && aggregates.len() % (MAX_CACHED_AGGREGATES / 4) == 0
+            && !aggregates.contains_key(key)
+        {
+            // The cache is only a shortcut (it is re-checked against the directory on every
+            // use), so idle entries can go at any time; one in use is shared and stays.
+            aggregates.retain(|_, state| Arc::strong_count(state) > 1);
+        }
+        aggregates.entry(key.clone()).or_default().clone()
     }
 
     /// The directory an aggregate lives in: its own encoded name, or the directory
