@@ -530,7 +530,7 @@ impl EventStore {
         // Sweep every quarter-cache of growth, not at every insert: a batch that holds
         // thousands of aggregates at once must not pay for a sweep per aggregate.
         if full
-            && aggregates.len() % (MAX_CACHED_AGGREGATES / 4) == 0
+            && aggregates.len().is_multiple_of(MAX_CACHED_AGGREGATES / 4)
             && !aggregates.contains_key(key)
         {
             // The cache is only a shortcut (it is re-checked against the directory on every
