@@ -145,6 +145,9 @@ fn read_head(dir: &Path) -> Option<String> {
 /// another process catches up by reading only those files.
 const HEAD_NAMES: usize = 32;
 
+/// Aggregates with at most this many event files have no `.head` (they are listed).
+const HEAD_FROM_EVENTS: usize = 16;
+
 /// Records `new` names after those `state` knows, keeping the most recent.
 fn write_head<'a>(
     dir: &Path,
@@ -153,8 +156,14 @@ fn write_head<'a>(
 ) -> Result<()> {
     let known = state.listed.iter().map(|(_, n)| n.as_str());
     let mut names: Vec<&str> = known.chain(new).collect();
-    names.drain(..names.len().saturating_sub(HEAD_NAMES));
     let path = dir.join(HEAD_FILE);
+    // A small directory is listed as fast as `.head` is read, and every file costs an
+    // inode and a block: `.head` appears only once an aggregate grows. Once it exists it
+    // must be kept current, or it would hide later files.
+    if names.len() <= HEAD_FROM_EVENTS && !path.exists() {
+        return Ok(());
+    }
+    names.drain(..names.len().saturating_sub(HEAD_NAMES));
     // Rewritten in place, padded with blank lines to its old length: creating or
     // truncating a file costs far more than overwriting it. Only lock holders read it.
     let write = || -> std::io::Result<()> {
