@@ -480,3 +480,17 @@ pub extern "system" fn Java_org_acmsl_bytehot_infrastructure_eventsourcing_Nativ
         to_java(env, &json(&body))
     })
 }
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_acmsl_bytehot_infrastructure_eventsourcing_NativeEventStore_verify<
+    'l,
+>(
+    mut env: JNIEnv<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) -> jbyteArray {
+    run(&mut env, NULL_ARRAY, |env| {
+        let problems = store(handle)?.verify()?;
+        to_java(env, &json(&problems))
+    })
+}

@@ -252,6 +252,16 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         return EventSerializationSupport.stringsOf(health().path("problems"));
     }
 
+    /**
+     * The deep health check: reads every event file and checks every invariant (files
+     * parse, metadata matches the path, versions run 1, 2, 3 ... without gap, no unknown
+     * files). Costs a read of the whole store; {@link #isHealthy()} is the cheap check.
+     * @return the problems found, each naming the file; empty when the store is consistent
+     */
+    public List<String> verify() {
+        return EventSerializationSupport.strings(handle.call(NativeEventStore::verify));
+    }
+
     private JsonNode health() {
         return EventSerializationSupport.readTree(handle.call(NativeEventStore::health));
     }

@@ -36,4 +36,7 @@ final class NativeEventStore {
     static native byte[] aggregateIds(long handle, byte[] aggregateType);
 
     static native byte[] health(long handle);
+
+    /** Deep check: reads every file; returns a JSON array of problems, each naming a path. */
+    static native byte[] verify(long handle);
 }

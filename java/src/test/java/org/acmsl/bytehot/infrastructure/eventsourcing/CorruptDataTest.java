@@ -20,6 +20,14 @@ class CorruptDataTest {
     Path dir;
 
     @Test
+    void aConsistentStoreVerifiesClean() {
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(dir.toString())) {
+            store.save(new ClassFileChanged(EventMetadata.forNewAggregate("filewatch", "a"), null, "A", 1, null));
+            assertThat(store.verify()).isEmpty();
+        }
+    }
+
+    @Test
     void aDamagedEventFileIsReportedWithItsPath() throws Exception {
         try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(dir.toString())) {
             store.save(new ClassFileChanged(EventMetadata.forNewAggregate("filewatch", "a"), null, "A", 1, null));
@@ -36,6 +44,9 @@ class CorruptDataTest {
             assertThatThrownBy(() -> store.getEventsForAggregate("filewatch", "a"))
                 .isInstanceOfSatisfying(CorruptEventDataException.class,
                     e -> assertThat(e.getPath()).endsWith(files.get(0).getFileName().toString()));
+            final List<String> problems = store.verify();
+            assertThat(problems).hasSize(1);
+            assertThat(problems.get(0)).contains(files.get(0).getFileName().toString());
         }
     }
 }
