@@ -258,6 +258,23 @@ fn list_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// Symbolic links directly inside `dir`, as problems: the store never follows them, so
+/// whatever they point at is invisible to it and must be reported, not skipped silently.
+fn symlinks_in(dir: &Path) -> Result<Vec<String>> {
+    let rd = fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            out.push(format!(
+                "{}: is a symbolic link; the store never follows links",
+                entry.path().display()
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The temp files a writer leaves: `.<final name>.<pid>-<n>.tmp`.
 fn tmp_owner(name: &str) -> Option<u32> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
@@ -1281,8 +1298,9 @@ impl EventStore {
     /// Reads every file and checks every invariant; returns the problems, each naming a
     /// path (an empty list means the store is consistent).
     pub fn verify(&self) -> Result<Vec<String>> {
-        let mut problems = Vec::new();
+        let mut problems = symlinks_in(&self.base)?;
         for (type_dir, type_path) in self.type_dirs()? {
+            problems.extend(symlinks_in(&type_path)?);
             for (agg_dir, agg_path) in list_dirs(&type_path)? {
                 let mut versions: HashMap<String, u64> = HashMap::new();
                 let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
