@@ -18,8 +18,6 @@ pub trait StoreIo: Send + Sync {
     fn sync_file(&self, file: &File) -> io::Result<()>;
     /// Atomically renames `from` to `to`.
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
-    /// Flushes a directory's entries to stable storage.
-    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Creates a directory and its missing parents.
     fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
     /// Reads a whole file.
@@ -47,10 +45,6 @@ impl StoreIo for OsIo {
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         fs::rename(from, to)
-    }
-
-    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
-        File::open(dir)?.sync_all()
     }
 
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
@@ -85,8 +79,6 @@ pub enum Call {
     SyncFile,
     /// [`StoreIo::rename`].
     Rename,
-    /// [`StoreIo::sync_dir`].
-    SyncDir,
     /// [`StoreIo::create_dir_all`].
     CreateDir,
     /// [`StoreIo::read`].
@@ -187,14 +179,6 @@ impl StoreIo for FaultyIo {
             Err(self.error())
         } else {
             OsIo.rename(from, to)
-        }
-    }
-
-    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
-        if self.strike(Call::SyncDir) {
-            Err(self.error())
-        } else {
-            OsIo.sync_dir(dir)
         }
     }
 

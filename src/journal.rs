@@ -153,7 +153,8 @@ impl Ticket<'_> {
     }
 }
 
-fn pid_alive(pid: u32) -> bool {
+/// Whether a process may still run (without `/proc` nothing can be ruled out).
+pub(crate) fn pid_alive(pid: u32) -> bool {
     pid == std::process::id()
         || !Path::new("/proc").is_dir()
         || Path::new(&format!("/proc/{pid}")).exists()

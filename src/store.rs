@@ -282,12 +282,6 @@ fn tmp_owner(name: &str) -> Option<u32> {
     owner.split_once('-')?.0.parse().ok()
 }
 
-fn process_alive(pid: u32) -> bool {
-    pid == std::process::id()
-        || !Path::new("/proc").is_dir()
-        || Path::new(&format!("/proc/{pid}")).exists()
-}
-
 impl EventStore {
     /// Opens (creating if needed) the store described by `config`.
     pub fn open(config: Config) -> Result<EventStore> {
@@ -457,7 +451,7 @@ impl EventStore {
                         continue;
                     };
                     if let Some(owner) = tmp_owner(file_name) {
-                        if !process_alive(owner) {
+                        if !journal::pid_alive(owner) {
                             fs::remove_file(entry.path())
                                 .map_err(|e| Error::io("remove temp file", entry.path(), e))?;
                         }
@@ -732,16 +726,6 @@ impl EventStore {
                     "must not be empty",
                 ));
             }
-            let size = e.data.get().len() + 1024;
-            if size > self.config.max_event_size {
-                return Err(Error::invalid_event(
-                    format!("events[{i}].eventData"),
-                    format!(
-                        "event of about {size} bytes exceeds max-event-size-bytes = {}",
-                        self.config.max_event_size
-                    ),
-                ));
-            }
             groups
                 .entry((
                     e.metadata.aggregate_type.clone(),
@@ -889,7 +873,7 @@ impl EventStore {
             let bytes = stored.to_file_json();
             if bytes.len() > self.config.max_event_size {
                 return Err(Error::invalid_event(
-                    "eventData",
+                    format!("events[{i}].eventData"),
                     format!(
                         "event {} is {} bytes, over max-event-size-bytes = {}",
                         m.event_id,
