@@ -28,6 +28,17 @@ pub enum Durability {
     None,
 }
 
+impl Durability {
+    /// The mode's name in configuration (`always`, `batch`, `none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Durability::Always => "always",
+            Durability::Batch => "batch",
+            Durability::None => "none",
+        }
+    }
+}
+
 /// Default upper bound of one event's envelope, in bytes.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
 

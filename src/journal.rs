@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use crate::config::Durability;
 use crate::error::{Error, Result};
 use crate::io::StoreIo;
 
@@ -125,6 +126,9 @@ struct Inner {
 /// One store's journal.
 pub(crate) struct Journal {
     base: PathBuf,
+    /// False with `durability = none`: the journal then only tells the next open which
+    /// events a killed writer had in flight; nothing is synced.
+    durable: bool,
     path: PathBuf,
     file: File,
     io: Arc<dyn StoreIo>,
@@ -161,7 +165,7 @@ pub(crate) fn pid_alive(pid: u32) -> bool {
 }
 
 /// Makes every file of the file system holding `dir` durable.
-fn sync_file_system(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_file_system(dir: &Path) -> std::io::Result<()> {
     let handle = File::open(dir)?;
     #[cfg(target_os = "linux")]
     {
@@ -181,12 +185,17 @@ fn sync_file_system(dir: &Path) -> std::io::Result<()> {
 
 impl Journal {
     /// Creates this store's journal (after replaying abandoned ones: see [`replay_all`]).
-    pub(crate) fn create(base: &Path, io: Arc<dyn StoreIo>) -> Result<Journal> {
+    pub(crate) fn create(base: &Path, io: Arc<dyn StoreIo>, mode: Durability) -> Result<Journal> {
         let dir = base.join(JOURNAL_DIR);
         io.create_dir_all(&dir)
             .map_err(|e| Error::io("create directory", &dir, e))?;
         let n = INSTANCE.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("{}-{n}.journal", std::process::id()));
+        let path = dir.join(format!(
+            "{}-{n}-{}-{}.journal",
+            std::process::id(),
+            mode.name(),
+            boot_id().unwrap_or_default()
+        ));
         let file = OpenOptions::new()
             .create(true)
             .truncate(true)
@@ -197,6 +206,7 @@ impl Journal {
             .map_err(|e| Error::io("lock", &path, e.into()))?;
         Ok(Journal {
             base: base.to_path_buf(),
+            durable: mode != Durability::None,
             path,
             file,
             io,
@@ -317,7 +327,9 @@ impl Journal {
         if inner.bytes == 0 {
             return Ok(());
         }
-        if let Err(e) = sync_file_system(&self.base) {
+        if self.durable
+            && let Err(e) = sync_file_system(&self.base)
+        {
             inner.failed = Some(format!("syncfs: {e}"));
             return Err(Error::io("sync", &self.base, e));
         }
@@ -376,6 +388,31 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// This boot of the machine (Linux's random boot id), without dashes.
+fn boot_id() -> Option<String> {
+    let id = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    Some(id.trim().replace('-', ""))
+}
+
+/// Whether replaying an abandoned journal accounts for every event its writer may have
+/// left half-done. True when the writer synced before writing (`always`), or when it
+/// died during this boot: then the page cache, and so its unsynced journal, survived.
+/// False after a power loss or reboot under `batch` or `none` (or for a journal named
+/// by an older version): files of events the journal lost may exist.
+pub(crate) fn accounts_for_everything(journal: &Path) -> bool {
+    let name = journal.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(stem) = name.strip_suffix(".journal") else {
+        return false;
+    };
+    let parts: Vec<&str> = stem.split('-').collect();
+    match parts.as_slice() {
+        [_, _, mode, boot] => {
+            *mode == Durability::Always.name() || boot_id().is_some_and(|b| b == *boot)
+        }
+        _ => false,
+    }
 }
 
 /// Makes the replayed files durable and removes the journal.

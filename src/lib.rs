@@ -14,6 +14,7 @@ mod ffi;
 mod io;
 mod journal;
 mod layout;
+mod index;
 mod metadata;
 mod store;
 

@@ -39,7 +39,8 @@ pub struct SchemaVersionsFile {
     pub event_types: BTreeMap<String, BTreeSet<u32>>,
 }
 
-/// `storage-statistics.json`: a snapshot, refreshed at open and close.
+/// `storage-statistics.json`: a snapshot, refreshed at close (from the index), when it
+/// is missing or unreadable at open, and whenever the index is rebuilt.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StorageStatistics {
@@ -53,6 +54,18 @@ pub struct StorageStatistics {
     pub aggregate_types: BTreeMap<String, TypeStatistics>,
     /// When this snapshot was taken (ISO-8601).
     pub updated_at: String,
+}
+
+impl StorageStatistics {
+    /// Sets the totals to the sums of the per-type figures.
+    pub(crate) fn total(&mut self) {
+        (self.total_events, self.total_aggregates, self.total_bytes) = (0, 0, 0);
+        for t in self.aggregate_types.values() {
+            self.total_events += t.events;
+            self.total_aggregates += t.aggregates;
+            self.total_bytes += t.bytes;
+        }
+    }
 }
 
 /// Statistics of one aggregate type.

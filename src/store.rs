@@ -23,6 +23,7 @@ use crate::config::{Config, Durability};
 use crate::error::{Error, NameKind, Result};
 use crate::event::{Event, format_instant};
 use crate::io::{OsIo, StoreIo};
+use crate::index::{self, Index};
 use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
 use crate::metadata::{
@@ -103,8 +104,10 @@ pub struct EventStore {
     config: Config,
     clock: Arc<dyn Clock>,
     io: Arc<dyn StoreIo>,
-    /// The write-ahead journal; `None` with `durability = none`.
+    /// The write-ahead journal (unsynced with `durability = none`); `None` only while
+    /// opening and after close.
     journal: Option<Arc<Journal>>,
+    index: Index,
     aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
     /// Set after a failed sync: what was written since the last good sync may be lost,
     /// so the store refuses writes until it is reopened.
@@ -282,6 +285,31 @@ fn tmp_owner(name: &str) -> Option<u32> {
     owner.split_once('-')?.0.parse().ok()
 }
 
+/// Removes the temp files a dead writer left in `dir` (a live writer's stay).
+fn remove_dead_temp_files(dir: &Path) -> Result<()> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        let dead = entry
+            .file_name()
+            .to_str()
+            .and_then(tmp_owner)
+            .is_some_and(|owner| !journal::pid_alive(owner));
+        if dead {
+            fs::remove_file(entry.path())
+                .map_err(|e| Error::io("remove temp file", entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Serializes the recovery at open between processes (in the journal directory).
+const RECOVERY_LOCK: &str = "recovery.lock";
+
 impl EventStore {
     /// Opens (creating if needed) the store described by `config`.
     pub fn open(config: Config) -> Result<EventStore> {
@@ -316,6 +344,7 @@ impl EventStore {
         fs::create_dir_all(&metadata_dir)
             .map_err(|e| unusable("cannot create metadata directory in", e))?;
         let mut store = EventStore {
+            index: Index::new(&base),
             base,
             metadata_dir,
             config,
@@ -328,48 +357,102 @@ impl EventStore {
             known_types: Mutex::new(AggregateTypesFile::default()),
             tmp_counter: AtomicU64::new(0),
         };
-        store.replay_journals()?;
-        store.recover_and_rebuild()?;
-        if store.config.durability != Durability::None {
-            let journal = Arc::new(Journal::create(&store.base, store.io.clone())?);
-            if store.config.durability == Durability::Batch {
-                spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval);
-            }
-            store.journal = Some(journal);
+        store.recover()?;
+        let journal = Arc::new(Journal::create(
+            &store.base,
+            store.io.clone(),
+            store.config.durability,
+        )?);
+        if store.config.durability == Durability::Batch {
+            spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval);
         }
+        store.journal = Some(journal);
         Ok(store)
     }
 
-    /// Finishes what dead writers journaled: an acknowledged event whose file a crash
-    /// lost or tore is written again; an event that was never acknowledged (its
-    /// aggregate has moved on without it) is dropped.
-    fn replay_journals(&self) -> Result<()> {
-        for (path, _owner_lock) in journal::abandoned_journals(&self.base)? {
-            let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
-            let (records, _) = journal::decode_records(&bytes);
-            let records: Vec<(PathBuf, Event)> = records
-                .into_iter()
-                .filter_map(|(rel, content)| {
-                    let target = self.journaled_target(&rel)?;
-                    Event::from_json(content).ok().map(|e| (target, e))
-                })
-                .collect();
-            // Torn files first: a reader of an aggregate must be able to parse it all.
-            for (target, event) in &records {
-                if target.exists() && read_event_file(&*self.io, target).is_err() {
-                    let dir = target.parent().unwrap_or(&self.base);
-                    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    self.write_atomically(dir, name, &event.to_file_json())?;
-                }
-            }
-            for (target, event) in records {
-                if !target.exists() {
-                    self.replay_missing(&target, event)?;
-                }
-            }
+    /// What every open does, one process at a time: finish what dead writers journaled,
+    /// bring the index up to date with it, and check the metadata files. Reads no event
+    /// file unless a crash left the index unaccounted for (then it is rebuilt).
+    fn recover(&self) -> Result<()> {
+        let journal_dir = self.base.join(journal::JOURNAL_DIR);
+        self.io
+            .create_dir_all(&journal_dir)
+            .map_err(|e| Error::io("create directory", &journal_dir, e))?;
+        let lock_path = journal_dir.join(RECOVERY_LOCK);
+        let _recovery = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| Error::io("lock", &lock_path, e))?;
+        index::remove_leftovers(&self.base)?;
+        let mut rebuild = !self.index.is_complete();
+        let journals = journal::abandoned_journals(&self.base)?;
+        let mut replayed = Vec::new();
+        for (path, _owner_lock) in &journals {
+            rebuild |= !journal::accounts_for_everything(path);
+            replayed.extend(self.replay_journal(path)?);
+        }
+        if rebuild {
+            self.rebuild_all()?;
+        } else {
+            self.index.repair(&replayed, self.durable())?;
+            self.check_metadata()?;
+        }
+        // Retired only now: a crash before this line replays them again (idempotent).
+        for (path, _) in journals {
             journal::retire(&self.base, &path)?;
         }
         Ok(())
+    }
+
+    /// Finishes what one dead writer journaled: an acknowledged event whose file a crash
+    /// lost or tore is written again; an event that was never acknowledged (its
+    /// aggregate has moved on without it) is dropped. Returns the journal's events, each
+    /// with whether its file exists now, for the index repair.
+    fn replay_journal(&self, path: &Path) -> Result<Vec<(index::Entry, bool)>> {
+        let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        let (records, _) = journal::decode_records(&bytes);
+        let records: Vec<(PathBuf, String, Event)> = records
+            .into_iter()
+            .filter_map(|(rel, content)| {
+                let target = self.journaled_target(&rel)?;
+                Event::from_json(content).ok().map(|e| (target, rel, e))
+            })
+            .collect();
+        // Torn files first: a reader of an aggregate must be able to parse it all.
+        for (target, _, event) in &records {
+            if target.exists() && read_event_file(&*self.io, target).is_err() {
+                let dir = target.parent().unwrap_or(&self.base);
+                let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                self.write_atomically(dir, name, &event.to_file_json())?;
+            }
+        }
+        let mut dirs = std::collections::BTreeSet::new();
+        let mut out = Vec::with_capacity(records.len());
+        for (target, rel, event) in records {
+            if !target.exists() {
+                self.replay_missing(&target, event.clone())?;
+            }
+            let size = fs::metadata(&target).ok().map(|m| m.len());
+            out.push((
+                index::Entry {
+                    event_type: event.event_type,
+                    timestamp: event.metadata.timestamp,
+                    bytes: size.unwrap_or(0),
+                    rel,
+                },
+                size.is_some(),
+            ));
+            if let Some(dir) = target.parent() {
+                dirs.insert(dir.to_path_buf());
+            }
+        }
+        for dir in dirs {
+            remove_dead_temp_files(&dir)?;
+        }
+        Ok(out)
     }
 
     /// The file a journal record names, if it is a well-formed event path in the store.
@@ -427,63 +510,85 @@ impl EventStore {
         self.config.durability != Durability::None
     }
 
-    /// Removes temp files of dead writers and rebuilds the derived metadata files.
-    fn recover_and_rebuild(&self) -> Result<()> {
+    /// Walks every aggregate directory and reads every event file: rebuilds the index
+    /// and every metadata file, and removes temp files of dead writers. Runs when the
+    /// index is missing (a store written before it existed, or by hand) or when a crash
+    /// under `batch`/`none` may have left files the journals do not account for.
+    fn rebuild_all(&self) -> Result<()> {
         let mut stats = StorageStatistics::default();
         let mut types = AggregateTypesFile::default();
-        // Event types as the file names give them: a schema-versions file that does not
-        // list exactly these is stale (or another program's) and is rebuilt.
-        let mut named_types = std::collections::BTreeSet::new();
+        let mut schemas = SchemaVersionsFile::default();
+        let mut entries = Vec::new();
         for (type_dir, type_path) in self.type_dirs()? {
             let name = layout::decode_component(&type_dir).unwrap_or_else(|| type_dir.clone());
             let per_type = stats.aggregate_types.entry(name.clone()).or_default();
             types.aggregate_types.push(AggregateTypeEntry {
                 name,
-                directory: type_dir,
+                directory: type_dir.clone(),
             });
-            for (_, agg_path) in list_dirs(&type_path)? {
-                let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
-                let mut events = 0;
-                for entry in rd {
-                    let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
-                    let file_name = entry.file_name();
-                    let Some(file_name) = file_name.to_str() else {
-                        continue;
-                    };
-                    if let Some(owner) = tmp_owner(file_name) {
-                        if !journal::pid_alive(owner) {
-                            fs::remove_file(entry.path())
-                                .map_err(|e| Error::io("remove temp file", entry.path(), e))?;
-                        }
-                    } else if let Some(parsed) = FileName::parse(file_name) {
-                        events += 1;
-                        per_type.bytes += entry.metadata().map_or(0, |m| m.len());
-                        if !named_types.contains(&parsed.event_type) {
-                            named_types.insert(parsed.event_type);
-                        }
-                    }
-                }
-                if events > 0 {
+            for (agg_dir, agg_path) in list_dirs(&type_path)? {
+                remove_dead_temp_files(&agg_path)?;
+                let names = list_events(&agg_path)?;
+                if !names.is_empty() {
                     per_type.aggregates += 1;
-                    per_type.events += events;
+                }
+                for (_, file) in names {
+                    let path = agg_path.join(&file);
+                    let bytes = self.io.read(&path).map_err(|e| Error::io("read", &path, e))?;
+                    let event =
+                        Event::from_json(&bytes).map_err(|e| Error::corrupt(&path, e.to_string()))?;
+                    per_type.events += 1;
+                    per_type.bytes += bytes.len() as u64;
+                    schemas
+                        .event_types
+                        .entry(event.event_type.clone())
+                        .or_default()
+                        .insert(event.metadata.schema_version);
+                    entries.push(index::Entry {
+                        event_type: event.event_type,
+                        timestamp: event.metadata.timestamp,
+                        bytes: bytes.len() as u64,
+                        rel: format!("{type_dir}/{agg_dir}/{file}"),
+                    });
                 }
             }
         }
-        for t in stats.aggregate_types.values() {
-            stats.total_events += t.events;
-            stats.total_aggregates += t.aggregates;
-            stats.total_bytes += t.bytes;
-        }
+        self.index.rebuild(&entries, self.durable())?;
         stats.updated_at = format_instant(&self.clock.now());
+        stats.total();
         let meta = MetadataLock::acquire(&self.metadata_dir)?;
-        let believable = |s: &SchemaVersionsFile| s.event_types.keys().eq(named_types.iter());
+        meta.write(SCHEMA_VERSIONS, &schemas, self.durable())?;
+        meta.write(AGGREGATE_TYPES, &types, self.durable())?;
+        meta.write(STATISTICS, &stats, false)?;
+        *lock(&self.known) = schemas;
+        *lock(&self.known_types) = types;
+        Ok(())
+    }
+
+    /// The cheap check of every open: each metadata file that is missing, unreadable or
+    /// disagrees with the directories and the index is rebuilt.
+    fn check_metadata(&self) -> Result<()> {
+        let types = AggregateTypesFile {
+            aggregate_types: self
+                .type_dirs()?
+                .into_iter()
+                .map(|(directory, _)| AggregateTypeEntry {
+                    name: layout::decode_component(&directory)
+                        .unwrap_or_else(|| directory.clone()),
+                    directory,
+                })
+                .collect(),
+        };
+        let indexed_types = self.index.event_types()?;
+        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let believable = |s: &SchemaVersionsFile| s.event_types.keys().eq(indexed_types.iter());
         let schemas = match meta
             .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
             .filter(believable)
         {
             Some(s) => s,
             None => {
-                let s = self.scan_schema_versions()?;
+                let s = self.scan_schema_versions(&indexed_types)?;
                 meta.write(SCHEMA_VERSIONS, &s, self.durable())?;
                 s
             }
@@ -491,24 +596,55 @@ impl EventStore {
         if meta.read::<AggregateTypesFile>(AGGREGATE_TYPES).as_ref() != Some(&types) {
             meta.write(AGGREGATE_TYPES, &types, self.durable())?;
         }
-        meta.write(STATISTICS, &stats, false)?;
+        if meta.read::<StorageStatistics>(STATISTICS).is_none() {
+            meta.write(STATISTICS, &self.statistics_from_index()?, false)?;
+        }
         *lock(&self.known) = schemas;
         *lock(&self.known_types) = types;
         Ok(())
     }
 
-    fn scan_schema_versions(&self) -> Result<SchemaVersionsFile> {
+    /// Schema versions of the given event types, from their events (found by the index).
+    fn scan_schema_versions(&self, event_types: &[String]) -> Result<SchemaVersionsFile> {
         let mut out = SchemaVersionsFile::default();
-        self.for_each_event_file(
-            |_, _| true,
-            |event| {
+        for t in event_types {
+            for event in self.read_by_type(t)? {
                 out.event_types
                     .entry(event.event_type)
                     .or_default()
                     .insert(event.metadata.schema_version);
-            },
-        )?;
+            }
+        }
         Ok(out)
+    }
+
+    /// Statistics from the index's records (no event file is read).
+    fn statistics_from_index(&self) -> Result<StorageStatistics> {
+        let mut stats = StorageStatistics::default();
+        let mut aggregates = std::collections::HashSet::new();
+        for record in self.index.all()? {
+            let mut parts = record.rel.splitn(3, '/');
+            let (Some(type_dir), Some(id_dir)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let name = layout::decode_component(type_dir).unwrap_or_else(|| type_dir.to_string());
+            let per_type = stats.aggregate_types.entry(name).or_default();
+            per_type.events += 1;
+            per_type.bytes += record.bytes;
+            if aggregates.insert((type_dir.to_string(), id_dir.to_string())) {
+                per_type.aggregates += 1;
+            }
+        }
+        stats.total();
+        stats.updated_at = format_instant(&self.clock.now());
+        Ok(stats)
+    }
+
+    /// Recomputes `storage-statistics.json` from the index (done at close too).
+    pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
+        let stats = self.statistics_from_index()?;
+        MetadataLock::acquire(&self.metadata_dir)?.write(STATISTICS, &stats, false)?;
+        Ok(stats)
     }
 
     /// Aggregate type directories (everything at the top but `metadata` and dot names).
@@ -517,13 +653,6 @@ impl EventStore {
             .into_iter()
             .filter(|(name, _)| name != layout::METADATA_DIR)
             .collect())
-    }
-
-    /// Recomputes `storage-statistics.json` (done at open and close).
-    pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
-        self.recover_and_rebuild()?;
-        let meta = MetadataLock::acquire(&self.metadata_dir)?;
-        Ok(meta.read(STATISTICS).unwrap_or_default())
     }
 
     fn check_writable(&self) -> Result<()> {
@@ -762,15 +891,20 @@ impl EventStore {
             plans.push(self.plan(key, state, &events, indices)?);
         }
         let ticket = self.journal_plans(&guards, &plans)?;
+        let mut indexed = Vec::new();
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
-            // Once journaled, a failure leaves the outcome unknown: stop writing.
+            // Once journaled, a failure leaves the outcome unknown: stop writing (the
+            // journal stays behind for the next open to settle).
             let written = self
-                .write_plan(state, plan)
+                .write_plan(state, plan, &mut indexed)
                 .map_err(|e| if ticket.is_some() { self.poison(e) } else { e })?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
         }
+        // Before the ticket goes: until then no checkpoint can empty the journal, which
+        // is what tells the next open which lines a crash here may have lost.
+        self.index.append(&indexed).map_err(|e| self.poison(e))?;
         drop(ticket);
         drop(dir_locks);
         drop(guards);
@@ -972,8 +1106,14 @@ impl EventStore {
         result
     }
 
-    fn write_plan(&self, state: &mut AggState, plan: Vec<Planned>) -> Result<Vec<Event>> {
+    fn write_plan(
+        &self,
+        state: &mut AggState,
+        plan: Vec<Planned>,
+        indexed: &mut Vec<index::Entry>,
+    ) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
+        let rel = dir.strip_prefix(&self.base).unwrap_or(&dir).to_string_lossy().to_string();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
         let new_names: Vec<String> = plan
             .iter()
@@ -992,6 +1132,12 @@ impl EventStore {
                 Planned::New(event, name, bytes) => {
                     let file = name.render();
                     self.write_atomically(&dir, &file, &bytes)?;
+                    indexed.push(index::Entry {
+                        event_type: event.event_type.clone(),
+                        timestamp: event.metadata.timestamp,
+                        bytes: bytes.len() as u64,
+                        rel: format!("{rel}/{file}"),
+                    });
                     state
                         .ids
                         .insert(event.metadata.event_id.clone(), state.entries.len());
@@ -1135,23 +1281,24 @@ impl EventStore {
         Ok(self.event_count(aggregate_type, aggregate_id)? > 0)
     }
 
-    /// Calls `visit` for every event file whose name `keep` accepts, in no set order.
-    fn for_each_event_file(
+    /// The events the index lists, read from their files, keeping those `keep` accepts
+    /// (the files are the truth), ordered by time; a file removed by hand is skipped.
+    fn read_indexed(
         &self,
-        keep: impl Fn(&FileName, &Path) -> bool,
-        mut visit: impl FnMut(Event),
-    ) -> Result<()> {
-        for (_, type_path) in self.type_dirs()? {
-            for (_, agg_path) in list_dirs(&type_path)? {
-                for (parsed, name) in list_events(&agg_path)? {
-                    let path = agg_path.join(&name);
-                    if keep(&parsed, &path) {
-                        visit(read_event_file(&*self.io, &path)?);
-                    }
-                }
+        records: Vec<index::Record>,
+        keep: impl Fn(&Event) -> bool,
+    ) -> Result<Vec<Event>> {
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            let path = self.base.join(&record.rel);
+            match read_event_file(&*self.io, &path) {
+                Ok(event) if keep(&event) => out.push(event),
+                Ok(_) => {}
+                Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
             }
         }
-        Ok(())
+        Ok(EventStore::sorted_by_time(out))
     }
 
     fn sorted_by_time(mut events: Vec<Event>) -> Vec<Event> {
@@ -1173,47 +1320,26 @@ impl EventStore {
         events
     }
 
-    /// Every event of one type, ordered by timestamp, aggregate, version.
+    /// Every event of one type, ordered by timestamp, aggregate, version. Reads the
+    /// type's index log and those events' files only.
     pub fn read_by_type(&self, event_type: &str) -> Result<Vec<Event>> {
         layout::check_event_type(event_type)?;
-        let mut out = Vec::new();
-        self.for_each_event_file(
-            |name, _| name.event_type == event_type,
-            |e| {
-                if e.event_type == event_type {
-                    out.push(e);
-                }
-            },
-        )?;
-        Ok(EventStore::sorted_by_time(out))
+        let records = self.index.by_type(event_type)?;
+        self.read_indexed(records, |e| e.event_type == event_type)
     }
 
     /// Every event whose timestamp lies in `[start, end]`, ordered like [`Self::read_by_type`].
+    /// Reads the index logs of the minutes in range and the matching events' files only.
     pub fn read_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Event>> {
-        // A name's time is never earlier than its event's time (truncated to the
-        // millisecond), so names before `start`'s millisecond cannot match.
-        let floor = layout::time_to_stamp(&start).unwrap_or(0);
-        let mut out = Vec::new();
-        self.for_each_event_file(
-            |name, _| name.stamp >= floor,
-            |e| {
-                if e.metadata.timestamp.is_some_and(|t| t >= start && t <= end) {
-                    out.push(e);
-                }
-            },
-        )?;
-        Ok(EventStore::sorted_by_time(out))
+        let records = self.index.between(&start, &end)?;
+        self.read_indexed(records, |e| {
+            e.metadata.timestamp.is_some_and(|t| t >= start && t <= end)
+        })
     }
 
-    /// Number of events in the store (file names only; no file is read).
+    /// Number of events in the store, from the index (no event file is read).
     pub fn total_event_count(&self) -> Result<u64> {
-        let mut n = 0u64;
-        for (_, type_path) in self.type_dirs()? {
-            for (_, agg_path) in list_dirs(&type_path)? {
-                n += list_events(&agg_path)?.len() as u64;
-            }
-        }
-        Ok(n)
+        self.index.count()
     }
 
     /// Aggregate types with a directory in the store, sorted.
@@ -1228,19 +1354,32 @@ impl EventStore {
         Ok(out)
     }
 
-    /// Ids of the aggregates of one type that hold events, sorted. The id comes from the
-    /// first event's metadata, so directories of ByteHot's old adapter list true ids.
+    /// Ids of the aggregates of one type that hold events, sorted. A directory named by
+    /// this crate's encoding gives its id by its name (or its `.aggregate-id` file when
+    /// hashed); only directories of ByteHot's old adapter have their first event read.
     pub fn aggregate_ids(&self, aggregate_type: &str) -> Result<Vec<String>> {
         let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
         let mut out = Vec::new();
-        for (_, agg_path) in list_dirs(&type_path)? {
-            if let Some((_, first)) = list_events(&agg_path)?.first() {
-                out.push(
+        for (agg_dir, agg_path) in list_dirs(&type_path)? {
+            let names = list_events(&agg_path)?;
+            let Some((_, first)) = names.first() else {
+                continue;
+            };
+            let marker = agg_path.join(layout::LONG_ID_FILE);
+            // A `_` may stand for the `/` or `\` of an old-adapter id: ask the event.
+            let canonical = layout::decode_component(&agg_dir).filter(|id| {
+                !id.contains('_') && layout::aggregate_id_dir(id).is_ok_and(|(d, _)| d == agg_dir)
+            });
+            let id = match (fs::read_to_string(&marker), canonical) {
+                (Ok(id), _) => id,
+                (Err(_), Some(id)) => id,
+                (Err(_), None) => {
                     read_event_file(&*self.io, &agg_path.join(first))?
                         .metadata
-                        .aggregate_id,
-                );
-            }
+                        .aggregate_id
+                }
+            };
+            out.push(id);
         }
         out.sort();
         out.dedup();
@@ -1347,10 +1486,21 @@ impl EventStore {
     /// Makes everything durable, removes the journal, writes final statistics and
     /// releases the store.
     pub fn close(mut self) -> Result<()> {
-        if let Some(journal) = self.journal.take() {
-            journal.finish()?;
+        let journal = self.journal.take();
+        if let Some(reason) = lock(&self.poisoned).clone() {
+            // The journal stays behind: the next open's replay settles what the failure
+            // left unknown (files written, index lines missing).
+            return Err(Error::Unavailable {
+                reason: format!(
+                    "closed after an earlier failure ({reason}); the next open recovers it"
+                ),
+            });
         }
-        self.refresh_statistics().map(|_| ())
+        self.refresh_statistics()?;
+        match journal {
+            Some(journal) => journal.finish(),
+            None => Ok(()),
+        }
     }
 }
 

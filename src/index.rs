@@ -1,0 +1,541 @@
+//! The rebuildable indexes under `<base>/.index/`: by event type and by time, so that
+//! `read_by_type`, `read_between` and `total_event_count` cost what they return, not
+//! what the store holds, and opening a store reads no event file.
+//!
+//! Layout (plain text, one line per event, `<secs>.<nanos> <bytes> <type>/<id>/<file>`,
+//! the time being the event's `timestamp` and the path relative to the base directory):
+//! - `types/<EventType>.log`: every event of that type;
+//! - `time/<yyyyMMdd>/<HHmm>.log`: every event whose timestamp falls in that UTC minute;
+//! - `format`: written last by a build; without it the index is rebuilt from the files.
+//!
+//! Invariants:
+//! - Every event file has exactly one line in its type log and (if it has a timestamp)
+//!   one in its minute log, appended after the file is renamed into place and before the
+//!   writer's journal ticket is released. So after a crash, the events a line may be
+//!   missing for (or stand for an unwritten file) are exactly those in the dead writer's
+//!   journal, and [`Index::repair`] fixes those lines and no others.
+//! - Appends are one `write` to an `O_APPEND` file under a shared `flock`; a rewrite
+//!   (repair) takes the exclusive lock and replaces the log by rename, and an appender
+//!   that finds its descriptor no longer names the log reopens it.
+//! - A line without its newline (a torn append) is ignored by readers and cut by repair.
+//! - The index is only a shortcut: `EventStore::rebuild_index` recreates it from the
+//!   event files, and queries still read each event from its file.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+use crate::error::{Error, Result};
+
+/// Index directory under the base directory.
+pub(crate) const INDEX_DIR: &str = ".index";
+const FORMAT_FILE: &str = "format";
+const FORMAT: &str = "bytehot-eventstore index 1\n";
+const TYPES_DIR: &str = "types";
+const TIME_DIR: &str = "time";
+const LOG_SUFFIX: &str = ".log";
+/// Open log descriptors kept between appends; beyond this they are all closed.
+const MAX_OPEN_LOGS: usize = 64;
+
+/// What the index records of one event.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) event_type: String,
+    pub(crate) timestamp: Option<DateTime<Utc>>,
+    pub(crate) bytes: u64,
+    /// `<type dir>/<id dir>/<file name>`.
+    pub(crate) rel: String,
+}
+
+/// One line of a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    /// Seconds and nanoseconds since the epoch of the event's timestamp.
+    pub(crate) time: Option<(i64, u32)>,
+    pub(crate) bytes: u64,
+    pub(crate) rel: String,
+}
+
+fn time_key(t: &DateTime<Utc>) -> (i64, u32) {
+    (t.timestamp(), t.timestamp_subsec_nanos())
+}
+
+impl Entry {
+    fn line(&self) -> String {
+        let time = match self.timestamp.as_ref().map(time_key) {
+            Some((secs, nanos)) => format!("{secs}.{nanos:09}"),
+            None => "-".to_string(),
+        };
+        format!("{time} {} {}\n", self.bytes, self.rel)
+    }
+}
+
+/// Parses one line (without its newline); `None` for anything this crate did not write.
+pub(crate) fn parse_line(line: &str) -> Option<Record> {
+    let mut parts = line.splitn(3, ' ');
+    let time = parts.next()?;
+    let bytes = parts.next()?.parse().ok()?;
+    let rel = parts.next()?;
+    let time = match time {
+        "-" => None,
+        t => {
+            let (secs, nanos) = t.split_once('.')?;
+            Some((secs.parse().ok()?, nanos.parse().ok().filter(|n| *n < 1_000_000_000)?))
+        }
+    };
+    (rel.split('/').count() == 3).then(|| Record {
+        time,
+        bytes,
+        rel: rel.to_string(),
+    })
+}
+
+/// The complete lines of a log's bytes (a torn last line is left out).
+fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
+    let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+    bytes[..end]
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| std::str::from_utf8(l).ok())
+}
+
+fn read_log(path: &Path) -> Result<Vec<Record>> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    Ok(complete_lines(&bytes).filter_map(parse_line).collect())
+}
+
+/// Names in `dir` (none if it is missing), sorted.
+fn names_in(dir: &Path) -> Result<Vec<String>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if let Some(name) = entry.file_name().to_str()
+            && !name.starts_with('.')
+        {
+            out.push(name.to_string());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("sync", dir, e))
+}
+
+/// The index of one store.
+pub(crate) struct Index {
+    dir: PathBuf,
+    /// Open append descriptors by log path.
+    open: Mutex<HashMap<PathBuf, File>>,
+    /// Per type log: (inode, bytes counted, lines counted), so counts read only growth.
+    counted: Mutex<HashMap<PathBuf, (u64, u64, u64)>>,
+}
+
+fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Both maps are caches that are re-validated on use.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Index {
+    pub(crate) fn new(base: &Path) -> Index {
+        Index {
+            dir: base.join(INDEX_DIR),
+            open: Mutex::new(HashMap::new()),
+            counted: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True when a build finished and nothing since asked for another.
+    pub(crate) fn is_complete(&self) -> bool {
+        fs::read_to_string(self.dir.join(FORMAT_FILE)).is_ok_and(|f| f == FORMAT)
+    }
+
+    fn type_log(dir: &Path, event_type: &str) -> PathBuf {
+        dir.join(TYPES_DIR).join(format!("{event_type}{LOG_SUFFIX}"))
+    }
+
+    fn time_log(dir: &Path, t: &DateTime<Utc>) -> PathBuf {
+        dir.join(TIME_DIR)
+            .join(format!("{:04}{:02}{:02}", t.year(), t.month(), t.day()))
+            .join(format!("{:02}{:02}{LOG_SUFFIX}", t.hour(), t.minute()))
+    }
+
+    /// The lines of `entries`, grouped by the log each belongs in, under `dir`.
+    fn lines_by_log(dir: &Path, entries: &[Entry]) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+        for e in entries {
+            let line = e.line();
+            out.entry(Index::type_log(dir, &e.event_type))
+                .or_default()
+                .extend_from_slice(line.as_bytes());
+            if let Some(t) = &e.timestamp {
+                out.entry(Index::time_log(dir, t))
+                    .or_default()
+                    .extend_from_slice(line.as_bytes());
+            }
+        }
+        out
+    }
+
+    /// Records newly renamed event files (one `write` per log touched).
+    pub(crate) fn append(&self, entries: &[Entry]) -> Result<()> {
+        for (path, bytes) in Index::lines_by_log(&self.dir, entries) {
+            self.append_to(&path, &bytes)?;
+        }
+        Ok(())
+    }
+
+    fn open_log(path: &Path) -> std::io::Result<File> {
+        let open = || OpenOptions::new().append(true).create(true).open(path);
+        match open() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                open()
+            }
+            other => other,
+        }
+    }
+
+    fn append_to(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let fail = |e: std::io::Error| Error::io("append index", path, e);
+        let mut open = guard(&self.open);
+        if open.len() >= MAX_OPEN_LOGS && !open.contains_key(path) {
+            open.clear();
+        }
+        loop {
+            let file = match open.remove(path) {
+                Some(f) => f,
+                None => Index::open_log(path).map_err(fail)?,
+            };
+            file.lock_shared().map_err(|e| fail(e.into()))?;
+            // A repair may have replaced the log since this descriptor was opened.
+            let current = fs::metadata(path)
+                .is_ok_and(|m| file.metadata().is_ok_and(|f| f.ino() == m.ino()));
+            if !current {
+                continue;
+            }
+            let written = (&file).write_all(bytes);
+            let _ = file.unlock();
+            written.map_err(fail)?;
+            open.insert(path.to_path_buf(), file);
+            return Ok(());
+        }
+    }
+
+    /// Events of one type, in the order they were recorded.
+    pub(crate) fn by_type(&self, event_type: &str) -> Result<Vec<Record>> {
+        read_log(&Index::type_log(&self.dir, event_type))
+    }
+
+    /// Events whose timestamp lies in `[start, end]`, unordered.
+    pub(crate) fn between(&self, start: &DateTime<Utc>, end: &DateTime<Utc>) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        if start > end {
+            return Ok(out);
+        }
+        let key = |t: &DateTime<Utc>| {
+            Index::time_log(Path::new(""), t)
+                .to_string_lossy()
+                .to_string()
+        };
+        let (first, last) = (key(start), key(end));
+        let (lo, hi) = (time_key(start), time_key(end));
+        let root = self.dir.join(TIME_DIR);
+        for day in names_in(&root)? {
+            if day.as_str() < &first[TIME_DIR.len() + 1..][..8]
+                || day.as_str() > &last[TIME_DIR.len() + 1..][..8]
+            {
+                continue;
+            }
+            for minute in names_in(&root.join(&day))? {
+                let k = format!("{TIME_DIR}/{day}/{minute}");
+                if k < first || k > last {
+                    continue;
+                }
+                out.extend(
+                    read_log(&root.join(&day).join(&minute))?
+                        .into_iter()
+                        .filter(|r| r.time.is_some_and(|t| t >= lo && t <= hi)),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Event types that have a log.
+    pub(crate) fn event_types(&self) -> Result<Vec<String>> {
+        Ok(names_in(&self.dir.join(TYPES_DIR))?
+            .into_iter()
+            .filter_map(|n| n.strip_suffix(LOG_SUFFIX).map(str::to_string))
+            .collect())
+    }
+
+    /// Every record of every type log (for statistics).
+    pub(crate) fn all(&self) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        for t in self.event_types()? {
+            out.extend(self.by_type(&t)?);
+        }
+        Ok(out)
+    }
+
+    /// Events in the store: the lines of the type logs, reading only what grew since the
+    /// last count.
+    pub(crate) fn count(&self) -> Result<u64> {
+        let mut counted = guard(&self.counted);
+        let mut total = 0;
+        for t in self.event_types()? {
+            let path = Index::type_log(&self.dir, &t);
+            let mut file = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io("open", &path, e)),
+            };
+            let meta = file.metadata().map_err(|e| Error::io("stat", &path, e))?;
+            let (ino, mut offset, mut lines) = match counted.get(&path) {
+                Some(&(ino, offset, lines)) if ino == meta.ino() && offset <= meta.len() => {
+                    (ino, offset, lines)
+                }
+                _ => (meta.ino(), 0, 0),
+            };
+            if offset < meta.len() {
+                let mut grown = Vec::new();
+                file.seek(SeekFrom::Start(offset))
+                    .and_then(|_| file.read_to_end(&mut grown))
+                    .map_err(|e| Error::io("read", &path, e))?;
+                let whole = grown.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+                lines += complete_lines(&grown[..whole]).count() as u64;
+                offset += whole as u64;
+            }
+            counted.insert(path, (ino, offset, lines));
+            total += lines;
+        }
+        Ok(total)
+    }
+
+    /// After a crash: makes the logs agree with the files for the events of a dead
+    /// writer's journal. `events` are those events with whether their file now exists.
+    /// Each touched log is rewritten without any line of these events (and without a
+    /// torn tail), then with one line for each that exists.
+    pub(crate) fn repair(&self, events: &[(Entry, bool)], durable: bool) -> Result<()> {
+        let all: Vec<Entry> = events.iter().map(|(e, _)| e.clone()).collect();
+        let present: Vec<Entry> = events
+            .iter()
+            .filter(|(_, exists)| *exists)
+            .map(|(e, _)| e.clone())
+            .collect();
+        let gone: HashSet<&str> = all.iter().map(|e| e.rel.as_str()).collect();
+        let mut add = Index::lines_by_log(&self.dir, &present);
+        for path in Index::lines_by_log(&self.dir, &all).into_keys() {
+            let extra = add.remove(&path).unwrap_or_default();
+            self.rewrite(&path, &gone, &extra, durable)?;
+        }
+        guard(&self.open).clear();
+        Ok(())
+    }
+
+    fn rewrite(&self, path: &Path, drop: &HashSet<&str>, extra: &[u8], durable: bool) -> Result<()> {
+        let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
+        let lock = Index::open_log(path).map_err(fail)?;
+        lock.lock().map_err(|e| fail(e.into()))?;
+        let mut bytes = fs::read(path).map_err(fail)?;
+        let kept: Vec<u8> = complete_lines(&bytes)
+            .filter(|l| parse_line(l).is_none_or(|r| !drop.contains(r.rel.as_str())))
+            .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
+            .chain(extra.iter().copied())
+            .collect();
+        bytes.clear();
+        let tmp = path.with_extension(format!("log.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(&kept)?;
+            if durable {
+                f.sync_data()?;
+            }
+            fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            fail(e)
+        })?;
+        if durable && let Some(parent) = path.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole index with one built from `entries` (every event file). The
+    /// new index is written beside the old and swapped in by rename; `format` is written
+    /// last, so a build cut short is redone at the next open.
+    pub(crate) fn rebuild(&self, entries: &[Entry], durable: bool) -> Result<()> {
+        let base = self.dir.parent().unwrap_or(Path::new("."));
+        let pid = std::process::id();
+        let build = base.join(format!("{INDEX_DIR}.build-{pid}"));
+        let old = base.join(format!("{INDEX_DIR}.old-{pid}"));
+        for leftover in [&build, &old] {
+            remove_tree(leftover)?;
+        }
+        for (path, bytes) in Index::lines_by_log(&build, entries) {
+            let write = || -> std::io::Result<()> {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let mut f = File::create(&path)?;
+                f.write_all(&bytes)?;
+                if durable {
+                    f.sync_data()?;
+                }
+                Ok(())
+            };
+            write().map_err(|e| Error::io("write index", &path, e))?;
+        }
+        let format = build.join(FORMAT_FILE);
+        fs::create_dir_all(&build)
+            .and_then(|_| fs::write(&format, FORMAT))
+            .map_err(|e| Error::io("write index", &format, e))?;
+        if durable {
+            crate::journal::sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;
+        }
+        if self.dir.exists() {
+            fs::rename(&self.dir, &old).map_err(|e| Error::io("rename", &self.dir, e))?;
+        }
+        fs::rename(&build, &self.dir).map_err(|e| Error::io("rename", &build, e))?;
+        if durable {
+            sync_dir(base)?;
+        }
+        remove_tree(&old)?;
+        guard(&self.open).clear();
+        guard(&self.counted).clear();
+        Ok(())
+    }
+}
+
+/// Removes leftovers of index builds that a crash interrupted (`.index.build-*`,
+/// `.index.old-*` of any process).
+pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
+    for name in names_in_all(base)? {
+        if name.starts_with(&format!("{INDEX_DIR}.build-"))
+            || name.starts_with(&format!("{INDEX_DIR}.old-"))
+        {
+            remove_tree(&base.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+fn names_in_all(dir: &Path) -> Result<Vec<String>> {
+    let rd = fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        out.push(entry.file_name().to_string_lossy().to_string());
+    }
+    Ok(out)
+}
+
+fn remove_tree(dir: &Path) -> Result<()> {
+    match fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", dir, e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(event_type: &str, t: &str, rel: &str) -> Entry {
+        Entry {
+            event_type: event_type.to_string(),
+            timestamp: crate::event::parse_instant(t),
+            bytes: 100,
+            rel: rel.to_string(),
+        }
+    }
+
+    #[test]
+    fn lines_round_trip_including_times_before_1970() {
+        for t in ["2026-11-28T10:00:00.123456789Z", "0001-01-01T00:00:00Z"] {
+            let e = entry("A", t, "x/y/z.json");
+            let line = e.line();
+            let r = parse_line(line.trim_end()).unwrap();
+            assert_eq!(r.time, e.timestamp.as_ref().map(time_key));
+            assert_eq!(r.rel, "x/y/z.json");
+        }
+        assert_eq!(parse_line("- 5 a/b/c").unwrap().time, None);
+        for bad in ["", "1.5 x a/b/c", "1.5 3 a/b", "x 3 a/b/c", "1.2000000000 3 a/b/c"] {
+            assert!(parse_line(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_is_not_read() {
+        let lines: Vec<&str> = complete_lines(b"1.0 1 a/b/c\n2.0 1 a/b/").collect();
+        assert_eq!(lines, ["1.0 1 a/b/c"]);
+    }
+
+    #[test]
+    fn between_reads_only_the_minutes_in_range_and_filters_inside_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path());
+        index
+            .append(&[
+                entry("A", "2026-01-01T00:00:00.5Z", "t/1/a.json"),
+                entry("A", "2026-01-01T00:00:59Z", "t/1/b.json"),
+                entry("B", "2026-01-01T00:01:00Z", "t/1/c.json"),
+                entry("B", "2026-01-02T00:00:00Z", "t/1/d.json"),
+            ])
+            .unwrap();
+        let rels = |v: Vec<Record>| v.into_iter().map(|r| r.rel).collect::<Vec<_>>();
+        let t = |s| crate::event::parse_instant(s).unwrap();
+        assert_eq!(
+            rels(index.between(&t("2026-01-01T00:00:01Z"), &t("2026-01-01T00:01:00Z")).unwrap()),
+            ["t/1/b.json", "t/1/c.json"]
+        );
+        assert_eq!(rels(index.by_type("B").unwrap()), ["t/1/c.json", "t/1/d.json"]);
+        assert_eq!(index.count().unwrap(), 4);
+        index.append(&[entry("A", "2026-01-03T00:00:00Z", "t/1/e.json")]).unwrap();
+        assert_eq!(index.count().unwrap(), 5);
+    }
+
+    #[test]
+    fn repair_drops_lines_of_missing_files_and_adds_missing_lines_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path());
+        let kept = entry("A", "2026-01-01T00:00:00Z", "t/1/a.json");
+        let lost = entry("A", "2026-01-01T00:00:01Z", "t/1/b.json");
+        let unindexed = entry("A", "2026-01-01T00:00:02Z", "t/1/c.json");
+        index.append(&[kept.clone(), lost.clone()]).unwrap();
+        let log = dir.path().join(".index/types/A.log");
+        let mut torn = fs::read(&log).unwrap();
+        torn.extend_from_slice(b"9.0 1 t/1/");
+        fs::write(&log, torn).unwrap();
+        index
+            .repair(&[(kept.clone(), true), (lost, false), (unindexed, true)], false)
+            .unwrap();
+        let rels: Vec<String> = index.by_type("A").unwrap().into_iter().map(|r| r.rel).collect();
+        assert_eq!(rels, ["t/1/a.json", "t/1/c.json"]);
+        assert_eq!(index.count().unwrap(), 2);
+        index.repair(&[(kept, true)], false).unwrap();
+        assert_eq!(index.count().unwrap(), 2);
+    }
+}
