@@ -85,7 +85,10 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
         "-" => None,
         t => {
             let (secs, nanos) = t.split_once('.')?;
-            Some((secs.parse().ok()?, nanos.parse().ok().filter(|n| *n < 1_000_000_000)?))
+            Some((
+                secs.parse().ok()?,
+                nanos.parse().ok().filter(|n| *n < 1_000_000_000)?,
+            ))
         }
     };
     (rel.split('/').count() == 3).then(|| Record {
@@ -97,7 +100,10 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
 
 /// The complete lines of a log's bytes (a torn last line is left out).
 fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
-    let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |at| at + 1);
     bytes[..end]
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
@@ -168,7 +174,8 @@ impl Index {
     }
 
     fn type_log(dir: &Path, event_type: &str) -> PathBuf {
-        dir.join(TYPES_DIR).join(format!("{event_type}{LOG_SUFFIX}"))
+        dir.join(TYPES_DIR)
+            .join(format!("{event_type}{LOG_SUFFIX}"))
     }
 
     fn time_log(dir: &Path, t: &DateTime<Utc>) -> PathBuf {
@@ -226,10 +233,10 @@ impl Index {
                 Some(f) => f,
                 None => Index::open_log(path).map_err(fail)?,
             };
-            file.lock_shared().map_err(|e| fail(e.into()))?;
+            file.lock_shared().map_err(fail)?;
             // A repair may have replaced the log since this descriptor was opened.
-            let current = fs::metadata(path)
-                .is_ok_and(|m| file.metadata().is_ok_and(|f| f.ino() == m.ino()));
+            let current =
+                fs::metadata(path).is_ok_and(|m| file.metadata().is_ok_and(|f| f.ino() == m.ino()));
             if !current {
                 continue;
             }
@@ -247,7 +254,11 @@ impl Index {
     }
 
     /// Events whose timestamp lies in `[start, end]`, unordered.
-    pub(crate) fn between(&self, start: &DateTime<Utc>, end: &DateTime<Utc>) -> Result<Vec<Record>> {
+    pub(crate) fn between(
+        &self,
+        start: &DateTime<Utc>,
+        end: &DateTime<Utc>,
+    ) -> Result<Vec<Record>> {
         let mut out = Vec::new();
         if start > end {
             return Ok(out);
@@ -322,7 +333,10 @@ impl Index {
                 file.seek(SeekFrom::Start(offset))
                     .and_then(|_| file.read_to_end(&mut grown))
                     .map_err(|e| Error::io("read", &path, e))?;
-                let whole = grown.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+                let whole = grown
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |at| at + 1);
                 lines += complete_lines(&grown[..whole]).count() as u64;
                 offset += whole as u64;
             }
@@ -353,10 +367,16 @@ impl Index {
         Ok(())
     }
 
-    fn rewrite(&self, path: &Path, drop: &HashSet<&str>, extra: &[u8], durable: bool) -> Result<()> {
+    fn rewrite(
+        &self,
+        path: &Path,
+        drop: &HashSet<&str>,
+        extra: &[u8],
+        durable: bool,
+    ) -> Result<()> {
         let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
         let lock = Index::open_log(path).map_err(fail)?;
-        lock.lock().map_err(|e| fail(e.into()))?;
+        lock.lock().map_err(fail)?;
         let mut bytes = fs::read(path).map_err(fail)?;
         let kept: Vec<u8> = complete_lines(&bytes)
             .filter(|l| parse_line(l).is_none_or(|r| !drop.contains(r.rel.as_str())))
@@ -482,7 +502,13 @@ mod tests {
             assert_eq!(r.rel, "x/y/z.json");
         }
         assert_eq!(parse_line("- 5 a/b/c").unwrap().time, None);
-        for bad in ["", "1.5 x a/b/c", "1.5 3 a/b", "x 3 a/b/c", "1.2000000000 3 a/b/c"] {
+        for bad in [
+            "",
+            "1.5 x a/b/c",
+            "1.5 3 a/b",
+            "x 3 a/b/c",
+            "1.2000000000 3 a/b/c",
+        ] {
             assert!(parse_line(bad).is_none(), "{bad}");
         }
     }
@@ -508,12 +534,21 @@ mod tests {
         let rels = |v: Vec<Record>| v.into_iter().map(|r| r.rel).collect::<Vec<_>>();
         let t = |s| crate::event::parse_instant(s).unwrap();
         assert_eq!(
-            rels(index.between(&t("2026-01-01T00:00:01Z"), &t("2026-01-01T00:01:00Z")).unwrap()),
+            rels(
+                index
+                    .between(&t("2026-01-01T00:00:01Z"), &t("2026-01-01T00:01:00Z"))
+                    .unwrap()
+            ),
             ["t/1/b.json", "t/1/c.json"]
         );
-        assert_eq!(rels(index.by_type("B").unwrap()), ["t/1/c.json", "t/1/d.json"]);
+        assert_eq!(
+            rels(index.by_type("B").unwrap()),
+            ["t/1/c.json", "t/1/d.json"]
+        );
         assert_eq!(index.count().unwrap(), 4);
-        index.append(&[entry("A", "2026-01-03T00:00:00Z", "t/1/e.json")]).unwrap();
+        index
+            .append(&[entry("A", "2026-01-03T00:00:00Z", "t/1/e.json")])
+            .unwrap();
         assert_eq!(index.count().unwrap(), 5);
     }
 
@@ -530,9 +565,17 @@ mod tests {
         torn.extend_from_slice(b"9.0 1 t/1/");
         fs::write(&log, torn).unwrap();
         index
-            .repair(&[(kept.clone(), true), (lost, false), (unindexed, true)], false)
+            .repair(
+                &[(kept.clone(), true), (lost, false), (unindexed, true)],
+                false,
+            )
             .unwrap();
-        let rels: Vec<String> = index.by_type("A").unwrap().into_iter().map(|r| r.rel).collect();
+        let rels: Vec<String> = index
+            .by_type("A")
+            .unwrap()
+            .into_iter()
+            .map(|r| r.rel)
+            .collect();
         assert_eq!(rels, ["t/1/a.json", "t/1/c.json"]);
         assert_eq!(index.count().unwrap(), 2);
         index.repair(&[(kept, true)], false).unwrap();

@@ -11,10 +11,10 @@ mod config;
 mod error;
 mod event;
 mod ffi;
+mod index;
 mod io;
 mod journal;
 mod layout;
-mod index;
 mod metadata;
 mod store;
 

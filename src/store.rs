@@ -22,8 +22,8 @@ use serde_json::value::RawValue;
 use crate::config::{Config, Durability};
 use crate::error::{Error, NameKind, Result};
 use crate::event::{Event, format_instant};
-use crate::io::{OsIo, StoreIo};
 use crate::index::{self, Index};
+use crate::io::{OsIo, StoreIo};
 use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
 use crate::metadata::{
@@ -534,9 +534,12 @@ impl EventStore {
                 }
                 for (_, file) in names {
                     let path = agg_path.join(&file);
-                    let bytes = self.io.read(&path).map_err(|e| Error::io("read", &path, e))?;
-                    let event =
-                        Event::from_json(&bytes).map_err(|e| Error::corrupt(&path, e.to_string()))?;
+                    let bytes = self
+                        .io
+                        .read(&path)
+                        .map_err(|e| Error::io("read", &path, e))?;
+                    let event = Event::from_json(&bytes)
+                        .map_err(|e| Error::corrupt(&path, e.to_string()))?;
                     per_type.events += 1;
                     per_type.bytes += bytes.len() as u64;
                     schemas
@@ -573,8 +576,7 @@ impl EventStore {
                 .type_dirs()?
                 .into_iter()
                 .map(|(directory, _)| AggregateTypeEntry {
-                    name: layout::decode_component(&directory)
-                        .unwrap_or_else(|| directory.clone()),
+                    name: layout::decode_component(&directory).unwrap_or_else(|| directory.clone()),
                     directory,
                 })
                 .collect(),
@@ -1113,7 +1115,11 @@ impl EventStore {
         indexed: &mut Vec<index::Entry>,
     ) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
-        let rel = dir.strip_prefix(&self.base).unwrap_or(&dir).to_string_lossy().to_string();
+        let rel = dir
+            .strip_prefix(&self.base)
+            .unwrap_or(&dir)
+            .to_string_lossy()
+            .to_string();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
         let new_names: Vec<String> = plan
             .iter()
@@ -1422,6 +1428,10 @@ impl EventStore {
     /// path (an empty list means the store is consistent).
     pub fn verify(&self) -> Result<Vec<String>> {
         let mut problems = symlinks_in(&self.base)?;
+        let mut indexed: HashMap<String, usize> = HashMap::new();
+        for record in self.index.all()? {
+            *indexed.entry(record.rel).or_default() += 1;
+        }
         for (type_dir, type_path) in self.type_dirs()? {
             problems.extend(symlinks_in(&type_path)?);
             for (agg_dir, agg_path) in list_dirs(&type_path)? {
@@ -1440,6 +1450,15 @@ impl EventStore {
                 }
                 for (_, name) in list_events(&agg_path)? {
                     let path = agg_path.join(&name);
+                    match indexed.remove(&format!("{type_dir}/{agg_dir}/{name}")) {
+                        Some(1) => {}
+                        None => problems.push(format!(
+                            "{}: missing from the index (reopen after removing {}/format to rebuild it)",
+                            path.display(),
+                            index::INDEX_DIR
+                        )),
+                        Some(n) => problems.push(format!("{}: indexed {n} times", path.display())),
+                    }
                     match read_event_file(&*self.io, &path) {
                         Err(e) => problems.push(e.to_string()),
                         Ok(e) => {
@@ -1480,6 +1499,14 @@ impl EventStore {
                 }
             }
         }
+        let mut stale: Vec<String> = indexed.into_keys().collect();
+        stale.sort();
+        problems.extend(stale.into_iter().map(|rel| {
+            format!(
+                "{}: in the index, but no such event file",
+                self.base.join(rel).display()
+            )
+        }));
         Ok(problems)
     }
 
