@@ -53,7 +53,12 @@ pub struct Config {
     pub max_event_size: usize,
     /// With [`Durability::Batch`], how often the journal is synced.
     pub batch_interval: Duration,
+    /// Bytes of parsed events kept in memory for aggregate reads (0: none).
+    pub event_cache_bytes: usize,
 }
+
+/// Default budget of the in-memory event cache, in bytes.
+pub const DEFAULT_EVENT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl Default for Config {
     fn default() -> Self {
@@ -62,6 +67,7 @@ impl Default for Config {
             durability: Durability::Always,
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             batch_interval: Duration::from_millis(50),
+            event_cache_bytes: DEFAULT_EVENT_CACHE_BYTES,
         }
     }
 }
@@ -75,6 +81,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "max-event-size-bytes",
         "BYTEHOT_EVENTSTORE_MAX_EVENT_SIZE_BYTES",
     ),
+    ("event-cache-bytes", "BYTEHOT_EVENTSTORE_EVENT_CACHE_BYTES"),
     (
         "max-events-per-file",
         "BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE",
@@ -208,6 +215,14 @@ impl Config {
             "max-event-size-bytes" => {
                 self.max_event_size = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
                     Error::config(key, format!("expected a positive integer, got {value:?}"))
+                })?
+            }
+            "event-cache-bytes" => {
+                self.event_cache_bytes = value.parse().map_err(|_| {
+                    Error::config(
+                        key,
+                        format!("expected a non-negative integer, got {value:?}"),
+                    )
                 })?
             }
             "max-events-per-file" => {

@@ -18,7 +18,7 @@ mod layout;
 mod metadata;
 mod store;
 
-pub use config::{Config, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
+pub use config::{Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
 pub use error::{Error, NameKind, Result};
 pub use event::{Event, EventMetadata, format_instant, parse_instant, reindent};
 pub use io::{Call, Fault, FaultyIo, OsIo, StoreIo};

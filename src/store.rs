@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -67,6 +67,23 @@ struct Entry {
     name: String,
     version: u64,
     event_id: String,
+    /// The parsed event, while the event cache holds it.
+    body: Option<Arc<Cached>>,
+}
+
+/// A parsed event in the event cache. Event files never change once written, so a copy
+/// stays right for as long as its name is in the aggregate's (re-checked) listing.
+#[derive(Debug)]
+struct Cached {
+    event: Event,
+    size: usize,
+    account: Arc<AtomicUsize>,
+}
+
+impl Drop for Cached {
+    fn drop(&mut self) {
+        self.account.fetch_sub(self.size, Ordering::Relaxed);
+    }
 }
 
 /// What the store knows of one aggregate directory, checked against it on every use.
@@ -115,6 +132,8 @@ pub struct EventStore {
     known: Mutex<SchemaVersionsFile>,
     known_types: Mutex<AggregateTypesFile>,
     tmp_counter: AtomicU64,
+    /// Bytes of events in the event cache (see [`Config::event_cache_bytes`]).
+    cached_bytes: Arc<AtomicUsize>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -206,6 +225,11 @@ fn spawn_batch_syncer(journal: std::sync::Weak<Journal>, interval: std::time::Du
 
 /// Reads and parses one event file; any failure names the file.
 fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
+    read_event_file_sized(io, path).map(|(event, _)| event)
+}
+
+/// [`read_event_file`], with the file's size.
+fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Event, usize)> {
     if is_symlink(path) {
         return Err(Error::corrupt(
             path,
@@ -213,7 +237,9 @@ fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
         ));
     }
     let bytes = io.read(path).map_err(|e| Error::io("read", path, e))?;
-    Event::from_json(&bytes).map_err(|e| Error::corrupt(path, e.to_string()))
+    Event::from_json(&bytes)
+        .map(|event| (event, bytes.len()))
+        .map_err(|e| Error::corrupt(path, e.to_string()))
 }
 
 /// Sorted event file names of a directory (missing directory: none).
@@ -356,6 +382,7 @@ impl EventStore {
             known: Mutex::new(SchemaVersionsFile::default()),
             known_types: Mutex::new(AggregateTypesFile::default()),
             tmp_counter: AtomicU64::new(0),
+            cached_bytes: Arc::new(AtomicUsize::new(0)),
         };
         store.recover()?;
         let journal = Arc::new(Journal::create(
@@ -803,7 +830,7 @@ impl EventStore {
         let (names, skip) = skip;
         for (parsed, name) in names.into_iter().skip(skip) {
             let path = dir.join(&name);
-            let event = read_event_file(&*self.io, &path)?;
+            let (event, size) = read_event_file_sized(&*self.io, &path)?;
             let m = &event.metadata;
             let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
             // The old adapter put `a/b` and `a_b` in one directory, which may also be
@@ -826,7 +853,11 @@ impl EventStore {
                     name: name.clone(),
                     version: m.aggregate_version,
                     event_id: m.event_id.clone(),
+                    body: None,
                 });
+                if let Some(last) = state.entries.last_mut() {
+                    last.body = self.cache(event, size);
+                }
             }
             state.listed.push((parsed, name));
         }
@@ -916,6 +947,7 @@ impl EventStore {
             journal.checkpoint()?;
         }
         self.note_schema_versions(&events)?;
+        self.trim_cache();
         out.into_iter()
             .map(|e| e.ok_or_else(|| Error::invalid_event("events", "an event was not planned")))
             .collect()
@@ -1151,6 +1183,7 @@ impl EventStore {
                         name: file.clone(),
                         version: event.metadata.aggregate_version,
                         event_id: event.metadata.event_id.clone(),
+                        body: self.cache((*event).clone(), bytes.len()),
                     });
                     state.listed.push((name, file));
                     *event
@@ -1206,6 +1239,25 @@ impl EventStore {
         Ok(())
     }
 
+    /// Refreshes `state` under a shared `flock` of its directory (shared with other
+    /// readers, exclusive of writers: a consistent `.head`); returns the lock.
+    fn refresh_shared(&self, key: &AggKey, state: &mut AggState) -> Result<Option<File>> {
+        let dir = match &state.dir {
+            Some(dir) => dir.clone(),
+            None => self.resolve_dir(&key.0, &key.1)?.0,
+        };
+        let shared = match File::open(&dir) {
+            Ok(f) => Some(
+                f.lock_shared()
+                    .map(|()| f)
+                    .map_err(|e| Error::io("lock", &dir, e))?,
+            ),
+            Err(_) => None,
+        };
+        self.refresh(key, state)?;
+        Ok(shared)
+    }
+
     /// The event-file names of an aggregate with version > `since`, after a refresh.
     fn entries_since(
         &self,
@@ -1216,39 +1268,91 @@ impl EventStore {
         let key = (aggregate_type.to_string(), aggregate_id.to_string());
         let state = self.state(&key);
         let mut state = lock(&state);
-        let dir = match &state.dir {
-            Some(dir) => dir.clone(),
-            None => self.resolve_dir(&key.0, &key.1)?.0,
-        };
-        // Shared with other readers, exclusive of writers: a consistent `.head`.
-        let _shared = match File::open(&dir) {
-            Ok(f) => Some(
-                f.lock_shared()
-                    .map(|()| f)
-                    .map_err(|e| Error::io("lock", &dir, e))?,
-            ),
-            Err(_) => None,
-        };
-        self.refresh(&key, &mut state)?;
+        let _shared = self.refresh_shared(&key, &mut state)?;
         let start = state.entries.partition_point(|e| e.version <= since);
-        Ok((
+        let found = (
             state.dir.clone().unwrap_or_default(),
             state.entries[start..].to_vec(),
-        ))
+        );
+        drop(state);
+        self.trim_cache();
+        Ok(found)
     }
 
     /// An aggregate's events with version > `since_version` (0: all), in version order.
+    /// Events in the event cache are not read again; those read are added to it.
     pub fn read_aggregate(
         &self,
         aggregate_type: &str,
         aggregate_id: &str,
         since_version: u64,
     ) -> Result<Vec<Event>> {
-        let (dir, entries) = self.entries_since(aggregate_type, aggregate_id, since_version)?;
-        entries
-            .iter()
-            .map(|e| read_event_file(&*self.io, &dir.join(&e.name)))
-            .collect()
+        let key = (aggregate_type.to_string(), aggregate_id.to_string());
+        let events = {
+            let state = self.state(&key);
+            let mut state = lock(&state);
+            let _shared = self.refresh_shared(&key, &mut state)?;
+            let dir = state.dir.clone().unwrap_or_default();
+            let start = state
+                .entries
+                .partition_point(|e| e.version <= since_version);
+            let mut events = Vec::with_capacity(state.entries.len() - start);
+            for entry in &mut state.entries[start..] {
+                match &entry.body {
+                    Some(cached) => events.push(cached.event.clone()),
+                    None => {
+                        let (event, size) =
+                            read_event_file_sized(&*self.io, &dir.join(&entry.name))?;
+                        entry.body = self.cache(event.clone(), size);
+                        events.push(event);
+                    }
+                }
+            }
+            events
+        };
+        self.trim_cache();
+        Ok(events)
+    }
+
+    /// Bytes of parsed events the event cache holds now (at most about
+    /// [`Config::event_cache_bytes`] once a read or save returns).
+    pub fn cached_event_bytes(&self) -> usize {
+        self.cached_bytes.load(Ordering::Relaxed)
+    }
+
+    /// A copy for the event cache, when it has a budget (the caller trims it after).
+    fn cache(&self, event: Event, size: usize) -> Option<Arc<Cached>> {
+        let budget = self.config.event_cache_bytes;
+        // One huge event must not push out everything else.
+        if size > budget / 8 {
+            return None;
+        }
+        self.cached_bytes.fetch_add(size, Ordering::Relaxed);
+        Some(Arc::new(Cached {
+            event,
+            size,
+            account: self.cached_bytes.clone(),
+        }))
+    }
+
+    /// Over budget: drops the cached events of idle aggregates, in no particular order,
+    /// until half the budget is free (so that trimming is rare, not per read).
+    fn trim_cache(&self) {
+        let budget = self.config.event_cache_bytes;
+        if self.cached_bytes.load(Ordering::Relaxed) <= budget {
+            return;
+        }
+        let states: Vec<Arc<Mutex<AggState>>> = lock(&self.aggregates).values().cloned().collect();
+        for state in states {
+            if self.cached_bytes.load(Ordering::Relaxed) <= budget / 2 {
+                break;
+            }
+            if let Ok(mut state) = state.try_lock() {
+                for entry in &mut state.entries {
+                    entry.body = None;
+                }
+            }
+        }
     }
 
     /// One event of an aggregate by version.
@@ -1261,6 +1365,11 @@ impl EventStore {
         let (dir, entries) =
             self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
         match entries.first() {
+            Some(Entry {
+                body: Some(cached),
+                version: v,
+                ..
+            }) if *v == version => Ok(cached.event.clone()),
             Some(e) if e.version == version => read_event_file(&*self.io, &dir.join(&e.name)),
             _ => Err(Error::NotFound {
                 what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),

@@ -6,42 +6,12 @@
 mod common;
 
 use std::fs;
-use std::io;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
-use bytehot_eventstore::{EventStore, OsIo, StoreIo, SystemClock, event, parse_instant};
-use common::{TempStore, meta};
-
-/// The real OS, counting event-file reads.
-#[derive(Default)]
-struct CountingIo {
-    reads: AtomicU64,
-}
-
-impl StoreIo for CountingIo {
-    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<fs::File> {
-        OsIo.create_and_write(path, bytes)
-    }
-    fn append(&self, file: &fs::File, bytes: &[u8]) -> io::Result<()> {
-        OsIo.append(file, bytes)
-    }
-    fn sync_file(&self, file: &fs::File) -> io::Result<()> {
-        OsIo.sync_file(file)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        OsIo.rename(from, to)
-    }
-    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        OsIo.create_dir_all(dir)
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.reads.fetch_add(1, Ordering::Relaxed);
-        OsIo.read(path)
-    }
-}
+use bytehot_eventstore::{EventStore, SystemClock, event, parse_instant};
+use common::{CountingIo, TempStore, meta};
 
 const TYPES: [&str; 3] = [
     "ClassFileChanged",

@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytehot_eventstore::{Clock, Config, Durability, Event, EventMetadata, EventStore};
+use bytehot_eventstore::{
+    Clock, Config, Durability, Event, EventMetadata, EventStore, OsIo, StoreIo,
+};
 use chrono::{DateTime, TimeZone, Utc};
 
 /// A temp directory (removed on drop) and the store's base directory inside it.
@@ -171,5 +174,39 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap()
+    }
+}
+
+/// The real OS, counting event-file reads.
+#[derive(Default)]
+pub struct CountingIo {
+    pub reads: AtomicU64,
+}
+
+impl CountingIo {
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+}
+
+impl StoreIo for CountingIo {
+    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::File> {
+        OsIo.create_and_write(path, bytes)
+    }
+    fn append(&self, file: &std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+        OsIo.append(file, bytes)
+    }
+    fn sync_file(&self, file: &std::fs::File) -> std::io::Result<()> {
+        OsIo.sync_file(file)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        OsIo.rename(from, to)
+    }
+    fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
+        OsIo.create_dir_all(dir)
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        OsIo.read(path)
     }
 }

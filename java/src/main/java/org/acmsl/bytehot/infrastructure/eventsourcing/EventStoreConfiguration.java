@@ -46,6 +46,9 @@ public final class EventStoreConfiguration {
     /** Key of the largest accepted event, in bytes. */
     public static final String MAX_EVENT_SIZE_BYTES = "max-event-size-bytes";
 
+    /** Key of the budget of the store's in-memory cache of parsed events, in bytes (0: none). */
+    public static final String EVENT_CACHE_BYTES = "event-cache-bytes";
+
     /** Key of the spec's events-per-file setting (only 1 is accepted). */
     public static final String MAX_EVENTS_PER_FILE = "max-events-per-file";
 
@@ -196,6 +199,15 @@ public final class EventStoreConfiguration {
      */
     public EventStoreConfiguration withMaxEventSizeBytes(final long bytes) {
         return with(MAX_EVENT_SIZE_BYTES, Long.toString(bytes));
+    }
+
+    /**
+     * A copy with another budget for the store's cache of parsed events (0 turns it off).
+     * @param bytes the budget
+     * @return the copy
+     */
+    public EventStoreConfiguration withEventCacheBytes(final long bytes) {
+        return with(EVENT_CACHE_BYTES, Long.toString(bytes));
     }
 
     /**

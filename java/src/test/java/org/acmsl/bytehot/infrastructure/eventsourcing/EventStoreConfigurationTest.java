@@ -29,13 +29,14 @@ class EventStoreConfigurationTest {
         final EventStoreConfiguration configuration = EventStoreConfiguration.defaults()
             .withPath(dir).withDurability("none").withMaxEventSizeBytes(1024).withMaxEventsPerFile(1)
             .withCompressionEnabled(false).withBackupEnabled(false).withCleanupMaxAgeDays(365)
-            .withCleanupMaxTotalSizeMb(1024).withBatchIntervalMs(50);
+            .withCleanupMaxTotalSizeMb(1024).withBatchIntervalMs(50).withEventCacheBytes(0);
 
         assertThat(configuration.getSettings()).containsExactly(
             Map.entry("path", dir.toString()), Map.entry("durability", "none"), Map.entry("max-event-size-bytes", "1024"),
             Map.entry("max-events-per-file", "1"), Map.entry("compression-enabled", "false"),
             Map.entry("backup-enabled", "false"), Map.entry("cleanup.max-age-days", "365"),
-            Map.entry("cleanup.max-total-size-mb", "1024"), Map.entry("batch-interval-ms", "50"));
+            Map.entry("cleanup.max-total-size-mb", "1024"), Map.entry("batch-interval-ms", "50"),
+            Map.entry("event-cache-bytes", "0"));
         assertThat(configuration.with("durability", null).getSettings()).doesNotContainKey("durability");
         assertThat(configuration.with("path", null).getPath()).isEqualTo("./eventstore");
         assertThat(configuration.toString()).contains("durability=none");
