@@ -11,7 +11,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -98,6 +99,8 @@ struct AggState {
     /// This aggregate's events, in version order.
     entries: Vec<Entry>,
     ids: HashMap<String, usize>,
+    /// `.ids` (inode, bytes) as far as `entries` reflects it; `None`: not in step.
+    ids_file: Option<(u64, u64)>,
 }
 
 impl AggState {
@@ -153,53 +156,85 @@ fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-/// `<aggregate dir>/.head` names the latest event file a writer has *started* to write
-/// (it is updated before the rename, under the directory lock). So while the lock is
-/// held, no event file sorts after the head: a cache whose last name equals the head is
-/// current without listing the directory.
-const HEAD_FILE: &str = ".head";
+/// `<aggregate dir>/.ids`: one line per event file, `<file name> <eventId as JSON>`, in
+/// name order, appended by the writer *before* it renames the files (under the directory
+/// lock). It lets an aggregate be known without parsing its files: at first use, when
+/// its names match the directory listing and its last line matches the last file; and
+/// later, by reading only the lines appended since (each must name an existing file).
+/// Anything else (a crash between the append and the rename, a hand edit) makes the
+/// reader list and parse the directory instead, and the next writer rewrite the file.
+const IDS_FILE: &str = ".ids";
 
-fn read_head(dir: &Path) -> Option<String> {
-    fs::read_to_string(dir.join(HEAD_FILE)).ok()
+/// The file earlier versions kept instead of `.ids`; left alone, accepted by `verify`.
+const OLD_HEAD_FILE: &str = ".head";
+
+/// Aggregates with at most this many event files have no `.ids`: listing and parsing
+/// them costs about as much, and every file costs an inode and a block.
+const IDS_FROM_EVENTS: usize = 16;
+
+fn ids_line(name: &str, event_id: &str) -> String {
+    let id = serde_json::Value::String(event_id.to_string());
+    format!("{name} {id}\n")
 }
 
-/// How many recent names `.head` keeps, so that a writer that fell a few events behind
-/// another process catches up by reading only those files.
-const HEAD_NAMES: usize = 32;
+fn parse_ids_line(line: &str) -> Option<(&str, String)> {
+    let (name, id) = line.split_once(' ')?;
+    Some((name, serde_json::from_str::<String>(id).ok()?))
+}
 
-/// Aggregates with at most this many event files have no `.head` (they are listed).
-const HEAD_FROM_EVENTS: usize = 16;
+/// The complete lines of `.ids` bytes; `None` when the last one is torn.
+fn ids_lines(bytes: &[u8]) -> Option<Vec<(&str, String)>> {
+    if bytes.last().is_some_and(|b| *b != b'\n') {
+        return None;
+    }
+    std::str::from_utf8(bytes)
+        .ok()?
+        .lines()
+        .map(parse_ids_line)
+        .collect()
+}
 
-/// Records `new` names after those `state` knows, keeping the most recent.
-fn write_head<'a>(
-    dir: &Path,
-    state: &'a AggState,
-    new: impl IntoIterator<Item = &'a str>,
-) -> Result<()> {
-    let known = state.listed.iter().map(|(_, n)| n.as_str());
-    let mut names: Vec<&str> = known.chain(new).collect();
-    let path = dir.join(HEAD_FILE);
-    // A small directory is listed as fast as `.head` is read, and every file costs an
-    // inode and a block: `.head` appears only once an aggregate grows. Once it exists it
-    // must be kept current, or it would hide later files.
-    if names.len() <= HEAD_FROM_EVENTS && !path.exists() {
+/// Records the names and ids about to be written, after those `state` knows: appended
+/// when `state` has read the whole file, otherwise the file is rewritten.
+fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String)]) -> Result<()> {
+    let path = dir.join(IDS_FILE);
+    let current = state
+        .ids_file
+        .filter(|(ino, len)| fs::metadata(&path).is_ok_and(|m| m.ino() == *ino && m.len() == *len));
+    if state.legacy
+        || (current.is_none()
+            && state.entries.len() + new.len() <= IDS_FROM_EVENTS
+            && !path.exists())
+    {
         return Ok(());
     }
-    names.drain(..names.len().saturating_sub(HEAD_NAMES));
-    // Rewritten in place, padded with blank lines to its old length: creating or
-    // truncating a file costs far more than overwriting it. Only lock holders read it.
-    let write = || -> std::io::Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)?;
-        let mut text = names.join("\n").into_bytes();
-        let old = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
-        text.resize(text.len().max(old), b'\n');
-        file.write_all(&text)
+    let lines: String = new.iter().map(|(n, id)| ids_line(n, id)).collect();
+    let fail = |e| Error::io("write", &path, e);
+    if let Some((ino, len)) = current {
+        let mut file = OpenOptions::new().append(true).open(&path).map_err(fail)?;
+        file.write_all(lines.as_bytes()).map_err(fail)?;
+        state.ids_file = Some((ino, len + lines.len() as u64));
+        return Ok(());
+    }
+    let mut all: String = state
+        .entries
+        .iter()
+        .map(|e| ids_line(&e.name, &e.event_id))
+        .collect();
+    all.push_str(&lines);
+    let tmp = dir.join(format!(".ids.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<u64> {
+        let mut file = File::create(&tmp)?;
+        file.write_all(all.as_bytes())?;
+        fs::rename(&tmp, &path)?;
+        Ok(file.metadata()?.ino())
     };
-    write().map_err(|e| Error::io("write", &path, e))
+    let ino = write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        fail(e)
+    })?;
+    state.ids_file = Some((ino, all.len() as u64));
+    Ok(())
 }
 
 /// Takes the exclusive cross-process lock of an aggregate directory.
@@ -517,8 +552,10 @@ impl EventStore {
             && m.previous_event_id.as_deref() == state.last_event_id()
             && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
         if follows && !state.ids.contains_key(&m.event_id) {
-            write_head(&dir, &state, [name])?;
+            write_ids(&dir, &mut state, &[(name.to_string(), m.event_id.clone())])?;
             self.write_atomically(&dir, name, &event.to_file_json())?;
+            // The cached view does not hold this file: list the directory next time.
+            state.ids_file = None;
         }
         Ok(())
     }
@@ -559,24 +596,31 @@ impl EventStore {
                 if !names.is_empty() {
                     per_type.aggregates += 1;
                 }
-                for (_, file) in names {
+                for (name, file) in names {
                     let path = agg_path.join(&file);
                     let bytes = self
                         .io
                         .read(&path)
                         .map_err(|e| Error::io("read", &path, e))?;
-                    let event = Event::from_json(&bytes)
-                        .map_err(|e| Error::corrupt(&path, e.to_string()))?;
                     per_type.events += 1;
                     per_type.bytes += bytes.len() as u64;
-                    schemas
-                        .event_types
-                        .entry(event.event_type.clone())
-                        .or_default()
-                        .insert(event.metadata.schema_version);
+                    // A file that does not parse is indexed by its name (type, no time):
+                    // reads by type then report it, as `verify` does, instead of the open
+                    // failing or the file vanishing from the queries.
+                    let (event_type, timestamp) = match Event::from_json(&bytes) {
+                        Ok(event) => {
+                            schemas
+                                .event_types
+                                .entry(event.event_type.clone())
+                                .or_default()
+                                .insert(event.metadata.schema_version);
+                            (event.event_type, event.metadata.timestamp)
+                        }
+                        Err(_) => (name.event_type, None),
+                    };
                     entries.push(index::Entry {
-                        event_type: event.event_type,
-                        timestamp: event.metadata.timestamp,
+                        event_type,
+                        timestamp,
                         bytes: bytes.len() as u64,
                         rel: format!("{type_dir}/{agg_dir}/{file}"),
                     });
@@ -776,21 +820,103 @@ impl EventStore {
         Ok(false)
     }
 
-    /// Brings `state` up to date with its directory, parsing only files it has not seen.
-    /// The names written after the cache's last one, read from `.head` when it reaches
-    /// back that far and every name in it exists; `None` when the directory must be listed.
+    /// The names written after the cache's last one, from the lines `.ids` gained since
+    /// `state` read it, when each names an existing file that sorts after the cache;
+    /// `None` when the directory must be listed.
     fn names_after_cache(&self, dir: &Path, state: &AggState) -> Option<Vec<(FileName, String)>> {
+        let (ino, len) = state.ids_file?;
         let (_, last) = state.listed.last()?;
-        let head = read_head(dir)?;
-        let recent: Vec<&str> = head.lines().filter(|l| !l.is_empty()).collect();
-        let at = recent.iter().position(|n| n == last)?;
-        recent[at + 1..]
-            .iter()
-            .map(|n| {
-                let parsed = FileName::parse(n)?;
-                dir.join(n).exists().then(|| (parsed, n.to_string()))
+        let path = dir.join(IDS_FILE);
+        let mut file = File::open(&path).ok()?;
+        let meta = file.metadata().ok()?;
+        if meta.ino() != ino || meta.len() < len {
+            return None;
+        }
+        if meta.len() == len {
+            return Some(Vec::new());
+        }
+        let mut grown = Vec::new();
+        file.seek(SeekFrom::Start(len)).ok()?;
+        file.read_to_end(&mut grown).ok()?;
+        let mut after = FileName::parse(last)?.sort_key();
+        ids_lines(&grown)?
+            .into_iter()
+            .map(|(name, _)| {
+                let parsed = FileName::parse(name).filter(|p| p.sort_key() > after)?;
+                after = parsed.sort_key();
+                dir.join(name).exists().then(|| (parsed, name.to_string()))
             })
             .collect()
+    }
+
+    /// First use of an aggregate with an `.ids` file that agrees with the listing and
+    /// with its last file: knows every name, version and id after parsing one file.
+    /// Returns false (state untouched) when the files must be parsed instead.
+    fn load_ids(&self, key: &AggKey, dir: &Path, state: &mut AggState) -> Result<bool> {
+        if state.legacy || !state.listed.is_empty() {
+            return Ok(false);
+        }
+        let names = list_events(dir)?;
+        if names.len() <= IDS_FROM_EVENTS {
+            return Ok(false);
+        }
+        let path = dir.join(IDS_FILE);
+        let Ok(mut file) = File::open(&path) else {
+            return Ok(false);
+        };
+        let mut bytes = Vec::new();
+        let Ok(meta) = file
+            .metadata()
+            .and_then(|m| file.read_to_end(&mut bytes).map(|_| m))
+        else {
+            return Ok(false);
+        };
+        let Some(lines) = ids_lines(&bytes) else {
+            return Ok(false);
+        };
+        let agrees = lines.len() == names.len()
+            && lines
+                .iter()
+                .zip(&names)
+                .all(|((l, _), (_, n))| *l == n.as_str());
+        let Some(((last_name, last_id), (_, _))) = lines.last().zip(names.last()) else {
+            return Ok(false);
+        };
+        if !agrees {
+            return Ok(false);
+        }
+        let (last_event, size) = read_event_file_sized(&*self.io, &dir.join(last_name))?;
+        let m = &last_event.metadata;
+        if m.aggregate_type != key.0
+            || m.aggregate_id != key.1
+            || m.aggregate_version != lines.len() as u64
+            || m.event_id != *last_id
+        {
+            return Ok(false);
+        }
+        let count = lines.len();
+        state.entries = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (name, id))| Entry {
+                name: name.to_string(),
+                version: i as u64 + 1,
+                event_id: id.clone(),
+                body: None,
+            })
+            .collect();
+        state.ids = lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, id))| (id, i))
+            .collect();
+        if let Some(last) = state.entries.last_mut() {
+            last.body = self.cache(last_event, size);
+        }
+        debug_assert_eq!(state.entries.len(), count);
+        state.listed = names;
+        state.ids_file = Some((meta.ino(), bytes.len() as u64));
+        Ok(true)
     }
 
     fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
@@ -805,10 +931,20 @@ impl EventStore {
         let Some(dir) = state.dir.clone() else {
             return Ok(());
         };
+        if self.load_ids(key, &dir, state)? {
+            return Ok(());
+        }
         let skip = match self.names_after_cache(&dir, state) {
             // Only what follows the cache.
-            Some(newer) => (newer, 0),
+            Some(newer) => {
+                if let (Some((ino, _)), Ok(m)) = (state.ids_file, fs::metadata(dir.join(IDS_FILE)))
+                {
+                    state.ids_file = Some((ino, m.len()));
+                }
+                (newer, 0)
+            }
             None => {
+                state.ids_file = None;
                 let names = list_events(&dir)?;
                 let known = state.listed.len();
                 // Files are never removed, so the cache must be a prefix of the listing;
@@ -1153,15 +1289,17 @@ impl EventStore {
             .to_string_lossy()
             .to_string();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
-        let new_names: Vec<String> = plan
+        let new_names: Vec<(String, String)> = plan
             .iter()
             .filter_map(|step| match step {
-                Planned::New(_, name, _) => Some(name.render()),
+                Planned::New(event, name, _) => {
+                    Some((name.render(), event.metadata.event_id.clone()))
+                }
                 _ => None,
             })
             .collect();
         if !new_names.is_empty() {
-            write_head(&dir, state, new_names.iter().map(String::as_str))?;
+            write_ids(&dir, state, &new_names)?;
         }
         for step in plan {
             let event = match step {
@@ -1551,7 +1689,8 @@ impl EventStore {
                     let name = entry.file_name().to_string_lossy().to_string();
                     if FileName::parse(&name).is_none()
                         && name != layout::LONG_ID_FILE
-                        && name != HEAD_FILE
+                        && name != IDS_FILE
+                        && name != OLD_HEAD_FILE
                         && tmp_owner(&name).is_none()
                     {
                         problems.push(format!("{}: not an event file", entry.path().display()));

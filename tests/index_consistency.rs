@@ -179,3 +179,30 @@ fn a_journal_of_another_boot_under_none_rebuilds_the_index_but_an_always_journal
         assert!(!journal.exists());
     }
 }
+
+#[test]
+fn a_rebuild_indexes_a_corrupt_file_by_its_name_so_queries_report_it() {
+    let t = TempStore::new();
+    let store = t.open();
+    append_numbered(&store, 0..9);
+    store.close().unwrap();
+    let dir = t.base.join("hotswap/agg-0");
+    let name = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.ends_with(&format!("-{}.json", TYPES[0])))
+        .unwrap();
+    fs::write(dir.join(&name), b"{ torn").unwrap();
+    fs::remove_dir_all(t.base.join(".index")).unwrap();
+    let store = t.open();
+    assert_eq!(store.total_event_count().unwrap(), 9);
+    match store.read_by_type(TYPES[0]) {
+        Err(bytehot_eventstore::Error::Corrupt { path, .. }) => assert_eq!(path, dir.join(&name)),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert_eq!(
+        ids(store.read_by_type(TYPES[1]).unwrap()),
+        expected_by_type(9, 1)
+    );
+    assert!(store.verify().unwrap().iter().any(|p| p.contains(&name)));
+}

@@ -135,3 +135,31 @@ fn journal_records_cannot_write_outside_the_store() {
     assert_eq!(outside, ["store"]);
     assert!(!dir.join("hotswap/other-aggregate").exists());
 }
+
+#[test]
+fn a_restored_event_of_a_larger_aggregate_is_read_by_the_store_that_restored_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    for n in 1..=20 {
+        let mut e = new_event(&format!("e{n}"), 0, None);
+        e.metadata.timestamp = bytehot_eventstore::parse_instant("2029-01-01T00:00:00Z");
+        store.append(e).unwrap();
+    }
+    store.close().unwrap();
+    // A writer killed after its journal sync and its `.ids` append, before its rename.
+    let e21 = new_event("e21", 21, Some("e20"));
+    let mut ids_file = fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("hotswap/agg/.ids"))
+        .unwrap();
+    std::io::Write::write_all(
+        &mut ids_file,
+        b"20300101000000123000-ClassRedefinitionSucceeded.json \"e21\"\n",
+    )
+    .unwrap();
+    write_journal(&dir, &encode_record(E2_PATH, &e21.to_file_json()));
+    let read = ids(&dir);
+    assert_eq!(read.len(), 21);
+    assert_eq!(read.last().map(String::as_str), Some("e21"));
+}
