@@ -6,7 +6,9 @@
 //! the time being the event's `timestamp` and the path relative to the base directory):
 //! - `types/<EventType>.log`: every event of that type;
 //! - `time/<yyyyMMdd>/<HHmm>.log`: every event whose timestamp falls in that UTC minute;
-//! - `format`: written last by a build; without it the index is rebuilt from the files.
+//! - `format`: written last by a build; without it the index is rebuilt from the files;
+//! - `counts`: per type log, the lines counted up to some byte offset at the last close
+//!   (logs only grow, so a count of a prefix stays right while the inode is the same).
 //!
 //! Invariants:
 //! - Every event file has exactly one line in its type log and (if it has a timestamp)
@@ -38,6 +40,8 @@ const FORMAT_FILE: &str = "format";
 const FORMAT: &str = "bytehot-eventstore index 1\n";
 const TYPES_DIR: &str = "types";
 const TIME_DIR: &str = "time";
+/// Per type log: inode, bytes and lines counted at the last close.
+const COUNTS_FILE: &str = "counts";
 const LOG_SUFFIX: &str = ".log";
 /// Open log descriptors kept between appends; beyond this they are all closed.
 const MAX_OPEN_LOGS: usize = 64;
@@ -333,10 +337,54 @@ impl Index {
         Ok(out)
     }
 
+    /// Saves what [`Self::count`] has counted (`counts`: per log its inode, bytes and
+    /// lines), so that the next open counts only what is appended after. A log that was
+    /// rewritten since has another inode, and is counted again.
+    pub(crate) fn save_counts(&self) -> Result<()> {
+        self.count()?;
+        let text: String = guard(&self.counted)
+            .iter()
+            .filter_map(|(path, (ino, bytes, lines))| {
+                let name = path.file_name()?.to_str()?;
+                Some(format!("{ino} {bytes} {lines} {name}\n"))
+            })
+            .collect();
+        let path = self.dir.join(COUNTS_FILE);
+        let tmp = self
+            .dir
+            .join(format!(".{COUNTS_FILE}.{}.tmp", std::process::id()));
+        fs::write(&tmp, text)
+            .and_then(|_| fs::rename(&tmp, &path))
+            .map_err(|e| Error::io("write", &path, e))
+    }
+
+    /// The counts [`Self::save_counts`] left, unless this store has counted already.
+    fn load_counts(&self, counted: &mut HashMap<PathBuf, (u64, u64, u64)>) {
+        if !counted.is_empty() {
+            return;
+        }
+        let Ok(text) = fs::read_to_string(self.dir.join(COUNTS_FILE)) else {
+            return;
+        };
+        for line in text.lines() {
+            let mut parts = line.splitn(4, ' ');
+            let (Some(ino), Some(bytes), Some(lines), Some(name)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if let (Ok(ino), Ok(bytes), Ok(lines)) = (ino.parse(), bytes.parse(), lines.parse()) {
+                let path = self.dir.join(TYPES_DIR).join(name);
+                counted.insert(path, (ino, bytes, lines));
+            }
+        }
+    }
+
     /// Events in the store: the lines of the type logs, reading only what grew since the
-    /// last count.
+    /// last count (or since the counts saved at the last close).
     pub(crate) fn count(&self) -> Result<u64> {
         let mut counted = guard(&self.counted);
+        self.load_counts(&mut counted);
         let mut total = 0;
         for t in self.event_types()? {
             let path = Index::type_log(&self.dir, &t);
@@ -382,6 +430,18 @@ impl Index {
             .map(|(e, _)| e.clone())
             .collect();
         let gone: HashSet<&str> = all.iter().map(|e| e.rel.as_str()).collect();
+        if !all.is_empty() {
+            // A rewritten log gets a new inode, and a later one might reuse the number
+            // the saved counts name: they go, and the next count reads the logs.
+            let counts = self.dir.join(COUNTS_FILE);
+            match fs::remove_file(&counts) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove", &counts, e));
+                }
+                _ => {}
+            }
+            guard(&self.counted).clear();
+        }
         let mut add = Index::lines_by_log(&self.dir, &present);
         for path in Index::lines_by_log(&self.dir, &all).into_keys() {
             let extra = add.remove(&path).unwrap_or_default();
@@ -604,5 +664,30 @@ mod tests {
         assert_eq!(index.count().unwrap(), 2);
         index.repair(&[(kept, true)], false).unwrap();
         assert_eq!(index.count().unwrap(), 2);
+    }
+
+    #[test]
+    fn saved_counts_are_used_for_the_prefix_they_cover_and_dropped_by_a_repair() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path());
+        let a = entry("A", "2026-01-01T00:00:00Z", "t/1/a.json");
+        index
+            .append(&[a.clone(), entry("A", "2026-01-01T00:00:01Z", "t/1/b.json")])
+            .unwrap();
+        index.save_counts().unwrap();
+        // Forge the saved count: a reopened index believes it for the prefix it covers.
+        let counts = dir.path().join(".index/counts");
+        let forged = fs::read_to_string(&counts)
+            .unwrap()
+            .replacen(" 2 ", " 7 ", 1);
+        fs::write(&counts, forged).unwrap();
+        let reopened = Index::new(dir.path());
+        reopened
+            .append(&[entry("A", "2026-01-01T00:00:02Z", "t/1/c.json")])
+            .unwrap();
+        assert_eq!(reopened.count().unwrap(), 8);
+        reopened.repair(&[(a, true)], false).unwrap();
+        assert!(!counts.exists());
+        assert_eq!(Index::new(dir.path()).count().unwrap(), 3);
     }
 }

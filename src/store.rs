@@ -194,6 +194,25 @@ fn ids_lines(bytes: &[u8]) -> Option<Vec<(&str, String)>> {
         .collect()
 }
 
+/// After `state` was rebuilt from the listing: the `.ids` file's (inode, bytes) when it
+/// says exactly what `state` knows, so that the next refresh reads only its new lines
+/// and the next write appends rather than rewrites (two processes that each rewrote the
+/// other's file would otherwise never stop).
+fn adopt_ids(dir: &Path, state: &AggState) -> Option<(u64, u64)> {
+    let mut file = File::open(dir.join(IDS_FILE)).ok()?;
+    let meta = file.metadata().ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    let lines = ids_lines(&bytes)?;
+    let same = lines.len() == state.entries.len()
+        && state.entries.len() == state.listed.len()
+        && lines
+            .iter()
+            .zip(&state.entries)
+            .all(|((name, id), e)| *name == e.name && *id == e.event_id);
+    same.then_some((meta.ino(), bytes.len() as u64))
+}
+
 /// Records the names and ids about to be written, after those `state` knows: appended
 /// when `state` has read the whole file, otherwise the file is rewritten.
 fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String)]) -> Result<()> {
@@ -997,6 +1016,9 @@ impl EventStore {
             }
             state.listed.push((parsed, name));
         }
+        if state.ids_file.is_none() && !state.legacy {
+            state.ids_file = adopt_ids(&dir, state);
+        }
         Ok(())
     }
 
@@ -1772,6 +1794,7 @@ impl EventStore {
             });
         }
         self.refresh_statistics()?;
+        self.index.save_counts()?;
         match journal {
             Some(journal) => journal.finish(),
             None => Ok(()),

@@ -132,3 +132,31 @@ fn a_store_catches_up_with_another_writer_through_the_lines_it_appended() {
     assert_eq!(reader.current_version("hotswap", "a").unwrap(), 25);
     assert_eq!(io.reads() - before, 5, "only the five new files are parsed");
 }
+
+#[test]
+fn two_stores_taking_turns_append_to_one_ids_file_instead_of_rewriting_it() {
+    use std::os::unix::fs::MetadataExt;
+    let t = TempStore::new();
+    populate(&t, 10);
+    // Both know the aggregate while it is small (listed, no `.ids`), then it grows.
+    let (a, b) = (t.open(), t.open());
+    assert_eq!(a.current_version("hotswap", "a").unwrap(), 10);
+    assert_eq!(b.current_version("hotswap", "a").unwrap(), 10);
+    let mut inodes = std::collections::HashSet::new();
+    for n in 0..60 {
+        let store = if n % 2 == 0 { &b } else { &a };
+        store
+            .append(ev("hotswap", "a", &format!("turn{n}")))
+            .unwrap();
+        if let Ok(m) = fs::metadata(ids_path(&t)) {
+            inodes.insert(m.ino());
+        }
+    }
+    // Created once, rewritten at most once by the store that did not create it.
+    assert!(inodes.len() <= 2, "{} rewrites", inodes.len());
+    assert_eq!(
+        fs::read_to_string(ids_path(&t)).unwrap().lines().count(),
+        70
+    );
+    assert_eq!(a.current_version("hotswap", "a").unwrap(), 70);
+}
