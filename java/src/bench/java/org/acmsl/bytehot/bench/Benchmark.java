@@ -76,7 +76,7 @@ public final class Benchmark {
         work = Paths.get(opts.getOrDefault("work", "build/bench-work")).toAbsolutePath();
         runs = Integer.parseInt(opts.getOrDefault("runs", smoke ? "1" : "3"));
         w1Saves = Integer.parseInt(opts.getOrDefault("w1-saves", smoke ? "50" : "3000"));
-        w1Warmup = Integer.parseInt(opts.getOrDefault("w1-warmup", smoke ? "20" : "300"));
+        w1Warmup = Integer.parseInt(opts.getOrDefault("w1-warmup", smoke ? "20" : "3000"));
         w2Seconds = Double.parseDouble(opts.getOrDefault("w2-seconds", smoke ? "0.25" : "15"));
         largeEvents = Integer.parseInt(opts.getOrDefault("large", smoke ? "1000" : "1000000"));
         // W7: the same store workloads (W1 on the store, W3, W4) on smaller stores too.
