@@ -135,8 +135,8 @@ fn read_log(path: &Path) -> Result<Vec<Record>> {
     Ok(complete_lines(&bytes).filter_map(parse_line).collect())
 }
 
-/// Names in `dir` (none if it is missing), sorted.
-fn names_in(dir: &Path) -> Result<Vec<String>> {
+/// Names in `dir` (none if it is missing) that are UTF-8, sorted.
+pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>> {
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -145,14 +145,19 @@ fn names_in(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in rd {
         let entry = entry.map_err(|e| Error::io("list", dir, e))?;
-        if let Some(name) = entry.file_name().to_str()
-            && !name.starts_with('.')
-        {
-            out.push(name.to_string());
+        if let Ok(name) = entry.file_name().into_string() {
+            out.push(name);
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// [`dir_names`] without the dot names.
+fn names_in(dir: &Path) -> Result<Vec<String>> {
+    let mut names = dir_names(dir)?;
+    names.retain(|n| !n.starts_with('.'));
+    Ok(names)
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -536,7 +541,7 @@ impl Index {
 /// Removes leftovers of index builds that a crash interrupted (`.index.build-*`,
 /// `.index.old-*` of any process).
 pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
-    for name in names_in_all(base)? {
+    for name in dir_names(base)? {
         if name.starts_with(&format!("{INDEX_DIR}.build-"))
             || name.starts_with(&format!("{INDEX_DIR}.old-"))
         {
@@ -544,16 +549,6 @@ pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn names_in_all(dir: &Path) -> Result<Vec<String>> {
-    let rd = fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
-    let mut out = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
-        out.push(entry.file_name().to_string_lossy().to_string());
-    }
-    Ok(out)
 }
 
 fn remove_tree(dir: &Path) -> Result<()> {

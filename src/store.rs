@@ -298,20 +298,10 @@ fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Event, usize)
 
 /// Sorted event file names of a directory (missing directory: none).
 fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("list", dir, e)),
-    };
-    let mut names = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
-        if let Some(name) = entry.file_name().to_str()
-            && let Some(parsed) = FileName::parse(name)
-        {
-            names.push((parsed, name.to_string()));
-        }
-    }
+    let mut names: Vec<(FileName, String)> = index::dir_names(dir)?
+        .into_iter()
+        .filter_map(|name| FileName::parse(&name).map(|parsed| (parsed, name)))
+        .collect();
     names.sort_by(|a, b| {
         a.0.sort_key()
             .cmp(&b.0.sort_key())
@@ -367,21 +357,10 @@ fn tmp_owner(name: &str) -> Option<u32> {
 
 /// Removes the temp files a dead writer left in `dir` (a live writer's stay).
 fn remove_dead_temp_files(dir: &Path) -> Result<()> {
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io("list", dir, e)),
-    };
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
-        let dead = entry
-            .file_name()
-            .to_str()
-            .and_then(tmp_owner)
-            .is_some_and(|owner| !journal::pid_alive(owner));
-        if dead {
-            fs::remove_file(entry.path())
-                .map_err(|e| Error::io("remove temp file", entry.path(), e))?;
+    for name in index::dir_names(dir)? {
+        if tmp_owner(&name).is_some_and(|owner| !journal::pid_alive(owner)) {
+            let path = dir.join(&name);
+            fs::remove_file(&path).map_err(|e| Error::io("remove temp file", &path, e))?;
         }
     }
     Ok(())
