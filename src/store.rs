@@ -423,12 +423,7 @@ impl EventStore {
             tmp_counter: AtomicU64::new(0),
             cached_bytes: Arc::new(AtomicUsize::new(0)),
         };
-        store.recover()?;
-        let journal = Arc::new(Journal::create(
-            &store.base,
-            store.io.clone(),
-            store.config.durability,
-        )?);
+        let journal = Arc::new(store.recover()?);
         if store.config.durability == Durability::Batch {
             spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval);
         }
@@ -437,9 +432,10 @@ impl EventStore {
     }
 
     /// What every open does, one process at a time: finish what dead writers journaled,
-    /// bring the index up to date with it, and check the metadata files. Reads no event
+    /// bring the index up to date with it, check the metadata files, and create this
+    /// store's journal. Reads no event
     /// file unless a crash left the index unaccounted for (then it is rebuilt).
-    fn recover(&self) -> Result<()> {
+    fn recover(&self) -> Result<Journal> {
         let journal_dir = self.base.join(journal::JOURNAL_DIR);
         self.io
             .create_dir_all(&journal_dir)
@@ -470,7 +466,10 @@ impl EventStore {
         for (path, _) in journals {
             journal::retire(&self.base, &path)?;
         }
-        Ok(())
+        // Created under the recovery lock: a journal exists unlocked for a moment after
+        // its creation, and another opener's scan for abandoned journals must not see it
+        // then (it would replay and delete a live store's journal).
+        Journal::create(&self.base, self.io.clone(), self.config.durability)
     }
 
     /// Finishes what one dead writer journaled: an acknowledged event whose file a crash
@@ -1403,6 +1402,23 @@ impl EventStore {
         Ok(shared)
     }
 
+    /// `f` applied to an aggregate's view, refreshed under the directory's shared lock.
+    fn with_state<R>(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        f: impl FnOnce(&AggState) -> R,
+    ) -> Result<R> {
+        let key = (aggregate_type.to_string(), aggregate_id.to_string());
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        let _shared = self.refresh_shared(&key, &mut state)?;
+        let out = f(&state);
+        drop(state);
+        self.trim_cache();
+        Ok(out)
+    }
+
     /// The event-file names of an aggregate with version > `since`, after a refresh.
     fn entries_since(
         &self,
@@ -1410,18 +1426,13 @@ impl EventStore {
         aggregate_id: &str,
         since: u64,
     ) -> Result<(PathBuf, Vec<Entry>)> {
-        let key = (aggregate_type.to_string(), aggregate_id.to_string());
-        let state = self.state(&key);
-        let mut state = lock(&state);
-        let _shared = self.refresh_shared(&key, &mut state)?;
-        let start = state.entries.partition_point(|e| e.version <= since);
-        let found = (
-            state.dir.clone().unwrap_or_default(),
-            state.entries[start..].to_vec(),
-        );
-        drop(state);
-        self.trim_cache();
-        Ok(found)
+        self.with_state(aggregate_type, aggregate_id, |state| {
+            let start = state.entries.partition_point(|e| e.version <= since);
+            (
+                state.dir.clone().unwrap_or_default(),
+                state.entries[start..].to_vec(),
+            )
+        })
     }
 
     /// An aggregate's events with version > `since_version` (0: all), in version order.
@@ -1524,16 +1535,14 @@ impl EventStore {
 
     /// The aggregate's last version; 0 when it has no events.
     pub fn current_version(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
-        Ok(self
-            .entries_since(aggregate_type, aggregate_id, 0)?
-            .1
-            .last()
-            .map_or(0, |e| e.version))
+        self.with_state(aggregate_type, aggregate_id, AggState::current_version)
     }
 
     /// Number of events of one aggregate.
     pub fn event_count(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
-        Ok(self.entries_since(aggregate_type, aggregate_id, 0)?.1.len() as u64)
+        self.with_state(aggregate_type, aggregate_id, |state| {
+            state.entries.len() as u64
+        })
     }
 
     /// True when the aggregate has at least one event.

@@ -169,7 +169,10 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
 
     @Override
     public void save(final VersionedDomainEvent event) {
-        saveAndReturn(event);
+        final byte[] json = batchJson(Collections.singletonList(Objects.requireNonNull(event, "event must not be null")));
+        // The stored copy the store returns is not needed here: not parsing it saves a
+        // Jackson tree and an event object per save.
+        handle.call(h -> NativeEventStore.append(h, json));
     }
 
     /**
@@ -195,13 +198,17 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         if (events.isEmpty()) {
             return Collections.emptyList();
         }
+        final byte[] json = batchJson(events);
+        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.append(h, json)));
+    }
+
+    private static byte[] batchJson(final List<? extends VersionedDomainEvent> events) {
         final ArrayNode batch = JsonNodeFactory.instance.arrayNode();
         for (int i = 0; i < events.size(); i++) {
             batch.add(EventSerializationSupport.toEnvelope(Objects.requireNonNull(events.get(i),
                 "events[" + i + "] must not be null")));
         }
-        final byte[] json = EventSerializationSupport.toUtf8(batch, "events");
-        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.append(h, json)));
+        return EventSerializationSupport.toUtf8(batch, "events");
     }
 
     @Override
