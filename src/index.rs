@@ -126,13 +126,18 @@ fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
         .filter_map(|l| std::str::from_utf8(l).ok())
 }
 
+/// A log's bytes; none when it does not exist (no event has needed it yet).
+fn log_bytes(path: &Path) -> Result<Vec<u8>> {
+    match fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        other => other.map_err(|e| Error::io("read", path, e)),
+    }
+}
+
 fn read_log(path: &Path) -> Result<Vec<Record>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("read", path, e)),
-    };
-    Ok(complete_lines(&bytes).filter_map(parse_line).collect())
+    Ok(complete_lines(&log_bytes(path)?)
+        .filter_map(parse_line)
+        .collect())
 }
 
 /// Names in `dir` (none if it is missing) that are UTF-8, sorted.
@@ -158,12 +163,6 @@ fn names_in(dir: &Path) -> Result<Vec<String>> {
     let mut names = dir_names(dir)?;
     names.retain(|n| !n.starts_with('.'));
     Ok(names)
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("sync", dir, e))
 }
 
 /// The index of one store.
@@ -303,21 +302,10 @@ impl Index {
                 if k < first || k > last {
                     continue;
                 }
-                let path = root.join(&day).join(&minute);
-                let bytes = match fs::read(&path) {
-                    Ok(b) => b,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(Error::io("read", &path, e)),
-                };
-                let whole = bytes
-                    .iter()
-                    .rposition(|b| *b == b'\n')
-                    .map_or(0, |at| at + 1);
+                let bytes = log_bytes(&root.join(&day).join(&minute))?;
                 out.extend(
-                    bytes[..whole]
-                        .split(|b| *b == b'\n')
-                        .filter(|l| line_time(l).is_some_and(|t| t >= lo && t <= hi))
-                        .filter_map(|l| std::str::from_utf8(l).ok())
+                    complete_lines(&bytes)
+                        .filter(|l| line_time(l.as_bytes()).is_some_and(|t| t >= lo && t <= hi))
                         .filter_map(parse_line),
                 );
             }
@@ -487,7 +475,7 @@ impl Index {
             fail(e)
         })?;
         if durable && let Some(parent) = path.parent() {
-            sync_dir(parent)?;
+            crate::store::sync_dir(parent)?;
         }
         Ok(())
     }
@@ -529,7 +517,7 @@ impl Index {
         }
         fs::rename(&build, &self.dir).map_err(|e| Error::io("rename", &build, e))?;
         if durable {
-            sync_dir(base)?;
+            crate::store::sync_dir(base)?;
         }
         remove_tree(&old)?;
         guard(&self.open).clear();

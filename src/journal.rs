@@ -1,22 +1,26 @@
-//! The write-ahead journal behind `durability = always` and `batch`.
+//! The write-ahead journal of every open store.
 //!
 //! Each open store appends the complete bytes of every event file it is about to create
-//! to its own journal, `<base>/.journal/<pid>-<n>.journal`, and syncs the journal *before*
-//! renaming the event file into place. Concurrent saves share one `fdatasync` (group
-//! commit). Event files and new directories are not synced one by one: a checkpoint
-//! (`syncfs`) makes them durable in bulk, after which the journal is emptied.
+//! to its own journal, `<base>/.journal/<pid>-<n>-<mode>-<boot>.journal`. With
+//! `durability = always` it syncs the journal *before* renaming the event file into
+//! place, and concurrent saves share one `fdatasync` (group commit); with `batch` a timer
+//! syncs it; with `none` nothing does, and the journal only tells the next open what a
+//! killed writer had in flight. Event files and new directories are not synced one by
+//! one: a checkpoint (`syncfs`, skipped under `none`) makes them durable in bulk, after
+//! which the journal is emptied.
 //!
 //! Invariants:
 //! - A record is `len: u32 LE | crc32: u32 LE | payload`, payload =
 //!   `path_len: u32 LE | relative path (UTF-8) | file bytes`. A torn or corrupt record
 //!   ends the readable journal: everything after it was never acknowledged.
-//! - An event is acknowledged only after its record is synced and its file renamed; so
-//!   after a crash, replaying the journals of dead processes restores exactly the
-//!   acknowledged events whose files the crash lost.
+//! - Under `always` an event is acknowledged only after its record is synced and its
+//!   file renamed; so after a crash, replaying the journals of dead processes restores
+//!   exactly the acknowledged events whose files the crash lost.
 //! - The owner holds an exclusive `flock` on its journal for its whole life; a journal
 //!   whose lock can be taken belongs to nobody and is replayed by the next open.
 //! - The journal is emptied only when every record in it is synced and every writer that
-//!   journaled has renamed its file, and only after `syncfs` made those files durable.
+//!   journaled has renamed its file (and indexed it), and, unless under `none`, only
+//!   after `syncfs` made those files durable.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};

@@ -882,12 +882,9 @@ impl EventStore {
                 .iter()
                 .zip(&names)
                 .all(|((l, _), (_, n))| *l == n.as_str());
-        let Some(((last_name, last_id), (_, _))) = lines.last().zip(names.last()) else {
+        let (Some((last_name, last_id)), true) = (lines.last(), agrees) else {
             return Ok(false);
         };
-        if !agrees {
-            return Ok(false);
-        }
         let (last_event, size) = read_event_file_sized(&*self.io, &dir.join(last_name))?;
         let m = &last_event.metadata;
         if m.aggregate_type != key.0
@@ -897,7 +894,6 @@ impl EventStore {
         {
             return Ok(false);
         }
-        let count = lines.len();
         state.entries = lines
             .iter()
             .enumerate()
@@ -916,7 +912,6 @@ impl EventStore {
         if let Some(last) = state.entries.last_mut() {
             last.body = self.cache(last_event, size);
         }
-        debug_assert_eq!(state.entries.len(), count);
         state.listed = names;
         state.ids_file = Some((meta.ino(), bytes.len() as u64));
         Ok(true)
