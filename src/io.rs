@@ -4,6 +4,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,8 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub trait StoreIo: Send + Sync {
     /// Creates `path` (which must not exist) and writes all of `bytes` to it.
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File>;
-    /// Appends all of `bytes` to an open file.
-    fn append(&self, file: &File, bytes: &[u8]) -> io::Result<()>;
+    /// Writes all of `bytes` to an open file at `offset`: a journal append, into space
+    /// the journal has already zeroed.
+    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()>;
     /// Flushes a file's data to stable storage.
     fn sync_file(&self, file: &File) -> io::Result<()>;
     /// Atomically renames `from` to `to`.
@@ -35,8 +37,8 @@ impl StoreIo for OsIo {
         Ok(file)
     }
 
-    fn append(&self, mut file: &File, bytes: &[u8]) -> io::Result<()> {
-        file.write_all(bytes)
+    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        file.write_all_at(bytes, offset)
     }
 
     fn sync_file(&self, file: &File) -> io::Result<()> {
@@ -153,13 +155,13 @@ impl StoreIo for FaultyIo {
         }
     }
 
-    fn append(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
+    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
         if !self.strike(Call::Append) {
-            return OsIo.append(file, bytes);
+            return OsIo.append(file, offset, bytes);
         }
         match self.fault {
             Fault::ShortWrite => {
-                OsIo.append(file, &bytes[..bytes.len() / 2])?;
+                OsIo.append(file, offset, &bytes[..bytes.len() / 2])?;
                 Err(io::Error::from_raw_os_error(28))
             }
             Fault::Errno(_) => Err(self.error()),

@@ -7,22 +7,37 @@
 //! syncs it; with `none` nothing does, and the journal only tells the next open what a
 //! killed writer had in flight. Event files and new directories are not synced one by
 //! one: a checkpoint (`syncfs`, skipped under `none`) makes them durable in bulk, after
-//! which the journal is emptied.
+//! which the journal starts over.
+//!
+//! The journal is written in place, never grown by a save when it can be helped: it is
+//! created with zeroed space ahead of its records, extended ahead of need, and reused
+//! from its start after a checkpoint. An `fdatasync` of blocks that already belong to
+//! the file has no file-system metadata to commit (no size, no extent), only the data
+//! and a cache flush: that is the disk's cheapest durable write, and what a save waits for.
 //!
 //! Invariants:
-//! - A record is `len: u32 LE | crc32: u32 LE | payload`, payload =
-//!   `path_len: u32 LE | relative path (UTF-8) | file bytes`. A torn or corrupt record
-//!   ends the readable journal: everything after it was never acknowledged.
+//! - The file starts with a 16-byte header: [`JOURNAL_MAGIC`] (8 bytes) and the epoch
+//!   (`u64` LE). Records follow from byte 16; after the last one come zeros or records of
+//!   earlier epochs. (A journal without the header, written by an older version, holds
+//!   epoch-0 records from byte 0, and is still read.)
+//! - A record is `len: u32 LE | check: u32 LE | payload`, payload =
+//!   `path_len: u32 LE | relative path (UTF-8) | file bytes`; `check` is the payload's
+//!   CRC-32 XOR a value that differs for every epoch (none for epoch 0). A record whose
+//!   check fails under the header's epoch ends the readable journal: a torn record was
+//!   never acknowledged, and a record of an earlier epoch was checkpointed.
 //! - Under `always` an event is acknowledged only after its record is synced and its
 //!   file renamed; so after a crash, replaying the journals of dead processes restores
 //!   exactly the acknowledged events whose files the crash lost.
 //! - The owner holds an exclusive `flock` on its journal for its whole life; a journal
 //!   whose lock can be taken belongs to nobody and is replayed by the next open.
-//! - The journal is emptied only when every record in it is synced and every writer that
-//!   journaled has renamed its file (and indexed it), and, unless under `none`, only
-//!   after `syncfs` made those files durable.
+//! - The journal starts over (epoch + 1, records from byte 16) only when every record in
+//!   it is synced and every writer that journaled has renamed its file (and indexed it),
+//!   and, unless under `none`, only after `syncfs` made those files durable. The new
+//!   header reaches the disk with the first sync of the new epoch: until then a crash
+//!   replays the old epoch's records, whose files exist, which changes nothing.
 
 use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -36,6 +51,19 @@ pub(crate) const JOURNAL_DIR: &str = ".journal";
 
 /// Journal size that triggers a checkpoint.
 const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The first 8 bytes of a journal with a header. As an old journal's first record length
+/// it would read 4 GiB - 1, which no record has, so the two formats cannot be confused.
+pub const JOURNAL_MAGIC: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, b'B', b'H', b'J', b'2'];
+
+/// Header bytes: magic and epoch.
+const HEADER_LEN: u64 = 16;
+
+/// Zeroed space a new journal starts with, and the first step it grows by.
+const FIRST_ALLOCATION: u64 = 1024 * 1024;
+
+/// The largest step the zeroed space grows by at once.
+const MAX_GROWTH: u64 = 8 * 1024 * 1024;
 
 static INSTANCE: AtomicU64 = AtomicU64::new(0);
 
@@ -68,27 +96,61 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     })
 }
 
-/// Frames one record.
+/// What a record's check is XORed with in `epoch`: distinct for every epoch below 2^32
+/// (an odd multiplier is a bijection), zero for epoch 0, so old journals read unchanged.
+fn epoch_mask(epoch: u64) -> u32 {
+    (epoch as u32).wrapping_mul(0x9E37_79B1)
+}
+
+/// Frames one record of epoch 0 (a journal without header).
 pub fn encode_record(relative_path: &str, file_bytes: &[u8]) -> Vec<u8> {
+    encode_record_in(0, relative_path, file_bytes)
+}
+
+/// Frames one record of `epoch`.
+pub fn encode_record_in(epoch: u64, relative_path: &str, file_bytes: &[u8]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(4 + relative_path.len() + file_bytes.len());
     payload.extend_from_slice(&(relative_path.len() as u32).to_le_bytes());
     payload.extend_from_slice(relative_path.as_bytes());
     payload.extend_from_slice(file_bytes);
     let mut out = Vec::with_capacity(8 + payload.len());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32(&payload).to_le_bytes());
+    out.extend_from_slice(&(crc32(&payload) ^ epoch_mask(epoch)).to_le_bytes());
     out.extend_from_slice(&payload);
     out
 }
 
-/// Decodes records until the first torn or corrupt one; returns them and whether the
-/// whole input was consumed cleanly.
+/// A journal header naming `epoch`.
+pub fn encode_header(epoch: u64) -> [u8; HEADER_LEN as usize] {
+    let mut out = [0u8; HEADER_LEN as usize];
+    out[..8].copy_from_slice(&JOURNAL_MAGIC);
+    out[8..].copy_from_slice(&epoch.to_le_bytes());
+    out
+}
+
+/// The epoch a journal's header names, `None` for a journal without header.
+pub fn journal_epoch(bytes: &[u8]) -> Option<u64> {
+    if !bytes.starts_with(&JOURNAL_MAGIC) {
+        return None;
+    }
+    let b: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// Decodes a journal's records until the first torn or corrupt one, or one of an earlier
+/// epoch; returns them and whether the rest of the input is clean: nothing, or (after a
+/// header) only the zeros of space not yet used.
 pub fn decode_records(bytes: &[u8]) -> (Vec<(String, &[u8])>, bool) {
+    let (epoch, mut rest) = match journal_epoch(bytes) {
+        Some(epoch) => (epoch, &bytes[HEADER_LEN as usize..]),
+        None if bytes.starts_with(&JOURNAL_MAGIC[..4]) => return (Vec::new(), false),
+        None => (0, bytes),
+    };
     let mut out = Vec::new();
-    let mut rest = bytes;
     while !rest.is_empty() {
-        let Some(record) = decode_one(rest) else {
-            return (out, false);
+        let Some(record) = decode_one(epoch, rest) else {
+            let padding = journal_epoch(bytes).is_some() && rest.iter().all(|b| *b == 0);
+            return (out, padding);
         };
         out.push((record.0, record.1));
         rest = &rest[record.2..];
@@ -101,11 +163,11 @@ fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn decode_one(bytes: &[u8]) -> Option<(String, &[u8], usize)> {
+fn decode_one(epoch: u64, bytes: &[u8]) -> Option<(String, &[u8], usize)> {
     let len = usize::try_from(le_u32(bytes, 0)?).ok()?;
-    let crc = le_u32(bytes, 4)?;
+    let check = le_u32(bytes, 4)?;
     let payload = bytes.get(8..8usize.checked_add(len)?)?;
-    if crc32(payload) != crc {
+    if crc32(payload) ^ epoch_mask(epoch) != check {
         return None;
     }
     let path_len = usize::try_from(le_u32(payload, 0)?).ok()?;
@@ -122,7 +184,11 @@ struct Inner {
     syncing: bool,
     /// Writers between their journal append and their rename.
     in_flight: usize,
+    /// Where the next record goes.
     bytes: u64,
+    /// The file's size: zeros (or an earlier epoch's records) from `bytes` on.
+    allocated: u64,
+    epoch: u64,
     checkpoint_wanted: bool,
     failed: Option<String>,
 }
@@ -187,6 +253,29 @@ pub(crate) fn sync_file_system(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Writes zeros over `[from, to)` of `file`.
+fn zero_fill(file: &File, from: u64, to: u64) -> std::io::Result<()> {
+    const CHUNK: usize = 256 * 1024;
+    let zeros = vec![0u8; CHUNK];
+    let mut at = from;
+    while at < to {
+        let n = usize::try_from(to - at).map_or(CHUNK, |left| left.min(CHUNK));
+        file.write_all_at(&zeros[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// Re-keys records framed for epoch 0 for `epoch` (only their checks change).
+fn rekey(records: &mut [u8], epoch: u64) {
+    let mask = epoch_mask(epoch);
+    let mut at = 0;
+    while let (Some(len), Some(check)) = (le_u32(records, at), le_u32(records, at + 4)) {
+        records[at + 4..at + 8].copy_from_slice(&(check ^ mask).to_le_bytes());
+        at += 8 + len as usize;
+    }
+}
+
 impl Journal {
     /// Creates this store's journal (after replaying abandoned ones: see [`replay_all`]).
     pub(crate) fn create(base: &Path, io: Arc<dyn StoreIo>, mode: Durability) -> Result<Journal> {
@@ -208,9 +297,25 @@ impl Journal {
             .map_err(|e| Error::io("create", &path, e))?;
         file.try_lock()
             .map_err(|e| Error::io("lock", &path, e.into()))?;
+        let durable = mode != Durability::None;
+        let prepare = || -> std::io::Result<()> {
+            file.write_all_at(&encode_header(0), 0)?;
+            zero_fill(&file, HEADER_LEN, FIRST_ALLOCATION)?;
+            if durable {
+                // The space is synced now so that the first save's sync has no metadata
+                // to commit, and the folder so that the journal's name survives a crash.
+                file.sync_all()?;
+                File::open(&dir)?.sync_all()?;
+            }
+            Ok(())
+        };
+        if let Err(e) = prepare() {
+            let _ = fs::remove_file(&path);
+            return Err(Error::io("prepare", &path, e));
+        }
         Ok(Journal {
             base: base.to_path_buf(),
-            durable: mode != Durability::None,
+            durable,
             path,
             file,
             io,
@@ -219,7 +324,9 @@ impl Journal {
                 synced: 0,
                 syncing: false,
                 in_flight: 0,
-                bytes: 0,
+                bytes: HEADER_LEN,
+                allocated: FIRST_ALLOCATION,
+                epoch: 0,
                 checkpoint_wanted: false,
                 failed: None,
             }),
@@ -247,22 +354,30 @@ impl Journal {
         }
     }
 
-    /// Appends the framed records of one batch in one write; the returned ticket must be
-    /// held until the batch's files are renamed into place.
-    pub(crate) fn append(&self, records: &[u8]) -> Result<Ticket<'_>> {
+    /// Appends the records of one batch (framed by [`encode_record`], outside the lock)
+    /// in one write; the returned ticket must be held until the batch's files are renamed
+    /// into place.
+    pub(crate) fn append(&self, mut records: Vec<u8>) -> Result<Ticket<'_>> {
         let mut inner = self.lock();
         while inner.checkpoint_wanted {
             inner = self.wait(inner);
         }
         self.failure(&inner)?;
-        let before = inner.bytes;
-        if let Err(e) = self.io.append(&self.file, records) {
-            // Cut the torn record off, or later records would hide behind it at replay.
-            if self.file.set_len(before).is_err() {
-                inner.failed = Some(format!("could not truncate after a failed write: {e}"));
-            }
-            return Err(Error::io("append journal", &self.path, e));
+        let at = inner.bytes;
+        let end = at + records.len() as u64;
+        if end > inner.allocated {
+            // Grown by steps ahead of need, so that most syncs find no metadata to commit.
+            let grown = end.max(inner.allocated + inner.allocated.min(MAX_GROWTH));
+            zero_fill(&self.file, inner.allocated, grown)
+                .map_err(|e| Error::io("extend journal", &self.path, e))?;
+            inner.allocated = grown;
         }
+        rekey(&mut records, inner.epoch);
+        // A failed write leaves a torn record at `at`; the next append overwrites it, and
+        // until then it ends the readable journal.
+        self.io
+            .append(&self.file, at, &records)
+            .map_err(|e| Error::io("append journal", &self.path, e))?;
         inner.bytes += records.len() as u64;
         inner.appended += 1;
         inner.in_flight += 1;
@@ -310,11 +425,16 @@ impl Journal {
         self.lock().bytes >= CHECKPOINT_BYTES
     }
 
-    /// Makes every journaled file durable with one `syncfs`, then empties the journal.
+    /// Makes every journaled file durable with one `syncfs`, then starts the journal
+    /// over. When another thread is at it, waits for that one: it covers every save that
+    /// returned before it began.
     pub(crate) fn checkpoint(&self) -> Result<()> {
         let mut inner = self.lock();
         if inner.checkpoint_wanted {
-            return Ok(()); // another thread is at it
+            while inner.checkpoint_wanted {
+                inner = self.wait(inner);
+            }
+            return self.failure(&inner);
         }
         inner.checkpoint_wanted = true;
         while inner.in_flight > 0 || inner.syncing {
@@ -328,7 +448,7 @@ impl Journal {
 
     fn checkpoint_locked(&self, inner: &mut Inner) -> Result<()> {
         self.failure(inner)?;
-        if inner.bytes == 0 {
+        if inner.bytes == HEADER_LEN {
             return Ok(());
         }
         if self.durable
@@ -337,10 +457,14 @@ impl Journal {
             inner.failed = Some(format!("syncfs: {e}"));
             return Err(Error::io("sync", &self.base, e));
         }
-        self.file
-            .set_len(0)
-            .map_err(|e| Error::io("truncate", &self.path, e))?;
-        inner.bytes = 0;
+        let epoch = inner.epoch + 1;
+        // Not synced here: the next sync carries it (see the module's invariants).
+        if let Err(e) = self.file.write_all_at(&encode_header(epoch), 0) {
+            inner.failed = Some(format!("could not start a new epoch: {e}"));
+            return Err(Error::io("write", &self.path, e));
+        }
+        inner.epoch = epoch;
+        inner.bytes = HEADER_LEN;
         inner.synced = inner.appended;
         Ok(())
     }
@@ -450,5 +574,52 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[12] ^= 1;
         assert_eq!(decode_records(&flipped).0.len(), 0);
+    }
+
+    #[test]
+    fn a_header_journal_reads_its_epoch_and_stops_at_an_earlier_epochs_record() {
+        let mut bytes = encode_header(7).to_vec();
+        bytes.extend(encode_record_in(7, "hotswap/a/x.json", b"{}"));
+        let stale = encode_record_in(6, "hotswap/a/y.json", b"{}");
+        bytes.extend(&stale);
+        let (records, clean) = decode_records(&bytes);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].0, "hotswap/a/x.json");
+        assert!(!clean);
+        // The same record framed for epoch 7 is read.
+        bytes.truncate(bytes.len() - stale.len());
+        bytes.extend(encode_record_in(7, "hotswap/a/y.json", b"{}"));
+        assert_eq!(decode_records(&bytes).0.len(), 2);
+    }
+
+    #[test]
+    fn zeroed_space_after_the_records_is_clean_and_ends_the_journal() {
+        let mut bytes = encode_header(3).to_vec();
+        bytes.extend(encode_record_in(3, "hotswap/a/x.json", b"{}"));
+        bytes.extend([0u8; 4096]);
+        let (records, clean) = decode_records(&bytes);
+        assert_eq!((records.len(), clean), (1, true));
+        // Without a header zeros are not padding: such journals never had any.
+        let (records, clean) = decode_records(&bytes[16..]);
+        assert_eq!((records.len(), clean), (0, false));
+    }
+
+    #[test]
+    fn rekeying_epoch_zero_records_equals_framing_them_in_the_epoch() {
+        let mut records = encode_record("hotswap/a/x.json", b"{\"a\":1}");
+        records.extend(encode_record("hotswap/a/y.json", b"{}"));
+        let mut expected = encode_record_in(5, "hotswap/a/x.json", b"{\"a\":1}");
+        expected.extend(encode_record_in(5, "hotswap/a/y.json", b"{}"));
+        rekey(&mut records, 5);
+        assert_eq!(records, expected);
+        assert_ne!(epoch_mask(5), epoch_mask(6));
+    }
+
+    #[test]
+    fn a_torn_header_reads_as_an_empty_journal() {
+        let header = encode_header(1);
+        for cut in 4..header.len() {
+            assert_eq!(decode_records(&header[..cut]), (Vec::new(), false));
+        }
     }
 }

@@ -22,7 +22,10 @@ pub use config::{Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Dura
 pub use error::{Error, NameKind, Result};
 pub use event::{Event, EventMetadata, format_instant, parse_instant, reindent};
 pub use io::{Call, Fault, FaultyIo, OsIo, StoreIo};
-pub use journal::{crc32, decode_records, encode_record};
+pub use journal::{
+    JOURNAL_MAGIC, crc32, decode_records, encode_header, encode_record, encode_record_in,
+    journal_epoch,
+};
 pub use layout::{
     FileName, MAX_AGGREGATE_ID_BYTES, MAX_ENCODED_COMPONENT, MAX_EVENT_TYPE_BYTES,
     aggregate_id_dir, aggregate_type_dir, decode_component, encode_component, legacy_id_dir,

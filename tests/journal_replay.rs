@@ -6,7 +6,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use bytehot_eventstore::{Config, Event, EventMetadata, EventStore, encode_record, event};
+use bytehot_eventstore::{
+    Config, Event, EventMetadata, EventStore, encode_header, encode_record, encode_record_in,
+    event, journal_epoch,
+};
 
 /// A pid no process has (above Linux's largest `pid_max`).
 const DEAD_PID: u32 = 999_999_999;
@@ -162,4 +165,98 @@ fn a_restored_event_of_a_larger_aggregate_is_read_by_the_store_that_restored_it(
     let read = ids(&dir);
     assert_eq!(read.len(), 21);
     assert_eq!(read.last().map(String::as_str), Some("e21"));
+}
+
+#[test]
+fn a_record_of_an_earlier_epoch_after_the_current_records_is_not_replayed() {
+    let (_tmp, dir) = seeded_store();
+    let e2 = new_event("e2", 2, Some("e1"));
+    let e3 = new_event("e3", 3, Some("e2"));
+    let mut bytes = encode_header(4).to_vec();
+    bytes.extend(encode_record_in(4, E2_PATH, &e2.to_file_json()));
+    // Left over from before the last checkpoint: never to be replayed again.
+    bytes.extend(encode_record_in(
+        3,
+        "hotswap/agg/20300101000000123001-ClassRedefinitionSucceeded.json",
+        &e3.to_file_json(),
+    ));
+    bytes.extend([0u8; 1000]);
+    write_journal(&dir, &bytes);
+    assert_eq!(ids(&dir), ["e1", "e2"]);
+}
+
+/// Copies a directory tree (files and directories only).
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_journal_reused_after_a_checkpoint_replays_exactly_the_events_since() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    let journal = || {
+        fs::read_dir(dir.join(".journal"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "journal"))
+            .unwrap()
+    };
+    let mut previous: Option<String> = None;
+    let mut save = |id: &str| {
+        let mut e = new_event(id, 0, None);
+        e.metadata.timestamp = None;
+        let stored = store.append(e).unwrap();
+        assert_eq!(stored.metadata.previous_event_id, previous);
+        previous = Some(id.to_string());
+        dir.join("hotswap/agg").join(
+            fs::read_dir(dir.join("hotswap/agg"))
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().into_string().unwrap())
+                .filter(|n| n.ends_with(".json"))
+                .max()
+                .unwrap(),
+        )
+    };
+    for n in 1..=5 {
+        save(&format!("old{n}"));
+    }
+    let size = fs::metadata(journal()).unwrap().len();
+    store.checkpoint().unwrap();
+    let reused = fs::read(journal()).unwrap();
+    assert_eq!(
+        reused.len() as u64,
+        size,
+        "a checkpoint reuses the journal's space"
+    );
+    assert_eq!(journal_epoch(&reused), Some(1));
+    let new_file = save("new1");
+    // What a crash could leave: the store's files and journal as they are now, the
+    // journal's owner gone, and the last event's file lost.
+    let copy = tmp.path().join("copy");
+    copy_tree(&dir, &copy);
+    let live_journal = journal();
+    let name = live_journal.file_name().unwrap().to_str().unwrap();
+    let dead = name.replacen(&std::process::id().to_string(), &DEAD_PID.to_string(), 1);
+    fs::rename(
+        copy.join(".journal").join(name),
+        copy.join(".journal").join(dead),
+    )
+    .unwrap();
+    let lost = copy.join(new_file.strip_prefix(&dir).unwrap());
+    fs::remove_file(&lost).unwrap();
+    fs::remove_file(copy.join(".journal/recovery.lock")).ok();
+    store.close().unwrap();
+    assert_eq!(ids(&copy), ["old1", "old2", "old3", "old4", "old5", "new1"]);
+    assert!(lost.exists(), "the event since the checkpoint was replayed");
 }

@@ -193,8 +193,8 @@ impl StoreIo for CountingIo {
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::File> {
         OsIo.create_and_write(path, bytes)
     }
-    fn append(&self, file: &std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
-        OsIo.append(file, bytes)
+    fn append(&self, file: &std::fs::File, offset: u64, bytes: &[u8]) -> std::io::Result<()> {
+        OsIo.append(file, offset, bytes)
     }
     fn sync_file(&self, file: &std::fs::File) -> std::io::Result<()> {
         OsIo.sync_file(file)
