@@ -366,11 +366,51 @@ fn remove_dead_temp_files(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Threads that read the files of one by-type or by-time query.
+/// Threads that read the files of one query or aggregate read.
 const QUERY_READERS: usize = 8;
 
-/// Files per query reader at least (fewer are read by one thread).
+/// Files per reader thread at least (fewer are read by the calling thread).
 const QUERY_CHUNK_MIN: usize = 32;
+
+/// `f` of every item, in order, by up to [`QUERY_READERS`] threads over chunks of at
+/// least `min_chunk` items; the first error wins. Files that are not cached are read
+/// from disk one at a time per thread, so several threads keep the disk's queue busy
+/// (and both cores when the files are cached).
+fn in_parallel<T: Sync, X: Send>(
+    items: &[T],
+    min_chunk: usize,
+    f: impl Fn(&T) -> Result<X> + Sync,
+) -> Result<Vec<X>> {
+    let chunk = items.len().div_ceil(QUERY_READERS).max(min_chunk.max(1));
+    if items.len() <= chunk {
+        return items.iter().map(&f).collect();
+    }
+    let parts: Vec<Result<Vec<X>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Result<Vec<X>>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Unavailable {
+                        reason: "a reader thread panicked".to_string(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+/// Files per reader thread at least when an aggregate's files are read: an aggregate's
+/// files lie together, so fewer threads already keep the disk busy.
+const AGGREGATE_CHUNK_MIN: usize = 16;
 
 /// Serializes the recovery at open between processes (in the journal directory).
 const RECOVERY_LOCK: &str = "recovery.lock";
@@ -1447,19 +1487,19 @@ impl EventStore {
             let start = state
                 .entries
                 .partition_point(|e| e.version <= since_version);
-            let mut events = Vec::with_capacity(state.entries.len() - start);
-            for entry in &mut state.entries[start..] {
-                match &entry.body {
-                    Some(cached) => events.push(cached.event.clone()),
-                    None => {
-                        let (event, size) =
-                            read_event_file_sized(&*self.io, &dir.join(&entry.name))?;
-                        entry.body = self.cache(event.clone(), size);
-                        events.push(event);
-                    }
-                }
+            let mut events: Vec<Option<Event>> = state.entries[start..]
+                .iter()
+                .map(|e| e.body.as_ref().map(|cached| cached.event.clone()))
+                .collect();
+            let missing: Vec<usize> = (0..events.len()).filter(|&k| events[k].is_none()).collect();
+            let read = in_parallel(&missing, AGGREGATE_CHUNK_MIN, |&k| {
+                read_event_file_sized(&*self.io, &dir.join(&state.entries[start + k].name))
+            })?;
+            for (k, (event, size)) in missing.into_iter().zip(read) {
+                state.entries[start + k].body = self.cache(event.clone(), size);
+                events[k] = Some(event);
             }
-            events
+            events.into_iter().flatten().collect::<Vec<Event>>()
         };
         self.trim_cache();
         Ok(events)
@@ -1552,43 +1592,19 @@ impl EventStore {
         records: Vec<index::Record>,
         keep: impl Fn(&Event) -> bool + Sync,
     ) -> Result<Vec<Event>> {
-        let read = |records: &[index::Record]| -> Result<Vec<Event>> {
-            let mut out = Vec::with_capacity(records.len());
-            for record in records {
-                let path = self.base.join(&record.rel);
-                match read_event_file(&*self.io, &path) {
-                    Ok(event) if keep(&event) => out.push(event),
-                    Ok(_) => {}
-                    Err(Error::Io { source, .. })
-                        if source.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
+        let read = |record: &index::Record| -> Result<Option<Event>> {
+            match read_event_file(&*self.io, &self.base.join(&record.rel)) {
+                Ok(event) => Ok(keep(&event).then_some(event)),
+                Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                    Ok(None)
                 }
+                Err(e) => Err(e),
             }
-            Ok(out)
         };
-        // The files of a query are scattered over the tree: several reads in flight keep
-        // the disk's queue busy when they are not cached (and both cores when they are).
-        let chunk = records.len().div_ceil(QUERY_READERS).max(QUERY_CHUNK_MIN);
-        let parts: Vec<Result<Vec<Event>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = records
-                .chunks(chunk)
-                .map(|part| scope.spawn(|| read(part)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::Unavailable {
-                            reason: "a query's reader thread panicked".to_string(),
-                        })
-                    })
-                })
-                .collect()
-        });
-        let mut out = Vec::with_capacity(records.len());
-        for part in parts {
-            out.extend(part?);
-        }
+        let out: Vec<Event> = in_parallel(&records, QUERY_CHUNK_MIN, read)?
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(EventStore::sorted_by_time(out))
     }
 

@@ -111,3 +111,26 @@ fn events_written_by_another_store_are_seen_despite_the_cache() {
         assert_eq!(events.last().unwrap().metadata.event_id, n.to_string());
     }
 }
+
+#[test]
+fn a_large_aggregate_read_from_its_files_by_several_threads_comes_back_in_version_order() {
+    let t = TempStore::new();
+    populate(&t, 1, 150);
+    for budget in [0, 1 << 20] {
+        let (store, io) = open_counting(&t, budget);
+        // The first use settles the aggregate from `.ids` and its last file.
+        store.current_version("hotswap", "agg-0").unwrap();
+        let before = io.reads();
+        let events = store.read_aggregate("hotswap", "agg-0", 20).unwrap();
+        assert!(io.reads() - before >= 129, "budget {budget}: read from the files");
+        let ids: Vec<String> = events.iter().map(|e| e.metadata.event_id.clone()).collect();
+        let expected: Vec<String> = (20..150).map(|e| format!("0-{e}")).collect();
+        assert_eq!(ids, expected, "budget {budget}");
+        assert!(
+            events
+                .iter()
+                .zip(21..)
+                .all(|(e, v)| e.metadata.aggregate_version == v)
+        );
+    }
+}
