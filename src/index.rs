@@ -114,6 +114,38 @@ fn line_time(line: &[u8]) -> Option<(i64, u32)> {
     ))
 }
 
+/// `secs.nanos` as a line writes it.
+fn time_text((secs, nanos): (i64, u32)) -> String {
+    format!("{secs}.{nanos:09}")
+}
+
+/// The complete lines of a minute log whose time lies in `[lo, hi]`. A minute log holds
+/// tens of thousands of lines in a busy store, so the time field is compared as bytes
+/// where that is exact (non-negative seconds of as many digits as the bounds': text
+/// order is then numeric order) and parsed only otherwise.
+fn lines_between(bytes: &[u8], lo: (i64, u32), hi: (i64, u32)) -> impl Iterator<Item = &str> {
+    let (lo_text, hi_text) = (time_text(lo), time_text(hi));
+    let comparable = lo.0 >= 0 && lo_text.len() == hi_text.len();
+    let end = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |at| at + 1);
+    bytes[..end]
+        .split(|b| *b == b'\n')
+        .filter(move |line| {
+            let field = line
+                .iter()
+                .position(|b| *b == b' ')
+                .map_or(&line[..0], |at| &line[..at]);
+            if comparable && field.len() == lo_text.len() && field.first() != Some(&b'-') {
+                field >= lo_text.as_bytes() && field <= hi_text.as_bytes()
+            } else {
+                line_time(line).is_some_and(|t| t >= lo && t <= hi)
+            }
+        })
+        .filter_map(|l| std::str::from_utf8(l).ok())
+}
+
 /// The complete lines of a log's bytes (a torn last line is left out).
 fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
     let end = bytes
@@ -303,11 +335,7 @@ impl Index {
                     continue;
                 }
                 let bytes = log_bytes(&root.join(&day).join(&minute))?;
-                out.extend(
-                    complete_lines(&bytes)
-                        .filter(|l| line_time(l.as_bytes()).is_some_and(|t| t >= lo && t <= hi))
-                        .filter_map(parse_line),
-                );
+                out.extend(lines_between(&bytes, lo, hi).filter_map(parse_line));
             }
         }
         Ok(out)
@@ -578,6 +606,38 @@ mod tests {
         ] {
             assert!(parse_line(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn lines_between_compares_times_as_numbers_whatever_their_width() {
+        let log = b"9.000000000 1 a/b/early\n\
+10.000000000 1 a/b/ten\n\
+10.500000000 1 a/b/half\n\
+11.000000000 1 a/b/eleven\n\
+100.000000000 1 a/b/late\n\
+-5.000000000 1 a/b/before1970\n\
+10.5 1 a/b/short-nanos\n\
+10.700000000 1 a/b/torn";
+        let got = |lo, hi| lines_between(log, lo, hi).collect::<Vec<_>>();
+        assert_eq!(
+            got((10, 0), (11, 0)),
+            [
+                "10.000000000 1 a/b/ten",
+                "10.500000000 1 a/b/half",
+                "11.000000000 1 a/b/eleven",
+                "10.5 1 a/b/short-nanos",
+            ]
+        );
+        assert_eq!(
+            got((9, 999_999_999), (99, 0)).len(),
+            4,
+            "bounds of different widths"
+        );
+        assert_eq!(got((-10, 0), (9, 0)).len(), 2, "negative bounds");
+        assert_eq!(
+            got((10, 500_000_001), (10, 999_999_999)),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub trait StoreIo: Send + Sync {
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Creates a directory and its missing parents.
     fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
-    /// Reads a whole file.
+    /// Reads a whole file; a symbolic link in the last component is not followed
+    /// (`ELOOP`), so that the store can report it without a `stat` per read.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
 }
 
@@ -54,7 +55,15 @@ impl StoreIo for OsIo {
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        fs::read(path)
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)?;
+        let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
+        file.read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 }
 

@@ -284,13 +284,13 @@ fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
 
 /// [`read_event_file`], with the file's size.
 fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Event, usize)> {
-    if is_symlink(path) {
-        return Err(Error::corrupt(
-            path,
-            "is a symbolic link; the store never follows links",
-        ));
-    }
-    let bytes = io.read(path).map_err(|e| Error::io("read", path, e))?;
+    let bytes = io.read(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            Error::corrupt(path, "is a symbolic link; the store never follows links")
+        } else {
+            Error::io("read", path, e)
+        }
+    })?;
     Event::from_json(&bytes)
         .map(|event| (event, bytes.len()))
         .map_err(|e| Error::corrupt(path, e.to_string()))

@@ -122,7 +122,10 @@ fn a_large_aggregate_read_from_its_files_by_several_threads_comes_back_in_versio
         store.current_version("hotswap", "agg-0").unwrap();
         let before = io.reads();
         let events = store.read_aggregate("hotswap", "agg-0", 20).unwrap();
-        assert!(io.reads() - before >= 129, "budget {budget}: read from the files");
+        assert!(
+            io.reads() - before >= 129,
+            "budget {budget}: read from the files"
+        );
         let ids: Vec<String> = events.iter().map(|e| e.metadata.event_id.clone()).collect();
         let expected: Vec<String> = (20..150).map(|e| format!("0-{e}")).collect();
         assert_eq!(ids, expected, "budget {budget}");
