@@ -60,8 +60,17 @@ pub struct Health {
 type AggKey = (String, String);
 
 /// Aggregates whose names and versions a store keeps in memory; beyond this the idle
-/// ones are dropped (and re-read from their directory when used again).
-const MAX_CACHED_AGGREGATES: usize = 4096;
+/// ones are dropped (and re-read from their directory when used again: a listing and,
+/// for an aggregate without `.ids`, a parse of each of its files).
+const MAX_CACHED_AGGREGATES: usize = 16_384;
+
+/// Known events (a name, a version and an id each: a few hundred bytes) over all cached
+/// aggregates beyond which the idle aggregates are dropped too: the count of aggregates
+/// alone would let a store of large aggregates hold far more memory.
+const MAX_CACHED_ENTRIES: usize = 262_144;
+
+/// New aggregates between two checks of the cache's size.
+const CACHE_CHECK_EVERY: usize = 1024;
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -791,16 +800,23 @@ impl EventStore {
 
     fn state(&self, key: &AggKey) -> Arc<Mutex<AggState>> {
         let mut aggregates = lock(&self.aggregates);
-        let full = aggregates.len() >= MAX_CACHED_AGGREGATES;
-        // Sweep every quarter-cache of growth, not at every insert: a batch that holds
-        // thousands of aggregates at once must not pay for a sweep per aggregate.
-        if full
-            && aggregates.len().is_multiple_of(MAX_CACHED_AGGREGATES / 4)
+        // Checked every so many new aggregates, not at every insert: a batch that holds
+        // thousands of aggregates at once must not pay for a check per aggregate.
+        if !aggregates.is_empty()
+            && aggregates.len().is_multiple_of(CACHE_CHECK_EVERY)
             && !aggregates.contains_key(key)
         {
+            let full = aggregates.len() >= MAX_CACHED_AGGREGATES
+                || aggregates
+                    .values()
+                    .map(|s| s.try_lock().map_or(0, |s| s.entries.len()))
+                    .sum::<usize>()
+                    > MAX_CACHED_ENTRIES;
             // The cache is only a shortcut (it is re-checked against the directory on every
             // use), so idle entries can go at any time; one in use is shared and stays.
-            aggregates.retain(|_, state| Arc::strong_count(state) > 1);
+            if full {
+                aggregates.retain(|_, state| Arc::strong_count(state) > 1);
+            }
         }
         aggregates.entry(key.clone()).or_default().clone()
     }

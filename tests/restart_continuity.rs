@@ -105,15 +105,18 @@ fn reopen_after_drop_without_close_continues_too() {
 fn versions_continue_when_more_aggregates_are_touched_than_the_store_caches() {
     let t = TempStore::new();
     let store = t.open();
-    // More aggregates than the in-memory cache holds: evicted ones are re-read from disk.
-    let ids: Vec<String> = (0..5000).map(|i| format!("agg-{i}")).collect();
-    store
-        .append_batch(
-            ids.iter()
-                .map(|id| ev("hotswap", id, &format!("{id}-1")))
-                .collect(),
-        )
-        .unwrap();
+    // More aggregates than the in-memory cache holds (16,384): evicted ones are re-read
+    // from disk.
+    let ids: Vec<String> = (0..17_000).map(|i| format!("agg-{i}")).collect();
+    for part in ids.chunks(1000) {
+        store
+            .append_batch(
+                part.iter()
+                    .map(|id| ev("hotswap", id, &format!("{id}-1")))
+                    .collect(),
+            )
+            .unwrap();
+    }
     for id in ids.iter().step_by(97) {
         let second = store.append(ev("hotswap", id, &format!("{id}-2"))).unwrap();
         assert_eq!(second.metadata.aggregate_version, 2, "{id}");
@@ -122,5 +125,8 @@ fn versions_continue_when_more_aggregates_are_touched_than_the_store_caches() {
             Some(format!("{id}-1").as_str())
         );
     }
-    assert_eq!(store.total_event_count().unwrap(), 5000 + 52);
+    assert_eq!(
+        store.total_event_count().unwrap(),
+        17_000 + ids.iter().step_by(97).count() as u64
+    );
 }
