@@ -117,7 +117,18 @@ public final class Benchmark {
     void run(final Path out) throws Exception {
         final long start = System.nanoTime();
         registerKinds();
-        deleteTree(work);
+        // Every tree a workload writes stays until the end of the run: on ext4 without a
+        // journal (this machine's disk) new inodes skip those freed in the last 60 s (300 s
+        // while their inode table block is dirty), so deleting one contender's tree slowed
+        // the file creations of whichever contender ran next. A leftover of an aborted run
+        // is removed now, before anything is measured, and the run waits that minute out.
+        if (Files.exists(work)) {
+            deleteTree(work);
+            if (!smoke) {
+                log("removed a previous run's " + work + "; waiting 60 s before measuring");
+                Thread.sleep(60_000);
+            }
+        }
         Files.createDirectories(work);
         dropCachesWorks = dropCaches();
         results.put("machine", machine());
@@ -300,7 +311,6 @@ public final class Benchmark {
                 perRun.computeIfAbsent(c, k -> new ArrayList<>()).add(p);
                 log(String.format(Locale.ROOT, "  run %d %-22s p50 %8.3f  p95 %8.3f  p99 %8.3f  p99.9 %8.3f ms",
                     r + 1, c, p.get("p50Ms"), p.get("p95Ms"), p.get("p99Ms"), p.get("p999Ms")));
-                deleteTree(dir);
             }
         }
         return medianOfRuns(perRun);
@@ -366,7 +376,6 @@ public final class Benchmark {
                 m.put("eventsPerSecond", total.get() / seconds);
                 perRun.computeIfAbsent(c, k -> new ArrayList<>()).add(m);
                 log(String.format(Locale.ROOT, "  run %d %-22s %10.0f events/s", r + 1, c, total.get() / seconds));
-                deleteTree(dir);
             }
         }
         return medianOfRuns(perRun);
@@ -424,8 +433,6 @@ public final class Benchmark {
         if (enabled("W7") || enabled("W1")) {
             suite.put("W1onStore", w1OnStore(oursDir, db, aggregates));
         }
-        deleteTree(oursDir);
-        deleteTree(sqliteDir);
         return suite;
     }
 
@@ -737,8 +744,6 @@ public final class Benchmark {
             forSize.put("payloadBytes", payloadBytes);
             r.put(size == KIB ? "1KiB" : "100KiB", forSize);
             log("  " + size + " B x " + count + ": " + forSize);
-            deleteTree(od);
-            deleteTree(sd);
         }
         return r;
     }
