@@ -376,7 +376,7 @@ fn remove_dead_temp_files(dir: &Path) -> Result<()> {
 }
 
 /// Threads that read the files of one query or aggregate read.
-const QUERY_READERS: usize = 8;
+const QUERY_READERS: usize = 16;
 
 /// Files per reader thread at least (fewer are read by the calling thread).
 const QUERY_CHUNK_MIN: usize = 32;
