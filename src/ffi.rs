@@ -424,6 +424,17 @@ pub extern "system" fn Java_org_acmsl_bytehot_infrastructure_eventsourcing_Nativ
 }
 
 #[unsafe(no_mangle)]
+pub extern "system" fn Java_org_acmsl_bytehot_infrastructure_eventsourcing_NativeEventStore_checkpoint<
+    'l,
+>(
+    mut env: JNIEnv<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) {
+    run(&mut env, (), |_| Ok(store(handle)?.checkpoint()?))
+}
+
+#[unsafe(no_mangle)]
 pub extern "system" fn Java_org_acmsl_bytehot_infrastructure_eventsourcing_NativeEventStore_totalEventCount<
     'l,
 >(

@@ -114,6 +114,21 @@ fn line_time(line: &[u8]) -> Option<(i64, u32)> {
     ))
 }
 
+/// Whether `field` is `digits.nnnnnnnnn`, `len` bytes long: such fields of one length
+/// compare as text exactly as they compare as numbers.
+fn canonical(field: &[u8], len: usize) -> bool {
+    let dot = len.wrapping_sub(10);
+    field.len() == len
+        && len > 10
+        && field.iter().enumerate().all(|(i, b)| {
+            if i == dot {
+                *b == b'.'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
 /// `secs.nanos` as a line writes it.
 fn time_text((secs, nanos): (i64, u32)) -> String {
     format!("{secs}.{nanos:09}")
@@ -137,7 +152,7 @@ fn lines_between(bytes: &[u8], lo: (i64, u32), hi: (i64, u32)) -> impl Iterator<
                 .iter()
                 .position(|b| *b == b' ')
                 .map_or(&line[..0], |at| &line[..at]);
-            if comparable && field.len() == lo_text.len() && field.first() != Some(&b'-') {
+            if comparable && canonical(field, lo_text.len()) {
                 field >= lo_text.as_bytes() && field <= hi_text.as_bytes()
             } else {
                 line_time(line).is_some_and(|t| t >= lo && t <= hi)
@@ -617,6 +632,8 @@ mod tests {
 100.000000000 1 a/b/late\n\
 -5.000000000 1 a/b/before1970\n\
 10.5 1 a/b/short-nanos\n\
+100.00000000 1 a/b/eight-digit-nanos\n\
++0.500000000 1 a/b/plus\n\
 10.700000000 1 a/b/torn";
         let got = |lo, hi| lines_between(log, lo, hi).collect::<Vec<_>>();
         assert_eq!(
@@ -633,7 +650,11 @@ mod tests {
             4,
             "bounds of different widths"
         );
-        assert_eq!(got((-10, 0), (9, 0)).len(), 2, "negative bounds");
+        assert_eq!(
+            got((-10, 0), (9, 0)).len(),
+            3,
+            "negative bounds (-5, +0.5, 9)"
+        );
         assert_eq!(
             got((10, 500_000_001), (10, 999_999_999)),
             Vec::<&str>::new()

@@ -373,11 +373,15 @@ impl Journal {
             inner.allocated = grown;
         }
         rekey(&mut records, inner.epoch);
-        // A failed write leaves a torn record at `at`; the next append overwrites it, and
-        // until then it ends the readable journal.
-        self.io
-            .append(&self.file, at, &records)
-            .map_err(|e| Error::io("append journal", &self.path, e))?;
+        if let Err(e) = self.io.append(&self.file, at, &records) {
+            // Part of the batch may have landed, whole records among it: zero it all, or
+            // a later sync could make a record of this failed save replayable (behind the
+            // next append when that one happens to be as long as the records before it).
+            if let Err(zeroing) = zero_fill(&self.file, at, end) {
+                inner.failed = Some(format!("could not clear a failed write ({e}): {zeroing}"));
+            }
+            return Err(Error::io("append journal", &self.path, e));
+        }
         inner.bytes += records.len() as u64;
         inner.appended += 1;
         inner.in_flight += 1;
@@ -423,6 +427,14 @@ impl Journal {
     /// True when the journal has grown enough to be worth a checkpoint.
     pub(crate) fn wants_checkpoint(&self) -> bool {
         self.lock().bytes >= CHECKPOINT_BYTES
+    }
+
+    /// Refuses every later append, sync and checkpoint: the store failed in a way only
+    /// the next open's replay of this journal settles, so its records must stay.
+    pub(crate) fn refuse(&self, reason: &str) {
+        let mut inner = self.lock();
+        inner.failed.get_or_insert_with(|| reason.to_string());
+        self.changed.notify_all();
     }
 
     /// Makes every journaled file durable with one `syncfs`, then starts the journal

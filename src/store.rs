@@ -794,7 +794,14 @@ impl EventStore {
     /// Records a failed sync: what was written since the last good one may be lost
     /// whatever a later sync says (the "fsyncgate" lesson), so writes stop until reopen.
     fn poison(&self, error: Error) -> Error {
-        lock(&self.poisoned).get_or_insert_with(|| error.to_string());
+        let reason = lock(&self.poisoned)
+            .get_or_insert_with(|| error.to_string())
+            .clone();
+        // Nor may a checkpoint (another thread's, or the application's) start the journal
+        // over: what the failure left unknown is settled by replaying it at the next open.
+        if let Some(journal) = &self.journal {
+            journal.refuse(&reason);
+        }
         error
     }
 

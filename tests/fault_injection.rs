@@ -161,3 +161,79 @@ fn read_errors_name_the_file_and_do_not_poison_the_store() {
     store.append(new_event("hotswap", "agg", "e3")).unwrap();
     assert_eq!(store.current_version("hotswap", "agg").unwrap(), 4);
 }
+
+/// An event of `agg` with a fixed timestamp and ids of one length, so that the journal
+/// records of a batch are all the same size.
+fn sized_event(n: u32) -> Event {
+    let mut metadata = EventMetadata::new("hotswap", "agg", &format!("ev{n:02}"));
+    metadata.timestamp = bytehot_eventstore::parse_instant(&format!("2030-01-01T00:00:00.{n:03}Z"));
+    event(
+        "BytecodeValidated",
+        metadata,
+        r#"{"className":"com.acme.Foo"}"#,
+    )
+    .unwrap()
+}
+
+/// The records of the store's own journal, as the next open would replay them.
+fn journaled_paths(dir: &Path) -> Vec<String> {
+    let journal = std::fs::read_dir(dir.join(".journal"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "journal"))
+        .unwrap();
+    let bytes = std::fs::read(journal).unwrap();
+    bytehot_eventstore::decode_records(&bytes)
+        .0
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect()
+}
+
+#[test]
+fn a_journal_write_that_failed_halfway_leaves_no_record_a_later_sync_could_make_replayable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    store.append(sized_event(0)).unwrap();
+    store.close().unwrap();
+    // The batch's journal write stores two of its four records, then fails.
+    let io = Arc::new(FaultyIo::on(Call::Append, 1, Fault::ShortWrite));
+    let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).unwrap();
+    let batch: Vec<Event> = (1..=4).map(sized_event).collect();
+    assert!(matches!(store.append_batch(batch), Err(Error::Io { .. })));
+    // A retry of the first event writes a record exactly as long as the first torn one,
+    // so the failed batch's second record would follow it, whole, if it were still there.
+    store.append(sized_event(1)).unwrap();
+    let paths = journaled_paths(&dir);
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert_eq!(
+        store
+            .read_aggregate("hotswap", "agg", 0)
+            .unwrap()
+            .iter()
+            .map(|e| e.metadata.event_id.clone())
+            .collect::<Vec<_>>(),
+        ["ev00", "ev01"]
+    );
+    store.close().unwrap();
+}
+
+#[test]
+fn after_a_failure_past_the_journal_no_checkpoint_starts_the_journal_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    seed(&dir);
+    // Journaled and synced, then the rename fails: the outcome is unknown until reopen.
+    let io = Arc::new(FaultyIo::on(Call::Rename, 1, Fault::Errno(EIO)));
+    let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).unwrap();
+    assert!(store.append(new_event("hotswap", "agg", "lost?")).is_err());
+    assert!(store.checkpoint().is_err());
+    // The record whose outcome the failure left unknown stays for the next open.
+    assert_eq!(journaled_paths(&dir).len(), 1);
+    assert!(store.close().is_err());
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    store.close().unwrap();
+}

@@ -269,6 +269,21 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         return EventSerializationSupport.strings(handle.call(NativeEventStore::verify));
     }
 
+    /**
+     * Makes every event saved so far durable (one file-system sync, unless the durability
+     * is {@code none}) and starts the store's journal over; saves wait while it runs. The
+     * store does this by itself every 64 MiB of journal and at {@link #close()}; call it
+     * to bound what {@code batch} or {@code none} could lose at a moment of your choosing.
+     * @throws EventStoreUnavailableException when the sync fails (the store then refuses
+     *     writes until it is reopened)
+     */
+    public void checkpoint() {
+        handle.call(h -> {
+            NativeEventStore.checkpoint(h);
+            return null;
+        });
+    }
+
     private JsonNode health() {
         return EventSerializationSupport.readTree(handle.call(NativeEventStore::health));
     }

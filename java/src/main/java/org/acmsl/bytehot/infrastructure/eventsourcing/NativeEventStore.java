@@ -27,6 +27,8 @@ final class NativeEventStore {
 
     static native long totalEventCount(long handle);
 
+    static native void checkpoint(long handle);
+
     static native long eventCount(long handle, byte[] aggregateType, byte[] aggregateId);
 
     static native boolean aggregateExists(long handle, byte[] aggregateType, byte[] aggregateId);

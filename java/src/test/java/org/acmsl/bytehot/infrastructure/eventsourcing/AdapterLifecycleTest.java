@@ -53,7 +53,8 @@ class AdapterLifecycleTest {
             () -> store.getEventCountForAggregate("filewatch", "a"),
             () -> store.aggregateExists("filewatch", "a"),
             store::getAggregateTypes,
-            () -> store.getAggregateIds("filewatch"));
+            () -> store.getAggregateIds("filewatch"),
+            store::checkpoint);
         for (final ThrowingCallable call : calls) {
             assertThatThrownBy(call).isInstanceOf(EventStoreUnavailableException.class).hasMessageContaining("closed");
         }

@@ -53,6 +53,33 @@ class FilesystemEventStoreAdapterTest {
         return changed(EventMetadata.forExistingAggregate(aggregateType, aggregateId, null, 0), "Foo");
     }
 
+    @Test
+    void checkpointStartsTheJournalOverInANewEpochAndSavesContinue() throws Exception {
+        VersionedDomainEvent last = null;
+        for (int i = 0; i < 3; i++) {
+            last = eventStore.saveAndReturn(changed(EventMetadata.forExistingAggregate("hotswap", "agg",
+                last == null ? null : last.getEventId(), i), "Foo"));
+        }
+        final Path journal;
+        try (Stream<Path> files = Files.list(dir.resolve(".journal"))) {
+            journal = files.filter(p -> p.toString().endsWith(".journal")).findFirst().orElseThrow();
+        }
+        assertThat(epoch(journal)).isZero();
+
+        eventStore.checkpoint();
+
+        assertThat(epoch(journal)).isEqualTo(1L);
+        eventStore.save(changed(EventMetadata.forExistingAggregate("hotswap", "agg", last.getEventId(), 3), "Foo"));
+        assertThat(eventStore.getEventsForAggregate("hotswap", "agg"))
+            .extracting(VersionedDomainEvent::getAggregateVersion).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    /** The epoch in a journal's header (bytes 8 to 15, little-endian; docs/filesystem-format.md). */
+    private static long epoch(final Path journal) throws java.io.IOException {
+        final byte[] header = java.util.Arrays.copyOf(Files.readAllBytes(journal), 16);
+        return java.nio.ByteBuffer.wrap(header, 8, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
     // --- the spec's unit tests -------------------------------------------------------------
 
     @Test
