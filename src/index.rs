@@ -141,12 +141,7 @@ fn time_text((secs, nanos): (i64, u32)) -> String {
 fn lines_between(bytes: &[u8], lo: (i64, u32), hi: (i64, u32)) -> impl Iterator<Item = &str> {
     let (lo_text, hi_text) = (time_text(lo), time_text(hi));
     let comparable = lo.0 >= 0 && lo_text.len() == hi_text.len();
-    let end = bytes
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |at| at + 1);
-    bytes[..end]
-        .split(|b| *b == b'\n')
+    complete_byte_lines(bytes)
         .filter(move |line| {
             let field = line
                 .iter()
@@ -161,8 +156,8 @@ fn lines_between(bytes: &[u8], lo: (i64, u32), hi: (i64, u32)) -> impl Iterator<
         .filter_map(|l| std::str::from_utf8(l).ok())
 }
 
-/// The complete lines of a log's bytes (a torn last line is left out).
-fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
+/// The complete, non-empty lines of a log's bytes, as bytes (a torn last line is left out).
+fn complete_byte_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let end = bytes
         .iter()
         .rposition(|b| *b == b'\n')
@@ -170,7 +165,11 @@ fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
     bytes[..end]
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
-        .filter_map(|l| std::str::from_utf8(l).ok())
+}
+
+/// The complete lines of a log's bytes (a torn last line is left out).
+fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
+    complete_byte_lines(bytes).filter_map(|l| std::str::from_utf8(l).ok())
 }
 
 /// A log's bytes; none when it does not exist (no event has needed it yet).
