@@ -981,6 +981,13 @@ impl EventStore {
     }
 
     fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        self.refresh_for(key, state, false)
+    }
+
+    /// [`Self::refresh`]; `whole` when the caller is about to read every event anyway:
+    /// a first use then parses the files (all at once) instead of believing `.ids` and
+    /// parsing its last file first, which would only add two reads in a row.
+    fn refresh_for(&self, key: &AggKey, state: &mut AggState, whole: bool) -> Result<()> {
         if state.dir.is_none() || !state.dir.as_ref().is_some_and(|d| d.is_dir()) {
             let (dir, legacy, _) = self.resolve_dir(&key.0, &key.1)?;
             *state = AggState {
@@ -992,7 +999,7 @@ impl EventStore {
         let Some(dir) = state.dir.clone() else {
             return Ok(());
         };
-        if self.load_ids(key, &dir, state)? {
+        if !whole && self.load_ids(key, &dir, state)? {
             return Ok(());
         }
         let skip = match self.names_after_cache(&dir, state) {
@@ -1025,9 +1032,14 @@ impl EventStore {
             }
         };
         let (names, skip) = skip;
-        for (parsed, name) in names.into_iter().skip(skip) {
+        let names: Vec<(FileName, String)> = names.into_iter().skip(skip).collect();
+        // All of them are parsed: with several threads, so that a cold directory keeps
+        // several reads in flight.
+        let read = in_parallel(&names, AGGREGATE_CHUNK_MIN, |(_, name)| {
+            read_event_file_sized(&*self.io, &dir.join(name))
+        })?;
+        for ((parsed, name), (event, size)) in names.into_iter().zip(read) {
             let path = dir.join(&name);
-            let (event, size) = read_event_file_sized(&*self.io, &path)?;
             let m = &event.metadata;
             let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
             // The old adapter put `a/b` and `a_b` in one directory, which may also be
@@ -1443,7 +1455,12 @@ impl EventStore {
 
     /// Refreshes `state` under a shared `flock` of its directory (shared with other
     /// readers, exclusive of writers: a consistent `.head`); returns the lock.
-    fn refresh_shared(&self, key: &AggKey, state: &mut AggState) -> Result<Option<File>> {
+    fn refresh_shared(
+        &self,
+        key: &AggKey,
+        state: &mut AggState,
+        whole: bool,
+    ) -> Result<Option<File>> {
         let dir = match &state.dir {
             Some(dir) => dir.clone(),
             None => self.resolve_dir(&key.0, &key.1)?.0,
@@ -1456,7 +1473,7 @@ impl EventStore {
             ),
             Err(_) => None,
         };
-        self.refresh(key, state)?;
+        self.refresh_for(key, state, whole)?;
         Ok(shared)
     }
 
@@ -1470,7 +1487,7 @@ impl EventStore {
         let key = (aggregate_type.to_string(), aggregate_id.to_string());
         let state = self.state(&key);
         let mut state = lock(&state);
-        let _shared = self.refresh_shared(&key, &mut state)?;
+        let _shared = self.refresh_shared(&key, &mut state, false)?;
         let out = f(&state);
         drop(state);
         self.trim_cache();
@@ -1505,7 +1522,7 @@ impl EventStore {
         let events = {
             let state = self.state(&key);
             let mut state = lock(&state);
-            let _shared = self.refresh_shared(&key, &mut state)?;
+            let _shared = self.refresh_shared(&key, &mut state, since_version == 0)?;
             let dir = state.dir.clone().unwrap_or_default();
             let start = state
                 .entries
