@@ -72,7 +72,7 @@ fn time_key(t: &DateTime<Utc>) -> (i64, u32) {
 impl Entry {
     fn line(&self) -> String {
         let time = match self.timestamp.as_ref().map(time_key) {
-            Some((secs, nanos)) => format!("{secs}.{nanos:09}"),
+            Some(time) => time_text(time),
             None => "-".to_string(),
         };
         format!("{time} {} {}\n", self.bytes, self.rel)

@@ -303,15 +303,24 @@ impl Journal {
             zero_fill(&file, HEADER_LEN, FIRST_ALLOCATION)?;
             if durable {
                 // The space is synced now so that the first save's sync has no metadata
-                // to commit, and the folder so that the journal's name survives a crash.
+                // to commit.
                 file.sync_all()?;
-                File::open(&dir)?.sync_all()?;
             }
             Ok(())
         };
-        if let Err(e) = prepare() {
+        let prepared = prepare()
+            .map_err(|e| Error::io("prepare", &path, e))
+            // The folder too, so that the journal's name survives a crash.
+            .and_then(|()| {
+                if durable {
+                    crate::store::sync_dir(&dir)
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(e) = prepared {
             let _ = fs::remove_file(&path);
-            return Err(Error::io("prepare", &path, e));
+            return Err(e);
         }
         Ok(Journal {
             base: base.to_path_buf(),
