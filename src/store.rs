@@ -293,7 +293,21 @@ fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
 
 /// [`read_event_file`], with the file's size.
 fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Event, usize)> {
-    let bytes = io.read(path).map_err(|e| {
+    parse_event_file(path, io.read(path))
+}
+
+/// The events in the files at `paths`, with their sizes, in order: read together
+/// ([`StoreIo::read_many`]), so that files not in the page cache are fetched together.
+fn read_event_files(io: &dyn StoreIo, paths: &[PathBuf]) -> Vec<Result<(Event, usize)>> {
+    paths
+        .iter()
+        .zip(io.read_many(paths))
+        .map(|(path, bytes)| parse_event_file(path, bytes))
+        .collect()
+}
+
+fn parse_event_file(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(Event, usize)> {
+    let bytes = bytes.map_err(|e| {
         if e.raw_os_error() == Some(libc::ELOOP) {
             Error::corrupt(path, "is a symbolic link; the store never follows links")
         } else {
@@ -381,23 +395,22 @@ const QUERY_READERS: usize = 16;
 /// Files per reader thread at least (fewer are read by the calling thread).
 const QUERY_CHUNK_MIN: usize = 32;
 
-/// `f` of every item, in order, by up to [`QUERY_READERS`] threads over chunks of at
-/// least `min_chunk` items; the first error wins. Files that are not cached are read
-/// from disk one at a time per thread, so several threads keep the disk's queue busy
-/// (and both cores when the files are cached).
+/// `f` of every chunk of at least `min_chunk` items, concatenated in order, by up to
+/// [`QUERY_READERS`] threads; the first error wins. Several threads keep both cores busy
+/// when the files are cached, and more reads in flight when they are not.
 fn in_parallel<T: Sync, X: Send>(
     items: &[T],
     min_chunk: usize,
-    f: impl Fn(&T) -> Result<X> + Sync,
+    f: impl Fn(&[T]) -> Result<Vec<X>> + Sync,
 ) -> Result<Vec<X>> {
     let chunk = items.len().div_ceil(QUERY_READERS).max(min_chunk.max(1));
     if items.len() <= chunk {
-        return items.iter().map(&f).collect();
+        return f(items);
     }
     let parts: Vec<Result<Vec<X>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Result<Vec<X>>>()))
+            .map(|part| scope.spawn(|| f(part)))
             .collect();
         handles
             .into_iter()
@@ -1035,8 +1048,9 @@ impl EventStore {
         let names: Vec<(FileName, String)> = names.into_iter().skip(skip).collect();
         // All of them are parsed: with several threads, so that a cold directory keeps
         // several reads in flight.
-        let read = in_parallel(&names, AGGREGATE_CHUNK_MIN, |(_, name)| {
-            read_event_file_sized(&*self.io, &dir.join(name))
+        let read = in_parallel(&names, AGGREGATE_CHUNK_MIN, |part| {
+            let paths: Vec<PathBuf> = part.iter().map(|(_, name)| dir.join(name)).collect();
+            read_event_files(&*self.io, &paths).into_iter().collect()
         })?;
         for ((parsed, name), (event, size)) in names.into_iter().zip(read) {
             let path = dir.join(&name);
@@ -1532,8 +1546,12 @@ impl EventStore {
                 .map(|e| e.body.as_ref().map(|cached| cached.event.clone()))
                 .collect();
             let missing: Vec<usize> = (0..events.len()).filter(|&k| events[k].is_none()).collect();
-            let read = in_parallel(&missing, AGGREGATE_CHUNK_MIN, |&k| {
-                read_event_file_sized(&*self.io, &dir.join(&state.entries[start + k].name))
+            let read = in_parallel(&missing, AGGREGATE_CHUNK_MIN, |part| {
+                let paths: Vec<PathBuf> = part
+                    .iter()
+                    .map(|&k| dir.join(&state.entries[start + k].name))
+                    .collect();
+                read_event_files(&*self.io, &paths).into_iter().collect()
             })?;
             for (k, (event, size)) in missing.into_iter().zip(read) {
                 state.entries[start + k].body = self.cache(event.clone(), size);
@@ -1632,19 +1650,21 @@ impl EventStore {
         records: Vec<index::Record>,
         keep: impl Fn(&Event) -> bool + Sync,
     ) -> Result<Vec<Event>> {
-        let read = |record: &index::Record| -> Result<Option<Event>> {
-            match read_event_file(&*self.io, &self.base.join(&record.rel)) {
-                Ok(event) => Ok(keep(&event).then_some(event)),
-                Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                    Ok(None)
+        let read = |part: &[index::Record]| -> Result<Vec<Event>> {
+            let paths: Vec<PathBuf> = part.iter().map(|r| self.base.join(&r.rel)).collect();
+            let mut events = Vec::with_capacity(part.len());
+            for read in read_event_files(&*self.io, &paths) {
+                match read {
+                    Ok((event, _)) => events.extend(keep(&event).then_some(event)),
+                    // Deleted by hand since the index named it: not an event any more.
+                    Err(Error::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
                 }
-                Err(e) => Err(e),
             }
+            Ok(events)
         };
-        let out: Vec<Event> = in_parallel(&records, QUERY_CHUNK_MIN, read)?
-            .into_iter()
-            .flatten()
-            .collect();
+        let out = in_parallel(&records, QUERY_CHUNK_MIN, read)?;
         Ok(EventStore::sorted_by_time(out))
     }
 
