@@ -114,19 +114,15 @@ fn line_time(line: &[u8]) -> Option<(i64, u32)> {
     ))
 }
 
-/// Whether `field` is `digits.nnnnnnnnn`, `len` bytes long: such fields of one length
-/// compare as text exactly as they compare as numbers.
-fn canonical(field: &[u8], len: usize) -> bool {
-    let dot = len.wrapping_sub(10);
-    field.len() == len
-        && len > 10
-        && field.iter().enumerate().all(|(i, b)| {
-            if i == dot {
-                *b == b'.'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
+/// Whether `field` is `digits.nnnnnnnnn` (at least one digit before the dot): such fields
+/// of one length compare as text exactly as they compare as numbers.
+fn canonical(field: &[u8]) -> bool {
+    let Some(dot) = field.len().checked_sub(10).filter(|d| *d > 0) else {
+        return false;
+    };
+    field[dot] == b'.'
+        && field[..dot].iter().all(u8::is_ascii_digit)
+        && field[dot + 1..].iter().all(u8::is_ascii_digit)
 }
 
 /// `secs.nanos` as a line writes it.
@@ -140,17 +136,17 @@ fn time_text((secs, nanos): (i64, u32)) -> String {
 /// order is then numeric order) and parsed only otherwise.
 fn lines_between(bytes: &[u8], lo: (i64, u32), hi: (i64, u32)) -> impl Iterator<Item = &str> {
     let (lo_text, hi_text) = (time_text(lo), time_text(hi));
-    let comparable = lo.0 >= 0 && lo_text.len() == hi_text.len();
+    let width = (lo.0 >= 0 && lo_text.len() == hi_text.len()).then_some(lo_text.len());
     complete_byte_lines(bytes)
         .filter(move |line| {
-            let field = line
-                .iter()
-                .position(|b| *b == b' ')
-                .map_or(&line[..0], |at| &line[..at]);
-            if comparable && canonical(field, lo_text.len()) {
-                field >= lo_text.as_bytes() && field <= hi_text.as_bytes()
-            } else {
-                line_time(line).is_some_and(|t| t >= lo && t <= hi)
+            // A line's time field ends at its first space: one of the bounds' width is
+            // known by where that space must be, without searching for it.
+            match width {
+                Some(w) if line.get(w) == Some(&b' ') && canonical(&line[..w]) => {
+                    let field = &line[..w];
+                    field >= lo_text.as_bytes() && field <= hi_text.as_bytes()
+                }
+                _ => line_time(line).is_some_and(|t| t >= lo && t <= hi),
             }
         })
         .filter_map(|l| std::str::from_utf8(l).ok())
@@ -158,12 +154,15 @@ fn lines_between(bytes: &[u8], lo: (i64, u32), hi: (i64, u32)) -> impl Iterator<
 
 /// The complete, non-empty lines of a log's bytes, as bytes (a torn last line is left out).
 fn complete_byte_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let end = bytes
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |at| at + 1);
-    bytes[..end]
-        .split(|b| *b == b'\n')
+    let end = memchr::memrchr(b'\n', bytes).map_or(0, |at| at + 1);
+    let whole = &bytes[..end];
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', whole)
+        .map(move |at| {
+            let line = &whole[start..at];
+            start = at + 1;
+            line
+        })
         .filter(|l| !l.is_empty())
 }
 
