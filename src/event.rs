@@ -57,16 +57,16 @@ impl PartialEq for Event {
 }
 
 fn field_str(map: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>> {
-    let field = format!("eventMetadata.{key}");
+    let field = || format!("eventMetadata.{key}");
     match map.get(key) {
-        None | Some(Value::Null) if required => Err(Error::invalid_event(field, "is missing")),
+        None | Some(Value::Null) if required => Err(Error::invalid_event(field(), "is missing")),
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if required && s.is_empty() => {
-            Err(Error::invalid_event(field, "must not be empty"))
+            Err(Error::invalid_event(field(), "must not be empty"))
         }
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(Error::invalid_event(
-            field,
+            field(),
             format!("must be a string, got {other}"),
         )),
     }
