@@ -622,6 +622,69 @@ mod tests {
     }
 
     #[test]
+    fn lines_between_keeps_exactly_the_lines_whose_parsed_time_is_in_range() {
+        // The scan compares time fields as bytes where it can; whatever a line holds, it
+        // must keep the same lines as parsing every line's time would.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let digits = |next: &mut dyn FnMut(u64) -> u64, n: u64| -> String {
+            (0..n).map(|_| char::from(b'0' + next(10) as u8)).collect()
+        };
+        for round in 0..300 {
+            let mut log = Vec::new();
+            for _ in 0..40 {
+                let secs = match next(6) {
+                    0 => format!("-{}", next(100)),
+                    1 => format!("+{}", next(100)),
+                    2 => format!("0{}", next(100)),
+                    _ => (next(3) * 10 + next(200)).to_string(),
+                };
+                let nanos = match next(8) {
+                    0 => {
+                        let width = next(12);
+                        digits(&mut next, width)
+                    }
+                    1 => "5x0000000".to_string(),
+                    _ => digits(&mut next, 9),
+                };
+                let mut line = format!("{secs}.{nanos}").into_bytes();
+                match next(10) {
+                    0 => line.retain(|b| *b != b'.'),
+                    1 => line.insert(next(line.len() as u64) as usize, b' '),
+                    2 => line.push(0xff),
+                    _ => {}
+                }
+                if next(12) != 0 {
+                    line.extend_from_slice(b" 12 a/b/c.json");
+                }
+                log.extend_from_slice(&line);
+                log.push(b'\n');
+                if next(20) == 0 {
+                    log.push(b'\n');
+                }
+            }
+            if round % 2 == 0 {
+                log.extend_from_slice(b"250.000000000 1 a/b/torn");
+            }
+            let bound = |next: &mut dyn FnMut(u64) -> u64| {
+                (next(400) as i64 - 50, next(1_000_000_000) as u32)
+            };
+            let (a, b) = (bound(&mut next), bound(&mut next));
+            let (lo, hi) = (a.min(b), a.max(b));
+            let expected: Vec<&str> = complete_lines(&log)
+                .filter(|l| line_time(l.as_bytes()).is_some_and(|t| t >= lo && t <= hi))
+                .collect();
+            let got: Vec<&str> = lines_between(&log, lo, hi).collect();
+            assert_eq!(got, expected, "round {round}, bounds {lo:?}..={hi:?}");
+        }
+    }
+
+    #[test]
     fn lines_between_compares_times_as_numbers_whatever_their_width() {
         let log = b"9.000000000 1 a/b/early\n\
 10.000000000 1 a/b/ten\n\
