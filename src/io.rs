@@ -4,7 +4,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,15 +28,17 @@ pub trait StoreIo: Send + Sync {
     /// Reads several whole files, like [`Self::read`] each; one result per path, in
     /// order. [`OsIo`] asks the kernel for a few files' data at once, so that reads of
     /// files that are not cached wait on the disk together instead of one after another.
+    /// The store passes a few paths at a time (every result is held at once).
     fn read_many(&self, paths: &[PathBuf]) -> Vec<io::Result<Vec<u8>>> {
         paths.iter().map(|path| self.read(path)).collect()
     }
 }
 
-/// Files [`OsIo::read_many`] opens and announces before it reads them: enough for the
-/// disk to serve an aggregate's neighbouring files in few requests, few enough that the
-/// reader threads of a query together hold a few hundred descriptors at most.
-const READ_AHEAD_FILES: usize = 16;
+/// Files [`OsIo::read_many`] opens and announces before it reads them, and the store
+/// hands it at a time: enough for the disk to serve an aggregate's neighbouring files in
+/// few requests, few enough that the reader threads of a query together hold a few
+/// hundred descriptors and file buffers at most.
+pub(crate) const READ_AHEAD_FILES: usize = 16;
 
 /// The first read's room: more than most event files need.
 const FIRST_READ: usize = 8 * 1024;
@@ -60,6 +61,20 @@ fn read_whole(file: File) -> io::Result<Vec<u8>> {
     file.take(u64::MAX).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
+
+/// Tells the kernel the whole file will be read soon, so that it starts fetching it now.
+/// Only a hint: reads are correct whatever it does, so its result is not looked at.
+#[cfg(target_os = "linux")]
+fn will_need(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: posix_fadvise takes no pointer; the descriptor belongs to `file`, which is
+    // open for the whole call.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED) };
+}
+
+/// Other systems (macOS has no `posix_fadvise`) read each file when it is read.
+#[cfg(not(target_os = "linux"))]
+fn will_need(_file: &File) {}
 
 /// The real operating system.
 #[derive(Debug, Default, Clone, Copy)]
@@ -96,11 +111,7 @@ impl StoreIo for OsIo {
         let mut out = Vec::with_capacity(paths.len());
         for window in paths.chunks(READ_AHEAD_FILES) {
             let files: Vec<io::Result<File>> = window.iter().map(|p| open_no_follow(p)).collect();
-            for file in files.iter().flatten() {
-                // Only a hint: the reads below are correct whatever it does.
-                // SAFETY: posix_fadvise reads no memory; the descriptor is open.
-                unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED) };
-            }
+            files.iter().flatten().for_each(will_need);
             out.extend(files.into_iter().map(|file| file.and_then(read_whole)));
         }
         out
@@ -259,33 +270,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sizes = [0, 1, FIRST_READ - 1, FIRST_READ, FIRST_READ + 1, 100 * 1024];
         let mut paths = Vec::new();
-        let mut expected = Vec::new();
-        // More files than one read-ahead window, so that windows are stitched in order.
+        // More files than two read-ahead windows, so that windows are stitched in order.
         for i in 0..(2 * READ_AHEAD_FILES + 3) {
             let size = sizes[i % sizes.len()];
             let bytes: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
             let path = dir.path().join(format!("{i}.json"));
             fs::write(&path, &bytes).unwrap();
             paths.push(path);
-            expected.push(bytes);
         }
-        let missing = 5;
+        // Failures on both sides of window edges: missing, a link, a directory, missing.
+        let (missing, link, directory, last) = (
+            READ_AHEAD_FILES - 1,
+            READ_AHEAD_FILES,
+            2 * READ_AHEAD_FILES - 1,
+            2 * READ_AHEAD_FILES,
+        );
         fs::remove_file(&paths[missing]).unwrap();
-        let link = READ_AHEAD_FILES + 1;
         fs::remove_file(&paths[link]).unwrap();
         std::os::unix::fs::symlink(&paths[0], &paths[link]).unwrap();
+        fs::remove_file(&paths[directory]).unwrap();
+        fs::create_dir(&paths[directory]).unwrap();
+        fs::remove_file(&paths[last]).unwrap();
 
-        let read = OsIo.read_many(&paths);
-        assert_eq!(read.len(), paths.len());
-        for (i, got) in read.into_iter().enumerate() {
-            match i {
-                _ if i == missing => {
-                    assert_eq!(got.unwrap_err().kind(), io::ErrorKind::NotFound)
+        let many = OsIo.read_many(&paths);
+        assert_eq!(many.len(), paths.len());
+        for (i, (got, path)) in many.into_iter().zip(&paths).enumerate() {
+            match (got, OsIo.read(path)) {
+                (Ok(got), Ok(one)) => assert_eq!(got, one, "file {i}"),
+                (Err(got), Err(one)) => {
+                    assert_eq!(got.kind(), one.kind(), "file {i}");
+                    assert_eq!(got.raw_os_error(), one.raw_os_error(), "file {i}");
                 }
-                _ if i == link => assert_eq!(got.unwrap_err().raw_os_error(), Some(libc::ELOOP)),
-                _ => assert_eq!(got.unwrap(), expected[i], "file {i}"),
+                (got, one) => panic!("file {i}: read_many {got:?}, read {one:?}"),
             }
         }
-        assert_eq!(OsIo.read(&paths[4]).unwrap(), expected[4]);
+        let bytes = |i: usize| OsIo.read(&paths[i]);
+        assert_eq!(bytes(missing).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(bytes(link).unwrap_err().raw_os_error(), Some(libc::ELOOP));
+        assert!(bytes(directory).is_err());
+        assert_eq!(bytes(5).unwrap().len(), 100 * 1024);
+        assert!(OsIo.read_many(&[]).is_empty());
     }
 }

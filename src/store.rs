@@ -296,14 +296,32 @@ fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Event, usize)
     parse_event_file(path, io.read(path))
 }
 
-/// The events in the files at `paths`, with their sizes, in order: read together
-/// ([`StoreIo::read_many`]), so that files not in the page cache are fetched together.
+/// The events in the files at `paths`, with their sizes, in order: read a few at a time
+/// ([`StoreIo::read_many`]), so that files not in the page cache are fetched together,
+/// and parsed before the next few are read, so that a long chunk holds only a few files'
+/// bytes at once.
 fn read_event_files(io: &dyn StoreIo, paths: &[PathBuf]) -> Vec<Result<(Event, usize)>> {
-    paths
-        .iter()
-        .zip(io.read_many(paths))
-        .map(|(path, bytes)| parse_event_file(path, bytes))
-        .collect()
+    let mut out = Vec::with_capacity(paths.len());
+    for window in paths.chunks(crate::io::READ_AHEAD_FILES) {
+        let read = io.read_many(window);
+        if read.len() != window.len() {
+            out.push(Err(Error::Unavailable {
+                reason: format!(
+                    "the store's I/O returned {} reads for {} files",
+                    read.len(),
+                    window.len()
+                ),
+            }));
+            return out;
+        }
+        out.extend(
+            window
+                .iter()
+                .zip(read)
+                .map(|(path, bytes)| parse_event_file(path, bytes)),
+        );
+    }
+    out
 }
 
 fn parse_event_file(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(Event, usize)> {

@@ -203,3 +203,60 @@ fn health_and_verify_report_problems_naming_the_path() {
         health.problems
     );
 }
+
+#[test]
+fn queries_over_many_files_skip_a_deleted_one_and_report_a_link_in_place_of_one() {
+    // More events than a reader thread's share and than one read-ahead window, so that
+    // the reads are split across threads and windows.
+    let t = TempStore::new();
+    let store = t.open();
+    let events: Vec<_> = (0..70)
+        .map(|i| {
+            stamped(
+                "hotswap",
+                &format!("s{}", i % 7),
+                &format!("e{i}"),
+                "ClassFileChanged",
+                &format!("2025-06-17T12:30:{:02}.{:03}Z", i / 10, i % 10),
+            )
+        })
+        .collect();
+    store.append_batch(events).unwrap();
+    let from = at("2025-06-17T12:30:00Z");
+    let to = at("2025-06-17T12:31:00Z");
+    let ids = |events: Vec<bytehot_eventstore::Event>| -> Vec<String> {
+        events.into_iter().map(|e| e.metadata.event_id).collect()
+    };
+    let all: Vec<String> = (0..70).map(|i| format!("e{i}")).collect();
+    assert_eq!(ids(store.read_by_type("ClassFileChanged").unwrap()), all);
+    assert_eq!(ids(store.read_between(from, to).unwrap()), all);
+
+    // A person deleted one event file: the queries leave it out, in order otherwise.
+    let dir = t.base.join("hotswap/s3");
+    let victim = event_file_names(&dir)[2].clone();
+    std::fs::remove_file(dir.join(&victim)).unwrap();
+    let without: Vec<String> = all.iter().filter(|id| *id != "e17").cloned().collect();
+    assert_eq!(
+        ids(store.read_by_type("ClassFileChanged").unwrap()),
+        without
+    );
+    assert_eq!(ids(store.read_between(from, to).unwrap()), without);
+
+    // A link where an event file was: both queries refuse it, naming it.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("elsewhere.json");
+    std::fs::write(&target, "{}").unwrap();
+    std::os::unix::fs::symlink(&target, dir.join(&victim)).unwrap();
+    for result in [
+        store.read_by_type("ClassFileChanged"),
+        store.read_between(from, to),
+    ] {
+        match result {
+            Err(Error::Corrupt { path, reason }) => {
+                assert!(path.ends_with(&victim), "{path:?}");
+                assert!(reason.contains("symbolic link"), "{reason}");
+            }
+            other => panic!("expected the link to be reported, got {other:?}"),
+        }
+    }
+}
