@@ -20,13 +20,19 @@
 //!   (repair) takes the exclusive lock and replaces the log by rename, and an appender
 //!   that finds its descriptor no longer names the log reopens it.
 //! - A line without its newline (a torn append) is ignored by readers and cut by repair.
+//! - A by-time query opens the minute logs of its range by name, and keeps in memory,
+//!   per minute log, the least and greatest time of each 64 KiB stretch of lines it has
+//!   read (`Spans`). The next query reads only the stretches that can meet its range,
+//!   plus what was appended since. This summary is right only for as long as the log
+//!   is the same file and has only grown. A log whose device, inode or birth time
+//!   differs, or that got shorter, is read whole again.
 //! - The index is only a shortcut: `EventStore::rebuild_index` recreates it from the
 //!   event files, and queries still read each event from its file.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -45,6 +51,14 @@ const COUNTS_FILE: &str = "counts";
 const LOG_SUFFIX: &str = ".log";
 /// Open log descriptors kept between appends; beyond this they are all closed.
 const MAX_OPEN_LOGS: usize = 64;
+/// A by-time query names its minute logs rather than listing day directories when its
+/// range covers fewer minutes than this (a day).
+const MINUTES_NAMED: i64 = 24 * 60;
+/// Bytes of a minute log summarised as one stretch: ~770 lines, the most a query reads
+/// beyond its own lines at each end of its range.
+const SPAN_BYTES: u64 = 64 * 1024;
+/// Minute logs whose summary is kept; beyond this they are all dropped.
+const MAX_SUMMARISED_LOGS: usize = 4096;
 
 /// What the index records of one event.
 #[derive(Debug, Clone)]
@@ -217,6 +231,30 @@ pub(crate) struct Index {
     open: Mutex<HashMap<PathBuf, File>>,
     /// Per type log: (inode, bytes counted, lines counted), so counts read only growth.
     counted: Mutex<HashMap<PathBuf, (u64, u64, u64)>>,
+    /// Per minute log: where in it which times lie.
+    spans: Mutex<HashMap<PathBuf, Spans>>,
+}
+
+/// What a minute log holds where: the times of its lines, stretch by stretch, up to
+/// `covered` bytes. A log only grows while it is the same file (a repair replaces it by
+/// rename, which `identity` tells apart), so a summary of a prefix stays right; lines
+/// are appended in about time order, so a short range meets one or two stretches.
+#[derive(Clone)]
+struct Spans {
+    /// Device, inode and birth time of the file summarised.
+    identity: (u64, u64, Option<std::time::SystemTime>),
+    covered: u64,
+    spans: Vec<Span>,
+}
+
+/// Bytes `start..end` of a minute log (whole lines) and the least and greatest time of
+/// its lines (`lo > hi` when none has a readable time: no query can match them).
+#[derive(Clone, Copy)]
+struct Span {
+    start: u64,
+    end: u64,
+    lo: (i64, u32),
+    hi: (i64, u32),
 }
 
 fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -230,6 +268,7 @@ impl Index {
             dir: base.join(INDEX_DIR),
             open: Mutex::new(HashMap::new()),
             counted: Mutex::new(HashMap::new()),
+            spans: Mutex::new(HashMap::new()),
         }
     }
 
@@ -328,14 +367,33 @@ impl Index {
         if start > end {
             return Ok(out);
         }
+        let (lo, hi) = (time_key(start), time_key(end));
+        for log in self.minute_logs(start, end)? {
+            self.lines_in_log(&log, lo, hi, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The minute logs that may exist for `[start, end]`: named one by one when the range
+    /// is short (a query of a few seconds opens one or two files, whatever the store
+    /// holds), found by listing the day directories otherwise.
+    fn minute_logs(&self, start: &DateTime<Utc>, end: &DateTime<Utc>) -> Result<Vec<PathBuf>> {
+        let first = start.timestamp().div_euclid(60);
+        let last = end.timestamp().div_euclid(60);
+        if last - first < MINUTES_NAMED {
+            return Ok((first..=last)
+                .filter_map(|m| DateTime::from_timestamp(m * 60, 0))
+                .map(|t| Index::time_log(&self.dir, &t))
+                .collect());
+        }
         let key = |t: &DateTime<Utc>| {
             Index::time_log(Path::new(""), t)
                 .to_string_lossy()
                 .to_string()
         };
         let (first, last) = (key(start), key(end));
-        let (lo, hi) = (time_key(start), time_key(end));
         let root = self.dir.join(TIME_DIR);
+        let mut out = Vec::new();
         for day in names_in(&root)? {
             if day.as_str() < &first[TIME_DIR.len() + 1..][..8]
                 || day.as_str() > &last[TIME_DIR.len() + 1..][..8]
@@ -344,14 +402,88 @@ impl Index {
             }
             for minute in names_in(&root.join(&day))? {
                 let k = format!("{TIME_DIR}/{day}/{minute}");
-                if k < first || k > last {
-                    continue;
+                if k >= first && k <= last {
+                    out.push(root.join(&day).join(&minute));
                 }
-                let bytes = log_bytes(&root.join(&day).join(&minute))?;
-                out.extend(lines_between(&bytes, lo, hi).filter_map(parse_line));
             }
         }
         Ok(out)
+    }
+
+    /// Adds the records of one minute log whose time lies in `[lo, hi]` to `out`.
+    ///
+    /// What [`Spans`] summarises is read only where its times can meet the range; what
+    /// was appended since is read whole, filtered, and summarised for the next query.
+    fn lines_in_log(
+        &self,
+        path: &Path,
+        lo: (i64, u32),
+        hi: (i64, u32),
+        out: &mut Vec<Record>,
+    ) -> Result<()> {
+        let fail = |e: std::io::Error| Error::io("read", path, e);
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(fail(e)),
+        };
+        let meta = file.metadata().map_err(fail)?;
+        let identity = (meta.dev(), meta.ino(), meta.created().ok());
+        let known = guard(&self.spans)
+            .get(path)
+            .filter(|s| s.identity == identity && s.covered <= meta.len())
+            .cloned();
+        let mut spans = known.unwrap_or(Spans {
+            identity,
+            covered: 0,
+            spans: Vec::new(),
+        });
+        for span in spans.spans.iter().filter(|s| s.lo <= hi && s.hi >= lo) {
+            let mut bytes = vec![0; (span.end - span.start) as usize];
+            file.read_exact_at(&mut bytes, span.start).map_err(fail)?;
+            out.extend(lines_between(&bytes, lo, hi).filter_map(parse_line));
+        }
+        let mut tail = Vec::new();
+        (&file)
+            .seek(SeekFrom::Start(spans.covered))
+            .and_then(|_| (&file).read_to_end(&mut tail))
+            .map_err(fail)?;
+        let whole = memchr::memrchr(b'\n', &tail).map_or(0, |at| at + 1);
+        let mut span: Option<Span> = None;
+        let mut at = spans.covered;
+        for line in tail[..whole].split_inclusive(|b| *b == b'\n') {
+            let time = line_time(line);
+            if time.is_some_and(|t| t >= lo && t <= hi) {
+                out.extend(
+                    std::str::from_utf8(&line[..line.len() - 1])
+                        .ok()
+                        .and_then(parse_line),
+                );
+            }
+            let current = span.get_or_insert(Span {
+                start: at,
+                end: at,
+                lo: (i64::MAX, u32::MAX),
+                hi: (i64::MIN, 0),
+            });
+            at += line.len() as u64;
+            current.end = at;
+            if let Some(t) = time {
+                current.lo = current.lo.min(t);
+                current.hi = current.hi.max(t);
+            }
+            if current.end - current.start >= SPAN_BYTES {
+                spans.spans.extend(span.take());
+            }
+        }
+        spans.spans.extend(span);
+        spans.covered = at;
+        let mut cache = guard(&self.spans);
+        if cache.len() >= MAX_SUMMARISED_LOGS && !cache.contains_key(path) {
+            cache.clear();
+        }
+        cache.insert(path.to_path_buf(), spans);
+        Ok(())
     }
 
     /// Event types that have a log.
@@ -720,6 +852,94 @@ mod tests {
             got((10, 500_000_001), (10, 999_999_999)),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn between_agrees_with_a_full_scan_while_minute_logs_grow_and_are_replaced() {
+        // Queries read only the stretches of a log whose times can match, and what grew
+        // since the last query; across appends, disorder and a rewrite by rename, they
+        // must return exactly what filtering every line returns.
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path());
+        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let base = crate::event::parse_instant("2026-03-01T10:00:00Z").unwrap();
+        let at = |ms: i64| base + chrono::Duration::milliseconds(ms);
+        let mut stored: Vec<(DateTime<Utc>, String)> = Vec::new();
+        let mut clock = 0_i64;
+        for round in 0..40 {
+            let mut batch = Vec::new();
+            for _ in 0..next(400) + 1 {
+                // Mostly in order, some jitter, now and then one far off in the 2 minutes.
+                clock += next(20) as i64;
+                let ms = match next(50) {
+                    0 => next(120_000) as i64,
+                    _ => (clock + next(30) as i64 - 15).clamp(0, 119_999),
+                };
+                let rel = format!("t/{}/e{}.json", next(5), stored.len() + batch.len());
+                batch.push(entry("A", &crate::event::format_instant(&at(ms)), &rel));
+            }
+            index.append(&batch).unwrap();
+            stored.extend(batch.iter().map(|e| (e.timestamp.unwrap(), e.rel.clone())));
+            if round == 25 {
+                // A rewrite by rename: another file (another inode), as long as the old
+                // one, its lines in reverse order, so stale stretches would point amiss.
+                let log = Index::time_log(&index.dir, &at(0));
+                let old = fs::read_to_string(&log).unwrap();
+                let text: String = old.lines().rev().map(|l| format!("{l}\n")).collect();
+                let tmp = log.with_extension("tmp");
+                fs::write(&tmp, text).unwrap();
+                fs::rename(&tmp, &log).unwrap();
+            }
+            for q in 0..24 {
+                let (lo, hi) = if q % 2 == 0 {
+                    let (a, b) = (next(121_000) as i64, next(121_000) as i64);
+                    (at(a.min(b)), at(a.min(b) + (a.max(b) - a.min(b)) % 3_000))
+                } else {
+                    // Bounds on stored times: the edges of a stretch are inclusive.
+                    let pick = |k: u64| stored[k as usize].0;
+                    let (a, b) = (
+                        pick(next(stored.len() as u64)),
+                        pick(next(stored.len() as u64)),
+                    );
+                    (
+                        a.min(b),
+                        a.max(b).min(a.min(b) + chrono::Duration::seconds(3)),
+                    )
+                };
+                let mut expected: Vec<String> = stored
+                    .iter()
+                    .filter(|(t, _)| *t >= lo && *t <= hi)
+                    .map(|(_, rel)| rel.clone())
+                    .collect();
+                let mut got: Vec<String> = index
+                    .between(&lo, &hi)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.rel)
+                    .collect();
+                expected.sort();
+                got.sort();
+                assert_eq!(got, expected, "round {round}, {lo}..={hi}");
+            }
+        }
+        // Point queries at each stretch's least and greatest time.
+        let edges: Vec<(i64, u32)> = guard(&index.spans)
+            .values()
+            .flat_map(|s| s.spans.iter().flat_map(|span| [span.lo, span.hi]))
+            .collect();
+        assert!(edges.len() > 8, "the logs grew past several stretches");
+        for (secs, nanos) in edges {
+            let t = DateTime::from_timestamp(secs, nanos).unwrap();
+            let expected = stored.iter().filter(|(at, _)| *at == t).count();
+            assert_eq!(index.between(&t, &t).unwrap().len(), expected, "at {t}");
+            assert!(expected > 0);
+        }
     }
 
     #[test]
