@@ -3,11 +3,8 @@
 //! large base64 blobs come back with exactly their meaning).
 
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::HashMap;
-
-use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::layout;
@@ -56,36 +53,102 @@ impl PartialEq for Event {
     }
 }
 
-fn field_str(map: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>> {
+/// An optional member as raw JSON, `null` included (serde's `Option` would read a
+/// `null` as missing).
+fn raw<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+fn raw_owned<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
+}
+
+/// An envelope's members, borrowed from the input (members other than these are
+/// ignored; a member given twice is an error).
+#[derive(Deserialize)]
+struct EnvelopeIn<'a> {
+    #[serde(rename = "eventType", borrow, default, deserialize_with = "raw")]
+    event_type: Option<&'a RawValue>,
+    #[serde(rename = "eventMetadata", borrow, default, deserialize_with = "raw")]
+    event_metadata: Option<&'a RawValue>,
+    #[serde(rename = "eventData", default, deserialize_with = "raw_owned")]
+    event_data: Option<Box<RawValue>>,
+}
+
+/// `eventMetadata`'s members, each checked by its own rules afterwards so that an error
+/// names the field.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetadataIn<'a> {
+    #[serde(borrow, default, deserialize_with = "raw")]
+    event_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    aggregate_type: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    aggregate_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    aggregate_version: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    timestamp: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    previous_event_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    schema_version: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    user_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    correlation_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "raw")]
+    causation_id: Option<&'a RawValue>,
+}
+
+/// A member that is absent or `null`.
+fn absent(value: Option<&RawValue>) -> bool {
+    value.is_none_or(|v| v.get() == "null")
+}
+
+fn field_str(value: Option<&RawValue>, key: &str, required: bool) -> Result<Option<String>> {
     let field = || format!("eventMetadata.{key}");
-    match map.get(key) {
-        None | Some(Value::Null) if required => Err(Error::invalid_event(field(), "is missing")),
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if required && s.is_empty() => {
+    if absent(value) {
+        return if required {
+            Err(Error::invalid_event(field(), "is missing"))
+        } else {
+            Ok(None)
+        };
+    }
+    let text = value.map_or("", RawValue::get);
+    match serde_json::from_str::<String>(text) {
+        Ok(s) if required && s.is_empty() => {
             Err(Error::invalid_event(field(), "must not be empty"))
         }
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(Error::invalid_event(
+        Ok(s) => Ok(Some(s)),
+        Err(_) => Err(Error::invalid_event(
             field(),
-            format!("must be a string, got {other}"),
+            format!("must be a string, got {text}"),
         )),
     }
 }
 
-fn field_u64(map: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
-            Error::invalid_event(
-                format!("eventMetadata.{key}"),
-                format!("must be a non-negative integer, got {n}"),
-            )
-        }),
-        Some(other) => Err(Error::invalid_event(
-            format!("eventMetadata.{key}"),
-            format!("must be a number, got {other}"),
-        )),
+fn field_u64(value: Option<&RawValue>, key: &str) -> Result<Option<u64>> {
+    if absent(value) {
+        return Ok(None);
     }
+    let text = value.map_or("", RawValue::get);
+    serde_json::from_str::<u64>(text).map(Some).map_err(|_| {
+        let number = text.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+        Error::invalid_event(
+            format!("eventMetadata.{key}"),
+            if number {
+                format!("must be a non-negative integer, got {text}")
+            } else {
+                format!("must be a number, got {text}")
+            },
+        )
+    })
 }
 
 /// Parses an ISO-8601 / RFC 3339 instant, as Jackson's `JavaTimeModule` writes it.
@@ -123,9 +186,9 @@ impl EventMetadata {
         }
     }
 
-    fn from_map(map: &Map<String, Value>) -> Result<EventMetadata> {
-        let required = |key| field_str(map, key, true).map(Option::unwrap_or_default);
-        let timestamp = match field_str(map, "timestamp", false)? {
+    fn from_fields(m: &MetadataIn<'_>) -> Result<EventMetadata> {
+        let required = |value, key| field_str(value, key, true).map(Option::unwrap_or_default);
+        let timestamp = match field_str(m.timestamp, "timestamp", false)? {
             None => None,
             Some(text) => Some(parse_instant(&text).ok_or_else(|| {
                 Error::invalid_event(
@@ -134,13 +197,13 @@ impl EventMetadata {
                 )
             })?),
         };
-        let schema_version = match field_u64(map, "schemaVersion")? {
+        let schema_version = match field_u64(m.schema_version, "schemaVersion")? {
             None => 1,
             Some(v) => u32::try_from(v).map_err(|_| {
                 Error::invalid_event("eventMetadata.schemaVersion", format!("{v} is too large"))
             })?,
         };
-        let aggregate_version = field_u64(map, "aggregateVersion")?.unwrap_or(0);
+        let aggregate_version = field_u64(m.aggregate_version, "aggregateVersion")?.unwrap_or(0);
         if aggregate_version > i64::MAX as u64 {
             return Err(Error::invalid_event(
                 "eventMetadata.aggregateVersion",
@@ -148,16 +211,16 @@ impl EventMetadata {
             ));
         }
         Ok(EventMetadata {
-            event_id: required("eventId")?,
-            aggregate_type: required("aggregateType")?,
-            aggregate_id: required("aggregateId")?,
+            event_id: required(m.event_id, "eventId")?,
+            aggregate_type: required(m.aggregate_type, "aggregateType")?,
+            aggregate_id: required(m.aggregate_id, "aggregateId")?,
             aggregate_version,
             timestamp,
-            previous_event_id: field_str(map, "previousEventId", false)?,
+            previous_event_id: field_str(m.previous_event_id, "previousEventId", false)?,
             schema_version,
-            user_id: field_str(map, "userId", false)?,
-            correlation_id: field_str(map, "correlationId", false)?,
-            causation_id: field_str(map, "causationId", false)?,
+            user_id: field_str(m.user_id, "userId", false)?,
+            correlation_id: field_str(m.correlation_id, "correlationId", false)?,
+            causation_id: field_str(m.causation_id, "causationId", false)?,
         })
     }
 }
@@ -193,29 +256,35 @@ struct EnvelopeOut<'a> {
 impl Event {
     /// Parses one envelope; errors name the offending field.
     pub fn from_json(bytes: &[u8]) -> Result<Event> {
-        let value: HashMap<String, Box<RawValue>> = serde_json::from_slice(bytes)
+        // A derived struct would also take `[type, metadata, data]`: only an object is an
+        // envelope.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(Error::invalid_event("envelope", "not a JSON object"));
+        }
+        let envelope: EnvelopeIn<'_> = serde_json::from_slice(bytes)
             .map_err(|e| Error::invalid_event("envelope", format!("not a JSON object: {e}")))?;
-        Event::from_parts(value)
+        Event::from_parts(envelope)
     }
 
-    /// Parses one envelope already split into its top-level members.
-    pub(crate) fn from_parts(mut value: HashMap<String, Box<RawValue>>) -> Result<Event> {
-        let event_type = match value.get("eventType") {
+    /// Checks one envelope already split into its top-level members.
+    fn from_parts(envelope: EnvelopeIn<'_>) -> Result<Event> {
+        let event_type = match envelope.event_type {
             None => return Err(Error::invalid_event("eventType", "is missing")),
-            Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
-                Ok(Value::String(s)) => s,
-                _ => return Err(Error::invalid_event("eventType", "must be a string")),
-            },
+            Some(raw) => serde_json::from_str::<String>(raw.get())
+                .map_err(|_| Error::invalid_event("eventType", "must be a string"))?,
         };
-        let metadata = match value.get("eventMetadata") {
+        let metadata = match envelope.event_metadata {
             None => return Err(Error::invalid_event("eventMetadata", "is missing")),
-            Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
-                Ok(Value::Object(map)) => EventMetadata::from_map(&map)?,
-                _ => return Err(Error::invalid_event("eventMetadata", "must be an object")),
-            },
+            Some(raw) if raw.get().starts_with('{') => {
+                let fields: MetadataIn<'_> = serde_json::from_str(raw.get()).map_err(|e| {
+                    Error::invalid_event("eventMetadata", format!("is not readable: {e}"))
+                })?;
+                EventMetadata::from_fields(&fields)?
+            }
+            Some(_) => return Err(Error::invalid_event("eventMetadata", "must be an object")),
         };
-        let data = value
-            .remove("eventData")
+        let data = envelope
+            .event_data
             .ok_or_else(|| Error::invalid_event("eventData", "is missing"))?;
         layout::check_event_type(&event_type)?;
         layout::aggregate_type_dir(&metadata.aggregate_type)?;
@@ -229,15 +298,14 @@ impl Event {
 
     /// Parses a JSON array of envelopes (the batch wire format).
     pub fn batch_from_json(bytes: &[u8]) -> Result<Vec<Event>> {
-        let items: Vec<HashMap<String, Box<RawValue>>> =
-            serde_json::from_slice(bytes).map_err(|e| {
-                Error::invalid_event("events", format!("not a JSON array of objects: {e}"))
-            })?;
+        let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(|e| {
+            Error::invalid_event("events", format!("not a JSON array of objects: {e}"))
+        })?;
         items
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
-                Event::from_parts(item).map_err(|e| match e {
+                Event::from_json(item.get().as_bytes()).map_err(|e| match e {
                     Error::InvalidEvent { field, reason } => {
                         Error::invalid_event(format!("events[{i}].{field}"), reason)
                     }
@@ -363,6 +431,7 @@ pub fn reindent(json: &str, level: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     const ENVELOPE: &str = r#"{"eventType":"ClassFileChanged","eventMetadata":{"eventId":"e1","aggregateType":"filewatch","aggregateId":"/app/Foo.class","aggregateVersion":0,"timestamp":"2025-06-17T12:30:00.001Z","schemaVersion":1,"previousEventId":null},"eventData":{"n":12345678901234567890123,"s":"é🚀\u0000","nested":{"a":[1,2,{}],"b":[]},"f":1.0e-7}}"#;
 
@@ -463,6 +532,35 @@ mod tests {
                 r#"{"eventType":"A","eventMetadata":{"eventId":"e","aggregateType":"t","aggregateId":"i"}}"#
             ),
             "eventData"
+        );
+    }
+
+    #[test]
+    fn only_objects_are_envelopes_and_null_is_a_value_not_an_absence() {
+        let meta = r#"{"eventId":"e","aggregateType":"t","aggregateId":"i"}"#;
+        let seq = format!(r#"["A",{meta},{{}}]"#);
+        assert_eq!(error_field(&seq), "envelope");
+        let meta_seq = r#"{"eventType":"A","eventMetadata":["e","t","i"],"eventData":{}}"#;
+        assert_eq!(error_field(meta_seq), "eventMetadata");
+        let null_data = format!(r#"{{"eventType":"A","eventMetadata":{meta},"eventData":null}}"#);
+        let event = Event::from_json(null_data.as_bytes()).expect("null data is data");
+        assert_eq!(event.data.get(), "null");
+        let twice =
+            format!(r#"{{"eventType":"A","eventType":"B","eventMetadata":{meta},"eventData":1}}"#);
+        assert_eq!(error_field(&twice), "envelope");
+        let extra = format!(r#"{{"eventType":"A","x":[1],"eventMetadata":{meta},"eventData":1}}"#);
+        assert_eq!(
+            Event::from_json(extra.as_bytes())
+                .expect("extra members")
+                .event_type,
+            "A"
+        );
+        let escaped = format!(r#"{{"eventType":"\u0041","eventMetadata":{meta},"eventData":1}}"#);
+        assert_eq!(
+            Event::from_json(escaped.as_bytes())
+                .expect("escapes")
+                .event_type,
+            "A"
         );
     }
 
