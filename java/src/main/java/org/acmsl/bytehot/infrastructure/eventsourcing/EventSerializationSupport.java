@@ -1,14 +1,17 @@
 package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
@@ -256,12 +259,70 @@ public final class EventSerializationSupport {
         }
     }
 
+    /**
+     * The events of a JSON array of envelopes, as the store returns them. It is read in one
+     * pass, without building a tree of the whole array: each event's metadata is read as a
+     * small tree, and the members of its {@code eventData} go straight into the constructor's
+     * arguments (see {@link Shape#read}).
+     */
     static List<VersionedDomainEvent> fromEnvelopes(final byte[] json) {
-        final List<VersionedDomainEvent> events = new ArrayList<>();
-        for (final JsonNode envelope : readTree(json)) {
-            events.add(fromEnvelope(envelope, null));
+        try (JsonParser parser = MAPPER.getFactory().createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_ARRAY) {
+                throw new InvalidEventException("the store returned invalid JSON: not an array");
+            }
+            final List<VersionedDomainEvent> events = new ArrayList<>();
+            JsonToken token;
+            while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+                if (token != JsonToken.START_OBJECT) {
+                    throw new InvalidEventException("the store returned invalid JSON: " + token + " in its array");
+                }
+                events.add(readEnvelope(parser));
+            }
+            return events;
+        } catch (final IOException e) {
+            throw new InvalidEventException("the store returned invalid JSON: " + e.getMessage(), e);
         }
-        return events;
+    }
+
+    /** One envelope, the parser at its start; what {@link #fromEnvelope} makes of its tree. */
+    private static VersionedDomainEvent readEnvelope(final JsonParser parser) throws IOException {
+        String eventType = null;
+        JsonNode meta = MissingNode.getInstance();
+        JsonNode data = MissingNode.getInstance();
+        VersionedDomainEvent event = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            final String name = parser.currentName();
+            final JsonToken value = parser.nextToken();
+            if ("eventType".equals(name)) {
+                eventType = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                parser.skipChildren();
+            } else if ("eventMetadata".equals(name)) {
+                meta = tree(parser, value);
+            } else if ("eventData".equals(name)) {
+                // The store writes data last: type and metadata are known by now.
+                if (value == JsonToken.START_OBJECT && eventType != null && meta.isObject()) {
+                    event = shape(eventClass(eventType)).read(metadata(meta), parser, eventType);
+                    data = MissingNode.getInstance();
+                } else {
+                    event = null;
+                    data = tree(parser, value);
+                }
+            } else {
+                parser.skipChildren();
+            }
+        }
+        if (event != null) {
+            return event;
+        }
+        final ObjectNode envelope = MAPPER.createObjectNode();
+        envelope.put("eventType", eventType);
+        envelope.set("eventMetadata", meta);
+        envelope.set("eventData", data);
+        return fromEnvelope(envelope, null);
+    }
+
+    private static JsonNode tree(final JsonParser parser, final JsonToken value) throws IOException {
+        return value == JsonToken.VALUE_NULL ? NullNode.getInstance() : MAPPER.readTree(parser);
     }
 
     static List<String> strings(final byte[] json) {
@@ -282,14 +343,22 @@ public final class EventSerializationSupport {
         if (storedType != null && !storedType.equals(eventType)) {
             throw new InvalidEventException("the JSON holds a " + storedType + ", not a " + eventType);
         }
+        final Class<? extends VersionedDomainEvent> eventClass = eventClass(eventType);
+        return shape(eventClass).create(metadata(envelope.path("eventMetadata")), envelope.path("eventData"), eventType);
+    }
+
+    private static Class<? extends VersionedDomainEvent> eventClass(final String eventType) {
         final Class<? extends VersionedDomainEvent> eventClass = TYPES.get(String.valueOf(eventType));
         if (eventClass == null) {
             throw new InvalidEventException("unknown event type " + eventType
                 + ": register its class with EventSerializationSupport.registerEventType");
         }
-        final JsonNode meta = envelope.path("eventMetadata");
+        return eventClass;
+    }
+
+    private static EventMetadata metadata(final JsonNode meta) {
         final String timestamp = meta.path("timestamp").textValue();
-        final EventMetadata metadata = new EventMetadata(
+        return new EventMetadata(
             meta.path("eventId").textValue(),
             meta.path("aggregateType").textValue(),
             meta.path("aggregateId").textValue(),
@@ -300,7 +369,6 @@ public final class EventSerializationSupport {
             meta.path("userId").textValue(),
             meta.path("correlationId").textValue(),
             meta.path("causationId").textValue());
-        return shape(eventClass).create(metadata, envelope.path("eventData"), eventType);
     }
 
     private static Instant parseInstant(final String text) {
@@ -332,6 +400,15 @@ public final class EventSerializationSupport {
         JsonNode data(VersionedDomainEvent event);
 
         VersionedDomainEvent create(EventMetadata metadata, JsonNode data, String eventType);
+
+        /**
+         * What {@link #create} makes of the object at the parser, read without a tree where the
+         * shape allows it; the parser ends on the object's end.
+         */
+        default VersionedDomainEvent read(final EventMetadata metadata, final JsonParser parser, final String eventType)
+            throws IOException {
+            return create(metadata, MAPPER.readTree(parser), eventType);
+        }
     }
 
     /** Reads a value from an event. */
@@ -360,6 +437,7 @@ public final class EventSerializationSupport {
         private final Constructor<?> constructor;
         private final String[] names;
         private final JavaType[] types;
+        private final ObjectReader[] readers;
         private final Accessor[] accessors;
 
         ConstructorShape(final Class<?> eventClass, final Constructor<?> constructor) {
@@ -369,6 +447,7 @@ public final class EventSerializationSupport {
             final int count = parameters.length - 1;
             names = new String[count];
             types = new JavaType[count];
+            readers = new ObjectReader[count];
             accessors = new Accessor[count];
             final List<Field> ownFields = ownFields(eventClass);
             final boolean named = parameters[0].isNamePresent();
@@ -381,6 +460,7 @@ public final class EventSerializationSupport {
                 final Parameter parameter = parameters[i + 1];
                 names[i] = named ? parameter.getName() : ownFields.get(i).getName();
                 types[i] = MAPPER.getTypeFactory().constructType(parameter.getParameterizedType());
+                readers[i] = MAPPER.readerFor(types[i]);
                 accessors[i] = accessor(eventClass, names[i]);
             }
         }
@@ -439,6 +519,49 @@ public final class EventSerializationSupport {
                     eventType + " " + metadata.getEventId() + " eventData." + names[i]);
             }
             return (VersionedDomainEvent) reflect(eventClass, () -> constructor.newInstance(arguments));
+        }
+
+        @Override
+        public VersionedDomainEvent read(final EventMetadata metadata, final JsonParser parser, final String eventType)
+            throws IOException {
+            final Object[] arguments = new Object[names.length + 1];
+            final boolean[] given = new boolean[names.length];
+            arguments[0] = metadata;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                final int i = indexOf(parser.currentName());
+                parser.nextToken();
+                if (i < 0) {
+                    parser.skipChildren();
+                    continue;
+                }
+                final String what = eventType + " " + metadata.getEventId() + " eventData." + names[i];
+                try {
+                    // Jackson's own reading of a JSON string as a String, without its per-value set-up.
+                    arguments[i + 1] = parser.currentToken() == JsonToken.VALUE_STRING && types[i].hasRawClass(String.class)
+                        ? parser.getText()
+                        : readers[i].readValue(parser);
+                } catch (final IOException | IllegalArgumentException e) {
+                    throw new InvalidEventException(what + " cannot be read as " + types[i].toCanonical() + ": "
+                        + e.getMessage(), e);
+                }
+                given[i] = true;
+            }
+            for (int i = 0; i < names.length; i++) {
+                if (!given[i]) {
+                    arguments[i + 1] = convert(NullNode.getInstance(), types[i],
+                        eventType + " " + metadata.getEventId() + " eventData." + names[i]);
+                }
+            }
+            return (VersionedDomainEvent) reflect(eventClass, () -> constructor.newInstance(arguments));
+        }
+
+        private int indexOf(final String name) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(name)) {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 

@@ -132,6 +132,49 @@ class EventSerializationSupportTest {
     }
 
     @Test
+    void anArrayOfEnvelopesReadsAsEachEnvelopeAloneWhateverItsMembersOrder() throws Exception {
+        final List<VersionedDomainEvent> samples = new java.util.ArrayList<>(
+            SampleEvents.all(EventSerializationSupportTest::metadata));
+        samples.addAll(SampleEvents.allWithNulls(EventSerializationSupportTest::metadata));
+        samples.add(new UserEvents.UserRegistered("e-1", "u-1", 2, Instant.parse("2025-01-01T00:00:00.5Z"), "e-0",
+            "ana@example.org"));
+        final List<String> envelopes = new java.util.ArrayList<>();
+        final List<VersionedDomainEvent> expected = new java.util.ArrayList<>();
+        for (final VersionedDomainEvent event : samples) {
+            final ObjectNode envelope = (ObjectNode) JSON.readTree(EventSerializationSupport.toJson(event));
+            final ObjectNode dataFirst = JSON.createObjectNode();
+            dataFirst.set("eventData", envelope.get("eventData"));
+            dataFirst.set("eventMetadata", envelope.get("eventMetadata"));
+            dataFirst.set("eventType", envelope.get("eventType"));
+            final ObjectNode extra = envelope.deepCopy();
+            extra.put("unknownMember", 1);
+            if (extra.get("eventData").isObject()) {
+                ((ObjectNode) extra.get("eventData")).putArray("unknownData").add(JSON.createObjectNode());
+            }
+            final ObjectNode fewer = envelope.deepCopy();
+            if (fewer.get("eventData").isObject() && fewer.get("eventData").size() > 0) {
+                final ObjectNode data = (ObjectNode) fewer.get("eventData");
+                data.remove(data.fieldNames().next());
+            }
+            for (final ObjectNode variant : List.of(envelope, dataFirst, extra, fewer)) {
+                envelopes.add(variant.toString());
+                expected.add(EventSerializationSupport.fromJson(variant.toString(), event.getEventType()));
+            }
+        }
+        final byte[] array = ("[" + String.join(",", envelopes) + "]").getBytes(StandardCharsets.UTF_8);
+
+        assertThat(EventSerializationSupport.fromEnvelopes(array)).containsExactlyElementsOf(expected);
+        assertThat(expected.subList(0, 3)).containsOnly(samples.get(0));
+        final String bad = EventSerializationSupport.toJson(
+            new ClassFileChanged(metadata("filewatch"), Paths.get("/a"), "A", 1, null)).replace("\"fileSize\" : 1",
+            "\"fileSize\" : \"big\"");
+        assertThatThrownBy(() -> EventSerializationSupport.fromEnvelopes(("[" + bad + "]").getBytes(StandardCharsets.UTF_8)))
+            .isInstanceOf(InvalidEventException.class).hasMessageContaining("eventData.fileSize");
+        assertThatThrownBy(() -> EventSerializationSupport.fromEnvelopes("[1]".getBytes(StandardCharsets.UTF_8)))
+            .isInstanceOf(InvalidEventException.class).hasMessageContaining("the store returned invalid JSON");
+    }
+
+    @Test
     void anUnregisteredTypeIsRefusedUntilRegistered() {
         final String json = EventSerializationSupport.toJson(new ClassFileChanged(metadata("filewatch"), null, "A", 1, null))
             .replace("\"ClassFileChanged\"", "\"LaterRenamedEvent\"");
