@@ -3,7 +3,9 @@
 //! Each open store appends the complete bytes of every event file it is about to create
 //! to its own journal, `<base>/.journal/<pid>-<n>-<mode>-<boot>.journal`. With
 //! `durability = always` it syncs the journal *before* renaming the event file into
-//! place, and concurrent saves share one `fdatasync` (group commit); with `batch` a timer
+//! place, and concurrent saves share one `fdatasync` (group commit); a sync-ahead thread
+//! starts that sync as soon as a save has appended, while the save writes its files
+//! under temporary names (see [`spawn_sync_ahead`]); with `batch` a timer
 //! syncs it; with `none` nothing does, and the journal only tells the next open what a
 //! killed writer had in flight. Event files and new directories are not synced one by
 //! one: a checkpoint (`syncfs`, skipped under `none`) makes them durable in bulk, after
@@ -41,6 +43,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
@@ -191,6 +194,9 @@ struct Inner {
     epoch: u64,
     checkpoint_wanted: bool,
     failed: Option<String>,
+    /// The sync that failed: up to which ticket it was to make durable, and its error,
+    /// so that each save it covered gets that error whichever thread ran it.
+    failed_sync: Option<(u64, std::io::ErrorKind, Option<i32>, String)>,
 }
 
 /// One store's journal.
@@ -204,6 +210,60 @@ pub(crate) struct Journal {
     io: Arc<dyn StoreIo>,
     inner: Mutex<Inner>,
     changed: Condvar,
+    /// Under `always`: rung by every append, so that [`spawn_sync_ahead`]'s thread starts
+    /// the sync while the saver writes its files.
+    ahead: Option<Arc<SyncAhead>>,
+}
+
+/// A doorbell between appends and the sync-ahead thread. It lives apart from the
+/// journal so that the waiting thread does not keep the journal (and its lock) alive.
+#[derive(Default)]
+pub(crate) struct SyncAhead {
+    rung: Mutex<bool>,
+    bell: Condvar,
+}
+
+impl SyncAhead {
+    fn ring(&self) {
+        *self.rung.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.bell.notify_one();
+    }
+
+    /// True when rung within `idle` (and resets it).
+    fn wait(&self, idle: Duration) -> bool {
+        let rung = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut rung, _) = self
+            .bell
+            .wait_timeout_while(rung, idle, |rung| !*rung)
+            .unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *rung)
+    }
+}
+
+/// Under `always`: a thread that syncs the journal as soon as records are appended, so
+/// that a save's `fdatasync` runs while the save writes its event files under temporary
+/// names, and the save then waits for one sync, not for a sync and then its writes.
+/// Savers still sync for themselves when it has not started yet (group commit as
+/// before). It holds the journal only while syncing, and ends within `IDLE` of the
+/// journal's drop or at its first failure.
+pub(crate) fn spawn_sync_ahead(journal: &Arc<Journal>) {
+    const IDLE: Duration = Duration::from_millis(100);
+    let Some(bell) = journal.ahead.clone() else {
+        return;
+    };
+    let journal = Arc::downgrade(journal);
+    std::thread::spawn(move || {
+        loop {
+            let rung = bell.wait(IDLE);
+            let Some(journal) = journal.upgrade() else {
+                return;
+            };
+            // A failure is recorded in the journal and refuses every later save.
+            if rung && journal.sync_now().is_err() {
+                return;
+            }
+        }
+    });
 }
 
 /// Proof that a writer journaled: hold it until the event file is renamed.
@@ -338,8 +398,10 @@ impl Journal {
                 epoch: 0,
                 checkpoint_wanted: false,
                 failed: None,
+                failed_sync: None,
             }),
             changed: Condvar::new(),
+            ahead: (mode == Durability::Always).then(Arc::default),
         })
     }
 
@@ -394,9 +456,14 @@ impl Journal {
         inner.bytes += records.len() as u64;
         inner.appended += 1;
         inner.in_flight += 1;
+        let number = inner.appended;
+        drop(inner);
+        if let Some(bell) = &self.ahead {
+            bell.ring();
+        }
         Ok(Ticket {
             journal: self,
-            number: inner.appended,
+            number,
         })
     }
 
@@ -404,6 +471,15 @@ impl Journal {
     pub(crate) fn sync_up_to(&self, ticket: u64) -> Result<()> {
         let mut inner = self.lock();
         loop {
+            if let Some((target, kind, errno, message)) = &inner.failed_sync
+                && ticket <= *target
+            {
+                let error = match errno {
+                    Some(code) => std::io::Error::from_raw_os_error(*code),
+                    None => std::io::Error::new(*kind, message.clone()),
+                };
+                return Err(Error::io("sync", &self.path, error));
+            }
             self.failure(&inner)?;
             if inner.synced >= ticket {
                 return Ok(());
@@ -421,7 +497,10 @@ impl Journal {
         inner.syncing = false;
         match result {
             Ok(()) => inner.synced = inner.synced.max(target),
-            Err(ref e) => inner.failed = Some(format!("fdatasync: {e}")),
+            Err(ref e) => {
+                inner.failed = Some(format!("fdatasync: {e}"));
+                inner.failed_sync = Some((target, e.kind(), e.raw_os_error(), e.to_string()));
+            }
         }
         self.changed.notify_all();
         result.map_err(|e| Error::io("sync", &self.path, e))

@@ -504,8 +504,12 @@ impl EventStore {
             cached_bytes: Arc::new(AtomicUsize::new(0)),
         };
         let journal = Arc::new(store.recover()?);
-        if store.config.durability == Durability::Batch {
-            spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval);
+        match store.config.durability {
+            Durability::Batch => {
+                spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval)
+            }
+            Durability::Always => journal::spawn_sync_ahead(&journal),
+            Durability::None => {}
         }
         store.journal = Some(journal);
         Ok(store)
@@ -1168,13 +1172,49 @@ impl EventStore {
             plans.push(self.plan(key, state, &events, indices)?);
         }
         let ticket = self.journal_plans(&guards, &plans)?;
+        // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
+        // stays behind for the next open to settle).
+        let failed = |e| if ticket.is_some() { self.poison(e) } else { e };
+        // The files are written under temporary names while the journal syncs, and
+        // renamed into place only once it is durable: no reader sees an event that a
+        // crash could take back, and a save waits for one sync rather than a sync and
+        // then its writes.
+        let mut staged: Vec<Vec<PathBuf>> = Vec::with_capacity(plans.len());
+        for (state, plan) in guards.iter_mut().zip(&plans) {
+            match self.stage_plan(state, plan) {
+                Ok(tmps) => staged.push(tmps),
+                Err(e) => {
+                    staged
+                        .iter()
+                        .flatten()
+                        .for_each(|tmp| drop(fs::remove_file(tmp)));
+                    return Err(failed(e));
+                }
+            }
+        }
+        if let Some(ticket) = &ticket
+            && self.config.durability == Durability::Always
+            && let Err(e) = ticket.wait_durable()
+        {
+            staged
+                .iter()
+                .flatten()
+                .for_each(|tmp| drop(fs::remove_file(tmp)));
+            return Err(self.poison(e));
+        }
         let mut indexed = Vec::new();
+        let mut staged = staged.into_iter();
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
-            // Once journaled, a failure leaves the outcome unknown: stop writing (the
-            // journal stays behind for the next open to settle).
+            let tmps = staged.next().unwrap_or_default();
             let written = self
-                .write_plan(state, plan, &mut indexed)
-                .map_err(|e| if ticket.is_some() { self.poison(e) } else { e })?;
+                .commit_plan(state, plan, tmps, &mut indexed)
+                .map_err(|e| {
+                    staged
+                        .by_ref()
+                        .flatten()
+                        .for_each(|tmp| drop(fs::remove_file(tmp)));
+                    failed(e)
+                })?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
@@ -1328,11 +1368,7 @@ impl EventStore {
         if records.is_empty() {
             return Ok(None);
         }
-        let ticket = journal.append(records)?;
-        if self.config.durability == Durability::Always {
-            ticket.wait_durable().map_err(|e| self.poison(e))?;
-        }
-        Ok(Some(ticket))
+        journal.append(records).map(Some)
     }
 
     fn create_aggregate_dir(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
@@ -1384,19 +1420,11 @@ impl EventStore {
         result
     }
 
-    fn write_plan(
-        &self,
-        state: &mut AggState,
-        plan: Vec<Planned>,
-        indexed: &mut Vec<index::Entry>,
-    ) -> Result<Vec<Event>> {
+    /// Before the journal is durable: records the new names in `.ids` and writes each new
+    /// event file under a temporary name. Returns those names, in plan order; on failure
+    /// none is left behind.
+    fn stage_plan(&self, state: &mut AggState, plan: &[Planned]) -> Result<Vec<PathBuf>> {
         let dir = state.dir.clone().unwrap_or_default();
-        let rel = dir
-            .strip_prefix(&self.base)
-            .unwrap_or(&dir)
-            .to_string_lossy()
-            .to_string();
-        let mut out: Vec<Event> = Vec::with_capacity(plan.len());
         let new_names: Vec<(String, String)> = plan
             .iter()
             .filter_map(|step| match step {
@@ -1406,36 +1434,87 @@ impl EventStore {
                 _ => None,
             })
             .collect();
-        if !new_names.is_empty() {
-            write_ids(&dir, state, &new_names)?;
+        if new_names.is_empty() {
+            return Ok(Vec::new());
         }
+        write_ids(&dir, state, &new_names)?;
+        let mut tmps = Vec::with_capacity(new_names.len());
+        for step in plan {
+            if let Planned::New(_, name, bytes) = step {
+                let tmp = dir.join(self.tmp_name(&name.render()));
+                if let Err(e) = self.io.create_and_write(&tmp, bytes) {
+                    let _ = fs::remove_file(&tmp);
+                    tmps.iter().for_each(|t| drop(fs::remove_file(t)));
+                    return Err(Error::io("write", &tmp, e));
+                }
+                tmps.push(tmp);
+            }
+        }
+        Ok(tmps)
+    }
+
+    /// Once the journal is durable (or at once, without `always`): renames the files
+    /// [`Self::stage_plan`] wrote into place, in plan order, and records them in `state`
+    /// and in `indexed`. On failure the temporary files not yet renamed are removed.
+    fn commit_plan(
+        &self,
+        state: &mut AggState,
+        plan: Vec<Planned>,
+        tmps: Vec<PathBuf>,
+        indexed: &mut Vec<index::Entry>,
+    ) -> Result<Vec<Event>> {
+        let dir = state.dir.clone().unwrap_or_default();
+        let rel = dir
+            .strip_prefix(&self.base)
+            .unwrap_or(&dir)
+            .to_string_lossy()
+            .to_string();
+        let mut out: Vec<Event> = Vec::with_capacity(plan.len());
+        let mut tmps = tmps.into_iter();
         for step in plan {
             let event = match step {
-                Planned::Stored(path) => read_event_file(&*self.io, &path)?,
-                Planned::SameAs(at) => out[at].clone(),
+                Planned::Stored(path) => read_event_file(&*self.io, &path),
+                Planned::SameAs(at) => Ok(out[at].clone()),
                 Planned::New(event, name, bytes) => {
                     let file = name.render();
-                    self.write_atomically(&dir, &file, &bytes)?;
-                    indexed.push(index::Entry {
-                        event_type: event.event_type.clone(),
-                        timestamp: event.metadata.timestamp,
-                        bytes: bytes.len() as u64,
-                        rel: format!("{rel}/{file}"),
-                    });
-                    state
-                        .ids
-                        .insert(event.metadata.event_id.clone(), state.entries.len());
-                    state.entries.push(Entry {
-                        name: file.clone(),
-                        version: event.metadata.aggregate_version,
-                        event_id: event.metadata.event_id.clone(),
-                        body: self.cache((*event).clone(), bytes.len()),
-                    });
-                    state.listed.push((name, file));
-                    *event
+                    let target = dir.join(&file);
+                    let renamed = match tmps.next() {
+                        Some(tmp) => self.io.rename(&tmp, &target).map_err(|e| {
+                            let _ = fs::remove_file(&tmp);
+                            Error::io("rename", &target, e)
+                        }),
+                        None => Err(Error::Unavailable {
+                            reason: format!("{} was not staged", target.display()),
+                        }),
+                    };
+                    renamed.map(|()| {
+                        indexed.push(index::Entry {
+                            event_type: event.event_type.clone(),
+                            timestamp: event.metadata.timestamp,
+                            bytes: bytes.len() as u64,
+                            rel: format!("{rel}/{file}"),
+                        });
+                        state
+                            .ids
+                            .insert(event.metadata.event_id.clone(), state.entries.len());
+                        state.entries.push(Entry {
+                            name: file.clone(),
+                            version: event.metadata.aggregate_version,
+                            event_id: event.metadata.event_id.clone(),
+                            body: self.cache((*event).clone(), bytes.len()),
+                        });
+                        state.listed.push((name, file));
+                        *event
+                    })
                 }
             };
-            out.push(event);
+            match event {
+                Ok(event) => out.push(event),
+                Err(e) => {
+                    tmps.for_each(|tmp| drop(fs::remove_file(tmp)));
+                    return Err(e);
+                }
+            }
         }
         Ok(out)
     }

@@ -1,0 +1,200 @@
+//! Under `durability = always` a save's journal sync runs while the save writes its event
+//! files under temporary names, and the files are renamed into place only once that sync
+//! has completed: no reader can see an event that a crash of the machine could take back.
+//! The I/O goes through a `StoreIo` that delegates to the real one and records when each
+//! call started and ended; its sync is slowed down so that the overlap is unmistakable.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytehot_eventstore::{
+    Config, Durability, Error, EventMetadata, EventStore, OsIo, StoreIo, SystemClock, event,
+};
+
+const SLOW_SYNC: Duration = Duration::from_millis(60);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    Append,
+    Sync,
+    Write(PathBuf),
+    Rename(PathBuf),
+}
+
+/// The real I/O, timed: (call, start, end) for every call of interest.
+struct TimedIo {
+    os: OsIo,
+    log: Mutex<Vec<(Op, Instant, Instant)>>,
+}
+
+impl TimedIo {
+    fn timed<T>(&self, op: Op, call: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = call();
+        self.log.lock().unwrap().push((op, start, Instant::now()));
+        out
+    }
+}
+
+impl StoreIo for TimedIo {
+    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
+        self.timed(Op::Write(path.to_path_buf()), || {
+            self.os.create_and_write(path, bytes)
+        })
+    }
+    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        self.timed(Op::Append, || self.os.append(file, offset, bytes))
+    }
+    fn sync_file(&self, file: &File) -> io::Result<()> {
+        self.timed(Op::Sync, || {
+            std::thread::sleep(SLOW_SYNC);
+            self.os.sync_file(file)
+        })
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.timed(Op::Rename(to.to_path_buf()), || self.os.rename(from, to))
+    }
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        self.os.create_dir_all(dir)
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.os.read(path)
+    }
+}
+
+fn open(dir: &Path, durability: Durability) -> (EventStore, Arc<TimedIo>) {
+    let io = Arc::new(TimedIo {
+        os: OsIo,
+        log: Mutex::new(Vec::new()),
+    });
+    let config = Config::new(dir).durability(durability);
+    let store = EventStore::open_with(config, Arc::new(SystemClock), io.clone()).unwrap();
+    (store, io)
+}
+
+fn save(store: &EventStore, id: &str) {
+    let metadata = EventMetadata::new("hotswap", "agg", id);
+    let data = format!(r#"{{"payload":"{}"}}"#, "x".repeat(1000));
+    store
+        .append(event("BytecodeValidated", metadata, &data).unwrap())
+        .unwrap();
+}
+
+#[test]
+fn an_always_save_writes_its_file_before_its_journal_sync_completes_and_renames_it_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, io) = open(&tmp.path().join("store"), Durability::Always);
+    save(&store, "warm-up");
+    for n in 0..5 {
+        io.log.lock().unwrap().clear();
+        let started = Instant::now();
+        save(&store, &format!("e{n}"));
+        let took = started.elapsed();
+        let log = io.log.lock().unwrap().clone();
+        let find = |pick: fn(&Op) -> bool| {
+            log.iter()
+                .find(|(op, _, _)| pick(op))
+                .cloned()
+                .unwrap_or_else(|| panic!("missing call in {log:?}"))
+        };
+        let (_, _, appended) = find(|op| *op == Op::Append);
+        let (_, sync_start, sync_end) = find(|op| *op == Op::Sync);
+        let (_, write_start, _) =
+            find(|op| matches!(op, Op::Write(p) if p.to_string_lossy().ends_with(".tmp")));
+        let (renamed, rename_start, _) = find(|op| matches!(op, Op::Rename(_)));
+        assert!(
+            sync_start >= appended,
+            "the sync covers the append: {log:?}"
+        );
+        assert!(
+            write_start < sync_end,
+            "the event file is written before the journal sync completes: {log:?}"
+        );
+        assert!(
+            rename_start >= sync_end,
+            "{renamed:?} must not be visible before the journal is durable: {log:?}"
+        );
+        // One slow sync, not a sync and then the writes after it.
+        assert!(took >= SLOW_SYNC, "the save waited for its sync");
+    }
+    assert_eq!(store.read_aggregate("hotswap", "agg", 0).unwrap().len(), 6);
+    store.close().unwrap();
+}
+
+/// The real I/O, except that every sync fails with `EIO` after a while (long enough for
+/// the save to be writing its file when it fails).
+struct FailingSync(OsIo);
+
+impl StoreIo for FailingSync {
+    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
+        self.0.create_and_write(path, bytes)
+    }
+    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        self.0.append(file, offset, bytes)
+    }
+    fn sync_file(&self, _file: &File) -> io::Result<()> {
+        std::thread::sleep(Duration::from_millis(30));
+        Err(io::Error::from_raw_os_error(5))
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.0.rename(from, to)
+    }
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        self.0.create_dir_all(dir)
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.0.read(path)
+    }
+}
+
+#[test]
+fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let seeded = EventStore::open(Config::new(&dir)).unwrap();
+    save(&seeded, "seed");
+    seeded.close().unwrap();
+    let io = Arc::new(FailingSync(OsIo));
+    let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).unwrap();
+    let result = store.append(
+        event(
+            "BytecodeValidated",
+            EventMetadata::new("hotswap", "agg", "victim"),
+            "{}",
+        )
+        .unwrap(),
+    );
+    assert!(
+        matches!(&result, Err(Error::Io { source, .. }) if source.raw_os_error() == Some(5)),
+        "{result:?}"
+    );
+    let next = store.append(
+        event(
+            "BytecodeValidated",
+            EventMetadata::new("hotswap", "agg", "after"),
+            "{}",
+        )
+        .unwrap(),
+    );
+    assert!(matches!(next, Err(Error::Unavailable { .. })), "{next:?}");
+    drop(store);
+    let names: Vec<String> = std::fs::read_dir(dir.join("hotswap").join("agg"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.ends_with(".tmp")),
+        "the staged file was removed: {names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".json")).count(),
+        1,
+        "only the seed is in place: {names:?}"
+    );
+    let reopened = EventStore::open(Config::new(&dir)).unwrap();
+    assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
+}
