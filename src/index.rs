@@ -438,6 +438,11 @@ impl Index {
             covered: 0,
             spans: Vec::new(),
         });
+        // A short last stretch is read again with the tail and summarised anew, so that
+        // a log queried while it grows keeps stretches of full size.
+        if let Some(last) = spans.spans.pop_if(|s| s.end - s.start < SPAN_BYTES) {
+            spans.covered = last.start;
+        }
         for span in spans.spans.iter().filter(|s| s.lo <= hi && s.hi >= lo) {
             let mut bytes = vec![0; (span.end - span.start) as usize];
             file.read_exact_at(&mut bytes, span.start).map_err(fail)?;
@@ -607,6 +612,7 @@ impl Index {
                 _ => {}
             }
             guard(&self.counted).clear();
+            guard(&self.spans).clear();
         }
         let mut add = Index::lines_by_log(&self.dir, &present);
         for path in Index::lines_by_log(&self.dir, &all).into_keys() {
@@ -695,6 +701,7 @@ impl Index {
         remove_tree(&old)?;
         guard(&self.open).clear();
         guard(&self.counted).clear();
+        guard(&self.spans).clear();
         Ok(())
     }
 }

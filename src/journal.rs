@@ -471,6 +471,10 @@ impl Journal {
     pub(crate) fn sync_up_to(&self, ticket: u64) -> Result<()> {
         let mut inner = self.lock();
         loop {
+            // Durable before a later sync failed: that failure is not this save's.
+            if inner.synced >= ticket {
+                return Ok(());
+            }
             if let Some((target, kind, errno, message)) = &inner.failed_sync
                 && ticket <= *target
             {

@@ -338,8 +338,24 @@ fn parse_event_file(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(Eve
 }
 
 /// Sorted event file names of a directory (missing directory: none).
+/// The event files of an aggregate directory, in version order. Temp files of dead
+/// processes found on the way are removed: under `always` a file is written under its
+/// temp name before its journal record is durable, so after a machine crash one may
+/// remain that no journal names.
 fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
-    let mut names: Vec<(FileName, String)> = index::dir_names(dir)?
+    let all = index::dir_names(dir)?;
+    for name in &all {
+        if tmp_owner(name).is_some_and(|owner| !journal::pid_alive(owner)) {
+            let path = dir.join(name);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove temp file", &path, e));
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut names: Vec<(FileName, String)> = all
         .into_iter()
         .filter_map(|name| FileName::parse(&name).map(|parsed| (parsed, name)))
         .collect();

@@ -198,3 +198,37 @@ fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no
     let reopened = EventStore::open(Config::new(&dir)).unwrap();
     assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
 }
+
+#[test]
+fn a_temp_file_no_journal_names_is_removed_when_its_aggregate_is_first_listed() {
+    // Under `always` a file is written under its temp name before its journal record is
+    // durable: a machine crash can leave one behind whose record did not survive, so no
+    // replay names its directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    save(&store, "kept");
+    store.close().unwrap();
+    let dead = (4_000_000..4_194_304)
+        .find(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+        .unwrap();
+    let agg = dir.join("hotswap").join("agg");
+    let orphan = agg.join(format!(
+        ".20260101000000000000-BytecodeValidated.json.{dead}-0.tmp"
+    ));
+    std::fs::write(&orphan, b"{\"half\":").unwrap();
+    let live = agg.join(format!(
+        ".20260101000000001000-BytecodeValidated.json.{}-0.tmp",
+        std::process::id()
+    ));
+    std::fs::write(&live, b"{}").unwrap();
+
+    let reopened = EventStore::open(Config::new(&dir)).unwrap();
+    assert_eq!(
+        reopened.read_aggregate("hotswap", "agg", 0).unwrap().len(),
+        1
+    );
+    assert!(!orphan.exists(), "a dead process's temp file is removed");
+    assert!(live.exists(), "a live process's temp file is left alone");
+    assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
+}
