@@ -760,17 +760,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn lines_between_keeps_exactly_the_lines_whose_parsed_time_is_in_range() {
-        // The scan compares time fields as bytes where it can; whatever a line holds, it
-        // must keep the same lines as parsing every line's time would.
-        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = move |n: u64| {
+    /// A repeatable stream of pseudo-random numbers below `n`, for randomized tests.
+    fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n: u64| {
             seed = seed
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % n
-        };
+        }
+    }
+
+    #[test]
+    fn lines_between_keeps_exactly_the_lines_whose_parsed_time_is_in_range() {
+        // The scan compares time fields as bytes where it can; whatever a line holds, it
+        // must keep the same lines as parsing every line's time would.
+        let mut next = numbers(0x9E37_79B9_7F4A_7C15_u64);
         let digits = |next: &mut dyn FnMut(u64) -> u64, n: u64| -> String {
             (0..n).map(|_| char::from(b'0' + next(10) as u8)).collect()
         };
@@ -868,13 +872,7 @@ mod tests {
         // must return exactly what filtering every line returns.
         let dir = tempfile::tempdir().unwrap();
         let index = Index::new(dir.path());
-        let mut seed = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = move |n: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % n
-        };
+        let mut next = numbers(0x2545_F491_4F6C_DD1D_u64);
         let base = crate::event::parse_instant("2026-03-01T10:00:00Z").unwrap();
         let at = |ms: i64| base + chrono::Duration::milliseconds(ms);
         let mut stored: Vec<(DateTime<Utc>, String)> = Vec::new();
