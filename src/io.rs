@@ -65,7 +65,7 @@ fn read_whole(file: File) -> io::Result<Vec<u8>> {
 /// Tells the kernel the whole file will be read soon, so that it starts fetching it now.
 /// Only a hint: reads are correct whatever it does, so its result is not looked at.
 #[cfg(target_os = "linux")]
-fn will_need(file: &File) {
+pub(crate) fn will_need(file: &File) {
     use std::os::fd::AsRawFd;
     // SAFETY: posix_fadvise takes no pointer; the descriptor belongs to `file`, which is
     // open for the whole call.
@@ -74,7 +74,7 @@ fn will_need(file: &File) {
 
 /// Other systems (macOS has no `posix_fadvise`) read each file when it is read.
 #[cfg(not(target_os = "linux"))]
-fn will_need(_file: &File) {}
+pub(crate) fn will_need(_file: &File) {}
 
 /// The real operating system.
 #[derive(Debug, Default, Clone, Copy)]

@@ -207,8 +207,8 @@ fn ids_lines(bytes: &[u8]) -> Option<Vec<(&str, String)>> {
 /// says exactly what `state` knows, so that the next refresh reads only its new lines
 /// and the next write appends rather than rewrites (two processes that each rewrote the
 /// other's file would otherwise never stop).
-fn adopt_ids(dir: &Path, state: &AggState) -> Option<(u64, u64)> {
-    let mut file = File::open(dir.join(IDS_FILE)).ok()?;
+fn adopt_ids(file: Option<File>, state: &AggState) -> Option<(u64, u64)> {
+    let mut file = file?;
     let meta = file.metadata().ok()?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).ok()?;
@@ -1084,6 +1084,12 @@ impl EventStore {
         };
         let (names, skip) = skip;
         let names: Vec<(FileName, String)> = names.into_iter().skip(skip).collect();
+        // `.ids` is read after the files, to be adopted: asked for now, it arrives with
+        // them rather than as one more wait after them on a cold directory.
+        let ids = (state.ids_file.is_none() && !state.legacy)
+            .then(|| File::open(dir.join(IDS_FILE)).ok())
+            .flatten()
+            .inspect(crate::io::will_need);
         // All of them are parsed: with several threads, so that a cold directory keeps
         // several reads in flight.
         let read = in_parallel(&names, AGGREGATE_CHUNK_MIN, |part| {
@@ -1123,7 +1129,7 @@ impl EventStore {
             state.listed.push((parsed, name));
         }
         if state.ids_file.is_none() && !state.legacy {
-            state.ids_file = adopt_ids(&dir, state);
+            state.ids_file = adopt_ids(ids, state);
         }
         Ok(())
     }
