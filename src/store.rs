@@ -146,6 +146,8 @@ pub struct EventStore {
     tmp_counter: AtomicU64,
     /// Bytes of events in the event cache (see [`Config::event_cache_bytes`]).
     cached_bytes: Arc<AtomicUsize>,
+    /// The journal's syncing thread (`always`, `batch`); stopped and joined on drop.
+    syncer: Option<journal::Syncer>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -273,19 +275,6 @@ fn lock_dir(dir: &Path) -> Result<File> {
 }
 
 /// The `batch` mode's timer: syncs the journal every `interval` until the store is gone.
-fn spawn_batch_syncer(journal: std::sync::Weak<Journal>, interval: std::time::Duration) {
-    std::thread::spawn(move || {
-        loop {
-            std::thread::sleep(interval);
-            let Some(journal) = journal.upgrade() else {
-                return;
-            };
-            // A failure is recorded in the journal and refuses every later save.
-            let _ = journal.sync_now();
-        }
-    });
-}
-
 /// Reads and parses one event file; any failure names the file.
 fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
     read_event_file_sized(io, path).map(|(event, _)| event)
@@ -518,15 +507,17 @@ impl EventStore {
             known_types: Mutex::new(AggregateTypesFile::default()),
             tmp_counter: AtomicU64::new(0),
             cached_bytes: Arc::new(AtomicUsize::new(0)),
+            syncer: None,
         };
         let journal = Arc::new(store.recover()?);
-        match store.config.durability {
-            Durability::Batch => {
-                spawn_batch_syncer(Arc::downgrade(&journal), store.config.batch_interval)
-            }
+        store.syncer = match store.config.durability {
+            Durability::Batch => Some(journal::spawn_batch_syncer(
+                &journal,
+                store.config.batch_interval,
+            )),
             Durability::Always => journal::spawn_sync_ahead(&journal),
-            Durability::None => {}
-        }
+            Durability::None => None,
+        };
         store.journal = Some(journal);
         Ok(store)
     }

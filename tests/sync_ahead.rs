@@ -232,3 +232,63 @@ fn a_temp_file_no_journal_names_is_removed_when_its_aggregate_is_first_listed() 
     assert!(live.exists(), "a live process's temp file is left alone");
     assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
 }
+
+/// The real I/O with a slow sync, so that a syncing thread is caught in the middle of one.
+struct SlowSync(OsIo);
+
+impl StoreIo for SlowSync {
+    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
+        self.0.create_and_write(path, bytes)
+    }
+    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        self.0.append(file, offset, bytes)
+    }
+    fn sync_file(&self, file: &File) -> io::Result<()> {
+        std::thread::sleep(Duration::from_millis(300));
+        self.0.sync_file(file)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.0.rename(from, to)
+    }
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        self.0.create_dir_all(dir)
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.0.read(path)
+    }
+}
+
+#[test]
+fn a_store_dropped_while_its_thread_syncs_releases_its_journal_before_the_drop_returns() {
+    // The `batch` timer is caught in a 300 ms sync when the store is dropped without
+    // `close`: a store opened right after, in the same process, must find that journal
+    // abandoned (and replay and retire it), not held by a thread still running.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let config = Config::new(&dir).durability(Durability::Batch);
+    let store =
+        EventStore::open_with(config, Arc::new(SystemClock), Arc::new(SlowSync(OsIo))).unwrap();
+    save(&store, "in-flight");
+    let journals = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir.join(".journal"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "journal"))
+            .collect()
+    };
+    let dropped = journals(&dir);
+    assert_eq!(dropped.len(), 1);
+    std::thread::sleep(Duration::from_millis(120));
+    drop(store);
+
+    let reopened = EventStore::open(Config::new(&dir)).unwrap();
+    assert!(
+        !dropped[0].exists(),
+        "the dropped store's journal was replayed and retired at the reopen"
+    );
+    assert_eq!(
+        reopened.read_aggregate("hotswap", "agg", 0).unwrap().len(),
+        1
+    );
+    assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
+}
