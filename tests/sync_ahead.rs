@@ -125,29 +125,37 @@ fn an_always_save_writes_its_file_before_its_journal_sync_completes_and_renames_
     store.close().unwrap();
 }
 
-/// The real I/O, except that every sync fails with `EIO` after a while (long enough for
-/// the save to be writing its file when it fails).
-struct FailingSync(OsIo);
+/// The real I/O with a slow sync, which fails with `EIO` when `fails`: slow enough for a
+/// syncing thread to be caught in the middle of one, or for the save to be writing its
+/// file when the sync fails.
+struct SlowSync {
+    delay: Duration,
+    fails: bool,
+}
 
-impl StoreIo for FailingSync {
+impl StoreIo for SlowSync {
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
-        self.0.create_and_write(path, bytes)
+        OsIo.create_and_write(path, bytes)
     }
     fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        self.0.append(file, offset, bytes)
+        OsIo.append(file, offset, bytes)
     }
-    fn sync_file(&self, _file: &File) -> io::Result<()> {
-        std::thread::sleep(Duration::from_millis(30));
-        Err(io::Error::from_raw_os_error(5))
+    fn sync_file(&self, file: &File) -> io::Result<()> {
+        std::thread::sleep(self.delay);
+        if self.fails {
+            Err(io::Error::from_raw_os_error(5))
+        } else {
+            OsIo.sync_file(file)
+        }
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        self.0.rename(from, to)
+        OsIo.rename(from, to)
     }
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        self.0.create_dir_all(dir)
+        OsIo.create_dir_all(dir)
     }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.0.read(path)
+        OsIo.read(path)
     }
 }
 
@@ -158,7 +166,10 @@ fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no
     let seeded = EventStore::open(Config::new(&dir)).unwrap();
     save(&seeded, "seed");
     seeded.close().unwrap();
-    let io = Arc::new(FailingSync(OsIo));
+    let io = Arc::new(SlowSync {
+        delay: Duration::from_millis(30),
+        fails: true,
+    });
     let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).unwrap();
     let result = store.append(
         event(
@@ -233,31 +244,6 @@ fn a_temp_file_no_journal_names_is_removed_when_its_aggregate_is_first_listed() 
     assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
 }
 
-/// The real I/O with a slow sync, so that a syncing thread is caught in the middle of one.
-struct SlowSync(OsIo);
-
-impl StoreIo for SlowSync {
-    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
-        self.0.create_and_write(path, bytes)
-    }
-    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        self.0.append(file, offset, bytes)
-    }
-    fn sync_file(&self, file: &File) -> io::Result<()> {
-        std::thread::sleep(Duration::from_millis(300));
-        self.0.sync_file(file)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        self.0.rename(from, to)
-    }
-    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        self.0.create_dir_all(dir)
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.0.read(path)
-    }
-}
-
 #[test]
 fn a_store_dropped_while_its_thread_syncs_releases_its_journal_before_the_drop_returns() {
     // The `batch` timer is caught in a 300 ms sync when the store is dropped without
@@ -266,8 +252,15 @@ fn a_store_dropped_while_its_thread_syncs_releases_its_journal_before_the_drop_r
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     let config = Config::new(&dir).durability(Durability::Batch);
-    let store =
-        EventStore::open_with(config, Arc::new(SystemClock), Arc::new(SlowSync(OsIo))).unwrap();
+    let store = EventStore::open_with(
+        config,
+        Arc::new(SystemClock),
+        Arc::new(SlowSync {
+            delay: Duration::from_millis(300),
+            fails: false,
+        }),
+    )
+    .unwrap();
     save(&store, "in-flight");
     let journals = |dir: &Path| -> Vec<PathBuf> {
         std::fs::read_dir(dir.join(".journal"))
