@@ -546,9 +546,6 @@ impl Journal {
                 return Err(Error::io("sync", &self.path, error));
             }
             self.failure(&inner)?;
-            if inner.synced >= ticket {
-                return Ok(());
-            }
             if !inner.syncing {
                 break;
             }

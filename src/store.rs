@@ -274,7 +274,6 @@ fn lock_dir(dir: &Path) -> Result<File> {
         .map_err(|e| Error::io("lock", dir, e))
 }
 
-/// The `batch` mode's timer: syncs the journal every `interval` until the store is gone.
 /// Reads and parses one event file; any failure names the file.
 fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
     read_event_file_sized(io, path).map(|(event, _)| event)
@@ -326,24 +325,13 @@ fn parse_event_file(path: &Path, bytes: std::io::Result<Vec<u8>>) -> Result<(Eve
         .map_err(|e| Error::corrupt(path, e.to_string()))
 }
 
-/// Sorted event file names of a directory (missing directory: none).
-/// The event files of an aggregate directory, in version order. Temp files of dead
-/// processes found on the way are removed: under `always` a file is written under its
-/// temp name before its journal record is durable, so after a machine crash one may
-/// remain that no journal names.
+/// The event files of an aggregate directory, in version order (missing directory:
+/// none). Temp files of dead processes found on the way are removed: under `always` a
+/// file is written under its temp name before its journal record is durable, so after a
+/// machine crash one may remain that no journal names.
 fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
     let all = index::dir_names(dir)?;
-    for name in &all {
-        if tmp_owner(name).is_some_and(|owner| !journal::pid_alive(owner)) {
-            let path = dir.join(name);
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::io("remove temp file", &path, e));
-                }
-                _ => {}
-            }
-        }
-    }
+    remove_dead_temps(dir, &all)?;
     let mut names: Vec<(FileName, String)> = all
         .into_iter()
         .filter_map(|name| FileName::parse(&name).map(|parsed| (parsed, name)))
@@ -403,13 +391,32 @@ fn tmp_owner(name: &str) -> Option<u32> {
 
 /// Removes the temp files a dead writer left in `dir` (a live writer's stay).
 fn remove_dead_temp_files(dir: &Path) -> Result<()> {
-    for name in index::dir_names(dir)? {
-        if tmp_owner(&name).is_some_and(|owner| !journal::pid_alive(owner)) {
-            let path = dir.join(&name);
-            fs::remove_file(&path).map_err(|e| Error::io("remove temp file", &path, e))?;
+    remove_dead_temps(dir, &index::dir_names(dir)?)
+}
+
+/// Of `names` in `dir`, removes the temp files of dead writers (another reader may have
+/// removed one already).
+fn remove_dead_temps(dir: &Path, names: &[String]) -> Result<()> {
+    for name in names {
+        if tmp_owner(name).is_some_and(|owner| !journal::pid_alive(owner)) {
+            let path = dir.join(name);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove temp file", &path, e));
+                }
+                _ => {}
+            }
         }
     }
     Ok(())
+}
+
+/// Removes temp files a failed save staged; what cannot be removed is a dead writer's
+/// leftover for the next listing.
+fn remove_staged<P: AsRef<Path>>(tmps: impl IntoIterator<Item = P>) {
+    for tmp in tmps {
+        let _ = fs::remove_file(tmp);
+    }
 }
 
 /// Threads that read the files of one query or aggregate read.
@@ -685,7 +692,6 @@ impl EventStore {
                 directory: type_dir.clone(),
             });
             for (agg_dir, agg_path) in list_dirs(&type_path)? {
-                remove_dead_temp_files(&agg_path)?;
                 let names = list_events(&agg_path)?;
                 if !names.is_empty() {
                     per_type.aggregates += 1;
@@ -1197,10 +1203,7 @@ impl EventStore {
             match self.stage_plan(state, plan) {
                 Ok(tmps) => staged.push(tmps),
                 Err(e) => {
-                    staged
-                        .iter()
-                        .flatten()
-                        .for_each(|tmp| drop(fs::remove_file(tmp)));
+                    remove_staged(staged.iter().flatten());
                     return Err(failed(e));
                 }
             }
@@ -1209,10 +1212,7 @@ impl EventStore {
             && self.config.durability == Durability::Always
             && let Err(e) = ticket.wait_durable()
         {
-            staged
-                .iter()
-                .flatten()
-                .for_each(|tmp| drop(fs::remove_file(tmp)));
+            remove_staged(staged.iter().flatten());
             return Err(self.poison(e));
         }
         let mut indexed = Vec::new();
@@ -1222,10 +1222,7 @@ impl EventStore {
             let written = self
                 .commit_plan(state, plan, tmps, &mut indexed)
                 .map_err(|e| {
-                    staged
-                        .by_ref()
-                        .flatten()
-                        .for_each(|tmp| drop(fs::remove_file(tmp)));
+                    remove_staged(staged.by_ref().flatten());
                     failed(e)
                 })?;
             for (slot, event) in indices.iter().zip(written) {
@@ -1456,8 +1453,7 @@ impl EventStore {
             if let Planned::New(_, name, bytes) = step {
                 let tmp = dir.join(self.tmp_name(&name.render()));
                 if let Err(e) = self.io.create_and_write(&tmp, bytes) {
-                    let _ = fs::remove_file(&tmp);
-                    tmps.iter().for_each(|t| drop(fs::remove_file(t)));
+                    remove_staged(tmps.iter().chain([&tmp]));
                     return Err(Error::io("write", &tmp, e));
                 }
                 tmps.push(tmp);
@@ -1524,7 +1520,7 @@ impl EventStore {
             match event {
                 Ok(event) => out.push(event),
                 Err(e) => {
-                    tmps.for_each(|tmp| drop(fs::remove_file(tmp)));
+                    remove_staged(tmps);
                     return Err(e);
                 }
             }

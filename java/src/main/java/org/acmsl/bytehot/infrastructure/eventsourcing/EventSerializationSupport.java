@@ -297,7 +297,7 @@ public final class EventSerializationSupport {
                 eventType = value == JsonToken.VALUE_STRING ? parser.getText() : null;
                 parser.skipChildren();
             } else if ("eventMetadata".equals(name)) {
-                meta = tree(parser, value);
+                meta = member(parser, value);
             } else if ("eventData".equals(name)) {
                 // The store writes data last: type and metadata are known by now.
                 if (value == JsonToken.START_OBJECT && eventType != null && meta.isObject()) {
@@ -305,7 +305,7 @@ public final class EventSerializationSupport {
                     data = MissingNode.getInstance();
                 } else {
                     event = null;
-                    data = tree(parser, value);
+                    data = member(parser, value);
                 }
             } else {
                 parser.skipChildren();
@@ -321,7 +321,8 @@ public final class EventSerializationSupport {
         return fromEnvelope(envelope, null);
     }
 
-    private static JsonNode tree(final JsonParser parser, final JsonToken value) throws IOException {
+    /** The member value at the parser, as a tree ({@code null} as a null node). */
+    private static JsonNode member(final JsonParser parser, final JsonToken value) throws IOException {
         return value == JsonToken.VALUE_NULL ? NullNode.getInstance() : MAPPER.readTree(parser);
     }
 
