@@ -978,6 +978,12 @@ impl EventStore {
         let Ok(mut file) = File::open(&path) else {
             return Ok(false);
         };
+        // Both are asked for before either is read: on a cold directory the last file
+        // then arrives with `.ids` instead of in a second wait after it.
+        crate::io::will_need(&file);
+        if let Some(last) = names.last().and_then(|(_, n)| File::open(dir.join(n)).ok()) {
+            crate::io::will_need(&last);
+        }
         let mut bytes = Vec::new();
         let Ok(meta) = file
             .metadata()
