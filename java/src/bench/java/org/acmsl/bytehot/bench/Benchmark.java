@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
@@ -423,6 +428,12 @@ public final class Benchmark {
         final double sqliteBuild = (System.nanoTime() - t0) / 1e9;
         suite.put("buildSeconds", map("ours-none-saveAll", oursBuild, "sqlite-NORMAL-batched", sqliteBuild));
         log(String.format(Locale.ROOT, "  built: ours %.1f s, SQLite %.1f s", oursBuild, sqliteBuild));
+        // Both builds (and W2 before the first store) leave dirty pages that the kernel
+        // writes back over the next half minute: written now, they do not compete with
+        // the reads measured next.
+        t0 = System.nanoTime();
+        sync();
+        suite.put("syncAfterBuildSeconds", (System.nanoTime() - t0) / 1e9);
 
         if (enabled("W3")) {
             suite.put("W3", w3(oursDir, db, aggregates));
@@ -492,6 +503,8 @@ public final class Benchmark {
         final long[] oursRead = new long[coldReps];
         final long[] sqlOpen = new long[coldReps];
         final long[] sqlRead = new long[coldReps];
+        final long[] filesRead = new long[coldReps];
+        final ExecutorService readers = Executors.newFixedThreadPool(PLAIN_READERS);
         for (int i = 0; i < coldReps; i++) {
             final String id = "agg-" + rnd.nextInt(aggregates);
             dropCaches();
@@ -510,14 +523,23 @@ public final class Benchmark {
                 check(sqliteAggregate(ps, id).size(), EVENTS_PER_AGGREGATE, "SQLite W3 cold");
                 sqlRead[i] = System.nanoTime() - t0;
             }
+            dropCaches();
+            t0 = System.nanoTime();
+            check(readAllFiles(readers, oursDir.resolve("bench").resolve(id)), EVENTS_PER_AGGREGATE + 1,
+                "plain read W3 cold");
+            filesRead[i] = System.nanoTime() - t0;
         }
+        readers.shutdown();
         r.put("ours-cold", map("readMedianMs", medianMs(oursRead), "openMedianMs", medianMs(oursOpen),
             "reps", coldReps, "pageCacheDropped", dropCachesWorks));
         r.put("sqlite-cold", map("readMedianMs", medianMs(sqlRead), "openMedianMs", medianMs(sqlOpen),
             "reps", coldReps, "pageCacheDropped", dropCachesWorks));
-        log(String.format(Locale.ROOT, "    warm p50: ours %.3f ms, SQLite %.3f ms; cold read median: ours %.3f ms, SQLite %.3f ms",
+        r.put("files-cold", map("readMedianMs", medianMs(filesRead), "reps", coldReps, "threads", PLAIN_READERS,
+            "pageCacheDropped", dropCachesWorks));
+        log(String.format(Locale.ROOT, "    warm p50: ours %.3f ms, SQLite %.3f ms; cold read median: ours %.3f ms, SQLite %.3f ms,"
+            + " plain read of the files %.3f ms",
             ((Map<?, ?>) r.get("ours-warm")).get("p50Ms"), ((Map<?, ?>) r.get("sqlite-warm")).get("p50Ms"),
-            medianMs(oursRead), medianMs(sqlRead)));
+            medianMs(oursRead), medianMs(sqlRead), medianMs(filesRead)));
         return r;
     }
 
@@ -963,6 +985,34 @@ public final class Benchmark {
         if (got != want) {
             throw new IllegalStateException(what + ": " + got + " events instead of " + want);
         }
+    }
+
+    /** Threads of the plain read of an aggregate's files (W3 cold's disk reference). */
+    static final int PLAIN_READERS = 16;
+
+    /**
+     * The disk's side of W3 cold: what a program that knows nothing of events pays to list
+     * one aggregate's directory and read every file in it whole, {@link #PLAIN_READERS} at a
+     * time, without parsing. Returns the number of files read.
+     */
+    static int readAllFiles(final ExecutorService readers, final Path dir) throws Exception {
+        final List<Callable<Integer>> reads = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (final Path file : files) {
+                reads.add(() -> Files.readAllBytes(file).length);
+            }
+        }
+        int read = 0;
+        for (final Future<Integer> f : readers.invokeAll(reads)) {
+            if (f.get() > 0) {
+                read++;
+            }
+        }
+        return read;
+    }
+
+    static void sync() throws IOException, InterruptedException {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
     static boolean dropCaches() {
