@@ -8,7 +8,8 @@
 //! - `time/<yyyyMMdd>/<HHmm>.log`: every event whose timestamp falls in that UTC minute;
 //! - `format`: written last by a build; without it the index is rebuilt from the files;
 //! - `counts`: per type log, the lines counted up to some byte offset at the last close
-//!   (logs only grow, so a count of a prefix stays right while the inode is the same).
+//!   (logs only grow, so a count of a prefix stays right while the log is the same file:
+//!   same device, inode and birth time).
 //!
 //! Invariants:
 //! - Every event file has exactly one line in its type log and (if it has a timestamp)
@@ -35,6 +36,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::UNIX_EPOCH;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
@@ -46,7 +48,7 @@ const FORMAT_FILE: &str = "format";
 const FORMAT: &str = "bytehot-eventstore index 1\n";
 const TYPES_DIR: &str = "types";
 const TIME_DIR: &str = "time";
-/// Per type log: inode, bytes and lines counted at the last close.
+/// Per type log: identity, bytes and lines counted at the last close.
 const COUNTS_FILE: &str = "counts";
 const LOG_SUFFIX: &str = ".log";
 /// Open log descriptors kept between appends; beyond this they are all closed.
@@ -229,8 +231,8 @@ pub(crate) struct Index {
     dir: PathBuf,
     /// Open append descriptors by log path.
     open: Mutex<HashMap<PathBuf, File>>,
-    /// Per type log: (inode, bytes counted, lines counted), so counts read only growth.
-    counted: Mutex<HashMap<PathBuf, (u64, u64, u64)>>,
+    /// Per type log: (identity, bytes counted, lines counted), so counts read only growth.
+    counted: Mutex<HashMap<PathBuf, (LogId, u64, u64)>>,
     /// Per minute log: where in it which times lie.
     spans: Mutex<HashMap<PathBuf, Spans>>,
 }
@@ -241,10 +243,64 @@ pub(crate) struct Index {
 /// are appended in about time order, so a short range meets one or two stretches.
 #[derive(Clone)]
 struct Spans {
-    /// Device, inode and birth time of the file summarised.
-    identity: (u64, u64, Option<std::time::SystemTime>),
+    /// The file summarised.
+    identity: LogId,
     covered: u64,
     spans: Vec<Span>,
+}
+
+/// Which file a log is: what a count or a summary of its prefix holds for. A rewrite
+/// replaces a log by rename; the new file may reuse the old inode number once that is
+/// freed, but not with the same birth time (where the file system records one: on one
+/// that does not, device and inode are all there is to compare).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct LogId {
+    dev: u64,
+    ino: u64,
+    /// Birth time in nanoseconds since the epoch.
+    born: Option<i128>,
+}
+
+impl LogId {
+    fn of(meta: &fs::Metadata) -> LogId {
+        let born = meta
+            .created()
+            .ok()
+            .map(|t| match t.duration_since(UNIX_EPOCH) {
+                Ok(after) => after.as_nanos() as i128,
+                Err(before) => -(before.duration().as_nanos() as i128),
+            });
+        LogId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            born,
+        }
+    }
+
+    /// `<dev>:<ino>:<born>` (`-` for no birth time), as the `counts` file holds it.
+    fn text(&self) -> String {
+        let born = self.born.map_or_else(|| "-".to_string(), |b| b.to_string());
+        format!("{}:{}:{born}", self.dev, self.ino)
+    }
+
+    /// What [`Self::text`] wrote; `None` for anything else (such as the bare inode an
+    /// older version wrote), whose count is then not believed.
+    fn parse(text: &str) -> Option<LogId> {
+        let mut parts = text.split(':');
+        let (dev, ino, born) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(LogId {
+            dev: dev.parse().ok()?,
+            ino: ino.parse().ok()?,
+            born: if born == "-" {
+                None
+            } else {
+                Some(born.parse().ok()?)
+            },
+        })
+    }
 }
 
 /// Bytes `start..end` of a minute log (whole lines) and the least and greatest time of
@@ -428,7 +484,7 @@ impl Index {
             Err(e) => return Err(fail(e)),
         };
         let meta = file.metadata().map_err(fail)?;
-        let identity = (meta.dev(), meta.ino(), meta.created().ok());
+        let identity = LogId::of(&meta);
         let known = guard(&self.spans)
             .get(path)
             .filter(|s| s.identity == identity && s.covered <= meta.len())
@@ -508,16 +564,16 @@ impl Index {
         Ok(out)
     }
 
-    /// Saves what [`Self::count`] has counted (`counts`: per log its inode, bytes and
+    /// Saves what [`Self::count`] has counted (`counts`: per log its identity, bytes and
     /// lines), so that the next open counts only what is appended after. A log that was
-    /// rewritten since has another inode, and is counted again.
+    /// rewritten since is another file, and is counted again.
     pub(crate) fn save_counts(&self) -> Result<()> {
         self.count()?;
         let text: String = guard(&self.counted)
             .iter()
-            .filter_map(|(path, (ino, bytes, lines))| {
+            .filter_map(|(path, (id, bytes, lines))| {
                 let name = path.file_name()?.to_str()?;
-                Some(format!("{ino} {bytes} {lines} {name}\n"))
+                Some(format!("{} {bytes} {lines} {name}\n", id.text()))
             })
             .collect();
         let path = self.dir.join(COUNTS_FILE);
@@ -530,7 +586,7 @@ impl Index {
     }
 
     /// The counts [`Self::save_counts`] left, unless this store has counted already.
-    fn load_counts(&self, counted: &mut HashMap<PathBuf, (u64, u64, u64)>) {
+    fn load_counts(&self, counted: &mut HashMap<PathBuf, (LogId, u64, u64)>) {
         if !counted.is_empty() {
             return;
         }
@@ -539,14 +595,16 @@ impl Index {
         };
         for line in text.lines() {
             let mut parts = line.splitn(4, ' ');
-            let (Some(ino), Some(bytes), Some(lines), Some(name)) =
+            let (Some(id), Some(bytes), Some(lines), Some(name)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 continue;
             };
-            if let (Ok(ino), Ok(bytes), Ok(lines)) = (ino.parse(), bytes.parse(), lines.parse()) {
+            if let (Some(id), Ok(bytes), Ok(lines)) =
+                (LogId::parse(id), bytes.parse(), lines.parse())
+            {
                 let path = self.dir.join(TYPES_DIR).join(name);
-                counted.insert(path, (ino, bytes, lines));
+                counted.insert(path, (id, bytes, lines));
             }
         }
     }
@@ -565,11 +623,12 @@ impl Index {
                 Err(e) => return Err(Error::io("open", &path, e)),
             };
             let meta = file.metadata().map_err(|e| Error::io("stat", &path, e))?;
-            let (ino, mut offset, mut lines) = match counted.get(&path) {
-                Some(&(ino, offset, lines)) if ino == meta.ino() && offset <= meta.len() => {
-                    (ino, offset, lines)
+            let id = LogId::of(&meta);
+            let (mut offset, mut lines) = match counted.get(&path) {
+                Some(&(known, offset, lines)) if known == id && offset <= meta.len() => {
+                    (offset, lines)
                 }
-                _ => (meta.ino(), 0, 0),
+                _ => (0, 0),
             };
             if offset < meta.len() {
                 let mut grown = Vec::new();
@@ -583,7 +642,7 @@ impl Index {
                 lines += complete_lines(&grown[..whole]).count() as u64;
                 offset += whole as u64;
             }
-            counted.insert(path, (ino, offset, lines));
+            counted.insert(path, (id, offset, lines));
             total += lines;
         }
         Ok(total)
@@ -1014,6 +1073,40 @@ mod tests {
         assert_eq!(index.count().unwrap(), 2);
         index.repair(&[(kept, true)], false).unwrap();
         assert_eq!(index.count().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_saved_count_is_believed_only_for_the_file_it_was_counted_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::new(dir.path());
+        index
+            .append(&[
+                entry("A", "2026-01-01T00:00:00Z", "t/1/a.json"),
+                entry("A", "2026-01-01T00:00:01Z", "t/1/b.json"),
+            ])
+            .unwrap();
+        index.save_counts().unwrap();
+        let counts = dir.path().join(".index/counts");
+        let saved = fs::read_to_string(&counts).unwrap();
+        let (id, rest) = saved.split_once(' ').unwrap();
+        let (bytes, name) = rest.split_once(" 2 ").unwrap();
+        // Each forgery claims 20 lines for the bytes that hold 2.
+        let forge = |id: &str| fs::write(&counts, format!("{id} {bytes} 20 {name}"));
+        let (dev_ino, born) = id.rsplit_once(':').unwrap();
+        // The same file with a forged count of 20: believed, so the check below can fail.
+        forge(id).unwrap();
+        assert_eq!(Index::new(dir.path()).count().unwrap(), 20);
+        // Same device and inode, another birth: a rewrite that reused the inode number.
+        let other_birth = if born == "-" {
+            "1".to_string()
+        } else {
+            format!("{}", born.parse::<i128>().unwrap() + 1)
+        };
+        forge(&format!("{dev_ino}:{other_birth}")).unwrap();
+        assert_eq!(Index::new(dir.path()).count().unwrap(), 2);
+        // What an older version wrote (the inode alone) is counted again too.
+        forge(dev_ino.split_once(':').unwrap().1).unwrap();
+        assert_eq!(Index::new(dir.path()).count().unwrap(), 2);
     }
 
     #[test]
