@@ -13,13 +13,10 @@
 //!
 //! Invariants:
 //! - Every event file has exactly one line in its type log and (if it has a timestamp)
-//!   one in its minute log, appended after the event is journaled and before its file
-//!   is renamed into place (while the journal syncs), and before the writer's journal
-//!   ticket is released. So after a crash, the events a line may be missing for, or
-//!   stand for a file never renamed into place, are exactly those in the dead writer's
-//!   journal, and [`Index::repair`] fixes those lines and no others. For the moment
-//!   between its line and its rename, a query skips a line whose file is not there and
-//!   the count includes it.
+//!   one in its minute log, appended after the file is renamed into place and before the
+//!   writer's journal ticket is released. So after a crash, the events a line may be
+//!   missing for (or stand for an unwritten file) are exactly those in the dead writer's
+//!   journal, and [`Index::repair`] fixes those lines and no others.
 //! - Appends are one `write` to an `O_APPEND` file under a shared `flock`; a rewrite
 //!   (repair) takes the exclusive lock and replaces the log by rename, and an appender
 //!   that finds its descriptor no longer names the log reopens it.

@@ -1214,19 +1214,6 @@ impl EventStore {
                 }
             }
         }
-        // Also while the journal syncs, and before the ticket goes: until then no
-        // checkpoint can empty the journal, which is what tells the next open which lines
-        // a crash here may have left without their file. A query skips a line whose file
-        // is not there yet.
-        let indexed: Vec<index::Entry> = guards
-            .iter()
-            .zip(&plans)
-            .flat_map(|(state, plan)| self.index_entries(state, plan))
-            .collect();
-        if let Err(e) = self.index.append(&indexed) {
-            remove_staged(staged.iter().flatten());
-            return Err(failed(e));
-        }
         if let Some(ticket) = &ticket
             && self.config.durability == Durability::Always
             && let Err(e) = ticket.wait_durable()
@@ -1234,17 +1221,23 @@ impl EventStore {
             remove_staged(staged.iter().flatten());
             return Err(self.poison(e));
         }
+        let mut indexed = Vec::new();
         let mut staged = staged.into_iter();
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
             let tmps = staged.next().unwrap_or_default();
-            let written = self.commit_plan(state, plan, tmps).map_err(|e| {
-                remove_staged(staged.by_ref().flatten());
-                failed(e)
-            })?;
+            let written = self
+                .commit_plan(state, plan, tmps, &mut indexed)
+                .map_err(|e| {
+                    remove_staged(staged.by_ref().flatten());
+                    failed(e)
+                })?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
         }
+        // Before the ticket goes: until then no checkpoint can empty the journal, which
+        // is what tells the next open which lines a crash here may have lost.
+        self.index.append(&indexed).map_err(|e| self.poison(e))?;
         drop(ticket);
         drop(dir_locks);
         drop(guards);
@@ -1374,7 +1367,11 @@ impl EventStore {
         };
         let mut records = Vec::new();
         for (state, plan) in guards.iter().zip(plans) {
-            let rel = self.rel_dir(state);
+            let dir = state.dir.as_deref().unwrap_or(&self.base);
+            let rel = dir
+                .strip_prefix(&self.base)
+                .unwrap_or(dir)
+                .to_string_lossy();
             for step in plan {
                 if let Planned::New(_, name, bytes) = step {
                     records.extend(journal::encode_record(
@@ -1471,41 +1468,22 @@ impl EventStore {
         Ok(tmps)
     }
 
-    /// An aggregate's directory relative to the base directory, as the journal and the
-    /// index name it.
-    fn rel_dir<'a>(&'a self, state: &'a AggState) -> std::borrow::Cow<'a, str> {
-        let dir = state.dir.as_deref().unwrap_or(&self.base);
-        dir.strip_prefix(&self.base)
-            .unwrap_or(dir)
-            .to_string_lossy()
-    }
-
-    /// The index lines of the new files of `plan`.
-    fn index_entries(&self, state: &AggState, plan: &[Planned]) -> Vec<index::Entry> {
-        let rel = self.rel_dir(state);
-        plan.iter()
-            .filter_map(|step| match step {
-                Planned::New(event, name, bytes) => Some(index::Entry {
-                    event_type: event.event_type.clone(),
-                    timestamp: event.metadata.timestamp,
-                    bytes: bytes.len() as u64,
-                    rel: format!("{rel}/{}", name.render()),
-                }),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// Once the journal is durable (or at once, without `always`): renames the files
-    /// [`Self::stage_plan`] wrote into place, in plan order, and records them in `state`.
-    /// On failure the temporary files not yet renamed are removed.
+    /// [`Self::stage_plan`] wrote into place, in plan order, and records them in `state`
+    /// and in `indexed`. On failure the temporary files not yet renamed are removed.
     fn commit_plan(
         &self,
         state: &mut AggState,
         plan: Vec<Planned>,
         tmps: Vec<PathBuf>,
+        indexed: &mut Vec<index::Entry>,
     ) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
+        let rel = dir
+            .strip_prefix(&self.base)
+            .unwrap_or(&dir)
+            .to_string_lossy()
+            .to_string();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
         let mut tmps = tmps.into_iter();
         for step in plan {
@@ -1525,6 +1503,12 @@ impl EventStore {
                         }),
                     };
                     renamed.map(|()| {
+                        indexed.push(index::Entry {
+                            event_type: event.event_type.clone(),
+                            timestamp: event.metadata.timestamp,
+                            bytes: bytes.len() as u64,
+                            rel: format!("{rel}/{file}"),
+                        });
                         state
                             .ids
                             .insert(event.metadata.event_id.clone(), state.entries.len());
@@ -2018,8 +2002,7 @@ impl EventStore {
         let journal = self.journal.take();
         if let Some(reason) = lock(&self.poisoned).clone() {
             // The journal stays behind: the next open's replay settles what the failure
-            // left unknown (files written or not, index lines missing or naming files
-            // never renamed into place).
+            // left unknown (files written, index lines missing).
             return Err(Error::Unavailable {
                 reason: format!(
                     "closed after an earlier failure ({reason}); the next open recovers it"

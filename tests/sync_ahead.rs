@@ -125,62 +125,6 @@ fn an_always_save_writes_its_file_before_its_journal_sync_completes_and_renames_
     store.close().unwrap();
 }
 
-#[test]
-fn a_query_while_a_save_syncs_skips_the_index_line_whose_file_is_not_in_place_yet() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (store, io) = open(&tmp.path().join("store"), Durability::Always);
-    save(&store, "earlier");
-    io.log.lock().unwrap().clear();
-    let (counted_at, queried, query_ended) = std::thread::scope(|scope| {
-        let saver = scope.spawn(|| save(&store, "late"));
-        // The line is appended while the journal syncs: the count has it first.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while store.total_event_count().unwrap() < 2 {
-            assert!(
-                Instant::now() < deadline,
-                "the save's index line never came"
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        let counted_at = Instant::now();
-        let queried = store.read_by_type("BytecodeValidated").unwrap();
-        let query_ended = Instant::now();
-        saver.join().unwrap();
-        (counted_at, queried, query_ended)
-    });
-    let log = io.log.lock().unwrap().clone();
-    let sync_end = log
-        .iter()
-        .find(|(op, _, _)| *op == Op::Sync)
-        .map(|(_, _, end)| *end)
-        .unwrap();
-    let rename_start = log
-        .iter()
-        .find(|(op, _, _)| matches!(op, Op::Rename(_)))
-        .map(|(_, start, _)| *start)
-        .unwrap();
-    assert!(
-        counted_at < sync_end,
-        "the index line comes while the journal syncs, before the rename: {log:?}"
-    );
-    let ids = |events: &[bytehot_eventstore::Event]| -> Vec<String> {
-        events.iter().map(|e| e.metadata.event_id.clone()).collect()
-    };
-    if query_ended <= rename_start {
-        assert_eq!(
-            ids(&queried),
-            ["earlier"],
-            "a line without its file is skipped"
-        );
-    }
-    assert_eq!(
-        ids(&store.read_by_type("BytecodeValidated").unwrap()),
-        ["earlier", "late"]
-    );
-    assert_eq!(store.total_event_count().unwrap(), 2);
-    store.close().unwrap();
-}
-
 /// The real I/O with a slow sync, which fails with `EIO` when `fails`: slow enough for a
 /// syncing thread to be caught in the middle of one, or for the save to be writing its
 /// file when the sync fails.
