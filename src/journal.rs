@@ -45,7 +45,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -212,6 +212,8 @@ struct Zeroing {
     state: Mutex<(u64, bool)>,
     grown: Condvar,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Set when the journal goes: the thread stops after the piece it is writing.
+    stop: AtomicBool,
 }
 
 /// Bytes the zeroing thread writes, and has written back, at a time: the most a save's
@@ -227,7 +229,7 @@ impl Zeroing {
     /// on its way to the disk before the next is written, so at most one is dirty.
     fn extend(&self, file: &File, from: u64, to: u64, write_back: bool) {
         let mut at = from;
-        while at < to {
+        while at < to && !self.stop.load(Ordering::Relaxed) {
             let end = (at + ZEROING_PIECE).min(to);
             let written = zero_fill(file, at, end).and_then(|()| {
                 if write_back {
@@ -271,6 +273,7 @@ pub(crate) struct Journal {
 
 impl Drop for Journal {
     fn drop(&mut self) {
+        self.zeroing.stop.store(true, Ordering::Relaxed);
         let thread = self
             .zeroing
             .thread
@@ -632,12 +635,20 @@ impl Journal {
         let Ok(file) = self.file.try_clone() else {
             return;
         };
-        state.1 = true;
         let (from, to) = (state.0, state.0 + step);
-        drop(state);
         let zeroing = self.zeroing.clone();
         let write_back = self.durable;
-        let thread = std::thread::spawn(move || zeroing.extend(&file, from, to, write_back));
+        // Started with the flag up and under its lock, so no append can take the space
+        // for its own before the thread has it; a thread the system refuses leaves the
+        // flag down and the appends zero the space themselves.
+        let Ok(thread) = std::thread::Builder::new()
+            .name("journal-zeroing".to_string())
+            .spawn(move || zeroing.extend(&file, from, to, write_back))
+        else {
+            return;
+        };
+        state.1 = true;
+        drop(state);
         let mut slot = self
             .zeroing
             .thread
