@@ -16,7 +16,10 @@
 //!   one in its minute log, appended after the file is renamed into place and before the
 //!   writer's journal ticket is released. So after a crash, the events a line may be
 //!   missing for (or stand for an unwritten file) are exactly those in the dead writer's
-//!   journal, and [`Index::repair`] fixes those lines and no others.
+//!   journal, and [`Index::repair`] fixes those lines and no others. Never earlier: under
+//!   `always` a line written before the journal sync could reach the disk without its
+//!   record, and after a power cut (a complete journal, so no rebuild) nothing would
+//!   remove it.
 //! - Appends are one `write` to an `O_APPEND` file under a shared `flock`; a rewrite
 //!   (repair) takes the exclusive lock and replaces the log by rename, and an appender
 //!   that finds its descriptor no longer names the log reopens it.
