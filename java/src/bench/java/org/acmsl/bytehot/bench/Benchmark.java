@@ -1017,7 +1017,7 @@ public final class Benchmark {
 
     static boolean dropCaches() {
         try {
-            new ProcessBuilder("sync").inheritIO().start().waitFor();
+            sync();
             Files.write(Paths.get("/proc/sys/vm/drop_caches"), "3\n".getBytes(StandardCharsets.US_ASCII));
             return true;
         } catch (final IOException | InterruptedException | SecurityException e) {
