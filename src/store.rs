@@ -365,6 +365,29 @@ fn list_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// Every file under `dir`, sorted; none when `dir` does not exist.
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io("list", &dir, e)),
+        };
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::io("list", &dir, e))?;
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Symbolic links directly inside `dir`, as problems: the store never follows them, so
 /// whatever they point at is invisible to it and must be reported, not skipped silently.
 fn symlinks_in(dir: &Path) -> Result<Vec<String>> {
@@ -467,6 +490,64 @@ const AGGREGATE_CHUNK_MIN: usize = 16;
 /// Serializes the recovery at open between processes (in the journal directory).
 const RECOVERY_LOCK: &str = "recovery.lock";
 
+/// Where an open puts the event files a power loss tore, under the base directory.
+pub(crate) const LOST_DIR: &str = ".lost";
+
+/// What an open knows after a power loss cut short writers under `batch` or `none`: the
+/// event files their journals still name (restored whole by the replay before this), and
+/// when the oldest of those journals was created.
+///
+/// Such a writer renamed files into place before their journal record was durable, so
+/// the loss can leave a file with its name but not (all of) its bytes, that no record can
+/// restore: a save from the interval the mode may lose. In each aggregate, a file that
+/// does not parse, together with every file after it, is such a loss when none of them is
+/// named by a replayed record (a named one would prove the torn file's record durable,
+/// as records are appended in order) and all were created since the oldest cut-short
+/// journal: then they go to `.lost/` and the aggregate reads whole up to its last durable
+/// save. Any other file that does not parse is left where it is, reported by reads and
+/// `verify` (damage the loss cannot have caused).
+struct PowerLoss {
+    journaled: std::collections::HashSet<String>,
+    since: std::time::SystemTime,
+}
+
+impl PowerLoss {
+    /// `None` when a cut-short journal's creation time cannot be known: nothing is then
+    /// set aside.
+    fn new(cut_short: &[&Path], replayed: &[(index::Entry, bool)]) -> Option<Self> {
+        let mut since: Option<std::time::SystemTime> = None;
+        for journal in cut_short {
+            let born = fs::metadata(journal).ok().and_then(|m| created(&m))?;
+            since = Some(since.map_or(born, |s| s.min(born)));
+        }
+        Some(PowerLoss {
+            journaled: replayed.iter().map(|(e, _)| e.rel.clone()).collect(),
+            since: since?,
+        })
+    }
+
+    /// Where the torn tail of one aggregate's files (in order) starts, if it has one.
+    fn torn_tail(&self, files: &[(index::Entry, Option<u32>, PathBuf)]) -> Option<usize> {
+        let from = files.iter().position(|(_, schema, _)| schema.is_none())?;
+        // The file systems' creation times are coarse: a second of slack.
+        let slack = std::time::Duration::from_secs(1);
+        let cut_short = |(entry, _, path): &(index::Entry, Option<u32>, PathBuf)| {
+            !self.journaled.contains(&entry.rel)
+                && fs::symlink_metadata(path)
+                    .ok()
+                    .and_then(|m| created(&m))
+                    .is_some_and(|born| born + slack >= self.since)
+        };
+        files[from..].iter().all(cut_short).then_some(from)
+    }
+}
+
+/// A file's creation time, or its modification time where the file system keeps none
+/// (later, so fewer files count as created since a given moment).
+fn created(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
+    meta.created().or_else(|_| meta.modified()).ok()
+}
+
 impl EventStore {
     /// Opens (creating if needed) the store described by `config`.
     pub fn open(config: Config) -> Result<EventStore> {
@@ -550,12 +631,17 @@ impl EventStore {
         let mut rebuild = !self.index.is_complete();
         let journals = journal::abandoned_journals(&self.base)?;
         let mut replayed = Vec::new();
+        let mut cut_short = Vec::new();
         for (path, _owner_lock) in &journals {
-            rebuild |= !journal::accounts_for_everything(path);
+            if !journal::accounts_for_everything(path) {
+                rebuild = true;
+                cut_short.push(path.as_path());
+            }
             replayed.extend(self.replay_journal(path)?);
         }
         if rebuild {
-            self.rebuild_all()?;
+            let loss = PowerLoss::new(&cut_short, &replayed);
+            self.rebuild_all(loss.as_ref())?;
         } else {
             self.index.repair(&replayed, self.durable())?;
             self.check_metadata()?;
@@ -679,7 +765,7 @@ impl EventStore {
     /// and every metadata file, and removes temp files of dead writers. Runs when the
     /// index is missing (a store written before it existed, or by hand) or when a crash
     /// under `batch`/`none` may have left files the journals do not account for.
-    fn rebuild_all(&self) -> Result<()> {
+    fn rebuild_all(&self, loss: Option<&PowerLoss>) -> Result<()> {
         let mut stats = StorageStatistics::default();
         let mut types = AggregateTypesFile::default();
         let mut schemas = SchemaVersionsFile::default();
@@ -692,38 +778,51 @@ impl EventStore {
                 directory: type_dir.clone(),
             });
             for (agg_dir, agg_path) in list_dirs(&type_path)? {
-                let names = list_events(&agg_path)?;
-                if !names.is_empty() {
-                    per_type.aggregates += 1;
-                }
-                for (name, file) in names {
+                let mut found = Vec::new();
+                for (name, file) in list_events(&agg_path)? {
                     let path = agg_path.join(&file);
                     let bytes = self
                         .io
                         .read(&path)
                         .map_err(|e| Error::io("read", &path, e))?;
-                    per_type.events += 1;
-                    per_type.bytes += bytes.len() as u64;
                     // A file that does not parse is indexed by its name (type, no time):
                     // reads by type then report it, as `verify` does, instead of the open
                     // failing or the file vanishing from the queries.
-                    let (event_type, timestamp) = match Event::from_json(&bytes) {
-                        Ok(event) => {
-                            schemas
-                                .event_types
-                                .entry(event.event_type.clone())
-                                .or_default()
-                                .insert(event.metadata.schema_version);
-                            (event.event_type, event.metadata.timestamp)
-                        }
-                        Err(_) => (name.event_type, None),
+                    let (event_type, timestamp, schema) = match Event::from_json(&bytes) {
+                        Ok(event) => (
+                            event.event_type,
+                            event.metadata.timestamp,
+                            Some(event.metadata.schema_version),
+                        ),
+                        Err(_) => (name.event_type, None, None),
                     };
-                    entries.push(index::Entry {
+                    let entry = index::Entry {
                         event_type,
                         timestamp,
                         bytes: bytes.len() as u64,
                         rel: format!("{type_dir}/{agg_dir}/{file}"),
-                    });
+                    };
+                    found.push((entry, schema, path));
+                }
+                if let Some(from) = loss.and_then(|l| l.torn_tail(&found)) {
+                    for (_, _, path) in found.drain(from..) {
+                        self.set_aside(&path)?;
+                    }
+                }
+                if !found.is_empty() {
+                    per_type.aggregates += 1;
+                }
+                for (entry, schema, _) in found {
+                    per_type.events += 1;
+                    per_type.bytes += entry.bytes;
+                    if let Some(version) = schema {
+                        schemas
+                            .event_types
+                            .entry(entry.event_type.clone())
+                            .or_default()
+                            .insert(version);
+                    }
+                    entries.push(entry);
                 }
             }
         }
@@ -737,6 +836,28 @@ impl EventStore {
         *lock(&self.known) = schemas;
         *lock(&self.known_types) = types;
         Ok(())
+    }
+
+    /// Moves an event file a power loss tore (or one saved after it in its aggregate) to
+    /// `.lost/<type>/<id>/`, out of the store's sight but not deleted.
+    fn set_aside(&self, path: &Path) -> Result<()> {
+        let rel = path.strip_prefix(&self.base).unwrap_or(path);
+        let target = self.base.join(LOST_DIR).join(rel);
+        if let Some(dir) = target.parent() {
+            self.io
+                .create_dir_all(dir)
+                .map_err(|e| Error::io("create directory", dir, e))?;
+        }
+        // A second loss may tear a file of the same name again: both are kept.
+        let mut free = target.clone();
+        let mut n = 1;
+        while free.exists() {
+            free = target.with_extension(format!("json.{n}"));
+            n += 1;
+        }
+        self.io
+            .rename(path, &free)
+            .map_err(|e| Error::io("set aside", path, e))
     }
 
     /// The cheap check of every open: each metadata file that is missing, unreadable or
@@ -1901,6 +2022,12 @@ impl EventStore {
     /// path (an empty list means the store is consistent).
     pub fn verify(&self) -> Result<Vec<String>> {
         let mut problems = symlinks_in(&self.base)?;
+        problems.extend(files_under(&self.base.join(LOST_DIR))?.into_iter().map(|path| {
+            format!(
+                "{}: set aside at open after a power loss (a save the loss tore, or one after it in its aggregate); inspect it, then delete it",
+                path.display()
+            )
+        }));
         let mut indexed: HashMap<String, usize> = HashMap::new();
         for record in self.index.all()? {
             *indexed.entry(record.rel).or_default() += 1;
