@@ -504,14 +504,10 @@ impl Journal {
         };
         let prepared = prepare()
             .map_err(|e| Error::io("prepare", &path, e))
-            // The folder too, so that the journal's name survives a crash.
-            .and_then(|()| {
-                if durable {
-                    crate::store::sync_dir(&dir)
-                } else {
-                    Ok(())
-                }
-            });
+            // The folder too, so that the journal's name survives a crash: in every mode,
+            // as under `none` its name is how the open after a power loss learns that
+            // files this writer renamed may be torn (one sync per open, none per save).
+            .and_then(|()| crate::store::sync_dir(&dir));
         if let Err(e) = prepared {
             let _ = fs::remove_file(&path);
             return Err(e);
@@ -834,6 +830,18 @@ pub(crate) fn accounts_for_everything(journal: &Path) -> bool {
         [_, _, mode, boot] => {
             *mode == Durability::Always.name() || boot_id().is_some_and(|b| b == *boot)
         }
+        _ => false,
+    }
+}
+
+/// Whether a journal's writer made every file of an epoch durable before starting the
+/// next one (`always` and `batch` checkpoint with `syncfs`; `none` does not): then a
+/// durable record proves every file its writer renamed before it durable too.
+pub(crate) fn checkpoints_sync(journal: &Path) -> bool {
+    let name = journal.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parts: Vec<&str> = name.trim_end_matches(".journal").split('-').collect();
+    match parts.as_slice() {
+        [_, _, mode, _] => *mode != Durability::None.name(),
         _ => false,
     }
 }

@@ -500,13 +500,18 @@ pub(crate) const LOST_DIR: &str = ".lost";
 /// Such a writer renamed files into place before their journal record was durable, so
 /// the loss can leave a file with its name but not (all of) its bytes, that no record can
 /// restore: a save from the interval the mode may lose. In each aggregate, a file that
-/// does not parse, together with every file after it, is such a loss when none of them is
-/// named by a replayed record (a named one would prove the torn file's record durable,
-/// as records are appended in order) and all were created since the oldest cut-short
-/// journal: then they go to `.lost/` and the aggregate reads whole up to its last durable
-/// save. Any other file that does not parse is left where it is, reported by reads and
-/// `verify` (damage the loss cannot have caused).
+/// does not parse, together with every file after it, is such a loss when all were
+/// created since the oldest cut-short journal and, if every such journal is `batch`,
+/// none of them is named by a replayed record: records are appended in order and a
+/// `batch` checkpoint syncs the files before a new epoch, so a named later file proves
+/// the torn one durable (other damage, then). A `none` checkpoint syncs nothing, so
+/// there a durable record of a later epoch proves nothing about an earlier file, and the
+/// files after a torn one go with it whatever the journal holds. What is set aside goes
+/// to `.lost/`, and the aggregate reads whole up to its last durable save. Any other file
+/// that does not parse is left where it is, reported by reads and `verify` (damage the
+/// loss cannot have caused).
 struct PowerLoss {
+    /// The files the replayed records name, when they prove earlier files durable.
     journaled: std::collections::HashSet<String>,
     since: std::time::SystemTime,
 }
@@ -520,13 +525,19 @@ impl PowerLoss {
             let born = fs::metadata(journal).ok().and_then(|m| created(&m))?;
             since = Some(since.map_or(born, |s| s.min(born)));
         }
+        let ordered = cut_short.iter().all(|j| journal::checkpoints_sync(j));
         Some(PowerLoss {
-            journaled: replayed.iter().map(|(e, _)| e.rel.clone()).collect(),
+            journaled: replayed
+                .iter()
+                .filter(|_| ordered)
+                .map(|(e, _)| e.rel.clone())
+                .collect(),
             since: since?,
         })
     }
 
-    /// Where the torn tail of one aggregate's files (in order) starts, if it has one.
+    /// Where the torn tail of one aggregate's files (in order; a schema version of `None`
+    /// marks a file that did not parse) starts, if it has one.
     fn torn_tail(&self, files: &[(index::Entry, Option<u32>, PathBuf)]) -> Option<usize> {
         let from = files.iter().position(|(_, schema, _)| schema.is_none())?;
         // The file systems' creation times are coarse: a second of slack.

@@ -97,7 +97,8 @@ fn power_cut_writer_child() {
     let mut rng = Rng(u64::from(std::process::id()) | 1);
     for n in 0.. {
         let aggregate = rng.below(3) as usize;
-        let size = if n % 7 == 0 { 50_000 } else { 100 };
+        // Some multi-block files, without filling the image over the trials.
+        let size = if n % 7 == 0 { 5_000 } else { 100 };
         let batch: Vec<Event> = (0..1 + rng.below(3))
             .map(|k| new_event(aggregate, format!("{trial}-{n}-{k}"), size))
             .collect();
@@ -191,7 +192,7 @@ impl Rig {
         let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
         let outer_image = tmp.path().join("outer.img");
         File::create(&outer_image)
-            .and_then(|f| f.set_len(3 << 30))
+            .and_then(|f| f.set_len(8 << 30))
             .map_err(|e| e.to_string())?;
         run(
             "mkfs.xfs",
@@ -206,11 +207,20 @@ impl Rig {
         let outer = Mount::new(&outer_image, &tmp.path().join("outer"))?;
         let image = outer.0.join("ext4.img");
         File::create(&image)
-            .and_then(|f| f.set_len(512 << 20))
+            .and_then(|f| f.set_len(2 << 30))
             .map_err(|e| e.to_string())?;
         run(
             "mkfs.ext4",
-            &["-q", "-F", "-O", "has_journal", &image.to_string_lossy()],
+            &[
+                "-q",
+                "-F",
+                "-O",
+                "has_journal",
+                // An inode per 4 KiB: the trials create tens of thousands of small files.
+                "-i",
+                "4096",
+                &image.to_string_lossy(),
+            ],
         )?;
         let inner = Mount::new(&image, &tmp.path().join("ext4"))?;
         Ok(Rig {

@@ -142,29 +142,38 @@ fn under_always_a_torn_file_no_record_names_is_left_for_reads_to_report() {
 }
 
 #[test]
-fn a_torn_file_before_a_save_its_journal_still_holds_is_not_the_losss_and_stays() {
-    // Records are appended in order: a durable record of event 5 means event 4's was
-    // durable too, and would have restored it; so this torn file is other damage.
-    let (_tmp, dir) = seeded();
-    let journal = dead_journal(&dir, "batch");
-    let torn = write_fourth(&dir, "29991231235959997", b"");
-    let fifth = write_fifth(&dir);
-    let rel = fifth
-        .strip_prefix(&dir)
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    fs::write(
-        &journal,
-        bytehot_eventstore::encode_record(&rel, &fs::read(&fifth).unwrap()),
-    )
-    .unwrap();
-    let store = EventStore::open(Config::new(&dir)).unwrap();
-    assert!(torn.exists() && fifth.exists());
-    assert!(matches!(
-        store.read_aggregate("hotswap", "agg", 0),
-        Err(Error::Corrupt { path, .. }) if path == torn
-    ));
-    assert!(!dir.join(".lost").exists());
-    store.close().unwrap();
+fn under_batch_a_torn_file_before_a_save_its_journal_still_holds_is_not_the_losss() {
+    // Records are appended in order, and a batch checkpoint syncs the files before a new
+    // epoch: a durable record of event 5 means event 4 was durable (in the journal or as a
+    // file), so this torn file is other damage. Under none a checkpoint syncs nothing, and
+    // the record proves nothing about event 4: both go.
+    for (mode, set_aside) in [("batch", false), ("none", true)] {
+        let (_tmp, dir) = seeded();
+        let journal = dead_journal(&dir, mode);
+        let torn = write_fourth(&dir, "29991231235959997", b"");
+        let fifth = write_fifth(&dir);
+        let rel = fifth
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        fs::write(
+            &journal,
+            bytehot_eventstore::encode_record(&rel, &fs::read(&fifth).unwrap()),
+        )
+        .unwrap();
+        let store = EventStore::open(Config::new(&dir)).unwrap();
+        if set_aside {
+            assert!(!torn.exists() && !fifth.exists(), "{mode}");
+            assert_eq!(ids(&store), ["e1", "e2", "e3"], "{mode}");
+        } else {
+            assert!(torn.exists() && fifth.exists(), "{mode}");
+            assert!(matches!(
+                store.read_aggregate("hotswap", "agg", 0),
+                Err(Error::Corrupt { path, .. }) if path == torn
+            ));
+            assert!(!dir.join(".lost").exists());
+        }
+        store.close().unwrap();
+    }
 }
