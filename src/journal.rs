@@ -834,6 +834,21 @@ pub(crate) fn accounts_for_everything(journal: &Path) -> bool {
     }
 }
 
+/// Whether a journal's writer was cut short by a reboot (a power loss, as far as the
+/// store can tell) under `batch` or `none`: its name and this machine both know a boot
+/// id, and they differ. An unknown boot id proves nothing (a process crash looks the
+/// same), so it does not count.
+pub(crate) fn cut_short_by_reboot(journal: &Path) -> bool {
+    let name = journal.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parts: Vec<&str> = name.trim_end_matches(".journal").split('-').collect();
+    match parts.as_slice() {
+        [_, _, mode, boot] if *mode != Durability::Always.name() && !boot.is_empty() => {
+            boot_id().is_some_and(|b| !b.is_empty() && b != *boot)
+        }
+        _ => false,
+    }
+}
+
 /// Whether a journal's writer made every file of an epoch durable before starting the
 /// next one (`always` and `batch` checkpoint with `syncfs`; `none` does not): then a
 /// durable record proves every file its writer renamed before it durable too.

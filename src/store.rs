@@ -501,17 +501,18 @@ pub(crate) const LOST_DIR: &str = ".lost";
 /// the loss can leave a file with its name but not (all of) its bytes, that no record can
 /// restore: a save from the interval the mode may lose. In each aggregate, a file that
 /// does not parse, together with every file after it, is such a loss when all were
-/// created since the oldest cut-short journal and, if every such journal is `batch`,
-/// none of them is named by a replayed record: records are appended in order and a
-/// `batch` checkpoint syncs the files before a new epoch, so a named later file proves
-/// the torn one durable (other damage, then). A `none` checkpoint syncs nothing, so
-/// there a durable record of a later epoch proves nothing about an earlier file, and the
-/// files after a torn one go with it whatever the journal holds. What is set aside goes
-/// to `.lost/`, and the aggregate reads whole up to its last durable save. Any other file
-/// that does not parse is left where it is, reported by reads and `verify` (damage the
-/// loss cannot have caused).
+/// created since the oldest cut-short journal and none of them is named by a record of
+/// an `always` or `batch` journal. Such a record is never set aside: it may be an
+/// acknowledged durable save (`always`), and one writer's records are appended in
+/// order, its checkpoints syncing the files before a new epoch, so it proves that
+/// writer's earlier files durable (a torn file before it is then another writer's, or
+/// other damage: left in place). A `none` checkpoint syncs nothing, so a `none` record
+/// of a later epoch proves nothing, and the files after a torn one go with it. What is
+/// set aside goes to `.lost/`, and the aggregate reads whole up to its last durable
+/// save. Any other file that does not parse is left where it is, reported by reads and
+/// `verify`.
 struct PowerLoss {
-    /// The files the replayed records name, when they prove earlier files durable.
+    /// The files that records of `always` and `batch` journals name.
     journaled: std::collections::HashSet<String>,
     since: std::time::SystemTime,
 }
@@ -519,19 +520,14 @@ struct PowerLoss {
 impl PowerLoss {
     /// `None` when a cut-short journal's creation time cannot be known: nothing is then
     /// set aside.
-    fn new(cut_short: &[&Path], replayed: &[(index::Entry, bool)]) -> Option<Self> {
+    fn new(cut_short: &[&Path], vouching: Vec<String>) -> Option<Self> {
         let mut since: Option<std::time::SystemTime> = None;
         for journal in cut_short {
             let born = fs::metadata(journal).ok().and_then(|m| created(&m))?;
             since = Some(since.map_or(born, |s| s.min(born)));
         }
-        let ordered = cut_short.iter().all(|j| journal::checkpoints_sync(j));
         Some(PowerLoss {
-            journaled: replayed
-                .iter()
-                .filter(|_| ordered)
-                .map(|(e, _)| e.rel.clone())
-                .collect(),
+            journaled: vouching.into_iter().collect(),
             since: since?,
         })
     }
@@ -553,8 +549,9 @@ impl PowerLoss {
     }
 }
 
-/// A file's creation time, or its modification time where the file system keeps none
-/// (later, so fewer files count as created since a given moment).
+/// A file's creation time, or its modification time where the file system keeps none.
+/// Without creation times nothing is set aside in practice: a journal's modification
+/// time is its last append, later than the files it saw created, so none qualifies.
 fn created(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
     meta.created().or_else(|_| meta.modified()).ok()
 }
@@ -643,23 +640,39 @@ impl EventStore {
         let journals = journal::abandoned_journals(&self.base)?;
         let mut replayed = Vec::new();
         let mut cut_short = Vec::new();
+        let mut vouching = Vec::new();
+        let mut kept = Vec::new();
         for (path, _owner_lock) in &journals {
-            if !journal::accounts_for_everything(path) {
-                rebuild = true;
+            rebuild |= !journal::accounts_for_everything(path);
+            if journal::cut_short_by_reboot(path) {
                 cut_short.push(path.as_path());
             }
-            replayed.extend(self.replay_journal(path)?);
+            let (events, complete) = self.replay_journal(path)?;
+            if journal::checkpoints_sync(path) {
+                vouching.extend(events.iter().map(|(e, _)| e.rel.clone()));
+            }
+            if !complete {
+                kept.push(path.clone());
+            }
+            replayed.extend(events);
         }
         if rebuild {
-            let loss = PowerLoss::new(&cut_short, &replayed);
+            let loss = PowerLoss::new(&cut_short, vouching);
             self.rebuild_all(loss.as_ref())?;
         } else {
             self.index.repair(&replayed, self.durable())?;
             self.check_metadata()?;
         }
-        // Retired only now: a crash before this line replays them again (idempotent).
+        // Retired only now: a crash before this line replays them again (idempotent). A
+        // journal with records that could not be replayed is kept, set aside.
         for (path, _) in journals {
-            journal::retire(&self.base, &path)?;
+            if kept.contains(&path) {
+                journal::sync_file_system(&self.base)
+                    .map_err(|e| Error::io("sync", &self.base, e))?;
+                self.set_aside(&path)?;
+            } else {
+                journal::retire(&self.base, &path)?;
+            }
         }
         // Created under the recovery lock: a journal exists unlocked for a moment after
         // its creation, and another opener's scan for abandoned journals must not see it
@@ -670,8 +683,10 @@ impl EventStore {
     /// Finishes what one dead writer journaled: an acknowledged event whose file a crash
     /// lost or tore is written again; an event that was never acknowledged (its
     /// aggregate has moved on without it) is dropped. Returns the journal's events, each
-    /// with whether its file exists now, for the index repair.
-    fn replay_journal(&self, path: &Path) -> Result<Vec<(index::Entry, bool)>> {
+    /// with whether its file exists now, for the index repair, and false when a record
+    /// could not be settled because an earlier file of its aggregate does not parse (the
+    /// journal is then kept, not deleted).
+    fn replay_journal(&self, path: &Path) -> Result<(Vec<(index::Entry, bool)>, bool)> {
         let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
         let (records, _) = journal::decode_records(&bytes);
         let records: Vec<(PathBuf, String, Event)> = records
@@ -691,9 +706,15 @@ impl EventStore {
         }
         let mut dirs = std::collections::BTreeSet::new();
         let mut out = Vec::with_capacity(records.len());
+        let mut complete = true;
         for (target, rel, event) in records {
             if !target.exists() {
-                self.replay_missing(&target, event.clone())?;
+                match self.replay_missing(&target, event.clone()) {
+                    // Whether it follows its aggregate cannot be told: the open goes on,
+                    // the reads report that file, and the record stays in the journal.
+                    Err(Error::Corrupt { .. }) => complete = false,
+                    other => other?,
+                }
             }
             let size = fs::metadata(&target).ok().map(|m| m.len());
             out.push((
@@ -712,7 +733,7 @@ impl EventStore {
         for dir in dirs {
             remove_dead_temp_files(&dir)?;
         }
-        Ok(out)
+        Ok((out, complete))
     }
 
     /// The file a journal record names, if it is a well-formed event path in the store.
@@ -816,7 +837,9 @@ impl EventStore {
                     found.push((entry, schema, path));
                 }
                 if let Some(from) = loss.and_then(|l| l.torn_tail(&found)) {
-                    for (_, _, path) in found.drain(from..) {
+                    // Last file first: an open that dies halfway leaves the torn file in
+                    // place for the next open to find, never a gap before later files.
+                    for (_, _, path) in found.drain(from..).rev() {
                         self.set_aside(&path)?;
                     }
                 }
@@ -863,7 +886,9 @@ impl EventStore {
         let mut free = target.clone();
         let mut n = 1;
         while free.exists() {
-            free = target.with_extension(format!("json.{n}"));
+            let mut name = target.file_name().unwrap_or_default().to_os_string();
+            name.push(format!(".{n}"));
+            free = target.with_file_name(name);
             n += 1;
         }
         self.io
@@ -2035,7 +2060,7 @@ impl EventStore {
         let mut problems = symlinks_in(&self.base)?;
         problems.extend(files_under(&self.base.join(LOST_DIR))?.into_iter().map(|path| {
             format!(
-                "{}: set aside at open after a power loss (a save the loss tore, or one after it in its aggregate); inspect it, then delete it",
+                "{}: set aside at open after a crash (an event file a power loss tore, a later one of its aggregate, or a journal with records that could not be replayed); inspect it, then delete it",
                 path.display()
             )
         }));

@@ -8,7 +8,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytehot_eventstore::{Config, Durability, Error, EventMetadata, EventStore, event};
+use std::sync::Arc;
+
+use bytehot_eventstore::{
+    Call, Config, Durability, Error, EventMetadata, EventStore, Fault, FaultyIo, SystemClock, event,
+};
 
 const OTHER_BOOT: &str = "00000000000000000000000000000000";
 
@@ -29,7 +33,11 @@ fn seeded() -> (tempfile::TempDir, PathBuf) {
 
 /// The empty journal of a writer under `mode` that a power loss cut short (another boot).
 fn dead_journal(dir: &Path, mode: &str) -> PathBuf {
-    let path = dir.join(format!(".journal/999999999-0-{mode}-{OTHER_BOOT}.journal"));
+    dead_journal_of(dir, mode, 999_999_999)
+}
+
+fn dead_journal_of(dir: &Path, mode: &str, pid: u32) -> PathBuf {
+    let path = dir.join(format!(".journal/{pid}-0-{mode}-{OTHER_BOOT}.journal"));
     fs::write(&path, b"").unwrap();
     path
 }
@@ -107,8 +115,9 @@ fn a_torn_file_older_than_the_cut_short_writer_is_reported_not_moved() {
     for mode in ["batch", "none", "always"] {
         let (_tmp, dir) = seeded();
         let torn = write_fourth(&dir, "29991231235959997", b"{\"eventType\":");
-        // Created well before the writer's journal: the loss cannot have torn it.
-        std::thread::sleep(Duration::from_millis(1_200));
+        // Created well before the writer's journal (the rule allows a second of slack):
+        // the loss cannot have torn it.
+        std::thread::sleep(Duration::from_millis(2_500));
         dead_journal(&dir, mode);
         let store = EventStore::open(Config::new(&dir)).unwrap();
         assert!(
@@ -176,4 +185,91 @@ fn under_batch_a_torn_file_before_a_save_its_journal_still_holds_is_not_the_loss
         }
         store.close().unwrap();
     }
+}
+
+fn journal_naming(journal: &Path, dir: &Path, file: &Path) {
+    let rel = file
+        .strip_prefix(dir)
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    fs::write(
+        journal,
+        bytehot_eventstore::encode_record(&rel, &fs::read(file).unwrap()),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_save_a_batch_or_always_record_names_is_never_set_aside_whatever_else_died() {
+    // A none writer cut short beside it does not make the other journal's record count
+    // for less: that save may be acknowledged and durable.
+    for mode in ["batch", "always"] {
+        let (_tmp, dir) = seeded();
+        dead_journal_of(&dir, "none", 999_999_998);
+        let journal = dead_journal(&dir, mode);
+        let torn = write_fourth(&dir, "29991231235959997", b"");
+        let fifth = write_fifth(&dir);
+        journal_naming(&journal, &dir, &fifth);
+        let store = EventStore::open(Config::new(&dir)).unwrap();
+        assert!(
+            torn.exists() && fifth.exists(),
+            "{mode}: a journaled save was moved"
+        );
+        assert!(!dir.join(".lost/hotswap").exists(), "{mode}");
+        store.close().unwrap();
+    }
+}
+
+#[test]
+fn a_record_that_cannot_be_settled_behind_a_torn_file_does_not_stop_the_open_and_is_kept() {
+    // Event 5's record survived, its file did not, and event 4 before it is torn: whether
+    // 5 follows its aggregate cannot be told. The open goes on, and the journal is kept.
+    let (_tmp, dir) = seeded();
+    let journal = dead_journal(&dir, "none");
+    let torn = write_fourth(&dir, "29991231235959997", b"");
+    let fifth = write_fifth(&dir);
+    journal_naming(&journal, &dir, &fifth);
+    fs::remove_file(&fifth).unwrap();
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    assert_eq!(ids(&store), ["e1", "e2", "e3"]);
+    assert!(!torn.exists());
+    let kept = dir
+        .join(".lost/.journal")
+        .join(journal.file_name().unwrap());
+    assert!(kept.exists(), "the journal was not kept");
+    let problems = store.verify().unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    store.close().unwrap();
+}
+
+#[test]
+fn an_open_that_dies_while_setting_files_aside_leaves_no_gap_for_the_next() {
+    let (_tmp, dir) = seeded();
+    dead_journal(&dir, "batch");
+    write_fourth(&dir, "29991231235959997", b"");
+    write_fifth(&dir);
+    // The second move fails: the first must not have been the torn file's.
+    let io = Arc::new(FaultyIo::on(Call::Rename, 2, Fault::Errno(5)));
+    assert!(EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).is_err());
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    assert_eq!(ids(&store), ["e1", "e2", "e3"]);
+    let problems = store.verify().unwrap();
+    assert!(
+        problems.iter().all(|p| p.contains("set aside")),
+        "{problems:?}"
+    );
+    store.close().unwrap();
+}
+
+#[test]
+fn a_journal_without_a_boot_id_is_not_taken_for_a_power_loss() {
+    // Without a boot id a process crash looks the same: nothing may be moved for it.
+    let (_tmp, dir) = seeded();
+    fs::write(dir.join(".journal/999999999-0-batch-.journal"), b"").unwrap();
+    let torn = write_fourth(&dir, "29991231235959997", b"");
+    let store = EventStore::open(Config::new(&dir)).unwrap();
+    assert!(torn.exists());
+    assert!(!dir.join(".lost").exists());
+    store.close().unwrap();
 }
