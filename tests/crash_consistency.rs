@@ -19,34 +19,13 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bytehot_eventstore::{Config, Durability, Event, EventMetadata, EventStore, event};
+use bytehot_eventstore::{Config, Durability, Event, EventStore};
+
+use common::{CRASH_AGGREGATES, Rng, crash_event};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_CRASH_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_CRASH_TRIAL";
 const CHILD_MODE: &str = "EVENTSTORE_TEST_CRASH_MODE";
-const AGGREGATES: [&str; 3] = [
-    "f47ac10b-58cc-4372-a567",
-    "/app/target/classes/Foo.class",
-    "日本語 id",
-];
-
-fn new_event(aggregate: usize, id: String, payload: usize) -> Event {
-    let metadata = EventMetadata::new("hotswap", AGGREGATES[aggregate], &id);
-    let data = format!("{{\"bytecode\":\"{}\"}}", "QUJD".repeat(payload));
-    event("HotSwapRequested", metadata, &data).unwrap()
-}
-
-/// xorshift64*: enough randomness for kill timing without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
 
 /// The writer role, run in a child process: append until killed.
 #[test]
@@ -68,7 +47,7 @@ fn crash_writer_child() {
         // Mix single appends, batches and event sizes up to ~200 KiB.
         let size = if n % 7 == 0 { 50_000 } else { 100 };
         let batch: Vec<Event> = (0..1 + rng.next() % 3)
-            .map(|k| new_event(aggregate, format!("{trial}-{n}-{k}"), size))
+            .map(|k| crash_event(aggregate, format!("{trial}-{n}-{k}"), size))
             .collect();
         for stored in store.append_batch(batch).unwrap() {
             writeln!(out, "ack {}", stored.metadata.event_id).unwrap();
@@ -157,7 +136,7 @@ fn kill_campaign(mode: &str, fraction: usize) {
         all_acked.extend(run_trial(&dir, mode, trial, &mut rng));
         let store = EventStore::open(Config::new(&dir)).unwrap();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for id in AGGREGATES {
+        for id in CRASH_AGGREGATES {
             let events = store.read_aggregate("hotswap", id, 0).unwrap();
             for (i, e) in events.iter().enumerate() {
                 assert_eq!(

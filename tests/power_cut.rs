@@ -40,12 +40,13 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bytehot_eventstore::{Config, Durability, Event, EventMetadata, EventStore, event};
+use bytehot_eventstore::{Config, Durability, Event, EventStore};
+
+use common::{CRASH_AGGREGATES, Rng, crash_event};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_POWER_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_POWER_TRIAL";
 const CHILD_MODE: &str = "EVENTSTORE_TEST_POWER_MODE";
-const AGGREGATES: [&str; 3] = ["f47ac10b-58cc-4372-a567", "/app/Foo.class", "日本語 id"];
 /// The writer's `batch` interval; a `batch` save must be on the disk this long after its
 /// acknowledgement, plus [`BATCH_MARGIN`] for a sync that is slow to finish.
 const BATCH_INTERVAL: Duration = Duration::from_millis(50);
@@ -55,28 +56,6 @@ const OTHER_BOOT: &str = "00000000000000000000000000000000";
 
 /// One rig at a time: each takes three loop devices and a good share of the disk.
 static RIG: Mutex<()> = Mutex::new(());
-
-fn new_event(aggregate: usize, id: String, payload: usize) -> Event {
-    let metadata = EventMetadata::new("hotswap", AGGREGATES[aggregate], &id);
-    let data = format!("{{\"bytecode\":\"{}\"}}", "QUJD".repeat(payload));
-    event("HotSwapRequested", metadata, &data).unwrap()
-}
-
-/// xorshift64*: enough randomness for timing without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// The writer role, run in a child process: append until killed.
 #[test]
@@ -100,7 +79,7 @@ fn power_cut_writer_child() {
         // Some multi-block files, without filling the image over the trials.
         let size = if n % 7 == 0 { 5_000 } else { 100 };
         let batch: Vec<Event> = (0..1 + rng.below(3))
-            .map(|k| new_event(aggregate, format!("{trial}-{n}-{k}"), size))
+            .map(|k| crash_event(aggregate, format!("{trial}-{n}-{k}"), size))
             .collect();
         for stored in store.append_batch(batch).unwrap() {
             writeln!(out, "ack {}", stored.metadata.event_id).unwrap();
@@ -483,7 +462,7 @@ fn check_copy(
         .map(|(id, _)| id)
         .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for id in AGGREGATES {
+    for id in CRASH_AGGREGATES {
         let events = store.read_aggregate("hotswap", id, 0).unwrap_or_else(|e| {
             panic!("{mode} trial {trial}: reading {id} after the power cut: {e}")
         });

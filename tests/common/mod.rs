@@ -210,3 +210,35 @@ impl StoreIo for CountingIo {
         OsIo.read(path)
     }
 }
+
+/// The aggregates the crash tests write to: a plain id, a path, non-ASCII.
+pub const CRASH_AGGREGATES: [&str; 3] = [
+    "f47ac10b-58cc-4372-a567",
+    "/app/target/classes/Foo.class",
+    "日本語 id",
+];
+
+/// A HotSwapRequested-like event of `CRASH_AGGREGATES[aggregate]` with `4 * payload`
+/// bytes of bytecode.
+pub fn crash_event(aggregate: usize, id: String, payload: usize) -> Event {
+    let metadata = EventMetadata::new("hotswap", CRASH_AGGREGATES[aggregate], &id);
+    let data = format!("{{\"bytecode\":\"{}\"}}", "QUJD".repeat(payload));
+    bytehot_eventstore::event("HotSwapRequested", metadata, &data).expect("valid event")
+}
+
+/// xorshift64*: enough randomness for crash timing without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
