@@ -821,16 +821,18 @@ fn boot_id() -> Option<String> {
 /// False after a power loss or reboot under `batch` or `none` (or for a journal named
 /// by an older version): files of events the journal lost may exist.
 pub(crate) fn accounts_for_everything(journal: &Path) -> bool {
-    let name = journal.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let Some(stem) = name.strip_suffix(".journal") else {
-        return false;
-    };
-    let parts: Vec<&str> = stem.split('-').collect();
-    match parts.as_slice() {
-        [_, _, mode, boot] => {
-            *mode == Durability::Always.name() || boot_id().is_some_and(|b| b == *boot)
-        }
-        _ => false,
+    mode_and_boot(journal).is_some_and(|(mode, boot)| {
+        mode == Durability::Always.name() || boot_id().is_some_and(|b| b == boot)
+    })
+}
+
+/// The durability mode and boot id a journal's name carries (`None` for a journal named
+/// by an older version).
+fn mode_and_boot(journal: &Path) -> Option<(&str, &str)> {
+    let stem = journal.file_name()?.to_str()?.strip_suffix(".journal")?;
+    match stem.split('-').collect::<Vec<&str>>().as_slice() {
+        [_, _, mode, boot] => Some((mode, boot)),
+        _ => None,
     }
 }
 
@@ -839,26 +841,18 @@ pub(crate) fn accounts_for_everything(journal: &Path) -> bool {
 /// id, and they differ. An unknown boot id proves nothing (a process crash looks the
 /// same), so it does not count.
 pub(crate) fn cut_short_by_reboot(journal: &Path) -> bool {
-    let name = journal.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let parts: Vec<&str> = name.trim_end_matches(".journal").split('-').collect();
-    match parts.as_slice() {
-        [_, _, mode, boot] if *mode != Durability::Always.name() && !boot.is_empty() => {
-            boot_id().is_some_and(|b| !b.is_empty() && b != *boot)
-        }
-        _ => false,
-    }
+    mode_and_boot(journal).is_some_and(|(mode, boot)| {
+        mode != Durability::Always.name()
+            && !boot.is_empty()
+            && boot_id().is_some_and(|b| !b.is_empty() && b != boot)
+    })
 }
 
 /// Whether a journal's writer made every file of an epoch durable before starting the
 /// next one (`always` and `batch` checkpoint with `syncfs`; `none` does not): then a
 /// durable record proves every file its writer renamed before it durable too.
 pub(crate) fn checkpoints_sync(journal: &Path) -> bool {
-    let name = journal.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let parts: Vec<&str> = name.trim_end_matches(".journal").split('-').collect();
-    match parts.as_slice() {
-        [_, _, mode, _] => *mode != Durability::None.name(),
-        _ => false,
-    }
+    mode_and_boot(journal).is_some_and(|(mode, _)| mode != Durability::None.name())
 }
 
 /// Makes the replayed files durable and removes the journal.

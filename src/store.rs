@@ -872,8 +872,9 @@ impl EventStore {
         Ok(())
     }
 
-    /// Moves an event file a power loss tore (or one saved after it in its aggregate) to
-    /// `.lost/<type>/<id>/`, out of the store's sight but not deleted.
+    /// Moves a file of the store (an event file a power loss tore, one saved after it in
+    /// its aggregate, or a journal that could not be replayed whole) to the same path
+    /// under `.lost/`, out of the store's sight but not deleted.
     fn set_aside(&self, path: &Path) -> Result<()> {
         let rel = path.strip_prefix(&self.base).unwrap_or(path);
         let target = self.base.join(LOST_DIR).join(rel);
