@@ -1275,6 +1275,20 @@ impl EventStore {
                     ),
                 ));
             }
+            // A missing file (lost, or removed by hand) must not pass for a history: a
+            // reader rebuilding state from it would silently skip an event.
+            if mine && m.aggregate_version != state.current_version() + 1 {
+                return Err(Error::corrupt(
+                    &path,
+                    format!(
+                        "version {} follows version {}: an event file of {}/{} is missing",
+                        m.aggregate_version,
+                        state.current_version(),
+                        key.0,
+                        key.1
+                    ),
+                ));
+            }
             if mine {
                 state.ids.insert(m.event_id.clone(), state.entries.len());
                 state.entries.push(Entry {

@@ -260,3 +260,24 @@ fn queries_over_many_files_skip_a_deleted_one_and_report_a_link_in_place_of_one(
         }
     }
 }
+
+#[test]
+fn a_missing_event_file_in_the_middle_is_reported_not_read_past() {
+    let t = TempStore::new();
+    let store = t.open();
+    for id in ["1", "2", "3"] {
+        store.append(ev("t", "a", id)).unwrap();
+    }
+    store.close().unwrap();
+    let dir = t.base.join("t").join("a");
+    let names = event_file_names(&dir);
+    std::fs::remove_file(dir.join(&names[1])).unwrap();
+    let store = t.open();
+    match store.read_aggregate("t", "a", 0) {
+        Err(Error::Corrupt { path, reason }) => {
+            assert_eq!(path, dir.join(&names[2]));
+            assert!(reason.contains("version 3 follows version 1"), "{reason}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
