@@ -13,15 +13,15 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bytehot_eventstore::{Config, Durability, Event, EventStore};
+use bytehot_eventstore::{Config, EventStore};
 
-use common::{CRASH_AGGREGATES, Rng, crash_event};
+use common::{CRASH_AGGREGATES, Rng, append_and_acknowledge, durability_named};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_CRASH_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_CRASH_TRIAL";
@@ -34,31 +34,11 @@ fn crash_writer_child() {
         return;
     };
     let trial = std::env::var(CHILD_TRIAL).unwrap();
-    let mode = match std::env::var(CHILD_MODE).unwrap().as_str() {
-        "batch" => Durability::Batch,
-        "none" => Durability::None,
-        _ => Durability::Always,
-    };
+    let mode = durability_named(&std::env::var(CHILD_MODE).unwrap());
     let store = EventStore::open(Config::new(dir).durability(mode)).unwrap();
-    let mut out = std::io::stdout().lock();
-    let mut rng = Rng(u64::from(std::process::id()) | 1);
-    for n in 0.. {
-        let aggregate = (rng.next() % 3) as usize;
-        // Mix single appends, batches and event sizes up to ~200 KiB.
-        let size = if n % 7 == 0 { 50_000 } else { 100 };
-        let batch: Vec<Event> = (0..1 + rng.next() % 3)
-            .map(|k| crash_event(aggregate, format!("{trial}-{n}-{k}"), size))
-            .collect();
-        for stored in store.append_batch(batch).unwrap() {
-            writeln!(out, "ack {}", stored.metadata.event_id).unwrap();
-        }
-        out.flush().unwrap();
-        // Now and then the journal starts over (a new epoch over the old records), so
-        // that kills also land in journals whose tail holds checkpointed records.
-        if n % 10 == 9 {
-            store.checkpoint().unwrap();
-        }
-    }
+    // Event sizes up to ~200 KiB; checkpoints every tenth save, so that kills also land
+    // in journals whose tail holds checkpointed records.
+    append_and_acknowledge(&store, &trial, 50_000, 10);
 }
 
 fn run_trial(dir: &Path, mode: &str, trial: usize, rng: &mut Rng) -> HashSet<String> {

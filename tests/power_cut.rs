@@ -32,7 +32,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -40,9 +40,9 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bytehot_eventstore::{Config, Durability, Event, EventStore};
+use bytehot_eventstore::{Config, EventStore};
 
-use common::{CRASH_AGGREGATES, Rng, crash_event};
+use common::{CRASH_AGGREGATES, Rng, append_and_acknowledge, durability_named};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_POWER_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_POWER_TRIAL";
@@ -64,31 +64,12 @@ fn power_cut_writer_child() {
         return;
     };
     let trial = std::env::var(CHILD_TRIAL).unwrap();
-    let mode = match std::env::var(CHILD_MODE).unwrap().as_str() {
-        "batch" => Durability::Batch,
-        "none" => Durability::None,
-        _ => Durability::Always,
-    };
+    let mode = durability_named(&std::env::var(CHILD_MODE).unwrap());
     let mut config = Config::new(dir).durability(mode);
     config.batch_interval = BATCH_INTERVAL;
     let store = EventStore::open(config).unwrap();
-    let mut out = std::io::stdout().lock();
-    let mut rng = Rng(u64::from(std::process::id()) | 1);
-    for n in 0.. {
-        let aggregate = rng.below(3) as usize;
-        // Some multi-block files, without filling the image over the trials.
-        let size = if n % 7 == 0 { 5_000 } else { 100 };
-        let batch: Vec<Event> = (0..1 + rng.below(3))
-            .map(|k| crash_event(aggregate, format!("{trial}-{n}-{k}"), size))
-            .collect();
-        for stored in store.append_batch(batch).unwrap() {
-            writeln!(out, "ack {}", stored.metadata.event_id).unwrap();
-        }
-        out.flush().unwrap();
-        if n % 25 == 24 {
-            store.checkpoint().unwrap();
-        }
-    }
+    // Some multi-block files, without filling the image over the trials.
+    append_and_acknowledge(&store, &trial, 5_000, 25);
 }
 
 fn run(cmd: &str, args: &[&str]) -> Result<(), String> {

@@ -242,3 +242,42 @@ impl Rng {
         self.next() % n
     }
 }
+
+/// The crash tests' writer, in its child process: appends single events and batches of
+/// up to three to random `CRASH_AGGREGATES` (every seventh with `4 * large` bytes of
+/// bytecode), prints `ack <eventId>` for each once its save returned, and checkpoints
+/// every `checkpoint_every` saves (a new journal epoch over the old records), until
+/// killed.
+pub fn append_and_acknowledge(
+    store: &EventStore,
+    trial: &str,
+    large: usize,
+    checkpoint_every: u64,
+) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let mut rng = Rng(u64::from(std::process::id()) | 1);
+    for n in 0u64.. {
+        let aggregate = rng.below(3) as usize;
+        let size = if n % 7 == 0 { large } else { 100 };
+        let batch: Vec<Event> = (0..1 + rng.below(3))
+            .map(|k| crash_event(aggregate, format!("{trial}-{n}-{k}"), size))
+            .collect();
+        for stored in store.append_batch(batch).unwrap() {
+            writeln!(out, "ack {}", stored.metadata.event_id).unwrap();
+        }
+        out.flush().unwrap();
+        if n % checkpoint_every == checkpoint_every - 1 {
+            store.checkpoint().unwrap();
+        }
+    }
+}
+
+/// The durability mode a crash test's child is told by name.
+pub fn durability_named(name: &str) -> Durability {
+    match name {
+        "batch" => Durability::Batch,
+        "none" => Durability::None,
+        _ => Durability::Always,
+    }
+}
