@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use bytehot_eventstore::{Config, EventStore};
 
-use common::{CRASH_AGGREGATES, Rng, append_and_acknowledge, durability_named};
+use common::{Rng, append_and_acknowledge, check_crash_aggregates, durability_named};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_POWER_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_POWER_TRIAL";
@@ -442,49 +442,13 @@ fn check_copy(
         })
         .map(|(id, _)| id)
         .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for id in CRASH_AGGREGATES {
-        let events = store.read_aggregate("hotswap", id, 0).unwrap_or_else(|e| {
-            panic!("{mode} trial {trial}: reading {id} after the power cut: {e}")
-        });
-        for (i, e) in events.iter().enumerate() {
-            assert_eq!(
-                e.metadata.aggregate_version,
-                i as u64 + 1,
-                "{mode} trial {trial}: gap in {id}"
-            );
-            let previous = (i > 0).then(|| events[i - 1].metadata.event_id.clone());
-            assert_eq!(
-                e.metadata.previous_event_id, previous,
-                "{mode} trial {trial}: broken chain in {id}"
-            );
-            *seen.entry(e.metadata.event_id.clone()).or_default() += 1;
-        }
-    }
-    let lost: Vec<&&String> = promised
-        .iter()
-        .filter(|id| !seen.contains_key(**id))
-        .collect();
+    let seen = check_crash_aggregates(&store, &format!("{mode} trial {trial}"));
+    let lost: Vec<&&String> = promised.iter().filter(|id| !seen.contains(**id)).collect();
     assert!(
         lost.is_empty(),
         "{mode} trial {trial}: {} of {} promised events lost after the power cut: {lost:?}",
         lost.len(),
         promised.len()
-    );
-    assert!(
-        seen.values().all(|&n| n == 1),
-        "{mode} trial {trial}: duplicated events"
-    );
-    let total = seen.len() as u64;
-    assert_eq!(
-        store.total_event_count().unwrap(),
-        total,
-        "{mode} trial {trial}"
-    );
-    assert_eq!(
-        store.read_by_type("HotSwapRequested").unwrap().len() as u64,
-        total,
-        "{mode} trial {trial}"
     );
     // What the open set aside is reported, and is all that is: under `always` a torn
     // file is always restored from the journal, so nothing may be set aside.

@@ -281,3 +281,43 @@ pub fn durability_named(name: &str) -> Durability {
         _ => Durability::Always,
     }
 }
+
+/// Reads every `CRASH_AGGREGATES` aggregate whole and checks what any crash must leave:
+/// versions 1..n, each event naming its predecessor, no event twice, and an index that
+/// counts exactly these events (total and by type). Returns their ids; `label` names the
+/// trial in every failure.
+pub fn check_crash_aggregates(
+    store: &EventStore,
+    label: &str,
+) -> std::collections::HashSet<String> {
+    let mut seen = std::collections::HashSet::new();
+    for id in CRASH_AGGREGATES {
+        let events = store
+            .read_aggregate("hotswap", id, 0)
+            .unwrap_or_else(|e| panic!("{label}: reading {id}: {e}"));
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(
+                e.metadata.aggregate_version,
+                i as u64 + 1,
+                "{label}: gap in {id}"
+            );
+            let previous = (i > 0).then(|| events[i - 1].metadata.event_id.clone());
+            assert_eq!(
+                e.metadata.previous_event_id, previous,
+                "{label}: broken chain in {id}"
+            );
+            assert!(
+                seen.insert(e.metadata.event_id.clone()),
+                "{label}: duplicated events"
+            );
+        }
+    }
+    let total = seen.len() as u64;
+    assert_eq!(store.total_event_count().unwrap(), total, "{label}");
+    assert_eq!(
+        store.read_by_type("HotSwapRequested").unwrap().len() as u64,
+        total,
+        "{label}"
+    );
+    seen
+}
