@@ -405,11 +405,16 @@ fn symlinks_in(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The temp files a writer leaves: `.<final name>.<pid>-<n>.tmp`.
+/// The writer's pid in the name of a temp file it leaves: `.<final name>.<pid>-<n>.tmp`,
+/// or `.ids.<pid>.tmp` for a rewrite of `.ids`.
 fn tmp_owner(name: &str) -> Option<u32> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    let (_, owner) = rest.rsplit_once('.')?;
-    owner.split_once('-')?.0.parse().ok()
+    let (final_name, owner) = rest.rsplit_once('.')?;
+    match owner.split_once('-') {
+        Some((pid, _)) => pid.parse().ok(),
+        None if final_name == IDS_FILE.trim_start_matches('.') => owner.parse().ok(),
+        None => None,
+    }
 }
 
 /// Removes the temp files a dead writer left in `dir` (a live writer's stay).

@@ -211,7 +211,7 @@ fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no
 }
 
 #[test]
-fn a_temp_file_no_journal_names_is_removed_when_its_aggregate_is_first_listed() {
+fn temp_files_no_journal_names_are_removed_when_their_aggregate_is_first_listed() {
     // Under `always` a file is written under its temp name before its journal record is
     // durable: a machine crash can leave one behind whose record did not survive, so no
     // replay names its directory.
@@ -228,6 +228,10 @@ fn a_temp_file_no_journal_names_is_removed_when_its_aggregate_is_first_listed() 
         ".20260101000000000000-BytecodeValidated.json.{dead}-0.tmp"
     ));
     std::fs::write(&orphan, b"{\"half\":").unwrap();
+    // `.ids` is rewritten under a temp name of its own shape (no counter): a writer
+    // killed in that window leaves this one.
+    let orphan_ids = agg.join(format!(".ids.{dead}.tmp"));
+    std::fs::write(&orphan_ids, b"2026").unwrap();
     let live = agg.join(format!(
         ".20260101000000001000-BytecodeValidated.json.{}-0.tmp",
         std::process::id()
@@ -240,6 +244,7 @@ fn a_temp_file_no_journal_names_is_removed_when_its_aggregate_is_first_listed() 
         1
     );
     assert!(!orphan.exists(), "a dead process's temp file is removed");
+    assert!(!orphan_ids.exists(), "so is its temp `.ids`");
     assert!(live.exists(), "a live process's temp file is left alone");
     assert_eq!(reopened.verify().unwrap(), Vec::<String>::new());
 }
