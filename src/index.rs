@@ -65,6 +65,14 @@ const SPAN_BYTES: u64 = 64 * 1024;
 /// Minute logs whose summary is kept; beyond this they are all dropped.
 const MAX_SUMMARISED_LOGS: usize = 4096;
 
+/// A log kept open between appends, with the identity it had when opened (a
+/// descriptor's file never changes, so this is compared with the path's, not re-read).
+struct OpenLog {
+    file: File,
+    dev: u64,
+    ino: u64,
+}
+
 /// What the index records of one event.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
@@ -233,7 +241,7 @@ fn names_in(dir: &Path) -> Result<Vec<String>> {
 pub(crate) struct Index {
     dir: PathBuf,
     /// Open append descriptors by log path.
-    open: Mutex<HashMap<PathBuf, File>>,
+    open: Mutex<HashMap<PathBuf, OpenLog>>,
     /// Per type log: (identity, bytes counted, lines counted), so counts read only growth.
     counted: Mutex<HashMap<PathBuf, (LogId, u64, u64)>>,
     /// Per minute log: where in it which times lie.
@@ -392,21 +400,29 @@ impl Index {
             open.clear();
         }
         loop {
-            let file = match open.remove(path) {
-                Some(f) => f,
-                None => Index::open_log(path).map_err(fail)?,
+            let log = match open.remove(path) {
+                Some(log) => log,
+                None => {
+                    let file = Index::open_log(path).map_err(fail)?;
+                    let meta = file.metadata().map_err(fail)?;
+                    OpenLog {
+                        file,
+                        dev: meta.dev(),
+                        ino: meta.ino(),
+                    }
+                }
             };
-            file.lock_shared().map_err(fail)?;
+            log.file.lock_shared().map_err(fail)?;
             // A repair may have replaced the log since this descriptor was opened.
             let current =
-                fs::metadata(path).is_ok_and(|m| file.metadata().is_ok_and(|f| f.ino() == m.ino()));
+                fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (log.dev, log.ino));
             if !current {
                 continue;
             }
-            let written = (&file).write_all(bytes);
-            let _ = file.unlock();
+            let written = (&log.file).write_all(bytes);
+            let _ = log.file.unlock();
             written.map_err(fail)?;
-            open.insert(path.to_path_buf(), file);
+            open.insert(path.to_path_buf(), log);
             return Ok(());
         }
     }

@@ -225,12 +225,12 @@ fn adopt_ids(file: Option<File>, state: &AggState) -> Option<(u64, u64)> {
 }
 
 /// Records the names and ids about to be written, after those `state` knows: appended
-/// when `state` has read the whole file, otherwise the file is rewritten.
+/// when `state` has read the whole file, otherwise the file is rewritten. Only right
+/// after a refresh under the directory's exclusive lock, which leaves `state.ids_file`
+/// describing `.ids` as it is: no writer can have changed it since.
 fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String)]) -> Result<()> {
     let path = dir.join(IDS_FILE);
-    let current = state
-        .ids_file
-        .filter(|(ino, len)| fs::metadata(&path).is_ok_and(|m| m.ino() == *ino && m.len() == *len));
+    let current = state.ids_file;
     if state.legacy
         || (current.is_none()
             && state.entries.len() + new.len() <= IDS_FROM_EVENTS
@@ -1100,30 +1100,40 @@ impl EventStore {
     /// The names written after the cache's last one, from the lines `.ids` gained since
     /// `state` read it, when each names an existing file that sorts after the cache;
     /// `None` when the directory must be listed.
-    fn names_after_cache(&self, dir: &Path, state: &AggState) -> Option<Vec<(FileName, String)>> {
+    /// Also returns the length of `.ids` those lines end at.
+    fn names_after_cache(
+        &self,
+        dir: &Path,
+        state: &AggState,
+    ) -> Option<(Vec<(FileName, String)>, u64)> {
         let (ino, len) = state.ids_file?;
         let (_, last) = state.listed.last()?;
         let path = dir.join(IDS_FILE);
-        let mut file = File::open(&path).ok()?;
-        let meta = file.metadata().ok()?;
+        // The common case, nothing written since, costs one `stat` and no descriptor.
+        let meta = fs::metadata(&path).ok()?;
         if meta.ino() != ino || meta.len() < len {
             return None;
         }
         if meta.len() == len {
-            return Some(Vec::new());
+            return Some((Vec::new(), len));
+        }
+        let mut file = File::open(&path).ok()?;
+        if file.metadata().ok()?.ino() != ino {
+            return None;
         }
         let mut grown = Vec::new();
         file.seek(SeekFrom::Start(len)).ok()?;
         file.read_to_end(&mut grown).ok()?;
         let mut after = FileName::parse(last)?.sort_key();
-        ids_lines(&grown)?
+        let names = ids_lines(&grown)?
             .into_iter()
             .map(|(name, _)| {
                 let parsed = FileName::parse(name).filter(|p| p.sort_key() > after)?;
                 after = parsed.sort_key();
                 dir.join(name).exists().then(|| (parsed, name.to_string()))
             })
-            .collect()
+            .collect::<Option<Vec<_>>>()?;
+        Some((names, len + grown.len() as u64))
     }
 
     /// First use of an aggregate with an `.ids` file that agrees with the listing and
@@ -1198,14 +1208,27 @@ impl EventStore {
     }
 
     fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
-        self.refresh_for(key, state, false)
+        self.refresh_for(key, state, false, false)
+    }
+
+    /// [`Self::refresh`] of an aggregate whose directory, `state.dir`, the caller has
+    /// open (its lock): it exists, so it is not looked up again.
+    fn refresh_locked(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        self.refresh_for(key, state, false, true)
     }
 
     /// [`Self::refresh`]; `whole` when the caller is about to read every event anyway:
     /// a first use then parses the files (all at once) instead of believing `.ids` and
-    /// parsing its last file first, which would only add two reads in a row.
-    fn refresh_for(&self, key: &AggKey, state: &mut AggState, whole: bool) -> Result<()> {
-        if state.dir.is_none() || !state.dir.as_ref().is_some_and(|d| d.is_dir()) {
+    /// parsing its last file first, which would only add two reads in a row. `dir_open`
+    /// as in [`Self::refresh_locked`].
+    fn refresh_for(
+        &self,
+        key: &AggKey,
+        state: &mut AggState,
+        whole: bool,
+        dir_open: bool,
+    ) -> Result<()> {
+        if state.dir.is_none() || !(dir_open || state.dir.as_ref().is_some_and(|d| d.is_dir())) {
             let (dir, legacy, _) = self.resolve_dir(&key.0, &key.1)?;
             *state = AggState {
                 dir: Some(dir),
@@ -1221,10 +1244,9 @@ impl EventStore {
         }
         let skip = match self.names_after_cache(&dir, state) {
             // Only what follows the cache.
-            Some(newer) => {
-                if let (Some((ino, _)), Ok(m)) = (state.ids_file, fs::metadata(dir.join(IDS_FILE)))
-                {
-                    state.ids_file = Some((ino, m.len()));
+            Some((newer, ids_len)) => {
+                if let Some((ino, _)) = state.ids_file {
+                    state.ids_file = Some((ino, ids_len));
                 }
                 (newer, 0)
             }
@@ -1358,10 +1380,11 @@ impl EventStore {
             states.iter().zip(guards.iter_mut()).zip(groups.values())
         {
             // A known directory is listed once, under its lock, below: listing is O(events).
-            if !state.dir.as_ref().is_some_and(|d| d.is_dir()) {
+            let mut exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
+            if !exists {
                 self.refresh(key, state)?;
+                exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
             }
-            let exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
             // Plan once without the directory lock to reject conflicts on new aggregates
             // before creating anything, then again under the lock, which is what counts.
             if !exists {
@@ -1370,7 +1393,7 @@ impl EventStore {
             }
             let dir = state.dir.clone().unwrap_or_default();
             dir_locks.push(lock_dir(&dir)?);
-            self.refresh(key, state)?;
+            self.refresh_locked(key, state)?;
             plans.push(self.plan(key, state, &events, indices)?);
         }
         let ticket = self.journal_plans(&guards, &plans)?;
@@ -1776,7 +1799,7 @@ impl EventStore {
             ),
             Err(_) => None,
         };
-        self.refresh_for(key, state, whole)?;
+        self.refresh_for(key, state, whole, shared.is_some() && state.dir.is_some())?;
         Ok(shared)
     }
 
