@@ -1242,12 +1242,14 @@ impl EventStore {
         if !whole && self.load_ids(key, &dir, state)? {
             return Ok(());
         }
+        // The lines `.ids` gained count as read only once the files they name are parsed:
+        // a failure on the way leaves them for the next refresh, which would otherwise
+        // find nothing new and serve (and append after) the shorter history.
+        let mut ids_caught_up = None;
         let skip = match self.names_after_cache(&dir, state) {
             // Only what follows the cache.
             Some((newer, ids_len)) => {
-                if let Some((ino, _)) = state.ids_file {
-                    state.ids_file = Some((ino, ids_len));
-                }
+                ids_caught_up = state.ids_file.map(|(ino, _)| (ino, ids_len));
                 (newer, 0)
             }
             None => {
@@ -1330,7 +1332,9 @@ impl EventStore {
             }
             state.listed.push((parsed, name));
         }
-        if state.ids_file.is_none() && !state.legacy {
+        if ids_caught_up.is_some() {
+            state.ids_file = ids_caught_up;
+        } else if state.ids_file.is_none() && !state.legacy {
             state.ids_file = adopt_ids(ids, state);
         }
         Ok(())

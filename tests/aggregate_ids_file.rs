@@ -160,3 +160,41 @@ fn two_stores_taking_turns_append_to_one_ids_file_instead_of_rewriting_it() {
     );
     assert_eq!(a.current_version("hotswap", "a").unwrap(), 70);
 }
+
+#[test]
+fn a_reader_that_met_a_damaged_new_file_reads_it_again_rather_than_forgetting_it() {
+    // Another writer's `.ids` lines tell a store which files are new. When one of them
+    // cannot be parsed, the store must not count those lines as read: its next refresh
+    // would then find nothing new, serve the shorter history and append a second version
+    // 21 after it.
+    let t = TempStore::new();
+    populate(&t, 20);
+    let reader = t.open();
+    assert_eq!(reader.read_aggregate("hotswap", "a", 0).unwrap().len(), 20);
+    let writer = t.open();
+    writer.append(ev("hotswap", "a", "e20")).unwrap();
+    writer.close().unwrap();
+    let dir = t.base.join("hotswap/a");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let newest = dir.join(names.last().unwrap());
+    let whole = fs::read(&newest).unwrap();
+    fs::write(&newest, b"{\"eventType\":").unwrap();
+
+    assert!(reader.read_aggregate("hotswap", "a", 0).is_err());
+    assert!(
+        reader.read_aggregate("hotswap", "a", 0).is_err(),
+        "the damaged file is read again, not skipped"
+    );
+    assert!(reader.append(ev("hotswap", "a", "fork")).is_err());
+
+    fs::write(&newest, whole).unwrap();
+    let events = reader.read_aggregate("hotswap", "a", 0).unwrap();
+    assert_eq!(events.len(), 21);
+    assert_eq!(events[20].metadata.event_id, "e20");
+    assert_eq!(reader.verify().unwrap(), Vec::<String>::new());
+}
