@@ -1379,6 +1379,7 @@ impl EventStore {
             states.iter().map(|(_, s)| lock(s)).collect();
         let mut dir_locks = Vec::with_capacity(states.len());
         let mut plans = Vec::with_capacity(states.len());
+        let mut planned_keys: Vec<(PathBuf, (u64, u16))> = Vec::new();
         let mut out: Vec<Option<Event>> = vec![None; events.len()];
         for (((key, _), state), indices) in
             states.iter().zip(guards.iter_mut()).zip(groups.values())
@@ -1392,13 +1393,36 @@ impl EventStore {
             // Plan once without the directory lock to reject conflicts on new aggregates
             // before creating anything, then again under the lock, which is what counts.
             if !exists {
-                self.plan(key, state, &events, indices)?;
+                self.plan(key, state, &events, indices, None)?;
                 self.create_aggregate_dir(key, state)?;
             }
             let dir = state.dir.clone().unwrap_or_default();
-            dir_locks.push(lock_dir(&dir)?);
+            // Two ids can share a directory (ByteHot's old adapter put `a/b` and `a_b` in
+            // one), and a second `flock` of it would wait for the first.
+            if !dir_locks.iter().any(|(locked, _)| *locked == dir) {
+                let lock = lock_dir(&dir)?;
+                dir_locks.push((dir.clone(), lock));
+            }
             self.refresh_locked(key, state)?;
-            plans.push(self.plan(key, state, &events, indices)?);
+            // Names must also sort after those planned for the directory's other id in
+            // this batch: the same stamp and type would name the same file.
+            let floor = planned_keys
+                .iter()
+                .filter(|(planned_in, _)| **planned_in == dir)
+                .map(|(_, k)| *k)
+                .max();
+            let plan = self.plan(key, state, &events, indices, floor)?;
+            if let Some(last) = plan
+                .iter()
+                .filter_map(|step| match step {
+                    Planned::New(_, name, _) => Some(name.sort_key()),
+                    _ => None,
+                })
+                .max()
+            {
+                planned_keys.push((dir, last));
+            }
+            plans.push(plan);
         }
         let ticket = self.journal_plans(&guards, &plans)?;
         // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
@@ -1458,17 +1482,19 @@ impl EventStore {
     }
 
     /// Decides, for each event of one aggregate, whether it is a retry of a stored event
-    /// or a new one, and what version, previous id, timestamp and file name it gets.
+    /// or a new one, and what version, previous id, timestamp and file name it gets. New
+    /// names sort after the directory's last file and after `floor`.
     fn plan(
         &self,
         key: &AggKey,
         state: &AggState,
         events: &[Event],
         indices: &[usize],
+        floor: Option<(u64, u16)>,
     ) -> Result<Vec<Planned>> {
         let mut version = state.current_version();
         let mut last_id = state.last_event_id().map(str::to_string);
-        let mut last_key = state.last_key();
+        let mut last_key = state.last_key().max(floor);
         let mut pending: HashMap<&str, usize> = HashMap::new();
         let mut plan = Vec::with_capacity(indices.len());
         let conflict = |expected: u64, actual: u64, detail: String| Error::Conflict {

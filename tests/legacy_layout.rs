@@ -140,18 +140,27 @@ fn appending_to_a_legacy_aggregate_continues_its_version_in_its_directory() {
     );
 }
 
-#[test]
-fn colliding_ids_in_one_old_directory_are_told_apart_by_their_metadata() {
-    // The old adapter put `/app/X.class` and `_app_X.class` in the same directory; the
-    // latter's canonical directory is that very directory.
+/// The old store with a second id in `FOO`'s directory: the old adapter put
+/// `/app/X.class` and `_app_X.class` in the same directory, and the latter's canonical
+/// directory is that very directory.
+fn legacy_store_with_a_neighbour() -> TempStore {
     let t = legacy_store();
     let dir = t.base.join("filewatch").join(FOO_DIR);
-    let other = FOO_DIR; // the id `_app_target_classes_com_acme_Foo.class`
     let src = std::fs::read_to_string(dir.join("20250617123000001-ClassFileChanged.json"))
         .unwrap()
-        .replace(FOO, other)
+        .replace(FOO, NEIGHBOUR)
         .replace("3f1e6c2a-0b8d-4c1e-9a57-1d2f3e4a5b61", "other-1");
     std::fs::write(dir.join("20250617123000002000-ClassFileChanged.json"), src).unwrap();
+    t
+}
+
+/// The id whose canonical directory is `FOO`'s old one.
+const NEIGHBOUR: &str = FOO_DIR;
+
+#[test]
+fn colliding_ids_in_one_old_directory_are_told_apart_by_their_metadata() {
+    let t = legacy_store_with_a_neighbour();
+    let other = NEIGHBOUR;
     let store = t.open();
     let mine = store.read_aggregate("filewatch", FOO, 0).unwrap();
     assert_eq!(mine.len(), 3);
@@ -177,4 +186,36 @@ fn colliding_ids_in_one_old_directory_are_told_apart_by_their_metadata() {
     );
     assert_chain(&store.read_aggregate("filewatch", FOO, 0).unwrap());
     assert_chain(&store.read_aggregate("filewatch", other, 0).unwrap());
+}
+
+#[test]
+fn one_batch_for_both_ids_of_an_old_directory_locks_it_once_and_names_no_file_twice() {
+    // `flock` makes a second lock of a directory wait for the first, even in the process
+    // that holds it: a batch naming both ids of one old directory used to wait forever.
+    // Planned apart, the two events (same type, same millisecond) also got one file name,
+    // and the second rename replaced the first event.
+    let t = legacy_store_with_a_neighbour();
+    let store = std::sync::Arc::new(t.open());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let saver = store.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(saver.append_batch(vec![
+            ev("filewatch", FOO, "mine-4"),
+            ev("filewatch", NEIGHBOUR, "other-2"),
+        ]));
+    });
+    let stored = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the batch waits on its own lock")
+        .unwrap();
+    assert_eq!(stored[0].metadata.aggregate_version, 4);
+    assert_eq!(stored[1].metadata.aggregate_version, 2);
+    let mine = store.read_aggregate("filewatch", FOO, 0).unwrap();
+    let theirs = store.read_aggregate("filewatch", NEIGHBOUR, 0).unwrap();
+    assert_eq!((mine.len(), theirs.len()), (4, 2));
+    assert_eq!(mine[3].metadata.event_id, "mine-4");
+    assert_eq!(theirs[1].metadata.event_id, "other-2");
+    assert_chain(&mine);
+    assert_chain(&theirs);
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
 }
