@@ -1099,8 +1099,8 @@ impl EventStore {
 
     /// The names written after the cache's last one, from the lines `.ids` gained since
     /// `state` read it, when each names an existing file that sorts after the cache;
-    /// `None` when the directory must be listed.
-    /// Also returns the length of `.ids` those lines end at.
+    /// `None` when the directory must be listed. With them, the length of `.ids` they end
+    /// at.
     fn names_after_cache(
         &self,
         dir: &Path,
@@ -1379,7 +1379,6 @@ impl EventStore {
             states.iter().map(|(_, s)| lock(s)).collect();
         let mut dir_locks = Vec::with_capacity(states.len());
         let mut plans = Vec::with_capacity(states.len());
-        let mut planned_keys: Vec<(PathBuf, (u64, u16))> = Vec::new();
         let mut out: Vec<Option<Event>> = vec![None; events.len()];
         for (((key, _), state), indices) in
             states.iter().zip(guards.iter_mut()).zip(groups.values())
@@ -1396,32 +1395,26 @@ impl EventStore {
                 self.plan(key, state, &events, indices, None)?;
                 self.create_aggregate_dir(key, state)?;
             }
+            // Per directory of the batch: its lock and the last name planned in it. Two ids
+            // can share a directory (ByteHot's old adapter put `a/b` and `a_b` in one): a
+            // second `flock` of it would wait for the first, and the same stamp and type
+            // would name the same file.
             let dir = state.dir.clone().unwrap_or_default();
-            // Two ids can share a directory (ByteHot's old adapter put `a/b` and `a_b` in
-            // one), and a second `flock` of it would wait for the first.
-            if !dir_locks.iter().any(|(locked, _)| *locked == dir) {
-                let lock = lock_dir(&dir)?;
-                dir_locks.push((dir.clone(), lock));
-            }
+            let at = match dir_locks.iter().position(|(locked, _, _)| *locked == dir) {
+                Some(at) => at,
+                None => {
+                    let lock = lock_dir(&dir)?;
+                    dir_locks.push((dir, lock, None));
+                    dir_locks.len() - 1
+                }
+            };
             self.refresh_locked(key, state)?;
-            // Names must also sort after those planned for the directory's other id in
-            // this batch: the same stamp and type would name the same file.
-            let floor = planned_keys
-                .iter()
-                .filter(|(planned_in, _)| **planned_in == dir)
-                .map(|(_, k)| *k)
-                .max();
-            let plan = self.plan(key, state, &events, indices, floor)?;
-            if let Some(last) = plan
-                .iter()
-                .filter_map(|step| match step {
-                    Planned::New(_, name, _) => Some(name.sort_key()),
-                    _ => None,
-                })
-                .max()
-            {
-                planned_keys.push((dir, last));
-            }
+            let plan = self.plan(key, state, &events, indices, dir_locks[at].2)?;
+            let last = plan.iter().rev().find_map(|step| match step {
+                Planned::New(_, name, _) => Some(name.sort_key()),
+                _ => None,
+            });
+            dir_locks[at].2 = dir_locks[at].2.max(last);
             plans.push(plan);
         }
         let ticket = self.journal_plans(&guards, &plans)?;
