@@ -8,9 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::hint::black_box;
 use std::io::Write;
 
-use bytehot_eventstore::{
-    Config, Durability, Event, EventMetadata, EventStore, encode_component, event,
-};
+use bytehot_eventstore::{Config, Durability, Event, EventMetadata, EventStore, encode_component};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 fn sample(id: &str, n: usize, payload: usize) -> Event {
@@ -19,7 +17,7 @@ fn sample(id: &str, n: usize, payload: usize) -> Event {
         r#"{{"className":"com.acme.Foo","details":"{}"}}"#,
         "x".repeat(payload)
     );
-    event("BytecodeValidated", metadata, &data).unwrap()
+    Event::new("BytecodeValidated", metadata, &data).unwrap()
 }
 
 fn names(c: &mut Criterion) {

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use bytehot_eventstore::{Config, EventMetadata, EventStore, event};
+use bytehot_eventstore::{Config, Event, EventMetadata, EventStore};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -27,7 +27,7 @@ fn main() {
         );
         let data = format!(r#"{{"details":"{}"}}"#, "x".repeat(1000));
         store
-            .append(event("BytecodeValidated", metadata, &data).unwrap())
+            .append(Event::new("BytecodeValidated", metadata, &data).unwrap())
             .unwrap();
     }
     let elapsed = start.elapsed();

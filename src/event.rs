@@ -254,6 +254,18 @@ struct EnvelopeOut<'a> {
 }
 
 impl Event {
+    /// An event from its parts; `data` must be valid JSON (kept as it is, never
+    /// re-encoded).
+    pub fn new(event_type: &str, metadata: EventMetadata, data: &str) -> Result<Event> {
+        let data = RawValue::from_string(data.to_string())
+            .map_err(|e| Error::invalid_event("eventData", e.to_string()))?;
+        Ok(Event {
+            event_type: event_type.to_string(),
+            metadata,
+            data,
+        })
+    }
+
     /// Parses one envelope; errors name the offending field.
     pub fn from_json(bytes: &[u8]) -> Result<Event> {
         // A derived struct would also take `[type, metadata, data]`: only an object is an

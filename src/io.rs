@@ -62,45 +62,6 @@ fn read_whole(file: File) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Tells the kernel the whole file will be read soon, so that it starts fetching it now.
-/// Only a hint: reads are correct whatever it does, so its result is not looked at.
-#[cfg(target_os = "linux")]
-pub(crate) fn will_need(file: &File) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: posix_fadvise takes no pointer; the descriptor belongs to `file`, which is
-    // open for the whole call.
-    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED) };
-}
-
-/// Other systems (macOS has no `posix_fadvise`) read each file when it is read.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn will_need(_file: &File) {}
-
-/// Writes `len` bytes of `file` from `offset` back to the disk and waits for that (no
-/// cache flush, no metadata): afterwards a sync of the file no longer has them to write.
-#[cfg(target_os = "linux")]
-pub(crate) fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
-        | libc::SYNC_FILE_RANGE_WRITE
-        | libc::SYNC_FILE_RANGE_WAIT_AFTER;
-    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
-        return Err(io::Error::from(io::ErrorKind::InvalidInput));
-    };
-    // SAFETY: sync_file_range takes no pointer; the descriptor belongs to `file`, which
-    // is open for the whole call.
-    if unsafe { libc::sync_file_range(file.as_raw_fd(), offset, len, flags) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Other systems have no range write-back: the whole file's data is synced instead.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn write_back(file: &File, _offset: u64, _len: u64) -> io::Result<()> {
-    file.sync_data()
-}
-
 /// The real operating system.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsIo;
@@ -136,7 +97,7 @@ impl StoreIo for OsIo {
         let mut out = Vec::with_capacity(paths.len());
         for window in paths.chunks(READ_AHEAD_FILES) {
             let files: Vec<io::Result<File>> = window.iter().map(|p| open_no_follow(p)).collect();
-            files.iter().flatten().for_each(will_need);
+            files.iter().flatten().for_each(crate::file::will_need);
             out.extend(files.into_iter().map(|file| file.and_then(read_whole)));
         }
         out

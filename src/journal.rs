@@ -51,6 +51,7 @@ use std::time::Duration;
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
+use crate::file::{self, lock, sync_file_system, wait, zero_fill};
 use crate::io::StoreIo;
 
 /// Journal directory under the base directory.
@@ -224,7 +225,7 @@ const ZEROING_PIECE: u64 = 128 * 1024;
 
 impl Zeroing {
     fn state(&self) -> MutexGuard<'_, (u64, bool)> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// Zeros `[from, to)` of `file` a piece at a time; with `write_back` each piece is
@@ -235,7 +236,7 @@ impl Zeroing {
             let end = (at + ZEROING_PIECE).min(to);
             let written = zero_fill(file, at, end).and_then(|()| {
                 if write_back {
-                    crate::io::write_back(file, at, end - at)
+                    file::write_back(file, at, end - at)
                 } else {
                     Ok(())
                 }
@@ -276,12 +277,7 @@ pub(crate) struct Journal {
 impl Drop for Journal {
     fn drop(&mut self) {
         self.zeroing.stop.store(true, Ordering::Relaxed);
-        let thread = self
-            .zeroing
-            .thread
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let thread = lock(&self.zeroing.thread).take();
         if let Some(thread) = thread {
             let _ = thread.join();
         }
@@ -308,19 +304,19 @@ enum Wake {
 
 impl Doorbell {
     fn ring(&self) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).0 = true;
+        lock(&self.state).0 = true;
         self.bell.notify_one();
     }
 
     /// Asks the thread to end (it finishes a sync it is in first).
     fn stop(&self) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+        lock(&self.state).1 = true;
         self.bell.notify_all();
     }
 
     /// Waits up to `idle` for a ring or a stop (a ring is reset by the wait).
     fn wait(&self, idle: Duration) -> Wake {
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = lock(&self.state);
         let (mut state, _) = self
             .bell
             .wait_timeout_while(state, idle, |(rung, stop)| !*rung && !*stop)
@@ -421,45 +417,6 @@ impl Ticket<'_> {
     }
 }
 
-/// Whether a process may still run (without `/proc` nothing can be ruled out).
-pub(crate) fn pid_alive(pid: u32) -> bool {
-    pid == std::process::id()
-        || !Path::new("/proc").is_dir()
-        || Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Makes every file of the file system holding `dir` durable.
-pub(crate) fn sync_file_system(dir: &Path) -> std::io::Result<()> {
-    let handle = File::open(dir)?;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: `syncfs` only reads the descriptor, which `handle` keeps open.
-        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        // Without syncfs the closest portable promise is a full sync of the directory.
-        handle.sync_all()
-    }
-}
-
-/// Writes zeros over `[from, to)` of `file`.
-fn zero_fill(file: &File, from: u64, to: u64) -> std::io::Result<()> {
-    const CHUNK: usize = 256 * 1024;
-    let zeros = vec![0u8; CHUNK];
-    let mut at = from;
-    while at < to {
-        let n = usize::try_from(to - at).map_or(CHUNK, |left| left.min(CHUNK));
-        file.write_all_at(&zeros[..n], at)?;
-        at += n as u64;
-    }
-    Ok(())
-}
-
 /// Re-keys records framed for epoch 0 for `epoch` (only their checks change).
 fn rekey(records: &mut [u8], epoch: u64) {
     let mask = epoch_mask(epoch);
@@ -507,7 +464,7 @@ impl Journal {
             // The folder too, so that the journal's name survives a crash: in every mode,
             // as under `none` its name is how the open after a power loss learns that
             // files this writer renamed may be torn (one sync per open, none per save).
-            .and_then(|()| crate::store::sync_dir(&dir));
+            .and_then(|()| file::sync_dir(&dir));
         if let Err(e) = prepared {
             let _ = fs::remove_file(&path);
             return Err(e);
@@ -540,11 +497,11 @@ impl Journal {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.inner)
     }
 
     fn wait<'a>(&self, guard: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
-        self.changed.wait(guard).unwrap_or_else(|p| p.into_inner())
+        wait(&self.changed, guard)
     }
 
     fn failure(&self, inner: &Inner) -> Result<()> {
@@ -604,11 +561,7 @@ impl Journal {
     fn zeroed_past(&self, end: u64) -> Result<u64> {
         let mut state = self.zeroing.state();
         while state.1 && state.0 < end {
-            state = self
-                .zeroing
-                .grown
-                .wait(state)
-                .unwrap_or_else(|p| p.into_inner());
+            state = wait(&self.zeroing.grown, state);
         }
         if state.0 < end {
             let grown = end.max(state.0 + state.0.min(MAX_GROWTH));
@@ -646,11 +599,7 @@ impl Journal {
         };
         state.1 = true;
         drop(state);
-        let mut slot = self
-            .zeroing
-            .thread
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut slot = lock(&self.zeroing.thread);
         // The one before has ended (the flag was down): it only needs joining.
         if let Some(done) = slot.replace(thread) {
             let _ = done.join();
@@ -794,7 +743,7 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
         };
         match file.try_lock() {
             Ok(()) => out.push((path, file)),
-            Err(_) if pid_alive(pid) => {} // a live store's journal
+            Err(_) if file::pid_alive(pid) => {} // a live store's journal
             Err(_) => {
                 // Its owner is dead and another opener is replaying it: wait, then replay
                 // again (replay is idempotent) unless it is gone.
@@ -930,11 +879,7 @@ mod tests {
     fn zeroing_done(journal: &Journal) -> u64 {
         let mut state = journal.zeroing.state();
         while state.1 {
-            state = journal
-                .zeroing
-                .grown
-                .wait(state)
-                .unwrap_or_else(|p| p.into_inner());
+            state = wait(&journal.zeroing.grown, state);
         }
         state.0
     }

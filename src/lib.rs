@@ -7,10 +7,12 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
+mod clock;
 mod config;
 mod error;
 mod event;
 mod ffi;
+mod file;
 mod index;
 mod io;
 mod journal;
@@ -18,6 +20,7 @@ mod layout;
 mod metadata;
 mod store;
 
+pub use clock::{Clock, SystemClock};
 pub use config::{Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
 pub use error::{Error, NameKind, Result};
 pub use event::{Event, EventMetadata, format_instant, parse_instant, reindent};
@@ -33,4 +36,4 @@ pub use layout::{
 pub use metadata::{
     AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
 };
-pub use store::{Clock, EventStore, Health, SystemClock, event};
+pub use store::{EventStore, Health};

@@ -125,7 +125,7 @@ impl MetadataLock {
             Error::io("write", &path, e)
         })?;
         if sync {
-            crate::store::sync_dir(&self.dir)?;
+            crate::file::sync_dir(&self.dir)?;
         }
         Ok(())
     }

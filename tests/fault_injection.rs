@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytehot_eventstore::{
-    Call, Config, Error, Event, EventMetadata, EventStore, Fault, FaultyIo, SystemClock, event,
+    Call, Config, Error, Event, EventMetadata, EventStore, Fault, FaultyIo, SystemClock,
 };
 
 const ENOSPC: i32 = 28;
@@ -18,7 +18,7 @@ const EIO: i32 = 5;
 
 fn new_event(aggregate_type: &str, id: &str, event_id: &str) -> Event {
     let metadata = EventMetadata::new(aggregate_type, id, event_id);
-    event(
+    Event::new(
         "BytecodeValidated",
         metadata,
         r#"{"className":"com.acme.Foo","bytes":"QUJDRA=="}"#,
@@ -171,7 +171,7 @@ fn read_errors_name_the_file_and_do_not_poison_the_store() {
 fn sized_event(n: u32) -> Event {
     let mut metadata = EventMetadata::new("hotswap", "agg", &format!("ev{n:02}"));
     metadata.timestamp = bytehot_eventstore::parse_instant(&format!("2030-01-01T00:00:00.{n:03}Z"));
-    event(
+    Event::new(
         "BytecodeValidated",
         metadata,
         r#"{"className":"com.acme.Foo"}"#,

@@ -10,7 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use bytehot_eventstore::{EventStore, SystemClock, event, parse_instant};
+use bytehot_eventstore::{Event, EventStore, SystemClock, parse_instant};
 use common::{CountingIo, TempStore, meta};
 
 const TYPES: [&str; 3] = [
@@ -28,7 +28,7 @@ fn append_numbered(store: &EventStore, range: std::ops::Range<u64>) {
             parse_instant("2026-01-01T00:00:00Z").unwrap() + chrono::Duration::seconds(i as i64);
         m.timestamp = Some(t);
         store
-            .append(event(TYPES[(i % 3) as usize], m, &format!("{{\"i\":{i}}}")).unwrap())
+            .append(Event::new(TYPES[(i % 3) as usize], m, &format!("{{\"i\":{i}}}")).unwrap())
             .unwrap();
     }
 }
@@ -159,7 +159,9 @@ fn a_journal_of_another_boot_under_none_rebuilds_the_index_but_an_always_journal
         let other = TempStore::new();
         let store = other.open();
         store
-            .append(event("HotSwapRequested", meta("hotswap", "lost-line", "x1"), "{}").unwrap())
+            .append(
+                Event::new("HotSwapRequested", meta("hotswap", "lost-line", "x1"), "{}").unwrap(),
+            )
             .unwrap();
         store.close().unwrap();
         fs::rename(

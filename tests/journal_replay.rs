@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use bytehot_eventstore::{
     Config, Event, EventMetadata, EventStore, encode_header, encode_record, encode_record_in,
-    event, journal_epoch,
+    journal_epoch,
 };
 
 /// A pid no process has (above Linux's largest `pid_max`).
@@ -27,7 +27,7 @@ fn new_event(event_id: &str, version: u64, previous: Option<&str>) -> Event {
         correlation_id: None,
         causation_id: None,
     };
-    event(
+    Event::new(
         "ClassRedefinitionSucceeded",
         metadata,
         r#"{"affectedInstances":3}"#,

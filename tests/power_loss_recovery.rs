@@ -11,7 +11,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use bytehot_eventstore::{
-    Call, Config, Durability, Error, EventMetadata, EventStore, Fault, FaultyIo, SystemClock, event,
+    Call, Config, Durability, Error, Event, EventMetadata, EventStore, Fault, FaultyIo, SystemClock,
 };
 
 const OTHER_BOOT: &str = "00000000000000000000000000000000";
@@ -24,7 +24,7 @@ fn seeded() -> (tempfile::TempDir, PathBuf) {
     for i in 1..=3 {
         let m = EventMetadata::new("hotswap", "agg", &format!("e{i}"));
         store
-            .append(event("ClassRedefinitionSucceeded", m, "{}").unwrap())
+            .append(Event::new("ClassRedefinitionSucceeded", m, "{}").unwrap())
             .unwrap();
     }
     store.close().unwrap();
@@ -56,7 +56,7 @@ fn write_fifth(dir: &Path) -> PathBuf {
     let mut m = EventMetadata::new("hotswap", "agg", "e5");
     m.aggregate_version = 5;
     m.previous_event_id = Some("e4".to_string());
-    let e5 = event("ClassRedefinitionSucceeded", m, "{}").unwrap();
+    let e5 = Event::new("ClassRedefinitionSucceeded", m, "{}").unwrap();
     let path = dir.join("hotswap/agg/29991231235959998000-ClassRedefinitionSucceeded.json");
     fs::write(&path, e5.to_file_json()).unwrap();
     path
@@ -102,7 +102,7 @@ fn a_torn_file_no_record_names_is_set_aside_with_the_saves_after_it() {
         // The aggregate goes on from its last durable save.
         let m = EventMetadata::new("hotswap", "agg", "e4-again");
         let stored = store
-            .append(event("ClassRedefinitionSucceeded", m, "{}").unwrap())
+            .append(Event::new("ClassRedefinitionSucceeded", m, "{}").unwrap())
             .unwrap();
         assert_eq!(stored.metadata.aggregate_version, 4);
         assert_eq!(stored.metadata.previous_event_id.as_deref(), Some("e3"));

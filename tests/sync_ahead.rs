@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytehot_eventstore::{
-    Config, Durability, Error, EventMetadata, EventStore, OsIo, StoreIo, SystemClock, event,
+    Config, Durability, Error, Event, EventMetadata, EventStore, OsIo, StoreIo, SystemClock,
 };
 
 const SLOW_SYNC: Duration = Duration::from_millis(60);
@@ -80,7 +80,7 @@ fn save(store: &EventStore, id: &str) {
     let metadata = EventMetadata::new("hotswap", "agg", id);
     let data = format!(r#"{{"payload":"{}"}}"#, "x".repeat(1000));
     store
-        .append(event("BytecodeValidated", metadata, &data).unwrap())
+        .append(Event::new("BytecodeValidated", metadata, &data).unwrap())
         .unwrap();
 }
 
@@ -172,7 +172,7 @@ fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no
     });
     let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).unwrap();
     let result = store.append(
-        event(
+        Event::new(
             "BytecodeValidated",
             EventMetadata::new("hotswap", "agg", "victim"),
             "{}",
@@ -184,7 +184,7 @@ fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no
         "{result:?}"
     );
     let next = store.append(
-        event(
+        Event::new(
             "BytecodeValidated",
             EventMetadata::new("hotswap", "agg", "after"),
             "{}",

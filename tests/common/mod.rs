@@ -53,7 +53,7 @@ pub fn ev(aggregate_type: &str, aggregate_id: &str, event_id: &str) -> Event {
 }
 
 pub fn ev_with(metadata: EventMetadata, event_type: &str, data: &str) -> Event {
-    bytehot_eventstore::event(event_type, metadata, data).expect("valid event")
+    bytehot_eventstore::Event::new(event_type, metadata, data).expect("valid event")
 }
 
 pub fn versioned(aggregate_type: &str, aggregate_id: &str, event_id: &str, version: u64) -> Event {
@@ -223,7 +223,7 @@ pub const CRASH_AGGREGATES: [&str; 3] = [
 pub fn crash_event(aggregate: usize, id: String, payload: usize) -> Event {
     let metadata = EventMetadata::new("hotswap", CRASH_AGGREGATES[aggregate], &id);
     let data = format!("{{\"bytecode\":\"{}\"}}", "QUJD".repeat(payload));
-    bytehot_eventstore::event("HotSwapRequested", metadata, &data).expect("valid event")
+    bytehot_eventstore::Event::new("HotSwapRequested", metadata, &data).expect("valid event")
 }
 
 /// xorshift64*: enough randomness for crash timing without a dependency.

@@ -1,0 +1,195 @@
+//! File-system helpers: the leaf every other module builds on. It imports nothing of
+//! the crate but its error type, so no module needs to reach upwards for a `sync_dir`.
+//!
+//! Every platform-specific call (`syncfs`, `posix_fadvise`, `sync_file_range`, `/proc`)
+//! lives here, behind `cfg`, with the weaker fallback each other platform gets spelled
+//! out where it is defined. The `unsafe` blocks of the crate outside its JNI entry
+//! points are the three system calls below.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use crate::error::{Error, Result};
+
+/// Locks `m` whether or not a panic poisoned it. Every mutex of the crate guards either a
+/// cache that is re-checked against the files on use, or state whose every update is
+/// complete before the next fallible step (the journal's counters, the syncer's flags),
+/// so what a panicking holder left is safe to keep using; refusing it would turn one
+/// panic into a store that can never be used again.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// [`Condvar::wait`] under the same rule as [`lock`].
+pub(crate) fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    cv.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Makes a directory's entries (a created or renamed file) durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("sync directory", dir, e))
+}
+
+pub(crate) fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Takes the exclusive cross-process lock of an aggregate directory.
+pub(crate) fn lock_dir(dir: &Path) -> Result<File> {
+    File::open(dir)
+        .and_then(|f| f.lock().map(|()| f))
+        .map_err(|e| Error::io("lock", dir, e))
+}
+
+/// Sub-directories of `dir` that are not store internals (dot names) nor links.
+pub(crate) fn list_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if let (true, Some(name)) = (is_dir, entry.file_name().to_str())
+            && !name.starts_with('.')
+        {
+            out.push((name.to_string(), entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every file under `dir`, sorted; none when `dir` does not exist.
+pub(crate) fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io("list", &dir, e)),
+        };
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::io("list", &dir, e))?;
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Names in `dir` (none if it is missing) that are UTF-8, sorted.
+pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if let Ok(name) = entry.file_name().into_string() {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Removes `dir` and everything under it; a missing `dir` is no error.
+pub(crate) fn remove_tree(dir: &Path) -> Result<()> {
+    match fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", dir, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a process may still run (without `/proc` nothing can be ruled out).
+pub(crate) fn pid_alive(pid: u32) -> bool {
+    pid == std::process::id()
+        || !Path::new("/proc").is_dir()
+        || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Makes every file of the file system holding `dir` durable.
+pub(crate) fn sync_file_system(dir: &Path) -> io::Result<()> {
+    let handle = File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `syncfs` only reads the descriptor, which `handle` keeps open.
+        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // Without syncfs the closest portable promise is a full sync of the directory.
+        handle.sync_all()
+    }
+}
+
+/// Writes zeros over `[from, to)` of `file`.
+pub(crate) fn zero_fill(file: &File, from: u64, to: u64) -> io::Result<()> {
+    const CHUNK: usize = 256 * 1024;
+    let zeros = vec![0u8; CHUNK];
+    let mut at = from;
+    while at < to {
+        let n = usize::try_from(to - at).map_or(CHUNK, |left| left.min(CHUNK));
+        file.write_all_at(&zeros[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// Tells the kernel the whole file will be read soon, so that it starts fetching it now.
+/// Only a hint: reads are correct whatever it does, so its result is not looked at.
+#[cfg(target_os = "linux")]
+pub(crate) fn will_need(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: posix_fadvise takes no pointer; the descriptor belongs to `file`, which is
+    // open for the whole call.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED) };
+}
+
+/// Other systems (macOS has no `posix_fadvise`) read each file when it is read.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn will_need(_file: &File) {}
+
+/// Writes `len` bytes of `file` from `offset` back to the disk and waits for that (no
+/// cache flush, no metadata): afterwards a sync of the file no longer has them to write.
+#[cfg(target_os = "linux")]
+pub(crate) fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
+        | libc::SYNC_FILE_RANGE_WRITE
+        | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    };
+    // SAFETY: sync_file_range takes no pointer; the descriptor belongs to `file`, which
+    // is open for the whole call.
+    if unsafe { libc::sync_file_range(file.as_raw_fd(), offset, len, flags) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Other systems have no range write-back: the whole file's data is synced instead.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn write_back(file: &File, _offset: u64, _len: u64) -> io::Result<()> {
+    file.sync_data()
+}

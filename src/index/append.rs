@@ -1,0 +1,93 @@
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::file::lock;
+
+use super::line::Entry;
+use super::{Index, MAX_OPEN_LOGS};
+
+/// A log kept open between appends, with the identity it had when opened (a
+/// descriptor's file never changes, so this is compared with the path's, not re-read).
+pub(super) struct OpenLog {
+    pub(super) file: File,
+    pub(super) dev: u64,
+    pub(super) ino: u64,
+}
+
+impl Index {
+    /// The lines of `entries`, grouped by the log each belongs in, under `dir`.
+    pub(super) fn lines_by_log(dir: &Path, entries: &[Entry]) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+        for e in entries {
+            let line = e.line();
+            out.entry(Index::type_log(dir, &e.event_type))
+                .or_default()
+                .extend_from_slice(line.as_bytes());
+            if let Some(t) = &e.timestamp {
+                out.entry(Index::time_log(dir, t))
+                    .or_default()
+                    .extend_from_slice(line.as_bytes());
+            }
+        }
+        out
+    }
+
+    /// Records newly renamed event files (one `write` per log touched).
+    pub(crate) fn append(&self, entries: &[Entry]) -> Result<()> {
+        for (path, bytes) in Index::lines_by_log(&self.dir, entries) {
+            self.append_to(&path, &bytes)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn open_log(path: &Path) -> std::io::Result<File> {
+        let open = || OpenOptions::new().append(true).create(true).open(path);
+        match open() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                open()
+            }
+            other => other,
+        }
+    }
+
+    pub(super) fn append_to(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let fail = |e: std::io::Error| Error::io("append index", path, e);
+        let mut open = lock(&self.open);
+        if open.len() >= MAX_OPEN_LOGS && !open.contains_key(path) {
+            open.clear();
+        }
+        loop {
+            let log = match open.remove(path) {
+                Some(log) => log,
+                None => {
+                    let file = Index::open_log(path).map_err(fail)?;
+                    let meta = file.metadata().map_err(fail)?;
+                    OpenLog {
+                        file,
+                        dev: meta.dev(),
+                        ino: meta.ino(),
+                    }
+                }
+            };
+            log.file.lock_shared().map_err(fail)?;
+            // A repair may have replaced the log since this descriptor was opened.
+            let current =
+                fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (log.dev, log.ino));
+            if !current {
+                continue;
+            }
+            let written = (&log.file).write_all(bytes);
+            let _ = log.file.unlock();
+            written.map_err(fail)?;
+            open.insert(path.to_path_buf(), log);
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The rebuildable indexes under `<base>/.index/`: by event type and by time, so that
+//! `read_by_type`, `read_between` and `total_event_count` cost what they return, not
+//! what the store holds, and opening a store reads no event file.
+//!
+//! Layout (plain text, one line per event, `<secs>.<nanos> <bytes> <type>/<id>/<file>`,
+//! the time being the event's `timestamp` and the path relative to the base directory):
+//! - `types/<EventType>.log`: every event of that type;
+//! - `time/<yyyyMMdd>/<HHmm>.log`: every event whose timestamp falls in that UTC minute;
+//! - `format`: written last by a build; without it the index is rebuilt from the files;
+//! - `counts`: per type log, the lines counted up to some byte offset at the last close
+//!   (logs only grow, so a count of a prefix stays right while the log is the same file:
+//!   same device, inode and birth time).
+//!
+//! Invariants:
+//! - Every event file has exactly one line in its type log and (if it has a timestamp)
+//!   one in its minute log, appended after the file is renamed into place and before the
+//!   writer's journal ticket is released. So after a crash, the events a line may be
+//!   missing for (or stand for an unwritten file) are exactly those in the dead writer's
+//!   journal, and [`Index::repair`] fixes those lines and no others. Never earlier: under
+//!   `always` a line written before the journal sync could reach the disk without its
+//!   record, and after a power cut (a complete journal, so no rebuild) nothing would
+//!   remove it.
+//! - Appends are one `write` to an `O_APPEND` file under a shared `flock`; a rewrite
+//!   (repair) takes the exclusive lock and replaces the log by rename, and an appender
+//!   that finds its descriptor no longer names the log reopens it.
+//! - A line without its newline (a torn append) is ignored by readers and cut by repair.
+//! - A by-time query opens the minute logs of its range by name, and keeps in memory,
+//!   per minute log, the least and greatest time of each 64 KiB stretch of lines it has
+//!   read (`Spans`). The next query reads only the stretches that can meet its range,
+//!   plus what was appended since. This summary is right only for as long as the log
+//!   is the same file and has only grown. A log whose device, inode or birth time
+//!   differs, or that got shorter, is read whole again.
+//! - The index is only a shortcut: `EventStore::rebuild_index` recreates it from the
+//!   event files, and queries still read each event from its file.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+use crate::error::Result;
+use crate::file::{dir_names, remove_tree};
+
+mod append;
+mod counts;
+mod line;
+mod query;
+mod rebuild;
+#[cfg(test)]
+mod tests;
+
+use append::OpenLog;
+use counts::LogId;
+pub(crate) use line::{Entry, Record};
+use query::Spans;
+
+/// Index directory under the base directory.
+pub(crate) const INDEX_DIR: &str = ".index";
+
+const FORMAT_FILE: &str = "format";
+
+const FORMAT: &str = "bytehot-eventstore index 1\n";
+
+const TYPES_DIR: &str = "types";
+
+const TIME_DIR: &str = "time";
+
+/// Per type log: identity, bytes and lines counted at the last close.
+const COUNTS_FILE: &str = "counts";
+
+const LOG_SUFFIX: &str = ".log";
+
+/// Open log descriptors kept between appends; beyond this they are all closed.
+const MAX_OPEN_LOGS: usize = 64;
+
+/// A by-time query names its minute logs rather than listing day directories when its
+/// range covers fewer minutes than this (a day).
+const MINUTES_NAMED: i64 = 24 * 60;
+
+/// Bytes of a minute log summarised as one stretch: ~770 lines, the most a query reads
+/// beyond its own lines at each end of its range.
+const SPAN_BYTES: u64 = 64 * 1024;
+
+/// Minute logs whose summary is kept; beyond this they are all dropped.
+const MAX_SUMMARISED_LOGS: usize = 4096;
+
+/// [`dir_names`] without the dot names.
+fn names_in(dir: &Path) -> Result<Vec<String>> {
+    let mut names = dir_names(dir)?;
+    names.retain(|n| !n.starts_with('.'));
+    Ok(names)
+}
+
+/// The index of one store.
+pub(crate) struct Index {
+    dir: PathBuf,
+    /// Open append descriptors by log path.
+    open: Mutex<HashMap<PathBuf, OpenLog>>,
+    /// Per type log: (identity, bytes counted, lines counted), so counts read only growth.
+    counted: Mutex<HashMap<PathBuf, (LogId, u64, u64)>>,
+    /// Per minute log: where in it which times lie.
+    spans: Mutex<HashMap<PathBuf, Spans>>,
+}
+
+/// Removes leftovers of index builds that a crash interrupted (`.index.build-*`,
+/// `.index.old-*` of any process).
+pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
+    for name in dir_names(base)? {
+        if name.starts_with(&format!("{INDEX_DIR}.build-"))
+            || name.starts_with(&format!("{INDEX_DIR}.old-"))
+        {
+            remove_tree(&base.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+impl Index {
+    pub(crate) fn new(base: &Path) -> Index {
+        Index {
+            dir: base.join(INDEX_DIR),
+            open: Mutex::new(HashMap::new()),
+            counted: Mutex::new(HashMap::new()),
+            spans: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True when a build finished and nothing since asked for another.
+    pub(crate) fn is_complete(&self) -> bool {
+        fs::read_to_string(self.dir.join(FORMAT_FILE)).is_ok_and(|f| f == FORMAT)
+    }
+
+    fn type_log(dir: &Path, event_type: &str) -> PathBuf {
+        dir.join(TYPES_DIR)
+            .join(format!("{event_type}{LOG_SUFFIX}"))
+    }
+
+    fn time_log(dir: &Path, t: &DateTime<Utc>) -> PathBuf {
+        dir.join(TIME_DIR)
+            .join(format!("{:04}{:02}{:02}", t.year(), t.month(), t.day()))
+            .join(format!("{:02}{:02}{LOG_SUFFIX}", t.hour(), t.minute()))
+    }
+}

@@ -1,0 +1,128 @@
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::file::{self, lock, remove_tree};
+
+use super::line::{Entry, complete_lines, parse_line};
+use super::{COUNTS_FILE, FORMAT, FORMAT_FILE, INDEX_DIR, Index};
+
+impl Index {
+    /// After a crash: makes the logs agree with the files for the events of a dead
+    /// writer's journal. `events` are those events with whether their file now exists.
+    /// Each touched log is rewritten without any line of these events (and without a
+    /// torn tail), then with one line for each that exists.
+    pub(crate) fn repair(&self, events: &[(Entry, bool)], durable: bool) -> Result<()> {
+        let all: Vec<Entry> = events.iter().map(|(e, _)| e.clone()).collect();
+        let present: Vec<Entry> = events
+            .iter()
+            .filter(|(_, exists)| *exists)
+            .map(|(e, _)| e.clone())
+            .collect();
+        let gone: HashSet<&str> = all.iter().map(|e| e.rel.as_str()).collect();
+        if !all.is_empty() {
+            // A rewritten log gets a new inode, and a later one might reuse the number
+            // the saved counts name: they go, and the next count reads the logs.
+            let counts = self.dir.join(COUNTS_FILE);
+            match fs::remove_file(&counts) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove", &counts, e));
+                }
+                _ => {}
+            }
+            lock(&self.counted).clear();
+            lock(&self.spans).clear();
+        }
+        let mut add = Index::lines_by_log(&self.dir, &present);
+        for path in Index::lines_by_log(&self.dir, &all).into_keys() {
+            let extra = add.remove(&path).unwrap_or_default();
+            self.rewrite(&path, &gone, &extra, durable)?;
+        }
+        lock(&self.open).clear();
+        Ok(())
+    }
+
+    pub(super) fn rewrite(
+        &self,
+        path: &Path,
+        drop: &HashSet<&str>,
+        extra: &[u8],
+        durable: bool,
+    ) -> Result<()> {
+        let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
+        let lock = Index::open_log(path).map_err(fail)?;
+        lock.lock().map_err(fail)?;
+        let mut bytes = fs::read(path).map_err(fail)?;
+        let kept: Vec<u8> = complete_lines(&bytes)
+            .filter(|l| parse_line(l).is_none_or(|r| !drop.contains(r.rel.as_str())))
+            .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
+            .chain(extra.iter().copied())
+            .collect();
+        bytes.clear();
+        let tmp = path.with_extension(format!("log.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(&kept)?;
+            if durable {
+                f.sync_data()?;
+            }
+            fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            fail(e)
+        })?;
+        if durable && let Some(parent) = path.parent() {
+            file::sync_dir(parent)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole index with one built from `entries` (every event file). The
+    /// new index is written beside the old and swapped in by rename; `format` is written
+    /// last, so a build cut short is redone at the next open.
+    pub(crate) fn rebuild(&self, entries: &[Entry], durable: bool) -> Result<()> {
+        let base = self.dir.parent().unwrap_or(Path::new("."));
+        let pid = std::process::id();
+        let build = base.join(format!("{INDEX_DIR}.build-{pid}"));
+        let old = base.join(format!("{INDEX_DIR}.old-{pid}"));
+        for leftover in [&build, &old] {
+            remove_tree(leftover)?;
+        }
+        for (path, bytes) in Index::lines_by_log(&build, entries) {
+            let write = || -> std::io::Result<()> {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let mut f = File::create(&path)?;
+                f.write_all(&bytes)?;
+                if durable {
+                    f.sync_data()?;
+                }
+                Ok(())
+            };
+            write().map_err(|e| Error::io("write index", &path, e))?;
+        }
+        let format = build.join(FORMAT_FILE);
+        fs::create_dir_all(&build)
+            .and_then(|_| fs::write(&format, FORMAT))
+            .map_err(|e| Error::io("write index", &format, e))?;
+        if durable {
+            file::sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;
+        }
+        if self.dir.exists() {
+            fs::rename(&self.dir, &old).map_err(|e| Error::io("rename", &self.dir, e))?;
+        }
+        fs::rename(&build, &self.dir).map_err(|e| Error::io("rename", &build, e))?;
+        if durable {
+            file::sync_dir(base)?;
+        }
+        remove_tree(&old)?;
+        lock(&self.open).clear();
+        lock(&self.counted).clear();
+        lock(&self.spans).clear();
+        Ok(())
+    }
+}

@@ -1,0 +1,410 @@
+//! One aggregate's view: which directory it lives in (its own, or one ByteHot's old
+//! adapter made), and bringing what the store knows of it up to date with that
+//! directory, by `.ids` when it can be believed, by listing and parsing otherwise.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, NameKind, Result};
+use crate::file::{self, is_symlink, lock};
+use crate::layout::{self, FileName};
+
+use super::EventStore;
+use super::cache::{AggKey, AggState, Entry};
+use super::files::{
+    AGGREGATE_CHUNK_MIN, in_parallel, list_events, read_event_file, read_event_file_sized,
+    read_event_files,
+};
+use super::ids_file::{IDS_FILE, IDS_FROM_EVENTS, adopt_ids, ids_lines};
+
+impl EventStore {
+    /// The directory an aggregate lives in: its own encoded name, or the directory
+    /// ByteHot's old adapter made for it, or (for a new aggregate) its own.
+    pub(super) fn resolve_dir(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<(PathBuf, bool, bool)> {
+        let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
+        let (id_dir, hashed) = layout::aggregate_id_dir(aggregate_id)?;
+        let primary = type_path.join(&id_dir);
+        if is_symlink(&type_path) || is_symlink(&primary) {
+            return Err(Error::corrupt(
+                &primary,
+                "is a symbolic link; the store never follows links",
+            ));
+        }
+        if !primary.is_dir()
+            && let Some(legacy) = layout::legacy_id_dir(aggregate_id).filter(|l| *l != id_dir)
+        {
+            let legacy_path = type_path.join(&legacy);
+            if legacy_path.is_dir()
+                && !is_symlink(&legacy_path)
+                && self.is_legacy_home(&legacy_path, &legacy, aggregate_type, aggregate_id)?
+            {
+                return Ok((legacy_path, true, false));
+            }
+        }
+        if hashed && primary.is_dir() {
+            let marker = primary.join(layout::LONG_ID_FILE);
+            let stored = fs::read_to_string(&marker).map_err(|e| Error::io("read", &marker, e))?;
+            if stored != aggregate_id {
+                return Err(Error::invalid_name(
+                    NameKind::AggregateId,
+                    aggregate_id,
+                    "collides with another long id's hashed directory",
+                ));
+            }
+        }
+        Ok((primary, false, hashed))
+    }
+
+    /// Whether `dir` (named `name`, the old adapter's name for the id) holds the id's
+    /// events. A name that is no id's canonical name was made by the old adapter; a
+    /// canonical one (`%2F` is the id `/`'s own directory, and the old name of the id
+    /// `%2F`) counts only if one of its events names the id.
+    pub(super) fn is_legacy_home(
+        &self,
+        dir: &Path,
+        name: &str,
+        ty: &str,
+        id: &str,
+    ) -> Result<bool> {
+        if layout::decode_component(name).is_none() {
+            return Ok(true);
+        }
+        for (_, file) in list_events(dir)? {
+            let m = read_event_file(&*self.io, &dir.join(file))?.metadata;
+            if m.aggregate_type == ty && m.aggregate_id == id {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The names written after the cache's last one, from the lines `.ids` gained since
+    /// `state` read it, when each names an existing file that sorts after the cache;
+    /// `None` when the directory must be listed. With them, the length of `.ids` they end
+    /// at.
+    pub(super) fn names_after_cache(
+        &self,
+        dir: &Path,
+        state: &AggState,
+    ) -> Option<(Vec<(FileName, String)>, u64)> {
+        let (ino, len) = state.ids_file?;
+        let (_, last) = state.listed.last()?;
+        let path = dir.join(IDS_FILE);
+        // The common case, nothing written since, costs one `stat` and no descriptor.
+        let meta = fs::metadata(&path).ok()?;
+        if meta.ino() != ino || meta.len() < len {
+            return None;
+        }
+        if meta.len() == len {
+            return Some((Vec::new(), len));
+        }
+        let mut file = File::open(&path).ok()?;
+        if file.metadata().ok()?.ino() != ino {
+            return None;
+        }
+        let mut grown = Vec::new();
+        file.seek(SeekFrom::Start(len)).ok()?;
+        file.read_to_end(&mut grown).ok()?;
+        let mut after = FileName::parse(last)?.sort_key();
+        let names = ids_lines(&grown)?
+            .into_iter()
+            .map(|(name, _)| {
+                let parsed = FileName::parse(name).filter(|p| p.sort_key() > after)?;
+                after = parsed.sort_key();
+                dir.join(name).exists().then(|| (parsed, name.to_string()))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((names, len + grown.len() as u64))
+    }
+
+    /// First use of an aggregate with an `.ids` file that agrees with the listing and
+    /// with its last file: knows every name, version and id after parsing one file.
+    /// Returns false (state untouched) when the files must be parsed instead.
+    pub(super) fn load_ids(&self, key: &AggKey, dir: &Path, state: &mut AggState) -> Result<bool> {
+        if state.legacy || !state.listed.is_empty() {
+            return Ok(false);
+        }
+        let names = list_events(dir)?;
+        if names.len() <= IDS_FROM_EVENTS {
+            return Ok(false);
+        }
+        let path = dir.join(IDS_FILE);
+        let Ok(mut file) = File::open(&path) else {
+            return Ok(false);
+        };
+        // Both are asked for before either is read: on a cold directory the last file
+        // then arrives with `.ids` instead of in a second wait after it.
+        file::will_need(&file);
+        if let Some(last) = names.last().and_then(|(_, n)| File::open(dir.join(n)).ok()) {
+            file::will_need(&last);
+        }
+        let mut bytes = Vec::new();
+        let Ok(meta) = file
+            .metadata()
+            .and_then(|m| file.read_to_end(&mut bytes).map(|_| m))
+        else {
+            return Ok(false);
+        };
+        let Some(lines) = ids_lines(&bytes) else {
+            return Ok(false);
+        };
+        let agrees = lines.len() == names.len()
+            && lines
+                .iter()
+                .zip(&names)
+                .all(|((l, _), (_, n))| *l == n.as_str());
+        let (Some((last_name, last_id)), true) = (lines.last(), agrees) else {
+            return Ok(false);
+        };
+        let (last_event, size) = read_event_file_sized(&*self.io, &dir.join(last_name))?;
+        let m = &last_event.metadata;
+        if m.aggregate_type != key.0
+            || m.aggregate_id != key.1
+            || m.aggregate_version != lines.len() as u64
+            || m.event_id != *last_id
+        {
+            return Ok(false);
+        }
+        state.entries = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (name, id))| Entry {
+                name: name.to_string(),
+                version: i as u64 + 1,
+                event_id: id.clone(),
+                body: None,
+            })
+            .collect();
+        state.ids = lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, id))| (id, i))
+            .collect();
+        if let Some(last) = state.entries.last_mut() {
+            last.body = self.cache(last_event, size);
+        }
+        state.listed = names;
+        state.ids_file = Some((meta.ino(), bytes.len() as u64));
+        Ok(true)
+    }
+
+    pub(super) fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        self.refresh_for(key, state, false, false)
+    }
+
+    /// [`Self::refresh`] of an aggregate whose directory, `state.dir`, the caller has
+    /// open (its lock): it exists, so it is not looked up again.
+    pub(super) fn refresh_locked(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        self.refresh_for(key, state, false, true)
+    }
+
+    /// [`Self::refresh`]; `whole` when the caller is about to read every event anyway:
+    /// a first use then parses the files (all at once) instead of believing `.ids` and
+    /// parsing its last file first, which would only add two reads in a row. `dir_open`
+    /// as in [`Self::refresh_locked`].
+    pub(super) fn refresh_for(
+        &self,
+        key: &AggKey,
+        state: &mut AggState,
+        whole: bool,
+        dir_open: bool,
+    ) -> Result<()> {
+        if state.dir.is_none() || !(dir_open || state.dir.as_ref().is_some_and(|d| d.is_dir())) {
+            let (dir, legacy, _) = self.resolve_dir(&key.0, &key.1)?;
+            *state = AggState {
+                dir: Some(dir),
+                legacy,
+                ..AggState::default()
+            };
+        }
+        let Some(dir) = state.dir.clone() else {
+            return Ok(());
+        };
+        if !whole && self.load_ids(key, &dir, state)? {
+            return Ok(());
+        }
+        // The lines `.ids` gained count as read only once the files they name are parsed:
+        // a failure on the way leaves them for the next refresh, which would otherwise
+        // find nothing new and serve (and append after) the shorter history.
+        let mut ids_caught_up = None;
+        let skip = match self.names_after_cache(&dir, state) {
+            // Only what follows the cache.
+            Some((newer, ids_len)) => {
+                ids_caught_up = state.ids_file.map(|(ino, _)| (ino, ids_len));
+                (newer, 0)
+            }
+            None => {
+                state.ids_file = None;
+                let names = list_events(&dir)?;
+                let known = state.listed.len();
+                // Files are never removed, so the cache must be a prefix of the listing;
+                // if it is not (a person edited the directory), start over.
+                let is_prefix = known <= names.len()
+                    && state
+                        .listed
+                        .last()
+                        .is_none_or(|(_, last)| names[known - 1].1 == *last);
+                if !is_prefix {
+                    state.listed.clear();
+                    state.entries.clear();
+                    state.ids.clear();
+                }
+                let skip = state.listed.len();
+                (names, skip)
+            }
+        };
+        let (names, skip) = skip;
+        let names: Vec<(FileName, String)> = names.into_iter().skip(skip).collect();
+        // `.ids` is read after the files, to be adopted: asked for now, it arrives with
+        // them rather than as one more wait after them on a cold directory.
+        let ids = (state.ids_file.is_none() && !state.legacy)
+            .then(|| File::open(dir.join(IDS_FILE)).ok())
+            .flatten()
+            .inspect(file::will_need);
+        // All of them are parsed: with several threads, so that a cold directory keeps
+        // several reads in flight.
+        let read = in_parallel(&names, AGGREGATE_CHUNK_MIN, |part| {
+            let paths: Vec<PathBuf> = part.iter().map(|(_, name)| dir.join(name)).collect();
+            read_event_files(&*self.io, &paths).into_iter().collect()
+        })?;
+        for ((parsed, name), (event, size)) in names.into_iter().zip(read) {
+            let path = dir.join(&name);
+            let m = &event.metadata;
+            let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
+            // The old adapter put `a/b` and `a_b` in one directory, which may also be
+            // the canonical directory of `a_b`: such a neighbour is not corruption.
+            let old_neighbour = m.aggregate_type == key.0
+                && layout::legacy_id_dir(&m.aggregate_id).as_deref()
+                    == dir.file_name().and_then(|n| n.to_str());
+            if !mine && !state.legacy && !old_neighbour {
+                return Err(Error::corrupt(
+                    &path,
+                    format!(
+                        "its metadata names aggregate {}/{} but it lies in the directory of {}/{}",
+                        m.aggregate_type, m.aggregate_id, key.0, key.1
+                    ),
+                ));
+            }
+            // A missing file (lost, or removed by hand) must not pass for a history: a
+            // reader rebuilding state from it would silently skip an event.
+            if mine && m.aggregate_version != state.current_version() + 1 {
+                return Err(Error::corrupt(
+                    &path,
+                    format!(
+                        "version {} follows version {}: an event file of {}/{} is missing",
+                        m.aggregate_version,
+                        state.current_version(),
+                        key.0,
+                        key.1
+                    ),
+                ));
+            }
+            if mine {
+                state.ids.insert(m.event_id.clone(), state.entries.len());
+                state.entries.push(Entry {
+                    name: name.clone(),
+                    version: m.aggregate_version,
+                    event_id: m.event_id.clone(),
+                    body: None,
+                });
+                if let Some(last) = state.entries.last_mut() {
+                    last.body = self.cache(event, size);
+                }
+            }
+            state.listed.push((parsed, name));
+        }
+        if ids_caught_up.is_some() {
+            state.ids_file = ids_caught_up;
+        } else if state.ids_file.is_none() && !state.legacy {
+            state.ids_file = adopt_ids(ids, state);
+        }
+        Ok(())
+    }
+
+    pub(super) fn create_aggregate_dir(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
+        let (dir, legacy, hashed) = self.resolve_dir(&key.0, &key.1)?;
+        let type_path = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+        let new_type = !type_path.is_dir();
+        self.io
+            .create_dir_all(&dir)
+            .map_err(|e| Error::io("create directory", &dir, e))?;
+        if hashed {
+            let marker = dir.join(layout::LONG_ID_FILE);
+            if !marker.exists() {
+                self.write_atomically(&dir, layout::LONG_ID_FILE, key.1.as_bytes())?;
+            }
+        }
+        if new_type {
+            self.note_aggregate_type(&key.0)?;
+        }
+        *state = AggState {
+            dir: Some(dir),
+            legacy,
+            ..AggState::default()
+        };
+        Ok(())
+    }
+
+    /// Refreshes `state` under a shared `flock` of its directory (shared with other
+    /// readers, exclusive of writers: a consistent `.head`); returns the lock.
+    pub(super) fn refresh_shared(
+        &self,
+        key: &AggKey,
+        state: &mut AggState,
+        whole: bool,
+    ) -> Result<Option<File>> {
+        let dir = match &state.dir {
+            Some(dir) => dir.clone(),
+            None => self.resolve_dir(&key.0, &key.1)?.0,
+        };
+        let shared = match File::open(&dir) {
+            Ok(f) => Some(
+                f.lock_shared()
+                    .map(|()| f)
+                    .map_err(|e| Error::io("lock", &dir, e))?,
+            ),
+            Err(_) => None,
+        };
+        self.refresh_for(key, state, whole, shared.is_some() && state.dir.is_some())?;
+        Ok(shared)
+    }
+
+    /// `f` applied to an aggregate's view, refreshed under the directory's shared lock.
+    pub(super) fn with_state<R>(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        f: impl FnOnce(&AggState) -> R,
+    ) -> Result<R> {
+        let key = (aggregate_type.to_string(), aggregate_id.to_string());
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        let _shared = self.refresh_shared(&key, &mut state, false)?;
+        let out = f(&state);
+        drop(state);
+        self.trim_cache();
+        Ok(out)
+    }
+
+    /// The event-file names of an aggregate with version > `since`, after a refresh.
+    pub(super) fn entries_since(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        since: u64,
+    ) -> Result<(PathBuf, Vec<Entry>)> {
+        self.with_state(aggregate_type, aggregate_id, |state| {
+            let start = state.entries.partition_point(|e| e.version <= since);
+            (
+                state.dir.clone().unwrap_or_default(),
+                state.entries[start..].to_vec(),
+            )
+        })
+    }
+}

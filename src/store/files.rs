@@ -1,0 +1,203 @@
+//! Event files on disk: reading and parsing them (alone, a few at a time, or by several
+//! threads), listing an aggregate directory in version order, temp files and the
+//! atomic write. Nothing here knows an aggregate's history.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::file;
+use crate::io::StoreIo;
+use crate::layout::FileName;
+
+use super::EventStore;
+use super::ids_file::IDS_FILE;
+
+/// Reads and parses one event file; any failure names the file.
+pub(super) fn read_event_file(io: &dyn StoreIo, path: &Path) -> Result<Event> {
+    read_event_file_sized(io, path).map(|(event, _)| event)
+}
+
+/// [`read_event_file`], with the file's size.
+pub(super) fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Event, usize)> {
+    parse_event_file(path, io.read(path))
+}
+
+/// The events in the files at `paths`, with their sizes, in order: read a few at a time
+/// ([`StoreIo::read_many`]), so that files not in the page cache are fetched together,
+/// and parsed before the next few are read, so that a long chunk holds only a few files'
+/// bytes at once.
+pub(super) fn read_event_files(io: &dyn StoreIo, paths: &[PathBuf]) -> Vec<Result<(Event, usize)>> {
+    let mut out = Vec::with_capacity(paths.len());
+    for window in paths.chunks(crate::io::READ_AHEAD_FILES) {
+        let read = io.read_many(window);
+        if read.len() != window.len() {
+            out.push(Err(Error::Unavailable {
+                reason: format!(
+                    "the store's I/O returned {} reads for {} files",
+                    read.len(),
+                    window.len()
+                ),
+            }));
+            return out;
+        }
+        out.extend(
+            window
+                .iter()
+                .zip(read)
+                .map(|(path, bytes)| parse_event_file(path, bytes)),
+        );
+    }
+    out
+}
+
+pub(super) fn parse_event_file(
+    path: &Path,
+    bytes: std::io::Result<Vec<u8>>,
+) -> Result<(Event, usize)> {
+    let bytes = bytes.map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            Error::corrupt(path, "is a symbolic link; the store never follows links")
+        } else {
+            Error::io("read", path, e)
+        }
+    })?;
+    Event::from_json(&bytes)
+        .map(|event| (event, bytes.len()))
+        .map_err(|e| Error::corrupt(path, e.to_string()))
+}
+
+/// The event files of an aggregate directory, in version order (missing directory:
+/// none). Temp files of dead processes found on the way are removed: under `always` a
+/// file is written under its temp name before its journal record is durable, so after a
+/// machine crash one may remain that no journal names.
+pub(super) fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
+    let all = file::dir_names(dir)?;
+    remove_dead_temps(dir, &all)?;
+    let mut names: Vec<(FileName, String)> = all
+        .into_iter()
+        .filter_map(|name| FileName::parse(&name).map(|parsed| (parsed, name)))
+        .collect();
+    names.sort_by(|a, b| {
+        a.0.sort_key()
+            .cmp(&b.0.sort_key())
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    Ok(names)
+}
+
+/// The writer's pid in the name of a temp file it leaves: `.<final name>.<pid>-<n>.tmp`,
+/// or `.ids.<pid>.tmp` for a rewrite of `.ids`.
+pub(super) fn tmp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (final_name, owner) = rest.rsplit_once('.')?;
+    match owner.split_once('-') {
+        Some((pid, _)) => pid.parse().ok(),
+        None if final_name == IDS_FILE.trim_start_matches('.') => owner.parse().ok(),
+        None => None,
+    }
+}
+
+/// Removes the temp files a dead writer left in `dir` (a live writer's stay).
+pub(super) fn remove_dead_temp_files(dir: &Path) -> Result<()> {
+    remove_dead_temps(dir, &file::dir_names(dir)?)
+}
+
+/// Of `names` in `dir`, removes the temp files of dead writers (another reader may have
+/// removed one already).
+pub(super) fn remove_dead_temps(dir: &Path, names: &[String]) -> Result<()> {
+    for name in names {
+        if tmp_owner(name).is_some_and(|owner| !file::pid_alive(owner)) {
+            let path = dir.join(name);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove temp file", &path, e));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes temp files a failed save staged; what cannot be removed is a dead writer's
+/// leftover for the next listing.
+pub(super) fn remove_staged<P: AsRef<Path>>(tmps: impl IntoIterator<Item = P>) {
+    for tmp in tmps {
+        let _ = fs::remove_file(tmp);
+    }
+}
+
+/// Threads that read the files of one query or aggregate read.
+pub(super) const QUERY_READERS: usize = 16;
+
+/// Files per reader thread at least (fewer are read by the calling thread).
+pub(super) const QUERY_CHUNK_MIN: usize = 32;
+
+/// `f` of every chunk of at least `min_chunk` items, concatenated in order, by up to
+/// [`QUERY_READERS`] threads; the first error wins. Several threads keep both cores busy
+/// when the files are cached, and more reads in flight when they are not.
+pub(super) fn in_parallel<T: Sync, X: Send>(
+    items: &[T],
+    min_chunk: usize,
+    f: impl Fn(&[T]) -> Result<Vec<X>> + Sync,
+) -> Result<Vec<X>> {
+    let chunk = items.len().div_ceil(QUERY_READERS).max(min_chunk.max(1));
+    if items.len() <= chunk {
+        return f(items);
+    }
+    let parts: Vec<Result<Vec<X>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| f(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Unavailable {
+                        reason: "a reader thread panicked".to_string(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+/// Files per reader thread at least when an aggregate's files are read: an aggregate's
+/// files lie together, so fewer threads already keep the disk busy.
+pub(super) const AGGREGATE_CHUNK_MIN: usize = 16;
+
+impl EventStore {
+    pub(super) fn tmp_name(&self, name: &str) -> String {
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        format!(".{name}.{}-{n}.tmp", std::process::id())
+    }
+
+    /// Writes `bytes` to `dir/name` so that it appears whole or not at all. Not synced:
+    /// the journal makes event files recoverable, and a checkpoint makes them durable.
+    pub(super) fn write_atomically(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+        let tmp = dir.join(self.tmp_name(name));
+        let target = dir.join(name);
+        let result = self
+            .io
+            .create_and_write(&tmp, bytes)
+            .map_err(|e| Error::io("write", &tmp, e))
+            .and_then(|_| {
+                self.io
+                    .rename(&tmp, &target)
+                    .map_err(|e| Error::io("rename", &target, e))
+            });
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}

@@ -1,0 +1,213 @@
+//! `EventStore`: one directory of aggregate folders, a journal and an index. This file
+//! holds the struct, its open and close, and the poison that stops writes after a
+//! failed sync; each other concern adds an `impl EventStore` block of its own:
+//!
+//! | file | concern |
+//! |---|---|
+//! | `files.rs` | reading and parsing event files, listing a directory, temp files, atomic writes, the parallel reader |
+//! | `cache.rs` | what the store keeps in memory of aggregates and events, and its bounds |
+//! | `ids_file.rs` | the `.ids` file of an aggregate directory |
+//! | `meta.rs` | the metadata files under `metadata/` |
+//! | `aggregate.rs` | finding an aggregate's directory and bringing its view up to date |
+//! | `write.rs` | append: validate, plan, journal, stage, rename, index |
+//! | `read.rs` | the read APIs |
+//! | `recovery.rs` | what an open does after a crash: replay, rebuild, set aside |
+//! | `verify.rs` | health and verify |
+//!
+//! Invariants (see DESIGN.md section 3):
+//! - Inside an aggregate, versions run 1, 2, 3 ... : every append happens under the
+//!   aggregate's in-process mutex *and* an exclusive `flock` on its directory, and
+//!   re-reads the directory under that lock, so threads and processes both serialize.
+//! - An event file appears under its final name only complete: it is written to a dot
+//!   temp file, synced, then renamed. Readers ignore dot files.
+//! - The per-aggregate cache holds only what is derivable from the file names and the
+//!   files themselves, and is checked against the directory listing on every use.
+
+mod aggregate;
+mod cache;
+mod files;
+mod ids_file;
+mod meta;
+mod read;
+mod recovery;
+mod verify;
+mod write;
+
+pub use verify::Health;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Durability};
+use crate::error::{Error, Result};
+use crate::file::lock;
+use crate::index::Index;
+use crate::io::{OsIo, StoreIo};
+use crate::journal::{self, Journal};
+use crate::layout;
+use crate::metadata::{AggregateTypesFile, SchemaVersionsFile};
+
+use self::cache::*;
+
+/// An embedded, file-per-event store rooted at one directory.
+pub struct EventStore {
+    base: PathBuf,
+    metadata_dir: PathBuf,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    io: Arc<dyn StoreIo>,
+    /// The write-ahead journal (unsynced with `durability = none`); `None` only while
+    /// opening and after close.
+    journal: Option<Arc<Journal>>,
+    index: Index,
+    aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
+    /// Set after a failed sync: what was written since the last good sync may be lost,
+    /// so the store refuses writes until it is reopened.
+    poisoned: Mutex<Option<String>>,
+    known: Mutex<SchemaVersionsFile>,
+    known_types: Mutex<AggregateTypesFile>,
+    tmp_counter: AtomicU64,
+    /// Bytes of events in the event cache (see [`Config::event_cache_bytes`]).
+    cached_bytes: Arc<AtomicUsize>,
+    /// The journal's syncing thread (`always`, `batch`); stopped and joined on drop.
+    syncer: Option<journal::Syncer>,
+}
+
+impl EventStore {
+    /// Opens (creating if needed) the store described by `config`.
+    pub fn open(config: Config) -> Result<EventStore> {
+        EventStore::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Opens with an explicit clock (tests inject one that steps backwards).
+    pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<EventStore> {
+        EventStore::open_with(config, clock, Arc::new(OsIo))
+    }
+
+    /// Opens with an explicit clock and I/O layer (tests inject faults through it).
+    pub fn open_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        io: Arc<dyn StoreIo>,
+    ) -> Result<EventStore> {
+        let base = config.path.clone();
+        let unusable = |what: &str, e: std::io::Error| Error::Unavailable {
+            reason: format!("{what} {}: {e}", base.display()),
+        };
+        fs::create_dir_all(&base).map_err(|e| unusable("cannot create base directory", e))?;
+        if !fs::metadata(&base)
+            .map_err(|e| unusable("cannot read base directory", e))?
+            .is_dir()
+        {
+            return Err(Error::Unavailable {
+                reason: format!("{} is not a directory", base.display()),
+            });
+        }
+        let metadata_dir = base.join(layout::METADATA_DIR);
+        fs::create_dir_all(&metadata_dir)
+            .map_err(|e| unusable("cannot create metadata directory in", e))?;
+        let mut store = EventStore {
+            index: Index::new(&base),
+            base,
+            metadata_dir,
+            config,
+            clock,
+            io,
+            journal: None,
+            aggregates: Mutex::new(HashMap::new()),
+            poisoned: Mutex::new(None),
+            known: Mutex::new(SchemaVersionsFile::default()),
+            known_types: Mutex::new(AggregateTypesFile::default()),
+            tmp_counter: AtomicU64::new(0),
+            cached_bytes: Arc::new(AtomicUsize::new(0)),
+            syncer: None,
+        };
+        let journal = Arc::new(store.recover()?);
+        store.syncer = match store.config.durability {
+            Durability::Batch => Some(journal::spawn_batch_syncer(
+                &journal,
+                store.config.batch_interval,
+            )),
+            Durability::Always => journal::spawn_sync_ahead(&journal),
+            Durability::None => None,
+        };
+        store.journal = Some(journal);
+        Ok(store)
+    }
+
+    /// The base directory.
+    pub fn path(&self) -> &Path {
+        &self.base
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn durable(&self) -> bool {
+        self.config.durability != Durability::None
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        match lock(&self.poisoned).as_ref() {
+            Some(reason) => Err(Error::Unavailable {
+                reason: format!(
+                    "writes refused after an earlier failure ({reason}); reopen the store"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records a failed sync: what was written since the last good one may be lost
+    /// whatever a later sync says (the "fsyncgate" lesson), so writes stop until reopen.
+    fn poison(&self, error: Error) -> Error {
+        let reason = lock(&self.poisoned)
+            .get_or_insert_with(|| error.to_string())
+            .clone();
+        // Nor may a checkpoint (another thread's, or the application's) start the journal
+        // over: what the failure left unknown is settled by replaying it at the next open.
+        if let Some(journal) = &self.journal {
+            journal.refuse(&reason);
+        }
+        error
+    }
+
+    /// Makes every event saved so far durable (one `syncfs`, unless `durability = none`)
+    /// and starts the journal over; saves wait while it runs. Stores do this by themselves
+    /// every 64 MiB of journal and at close; call it to bound what `batch` or `none` may
+    /// lose at a moment of the application's choosing.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.check_writable()?;
+        match &self.journal {
+            Some(journal) => journal.checkpoint().map_err(|e| self.poison(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Makes everything durable, removes the journal, writes final statistics and
+    /// releases the store.
+    pub fn close(mut self) -> Result<()> {
+        let journal = self.journal.take();
+        if let Some(reason) = lock(&self.poisoned).clone() {
+            // The journal stays behind: the next open's replay settles what the failure
+            // left unknown (files written, index lines missing).
+            return Err(Error::Unavailable {
+                reason: format!(
+                    "closed after an earlier failure ({reason}); the next open recovers it"
+                ),
+            });
+        }
+        self.refresh_statistics()?;
+        self.index.save_counts()?;
+        match journal {
+            Some(journal) => journal.finish(),
+            None => Ok(()),
+        }
+    }
+}

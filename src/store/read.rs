@@ -1,0 +1,210 @@
+//! The read APIs: by aggregate (served from the event cache where it can), one event, counts,
+//! and the index-backed queries by type and by time.
+
+use std::fs;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::file::{list_dirs, lock};
+use crate::index;
+use crate::layout;
+
+use super::EventStore;
+use super::cache::{AggState, Entry};
+use super::files::{
+    AGGREGATE_CHUNK_MIN, QUERY_CHUNK_MIN, in_parallel, list_events, read_event_file,
+    read_event_files,
+};
+
+impl EventStore {
+    /// An aggregate's events with version > `since_version` (0: all), in version order.
+    /// Events in the event cache are not read again; those read are added to it.
+    pub fn read_aggregate(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        since_version: u64,
+    ) -> Result<Vec<Event>> {
+        let key = (aggregate_type.to_string(), aggregate_id.to_string());
+        let events = {
+            let state = self.state(&key);
+            let mut state = lock(&state);
+            let _shared = self.refresh_shared(&key, &mut state, since_version == 0)?;
+            let dir = state.dir.clone().unwrap_or_default();
+            let start = state
+                .entries
+                .partition_point(|e| e.version <= since_version);
+            let mut events: Vec<Option<Event>> = state.entries[start..]
+                .iter()
+                .map(|e| e.body.as_ref().map(|cached| cached.event.clone()))
+                .collect();
+            let missing: Vec<usize> = (0..events.len()).filter(|&k| events[k].is_none()).collect();
+            let read = in_parallel(&missing, AGGREGATE_CHUNK_MIN, |part| {
+                let paths: Vec<PathBuf> = part
+                    .iter()
+                    .map(|&k| dir.join(&state.entries[start + k].name))
+                    .collect();
+                read_event_files(&*self.io, &paths).into_iter().collect()
+            })?;
+            for (k, (event, size)) in missing.into_iter().zip(read) {
+                state.entries[start + k].body = self.cache(event.clone(), size);
+                events[k] = Some(event);
+            }
+            events.into_iter().flatten().collect::<Vec<Event>>()
+        };
+        self.trim_cache();
+        Ok(events)
+    }
+
+    /// One event of an aggregate by version.
+    pub fn read_event(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        version: u64,
+    ) -> Result<Event> {
+        let (dir, entries) =
+            self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
+        match entries.first() {
+            Some(Entry {
+                body: Some(cached),
+                version: v,
+                ..
+            }) if *v == version => Ok(cached.event.clone()),
+            Some(e) if e.version == version => read_event_file(&*self.io, &dir.join(&e.name)),
+            _ => Err(Error::NotFound {
+                what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
+            }),
+        }
+    }
+
+    /// The aggregate's last version; 0 when it has no events.
+    pub fn current_version(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
+        self.with_state(aggregate_type, aggregate_id, AggState::current_version)
+    }
+
+    /// Number of events of one aggregate.
+    pub fn event_count(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
+        self.with_state(aggregate_type, aggregate_id, |state| {
+            state.entries.len() as u64
+        })
+    }
+
+    /// True when the aggregate has at least one event.
+    pub fn aggregate_exists(&self, aggregate_type: &str, aggregate_id: &str) -> Result<bool> {
+        Ok(self.event_count(aggregate_type, aggregate_id)? > 0)
+    }
+
+    /// The events the index lists, read from their files, keeping those `keep` accepts
+    /// (the files are the truth), ordered by time; a file removed by hand is skipped.
+    pub(super) fn read_indexed(
+        &self,
+        records: Vec<index::Record>,
+        keep: impl Fn(&Event) -> bool + Sync,
+    ) -> Result<Vec<Event>> {
+        let read = |part: &[index::Record]| -> Result<Vec<Event>> {
+            let paths: Vec<PathBuf> = part.iter().map(|r| self.base.join(&r.rel)).collect();
+            let mut events = Vec::with_capacity(part.len());
+            for read in read_event_files(&*self.io, &paths) {
+                match read {
+                    Ok((event, _)) => events.extend(keep(&event).then_some(event)),
+                    // Deleted by hand since the index named it: not an event any more.
+                    Err(Error::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(events)
+        };
+        let out = in_parallel(&records, QUERY_CHUNK_MIN, read)?;
+        Ok(EventStore::sorted_by_time(out))
+    }
+
+    pub(super) fn sorted_by_time(mut events: Vec<Event>) -> Vec<Event> {
+        events.sort_by(|a, b| {
+            let (a, b) = (&a.metadata, &b.metadata);
+            (
+                a.timestamp,
+                &a.aggregate_type,
+                &a.aggregate_id,
+                a.aggregate_version,
+            )
+                .cmp(&(
+                    b.timestamp,
+                    &b.aggregate_type,
+                    &b.aggregate_id,
+                    b.aggregate_version,
+                ))
+        });
+        events
+    }
+
+    /// Every event of one type, ordered by timestamp, aggregate, version. Reads the
+    /// type's index log and those events' files only.
+    pub fn read_by_type(&self, event_type: &str) -> Result<Vec<Event>> {
+        layout::check_event_type(event_type)?;
+        let records = self.index.by_type(event_type)?;
+        self.read_indexed(records, |e| e.event_type == event_type)
+    }
+
+    /// Every event whose timestamp lies in `[start, end]`, ordered like [`Self::read_by_type`].
+    /// Reads the index logs of the minutes in range and the matching events' files only.
+    pub fn read_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Event>> {
+        let records = self.index.between(&start, &end)?;
+        self.read_indexed(records, |e| {
+            e.metadata.timestamp.is_some_and(|t| t >= start && t <= end)
+        })
+    }
+
+    /// Number of events in the store, from the index (no event file is read).
+    pub fn total_event_count(&self) -> Result<u64> {
+        self.index.count()
+    }
+
+    /// Aggregate types with a directory in the store, sorted.
+    pub fn aggregate_types(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .type_dirs()?
+            .into_iter()
+            .map(|(dir, _)| layout::decode_component(&dir).unwrap_or(dir))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Ids of the aggregates of one type that hold events, sorted. A directory named by
+    /// this crate's encoding gives its id by its name (or its `.aggregate-id` file when
+    /// hashed); only directories of ByteHot's old adapter have their first event read.
+    pub fn aggregate_ids(&self, aggregate_type: &str) -> Result<Vec<String>> {
+        let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
+        let mut out = Vec::new();
+        for (agg_dir, agg_path) in list_dirs(&type_path)? {
+            let names = list_events(&agg_path)?;
+            let Some((_, first)) = names.first() else {
+                continue;
+            };
+            let marker = agg_path.join(layout::LONG_ID_FILE);
+            // A `_` may stand for the `/` or `\` of an old-adapter id: ask the event.
+            let canonical = layout::decode_component(&agg_dir).filter(|id| {
+                !id.contains('_') && layout::aggregate_id_dir(id).is_ok_and(|(d, _)| d == agg_dir)
+            });
+            let id = match (fs::read_to_string(&marker), canonical) {
+                (Ok(id), _) => id,
+                (Err(_), Some(id)) => id,
+                (Err(_), None) => {
+                    read_event_file(&*self.io, &agg_path.join(first))?
+                        .metadata
+                        .aggregate_id
+                }
+            };
+            out.push(id);
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}

@@ -1,0 +1,356 @@
+//! What an open does, one process at a time, before the store is used: replay the
+//! journals of dead writers, repair or rebuild the index and the metadata, and set aside
+//! what a power loss tore.
+
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::event::{Event, format_instant};
+use crate::file::{self, list_dirs, lock, lock_dir};
+use crate::index;
+use crate::journal::{self, Journal};
+use crate::layout::{self, FileName};
+use crate::metadata::{
+    AGGREGATE_TYPES, AggregateTypeEntry, AggregateTypesFile, MetadataLock, SCHEMA_VERSIONS,
+    STATISTICS, SchemaVersionsFile, StorageStatistics,
+};
+
+use super::EventStore;
+use super::files::{list_events, read_event_file, remove_dead_temp_files};
+use super::ids_file::write_ids;
+
+/// Serializes the recovery at open between processes (in the journal directory).
+pub(super) const RECOVERY_LOCK: &str = "recovery.lock";
+
+/// Where an open puts the event files a power loss tore, under the base directory.
+pub(crate) const LOST_DIR: &str = ".lost";
+
+/// What an open knows after a power loss cut short writers under `batch` or `none`: the
+/// event files their journals still name (restored whole by the replay before this), and
+/// when the oldest of those journals was created.
+///
+/// Such a writer renamed files into place before their journal record was durable, so
+/// the loss can leave a file with its name but not (all of) its bytes, that no record can
+/// restore: a save from the interval the mode may lose. In each aggregate, a file that
+/// does not parse, together with every file after it, is such a loss when all were
+/// created since the oldest cut-short journal and none of them is named by a record of
+/// an `always` or `batch` journal. Such a record is never set aside: it may be an
+/// acknowledged durable save (`always`), and one writer's records are appended in
+/// order, its checkpoints syncing the files before a new epoch, so it proves that
+/// writer's earlier files durable (a torn file before it is then another writer's, or
+/// other damage: left in place). A `none` checkpoint syncs nothing, so a `none` record
+/// of a later epoch proves nothing, and the files after a torn one go with it. What is
+/// set aside goes to `.lost/`, and the aggregate reads whole up to its last durable
+/// save. Any other file that does not parse is left where it is, reported by reads and
+/// `verify`.
+pub(super) struct PowerLoss {
+    /// The files that records of `always` and `batch` journals name.
+    journaled: std::collections::HashSet<String>,
+    since: std::time::SystemTime,
+}
+
+impl PowerLoss {
+    /// `None` when a cut-short journal's creation time cannot be known: nothing is then
+    /// set aside.
+    fn new(cut_short: &[&Path], vouching: Vec<String>) -> Option<Self> {
+        let mut since: Option<std::time::SystemTime> = None;
+        for journal in cut_short {
+            let born = fs::metadata(journal).ok().and_then(|m| created(&m))?;
+            since = Some(since.map_or(born, |s| s.min(born)));
+        }
+        Some(PowerLoss {
+            journaled: vouching.into_iter().collect(),
+            since: since?,
+        })
+    }
+
+    /// Where the torn tail of one aggregate's files (in order; a schema version of `None`
+    /// marks a file that did not parse) starts, if it has one.
+    fn torn_tail(&self, files: &[(index::Entry, Option<u32>, PathBuf)]) -> Option<usize> {
+        let from = files.iter().position(|(_, schema, _)| schema.is_none())?;
+        // The file systems' creation times are coarse: a second of slack.
+        let slack = std::time::Duration::from_secs(1);
+        let cut_short = |(entry, _, path): &(index::Entry, Option<u32>, PathBuf)| {
+            !self.journaled.contains(&entry.rel)
+                && fs::symlink_metadata(path)
+                    .ok()
+                    .and_then(|m| created(&m))
+                    .is_some_and(|born| born + slack >= self.since)
+        };
+        files[from..].iter().all(cut_short).then_some(from)
+    }
+}
+
+/// A file's creation time, or its modification time where the file system keeps none.
+/// Without creation times nothing is set aside in practice: a journal's modification
+/// time is its last append, later than the files it saw created, so none qualifies.
+pub(super) fn created(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
+    meta.created().or_else(|_| meta.modified()).ok()
+}
+
+impl EventStore {
+    /// What every open does, one process at a time: finish what dead writers journaled,
+    /// bring the index up to date with it, check the metadata files, and create this
+    /// store's journal. Reads no event
+    /// file unless a crash left the index unaccounted for (then it is rebuilt).
+    pub(super) fn recover(&self) -> Result<Journal> {
+        let journal_dir = self.base.join(journal::JOURNAL_DIR);
+        self.io
+            .create_dir_all(&journal_dir)
+            .map_err(|e| Error::io("create directory", &journal_dir, e))?;
+        let lock_path = journal_dir.join(RECOVERY_LOCK);
+        let _recovery = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| Error::io("lock", &lock_path, e))?;
+        index::remove_leftovers(&self.base)?;
+        let mut rebuild = !self.index.is_complete();
+        let journals = journal::abandoned_journals(&self.base)?;
+        let mut replayed = Vec::new();
+        let mut cut_short = Vec::new();
+        let mut vouching = Vec::new();
+        let mut kept = Vec::new();
+        for (path, _owner_lock) in &journals {
+            rebuild |= !journal::accounts_for_everything(path);
+            if journal::cut_short_by_reboot(path) {
+                cut_short.push(path.as_path());
+            }
+            let (events, complete) = self.replay_journal(path)?;
+            if journal::checkpoints_sync(path) {
+                vouching.extend(events.iter().map(|(e, _)| e.rel.clone()));
+            }
+            if !complete {
+                kept.push(path.clone());
+            }
+            replayed.extend(events);
+        }
+        if rebuild {
+            let loss = PowerLoss::new(&cut_short, vouching);
+            self.rebuild_all(loss.as_ref())?;
+        } else {
+            self.index.repair(&replayed, self.durable())?;
+            self.check_metadata()?;
+        }
+        // Retired only now: a crash before this line replays them again (idempotent). A
+        // journal with records that could not be replayed is kept, set aside.
+        for (path, _) in journals {
+            if kept.contains(&path) {
+                file::sync_file_system(&self.base).map_err(|e| Error::io("sync", &self.base, e))?;
+                self.set_aside(&path)?;
+            } else {
+                journal::retire(&self.base, &path)?;
+            }
+        }
+        // Created under the recovery lock: a journal exists unlocked for a moment after
+        // its creation, and another opener's scan for abandoned journals must not see it
+        // then (it would replay and delete a live store's journal).
+        Journal::create(&self.base, self.io.clone(), self.config.durability)
+    }
+
+    /// Finishes what one dead writer journaled: an acknowledged event whose file a crash
+    /// lost or tore is written again; an event that was never acknowledged (its
+    /// aggregate has moved on without it) is dropped. Returns the journal's events, each
+    /// with whether its file exists now, for the index repair, and false when a record
+    /// could not be settled because an earlier file of its aggregate does not parse (the
+    /// journal is then kept, not deleted).
+    pub(super) fn replay_journal(&self, path: &Path) -> Result<(Vec<(index::Entry, bool)>, bool)> {
+        let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        let (records, _) = journal::decode_records(&bytes);
+        let records: Vec<(PathBuf, String, Event)> = records
+            .into_iter()
+            .filter_map(|(rel, content)| {
+                let target = self.journaled_target(&rel)?;
+                Event::from_json(content).ok().map(|e| (target, rel, e))
+            })
+            .collect();
+        // Torn files first: a reader of an aggregate must be able to parse it all.
+        for (target, _, event) in &records {
+            if target.exists() && read_event_file(&*self.io, target).is_err() {
+                let dir = target.parent().unwrap_or(&self.base);
+                let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                self.write_atomically(dir, name, &event.to_file_json())?;
+            }
+        }
+        let mut dirs = std::collections::BTreeSet::new();
+        let mut out = Vec::with_capacity(records.len());
+        let mut complete = true;
+        for (target, rel, event) in records {
+            if !target.exists() {
+                match self.replay_missing(&target, event.clone()) {
+                    // Whether it follows its aggregate cannot be told: the open goes on,
+                    // the reads report that file, and the record stays in the journal.
+                    Err(Error::Corrupt { .. }) => complete = false,
+                    other => other?,
+                }
+            }
+            let size = fs::metadata(&target).ok().map(|m| m.len());
+            out.push((
+                index::Entry {
+                    event_type: event.event_type,
+                    timestamp: event.metadata.timestamp,
+                    bytes: size.unwrap_or(0),
+                    rel,
+                },
+                size.is_some(),
+            ));
+            if let Some(dir) = target.parent() {
+                dirs.insert(dir.to_path_buf());
+            }
+        }
+        for dir in dirs {
+            remove_dead_temp_files(&dir)?;
+        }
+        Ok((out, complete))
+    }
+
+    /// The file a journal record names, if it is a well-formed event path in the store.
+    pub(super) fn journaled_target(&self, rel: &str) -> Option<PathBuf> {
+        let parts: Vec<&str> = rel.split('/').collect();
+        let [type_dir, id_dir, name] = parts.as_slice() else {
+            return None;
+        };
+        let plain = |c: &str| !c.is_empty() && !c.starts_with('.') && !c.contains('\\');
+        (plain(type_dir) && plain(id_dir) && *type_dir != layout::METADATA_DIR)
+            .then_some(())
+            .and(FileName::parse(name))
+            .map(|_| self.base.join(type_dir).join(id_dir).join(name))
+    }
+
+    pub(super) fn replay_missing(&self, target: &Path, event: Event) -> Result<()> {
+        let key = (
+            event.metadata.aggregate_type.clone(),
+            event.metadata.aggregate_id.clone(),
+        );
+        let (dir, _, _) = self.resolve_dir(&key.0, &key.1)?;
+        if Some(dir.as_path()) != target.parent() {
+            return Ok(()); // a record that does not belong where it points: never ours
+        }
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        if !dir.is_dir() {
+            self.create_aggregate_dir(&key, &mut state)?;
+        }
+        let _dir_lock = lock_dir(&dir)?;
+        self.refresh(&key, &mut state)?;
+        let m = &event.metadata;
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let follows = m.aggregate_version == state.current_version() + 1
+            && m.previous_event_id.as_deref() == state.last_event_id()
+            && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
+        if follows && !state.ids.contains_key(&m.event_id) {
+            write_ids(&dir, &mut state, &[(name.to_string(), m.event_id.clone())])?;
+            self.write_atomically(&dir, name, &event.to_file_json())?;
+            // The cached view does not hold this file: list the directory next time.
+            state.ids_file = None;
+        }
+        Ok(())
+    }
+
+    /// Walks every aggregate directory and reads every event file: rebuilds the index
+    /// and every metadata file, and removes temp files of dead writers. Runs when the
+    /// index is missing (a store written before it existed, or by hand) or when a crash
+    /// under `batch`/`none` may have left files the journals do not account for.
+    pub(super) fn rebuild_all(&self, loss: Option<&PowerLoss>) -> Result<()> {
+        let mut stats = StorageStatistics::default();
+        let mut types = AggregateTypesFile::default();
+        let mut schemas = SchemaVersionsFile::default();
+        let mut entries = Vec::new();
+        for (type_dir, type_path) in self.type_dirs()? {
+            let name = layout::decode_component(&type_dir).unwrap_or_else(|| type_dir.clone());
+            let per_type = stats.aggregate_types.entry(name.clone()).or_default();
+            types.aggregate_types.push(AggregateTypeEntry {
+                name,
+                directory: type_dir.clone(),
+            });
+            for (agg_dir, agg_path) in list_dirs(&type_path)? {
+                let mut found = Vec::new();
+                for (name, file) in list_events(&agg_path)? {
+                    let path = agg_path.join(&file);
+                    let bytes = self
+                        .io
+                        .read(&path)
+                        .map_err(|e| Error::io("read", &path, e))?;
+                    // A file that does not parse is indexed by its name (type, no time):
+                    // reads by type then report it, as `verify` does, instead of the open
+                    // failing or the file vanishing from the queries.
+                    let (event_type, timestamp, schema) = match Event::from_json(&bytes) {
+                        Ok(event) => (
+                            event.event_type,
+                            event.metadata.timestamp,
+                            Some(event.metadata.schema_version),
+                        ),
+                        Err(_) => (name.event_type, None, None),
+                    };
+                    let entry = index::Entry {
+                        event_type,
+                        timestamp,
+                        bytes: bytes.len() as u64,
+                        rel: format!("{type_dir}/{agg_dir}/{file}"),
+                    };
+                    found.push((entry, schema, path));
+                }
+                if let Some(from) = loss.and_then(|l| l.torn_tail(&found)) {
+                    // Last file first: an open that dies halfway leaves the torn file in
+                    // place for the next open to find, never a gap before later files.
+                    for (_, _, path) in found.drain(from..).rev() {
+                        self.set_aside(&path)?;
+                    }
+                }
+                if !found.is_empty() {
+                    per_type.aggregates += 1;
+                }
+                for (entry, schema, _) in found {
+                    per_type.events += 1;
+                    per_type.bytes += entry.bytes;
+                    if let Some(version) = schema {
+                        schemas
+                            .event_types
+                            .entry(entry.event_type.clone())
+                            .or_default()
+                            .insert(version);
+                    }
+                    entries.push(entry);
+                }
+            }
+        }
+        self.index.rebuild(&entries, self.durable())?;
+        stats.updated_at = format_instant(&self.clock.now());
+        stats.total();
+        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        meta.write(SCHEMA_VERSIONS, &schemas, self.durable())?;
+        meta.write(AGGREGATE_TYPES, &types, self.durable())?;
+        meta.write(STATISTICS, &stats, false)?;
+        *lock(&self.known) = schemas;
+        *lock(&self.known_types) = types;
+        Ok(())
+    }
+
+    /// Moves a file of the store (an event file a power loss tore, one saved after it in
+    /// its aggregate, or a journal that could not be replayed whole) to the same path
+    /// under `.lost/`, out of the store's sight but not deleted.
+    pub(super) fn set_aside(&self, path: &Path) -> Result<()> {
+        let rel = path.strip_prefix(&self.base).unwrap_or(path);
+        let target = self.base.join(LOST_DIR).join(rel);
+        if let Some(dir) = target.parent() {
+            self.io
+                .create_dir_all(dir)
+                .map_err(|e| Error::io("create directory", dir, e))?;
+        }
+        // A second loss may tear a file of the same name again: both are kept.
+        let mut free = target.clone();
+        let mut n = 1;
+        while free.exists() {
+            let mut name = target.file_name().unwrap_or_default().to_os_string();
+            name.push(format!(".{n}"));
+            free = target.with_file_name(name);
+            n += 1;
+        }
+        self.io
+            .rename(path, &free)
+            .map_err(|e| Error::io("set aside", path, e))
+    }
+}

@@ -1,0 +1,169 @@
+//! The checks a caller can ask for: `health` (cheap) and `verify` (reads everything).
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::file::{files_under, list_dirs, lock};
+use crate::index;
+use crate::layout::{self, FileName};
+use crate::metadata::{AGGREGATE_TYPES, SCHEMA_VERSIONS};
+
+use super::EventStore;
+use super::files::{list_events, read_event_file, tmp_owner};
+use super::ids_file::{IDS_FILE, OLD_HEAD_FILE};
+use super::recovery::LOST_DIR;
+
+/// Result of [`EventStore::health`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// True when the store can be read and written.
+    pub healthy: bool,
+    /// What is wrong, each naming a path.
+    pub problems: Vec<String>,
+}
+
+/// Symbolic links directly inside `dir`, as problems: the store never follows them, so
+/// whatever they point at is invisible to it and must be reported, not skipped silently.
+pub(super) fn symlinks_in(dir: &Path) -> Result<Vec<String>> {
+    let rd = fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            out.push(format!(
+                "{}: is a symbolic link; the store never follows links",
+                entry.path().display()
+            ));
+        }
+    }
+    Ok(out)
+}
+
+impl EventStore {
+    /// A cheap check: base directory present and writable, metadata readable, no earlier
+    /// failure pending. See [`Self::verify`] for the deep check.
+    pub fn health(&self) -> Health {
+        let mut problems = Vec::new();
+        if let Some(reason) = lock(&self.poisoned).as_ref() {
+            problems.push(format!("writes refused after an earlier failure: {reason}"));
+        }
+        if !self.base.is_dir() {
+            problems.push(format!(
+                "{}: base directory is missing",
+                self.base.display()
+            ));
+        } else if let Err(e) = self.write_atomically(&self.base, ".health-probe", b"ok") {
+            problems.push(format!("{}: not writable: {e}", self.base.display()));
+        } else {
+            let _ = fs::remove_file(self.base.join(".health-probe"));
+        }
+        for name in [AGGREGATE_TYPES, SCHEMA_VERSIONS] {
+            let path = self.metadata_dir.join(name);
+            let parses = fs::read(&path)
+                .ok()
+                .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
+            if !parses {
+                problems.push(format!("{}: missing or unreadable", path.display()));
+            }
+        }
+        Health {
+            healthy: problems.is_empty(),
+            problems,
+        }
+    }
+
+    /// Reads every file and checks every invariant; returns the problems, each naming a
+    /// path (an empty list means the store is consistent).
+    pub fn verify(&self) -> Result<Vec<String>> {
+        let mut problems = symlinks_in(&self.base)?;
+        problems.extend(files_under(&self.base.join(LOST_DIR))?.into_iter().map(|path| {
+            format!(
+                "{}: set aside at open after a crash (an event file a power loss tore, a later one of its aggregate, or a journal with records that could not be replayed); inspect it, then delete it",
+                path.display()
+            )
+        }));
+        let mut indexed: HashMap<String, usize> = HashMap::new();
+        for record in self.index.all()? {
+            *indexed.entry(record.rel).or_default() += 1;
+        }
+        for (type_dir, type_path) in self.type_dirs()? {
+            problems.extend(symlinks_in(&type_path)?);
+            for (agg_dir, agg_path) in list_dirs(&type_path)? {
+                let mut versions: HashMap<String, u64> = HashMap::new();
+                let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
+                for entry in rd {
+                    let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
+                    let name = entry.file_name().to_string_lossy().to_string();
+                    if FileName::parse(&name).is_none()
+                        && name != layout::LONG_ID_FILE
+                        && name != IDS_FILE
+                        && name != OLD_HEAD_FILE
+                        && tmp_owner(&name).is_none()
+                    {
+                        problems.push(format!("{}: not an event file", entry.path().display()));
+                    }
+                }
+                for (_, name) in list_events(&agg_path)? {
+                    let path = agg_path.join(&name);
+                    match indexed.remove(&format!("{type_dir}/{agg_dir}/{name}")) {
+                        Some(1) => {}
+                        None => problems.push(format!(
+                            "{}: missing from the index (reopen after removing {}/format to rebuild it)",
+                            path.display(),
+                            index::INDEX_DIR
+                        )),
+                        Some(n) => problems.push(format!("{}: indexed {n} times", path.display())),
+                    }
+                    match read_event_file(&*self.io, &path) {
+                        Err(e) => problems.push(e.to_string()),
+                        Ok(e) => {
+                            let m = &e.metadata;
+                            let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
+                                .is_ok_and(|d| d == type_dir)
+                                && (layout::aggregate_id_dir(&m.aggregate_id)
+                                    .is_ok_and(|(d, _)| d == agg_dir)
+                                    || layout::legacy_id_dir(&m.aggregate_id).as_deref()
+                                        == Some(agg_dir.as_str()));
+                            if !dir_ok {
+                                problems.push(format!(
+                                    "{}: metadata names {}/{}, which does not live here",
+                                    path.display(),
+                                    m.aggregate_type,
+                                    m.aggregate_id
+                                ));
+                            }
+                            if !name.ends_with(&format!("-{}.json", e.event_type)) {
+                                problems.push(format!(
+                                    "{}: eventType {} differs from the file name",
+                                    path.display(),
+                                    e.event_type
+                                ));
+                            }
+                            let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
+                            if m.aggregate_version != *last + 1 {
+                                problems.push(format!(
+                                    "{}: version {} follows version {}",
+                                    path.display(),
+                                    m.aggregate_version,
+                                    last
+                                ));
+                            }
+                            *last = m.aggregate_version;
+                        }
+                    }
+                }
+            }
+        }
+        let mut stale: Vec<String> = indexed.into_keys().collect();
+        stale.sort();
+        problems.extend(stale.into_iter().map(|rel| {
+            format!(
+                "{}: in the index, but no such event file",
+                self.base.join(rel).display()
+            )
+        }));
+        Ok(problems)
+    }
+}

@@ -1,0 +1,404 @@
+//! The write path: validate a batch, plan versions and names under each aggregate's
+//! locks, journal the new files, stage them under temp names while the journal syncs,
+//! rename them into place once it is durable, and index them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::config::Durability;
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::file::{lock, lock_dir};
+use crate::index;
+use crate::journal;
+use crate::layout::{self, FileName};
+
+use super::EventStore;
+use super::cache::{AggKey, AggState, Entry};
+use super::files::{read_event_file, remove_staged};
+use super::ids_file::write_ids;
+
+pub(super) enum Planned {
+    /// Already stored under this path (a retry).
+    Stored(PathBuf),
+    /// Same event id as an earlier event of this batch.
+    SameAs(usize),
+    /// To be written under this name, with these bytes.
+    New(Box<Event>, FileName, Vec<u8>),
+}
+
+impl EventStore {
+    /// Appends one event; returns it as stored (version, previous id, timestamp filled).
+    pub fn append(&self, event: Event) -> Result<Event> {
+        let mut stored = self.append_batch(vec![event])?;
+        stored
+            .pop()
+            .ok_or_else(|| Error::invalid_event("events", "batch of one returned nothing"))
+    }
+
+    /// Appends a batch. Every event is validated, and every aggregate's versions checked,
+    /// before anything is written: one bad event or conflict writes nothing. Events of an
+    /// already stored `eventId` are not written again; their stored copy is returned.
+    pub fn append_batch(&self, events: Vec<Event>) -> Result<Vec<Event>> {
+        self.check_writable()?;
+        let mut groups: BTreeMap<AggKey, Vec<usize>> = BTreeMap::new();
+        for (i, e) in events.iter().enumerate() {
+            layout::check_event_type(&e.event_type)?;
+            layout::aggregate_type_dir(&e.metadata.aggregate_type)?;
+            layout::aggregate_id_dir(&e.metadata.aggregate_id)?;
+            if e.metadata.event_id.is_empty() {
+                return Err(Error::invalid_event(
+                    format!("events[{i}].eventMetadata.eventId"),
+                    "must not be empty",
+                ));
+            }
+            groups
+                .entry((
+                    e.metadata.aggregate_type.clone(),
+                    e.metadata.aggregate_id.clone(),
+                ))
+                .or_default()
+                .push(i);
+        }
+        // Locks are taken in key order, so two batches never wait on each other in a cycle.
+        let states: Vec<(AggKey, Arc<Mutex<AggState>>)> =
+            groups.keys().map(|k| (k.clone(), self.state(k))).collect();
+        let mut guards: Vec<MutexGuard<'_, AggState>> =
+            states.iter().map(|(_, s)| lock(s)).collect();
+        let mut dir_locks = Vec::with_capacity(states.len());
+        let mut plans = Vec::with_capacity(states.len());
+        let mut out: Vec<Option<Event>> = vec![None; events.len()];
+        for (((key, _), state), indices) in
+            states.iter().zip(guards.iter_mut()).zip(groups.values())
+        {
+            // A known directory is listed once, under its lock, below: listing is O(events).
+            let mut exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
+            if !exists {
+                self.refresh(key, state)?;
+                exists = state.dir.as_ref().is_some_and(|d| d.is_dir());
+            }
+            // Plan once without the directory lock to reject conflicts on new aggregates
+            // before creating anything, then again under the lock, which is what counts.
+            if !exists {
+                self.plan(key, state, &events, indices, None)?;
+                self.create_aggregate_dir(key, state)?;
+            }
+            // Per directory of the batch: its lock and the last name planned in it. Two ids
+            // can share a directory (ByteHot's old adapter put `a/b` and `a_b` in one): a
+            // second `flock` of it would wait for the first, and the same stamp and type
+            // would name the same file.
+            let dir = state.dir.clone().unwrap_or_default();
+            let at = match dir_locks.iter().position(|(locked, _, _)| *locked == dir) {
+                Some(at) => at,
+                None => {
+                    let lock = lock_dir(&dir)?;
+                    dir_locks.push((dir, lock, None));
+                    dir_locks.len() - 1
+                }
+            };
+            self.refresh_locked(key, state)?;
+            let plan = self.plan(key, state, &events, indices, dir_locks[at].2)?;
+            let last = plan.iter().rev().find_map(|step| match step {
+                Planned::New(_, name, _) => Some(name.sort_key()),
+                _ => None,
+            });
+            dir_locks[at].2 = dir_locks[at].2.max(last);
+            plans.push(plan);
+        }
+        let ticket = self.journal_plans(&guards, &plans)?;
+        // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
+        // stays behind for the next open to settle).
+        let failed = |e| if ticket.is_some() { self.poison(e) } else { e };
+        // The files are written under temporary names while the journal syncs, and
+        // renamed into place only once it is durable: no reader sees an event that a
+        // crash could take back, and a save waits for one sync rather than a sync and
+        // then its writes.
+        let mut staged: Vec<Vec<PathBuf>> = Vec::with_capacity(plans.len());
+        for (state, plan) in guards.iter_mut().zip(&plans) {
+            match self.stage_plan(state, plan) {
+                Ok(tmps) => staged.push(tmps),
+                Err(e) => {
+                    remove_staged(staged.iter().flatten());
+                    return Err(failed(e));
+                }
+            }
+        }
+        if let Some(ticket) = &ticket
+            && self.config.durability == Durability::Always
+            && let Err(e) = ticket.wait_durable()
+        {
+            remove_staged(staged.iter().flatten());
+            return Err(self.poison(e));
+        }
+        let mut indexed = Vec::new();
+        let mut staged = staged.into_iter();
+        for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
+            let tmps = staged.next().unwrap_or_default();
+            let written = self
+                .commit_plan(state, plan, tmps, &mut indexed)
+                .map_err(|e| {
+                    remove_staged(staged.by_ref().flatten());
+                    failed(e)
+                })?;
+            for (slot, event) in indices.iter().zip(written) {
+                out[*slot] = Some(event);
+            }
+        }
+        // Before the ticket goes: until then no checkpoint can empty the journal, which
+        // is what tells the next open which lines a crash here may have lost.
+        self.index.append(&indexed).map_err(|e| self.poison(e))?;
+        drop(ticket);
+        drop(dir_locks);
+        drop(guards);
+        if let Some(journal) = &self.journal
+            && journal.wants_checkpoint()
+        {
+            journal.checkpoint()?;
+        }
+        self.note_schema_versions(&events)?;
+        self.trim_cache();
+        out.into_iter()
+            .map(|e| e.ok_or_else(|| Error::invalid_event("events", "an event was not planned")))
+            .collect()
+    }
+
+    /// Decides, for each event of one aggregate, whether it is a retry of a stored event
+    /// or a new one, and what version, previous id, timestamp and file name it gets. New
+    /// names sort after the directory's last file and after `floor`.
+    pub(super) fn plan(
+        &self,
+        key: &AggKey,
+        state: &AggState,
+        events: &[Event],
+        indices: &[usize],
+        floor: Option<(u64, u16)>,
+    ) -> Result<Vec<Planned>> {
+        let mut version = state.current_version();
+        let mut last_id = state.last_event_id().map(str::to_string);
+        let mut last_key = state.last_key().max(floor);
+        let mut pending: HashMap<&str, usize> = HashMap::new();
+        let mut plan = Vec::with_capacity(indices.len());
+        let conflict = |expected: u64, actual: u64, detail: String| Error::Conflict {
+            aggregate_type: key.0.clone(),
+            aggregate_id: key.1.clone(),
+            expected_version: expected,
+            actual_version: actual,
+            detail,
+        };
+        for &i in indices {
+            let e = &events[i];
+            let m = &e.metadata;
+            if let Some(&at) = state.ids.get(&m.event_id) {
+                plan.push(Planned::Stored(
+                    state
+                        .dir
+                        .clone()
+                        .unwrap_or_default()
+                        .join(&state.entries[at].name),
+                ));
+                continue;
+            }
+            if let Some(&at) = pending.get(m.event_id.as_str()) {
+                plan.push(Planned::SameAs(at));
+                continue;
+            }
+            if m.aggregate_version != 0 && m.aggregate_version != version + 1 {
+                return Err(conflict(
+                    m.aggregate_version - 1,
+                    version,
+                    format!(
+                        "event {} carries version {}, the next version is {}",
+                        m.event_id,
+                        m.aggregate_version,
+                        version + 1
+                    ),
+                ));
+            }
+            if let Some(prev) = &m.previous_event_id
+                && Some(prev) != last_id.as_ref()
+            {
+                let expected = state
+                    .ids
+                    .get(prev)
+                    .map_or(0, |&at| state.entries[at].version);
+                return Err(conflict(
+                    expected,
+                    version,
+                    format!(
+                        "event {} names previous event {prev}, the last event is {}",
+                        m.event_id,
+                        last_id.as_deref().unwrap_or("none")
+                    ),
+                ));
+            }
+            let timestamp = m.timestamp.unwrap_or_else(|| self.clock.now());
+            let stamp = layout::time_to_stamp(&timestamp).ok_or_else(|| {
+                Error::invalid_event(
+                    "eventMetadata.timestamp",
+                    "must lie in the years 0000 to 9999",
+                )
+            })?;
+            let name = layout::next_name(last_key, stamp, &e.event_type).ok_or_else(|| {
+                Error::invalid_event("eventMetadata.timestamp", "no file name after 9999")
+            })?;
+            version += 1;
+            let mut stored = e.clone();
+            stored.metadata.aggregate_version = version;
+            stored.metadata.previous_event_id = last_id.clone();
+            stored.metadata.timestamp = Some(timestamp);
+            last_key = Some(name.sort_key());
+            last_id = Some(m.event_id.clone());
+            pending.insert(m.event_id.as_str(), plan.len());
+            let bytes = stored.to_file_json();
+            if bytes.len() > self.config.max_event_size {
+                return Err(Error::invalid_event(
+                    format!("events[{i}].eventData"),
+                    format!(
+                        "event {} is {} bytes, over max-event-size-bytes = {}",
+                        m.event_id,
+                        bytes.len(),
+                        self.config.max_event_size
+                    ),
+                ));
+            }
+            plan.push(Planned::New(Box::new(stored), name, bytes));
+        }
+        Ok(plan)
+    }
+
+    /// Journals every new file of the batch in one record group and, with `always`,
+    /// waits until the journal is synced (shared with concurrent saves).
+    pub(super) fn journal_plans(
+        &self,
+        guards: &[MutexGuard<'_, AggState>],
+        plans: &[Vec<Planned>],
+    ) -> Result<Option<journal::Ticket<'_>>> {
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        let mut records = Vec::new();
+        for (state, plan) in guards.iter().zip(plans) {
+            let dir = state.dir.as_deref().unwrap_or(&self.base);
+            let rel = dir
+                .strip_prefix(&self.base)
+                .unwrap_or(dir)
+                .to_string_lossy();
+            for step in plan {
+                if let Planned::New(_, name, bytes) = step {
+                    records.extend(journal::encode_record(
+                        &format!("{rel}/{}", name.render()),
+                        bytes,
+                    ));
+                }
+            }
+        }
+        if records.is_empty() {
+            return Ok(None);
+        }
+        journal.append(records).map(Some)
+    }
+
+    /// Before the journal is durable: records the new names in `.ids` and writes each new
+    /// event file under a temporary name. Returns those names, in plan order; on failure
+    /// none is left behind.
+    pub(super) fn stage_plan(
+        &self,
+        state: &mut AggState,
+        plan: &[Planned],
+    ) -> Result<Vec<PathBuf>> {
+        let dir = state.dir.clone().unwrap_or_default();
+        let new_names: Vec<(String, String)> = plan
+            .iter()
+            .filter_map(|step| match step {
+                Planned::New(event, name, _) => {
+                    Some((name.render(), event.metadata.event_id.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if new_names.is_empty() {
+            return Ok(Vec::new());
+        }
+        write_ids(&dir, state, &new_names)?;
+        let mut tmps = Vec::with_capacity(new_names.len());
+        for step in plan {
+            if let Planned::New(_, name, bytes) = step {
+                let tmp = dir.join(self.tmp_name(&name.render()));
+                if let Err(e) = self.io.create_and_write(&tmp, bytes) {
+                    remove_staged(tmps.iter().chain([&tmp]));
+                    return Err(Error::io("write", &tmp, e));
+                }
+                tmps.push(tmp);
+            }
+        }
+        Ok(tmps)
+    }
+
+    /// Once the journal is durable (or at once, without `always`): renames the files
+    /// [`Self::stage_plan`] wrote into place, in plan order, and records them in `state`
+    /// and in `indexed`. On failure the temporary files not yet renamed are removed.
+    pub(super) fn commit_plan(
+        &self,
+        state: &mut AggState,
+        plan: Vec<Planned>,
+        tmps: Vec<PathBuf>,
+        indexed: &mut Vec<index::Entry>,
+    ) -> Result<Vec<Event>> {
+        let dir = state.dir.clone().unwrap_or_default();
+        let rel = dir
+            .strip_prefix(&self.base)
+            .unwrap_or(&dir)
+            .to_string_lossy()
+            .to_string();
+        let mut out: Vec<Event> = Vec::with_capacity(plan.len());
+        let mut tmps = tmps.into_iter();
+        for step in plan {
+            let event = match step {
+                Planned::Stored(path) => read_event_file(&*self.io, &path),
+                Planned::SameAs(at) => Ok(out[at].clone()),
+                Planned::New(event, name, bytes) => {
+                    let file = name.render();
+                    let target = dir.join(&file);
+                    let renamed = match tmps.next() {
+                        Some(tmp) => self.io.rename(&tmp, &target).map_err(|e| {
+                            let _ = fs::remove_file(&tmp);
+                            Error::io("rename", &target, e)
+                        }),
+                        None => Err(Error::Unavailable {
+                            reason: format!("{} was not staged", target.display()),
+                        }),
+                    };
+                    renamed.map(|()| {
+                        indexed.push(index::Entry {
+                            event_type: event.event_type.clone(),
+                            timestamp: event.metadata.timestamp,
+                            bytes: bytes.len() as u64,
+                            rel: format!("{rel}/{file}"),
+                        });
+                        state
+                            .ids
+                            .insert(event.metadata.event_id.clone(), state.entries.len());
+                        state.entries.push(Entry {
+                            name: file.clone(),
+                            version: event.metadata.aggregate_version,
+                            event_id: event.metadata.event_id.clone(),
+                            body: self.cache((*event).clone(), bytes.len()),
+                        });
+                        state.listed.push((name, file));
+                        *event
+                    })
+                }
+            };
+            match event {
+                Ok(event) => out.push(event),
+                Err(e) => {
+                    remove_staged(tmps);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
