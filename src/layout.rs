@@ -142,7 +142,7 @@ pub fn aggregate_type_dir(aggregate_type: &str) -> Result<String, Error> {
 
 /// Directory name of an aggregate id: the encoded id, or for a long id a readable prefix,
 /// `~` (never produced by encoding) and a hash; `true` when the name is hashed and the full
-/// id must be kept in [`LONG_ID_FILE`].
+/// id must be kept in its `.aggregate-id` file.
 pub fn aggregate_id_dir(aggregate_id: &str) -> Result<(String, bool), Error> {
     check_name(NameKind::AggregateId, aggregate_id, MAX_AGGREGATE_ID_BYTES)?;
     let encoded = encode_component(aggregate_id);

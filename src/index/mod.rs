@@ -55,6 +55,7 @@ use append::OpenLog;
 use counts::LogId;
 pub(crate) use line::{Entry, Record};
 use query::Spans;
+pub(crate) use rebuild::Replayed;
 
 /// Index directory under the base directory.
 pub(crate) const INDEX_DIR: &str = ".index";

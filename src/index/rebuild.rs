@@ -9,17 +9,26 @@ use crate::file::{self, lock, remove_tree};
 use super::line::{Entry, complete_lines, parse_line};
 use super::{COUNTS_FILE, FORMAT, FORMAT_FILE, INDEX_DIR, Index};
 
+/// An event of a dead writer's journal, as its replay left it.
+#[derive(Debug, Clone)]
+pub(crate) struct Replayed {
+    pub(crate) entry: Entry,
+    /// Whether its file exists now (a record of an event its aggregate moved on
+    /// without has none).
+    pub(crate) on_disk: bool,
+}
+
 impl Index {
     /// After a crash: makes the logs agree with the files for the events of a dead
-    /// writer's journal. `events` are those events with whether their file now exists.
+    /// writer's journal.
     /// Each touched log is rewritten without any line of these events (and without a
     /// torn tail), then with one line for each that exists.
-    pub(crate) fn repair(&self, events: &[(Entry, bool)], durable: bool) -> Result<()> {
-        let all: Vec<Entry> = events.iter().map(|(e, _)| e.clone()).collect();
+    pub(crate) fn repair(&self, events: &[Replayed], durable: bool) -> Result<()> {
+        let all: Vec<Entry> = events.iter().map(|r| r.entry.clone()).collect();
         let present: Vec<Entry> = events
             .iter()
-            .filter(|(_, exists)| *exists)
-            .map(|(e, _)| e.clone())
+            .filter(|r| r.on_disk)
+            .map(|r| r.entry.clone())
             .collect();
         let gone: HashSet<&str> = all.iter().map(|e| e.rel.as_str()).collect();
         if !all.is_empty() {

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::file::lock;
 
-use super::Index;
 use super::line::{Entry, Record, complete_lines, line_time, lines_between, parse_line, time_key};
+use super::{Index, Replayed};
 
 fn entry(event_type: &str, t: &str, rel: &str) -> Entry {
     Entry {
@@ -14,6 +14,10 @@ fn entry(event_type: &str, t: &str, rel: &str) -> Entry {
         bytes: 100,
         rel: rel.to_string(),
     }
+}
+
+fn replayed(entry: Entry, on_disk: bool) -> Replayed {
+    Replayed { entry, on_disk }
 }
 
 #[test]
@@ -276,7 +280,11 @@ fn repair_drops_lines_of_missing_files_and_adds_missing_lines_once() {
     fs::write(&log, torn).unwrap();
     index
         .repair(
-            &[(kept.clone(), true), (lost, false), (unindexed, true)],
+            &[
+                replayed(kept.clone(), true),
+                replayed(lost, false),
+                replayed(unindexed, true),
+            ],
             false,
         )
         .unwrap();
@@ -288,7 +296,7 @@ fn repair_drops_lines_of_missing_files_and_adds_missing_lines_once() {
         .collect();
     assert_eq!(rels, ["t/1/a.json", "t/1/c.json"]);
     assert_eq!(index.count().unwrap(), 2);
-    index.repair(&[(kept, true)], false).unwrap();
+    index.repair(&[replayed(kept, true)], false).unwrap();
     assert_eq!(index.count().unwrap(), 2);
 }
 
@@ -346,7 +354,7 @@ fn saved_counts_are_used_for_the_prefix_they_cover_and_dropped_by_a_repair() {
         .append(&[entry("A", "2026-01-01T00:00:02Z", "t/1/c.json")])
         .unwrap();
     assert_eq!(reopened.count().unwrap(), 8);
-    reopened.repair(&[(a, true)], false).unwrap();
+    reopened.repair(&[replayed(a, true)], false).unwrap();
     assert!(!counts.exists());
     assert_eq!(Index::new(dir.path()).count().unwrap(), 3);
 }

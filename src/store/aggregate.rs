@@ -12,12 +12,43 @@ use crate::file::{self, is_symlink, lock};
 use crate::layout::{self, FileName};
 
 use super::EventStore;
-use super::cache::{AggKey, AggState, Entry};
+use super::cache::{AggKey, AggState, KnownEvent};
 use super::files::{
     AGGREGATE_CHUNK_MIN, in_parallel, list_events, read_event_file, read_event_file_sized,
     read_event_files,
 };
 use super::ids_file::{IDS_FILE, IDS_FROM_EVENTS, adopt_ids, ids_lines};
+
+/// Where an aggregate lives, as [`EventStore::resolve_dir`] found it.
+pub(super) struct AggregateDir {
+    pub(super) path: PathBuf,
+    /// Made by ByteHot's old adapter: it may hold events of colliding ids, so events
+    /// are matched by their metadata, not by the path.
+    pub(super) legacy: bool,
+    /// Named by a hash of a long id, kept whole in its `.aggregate-id` file.
+    pub(super) hashed: bool,
+}
+
+/// What a refresh is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Need {
+    /// Versions and ids (a save, a count): at first use `.ids` is believed, and only
+    /// the last file parsed.
+    Versions,
+    /// Every event, about to be read anyway: at first use the files are parsed, all at
+    /// once, rather than `.ids` and the last file first, which would only add two reads
+    /// in a row.
+    Events,
+}
+
+/// Whether the caller holds the aggregate's directory open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dir {
+    /// Not known to exist: it is looked up.
+    Unchecked,
+    /// Held open (under its lock) by the caller: it exists, and is not looked up again.
+    HeldOpen,
+}
 
 impl EventStore {
     /// The directory an aggregate lives in: its own encoded name, or the directory
@@ -26,7 +57,7 @@ impl EventStore {
         &self,
         aggregate_type: &str,
         aggregate_id: &str,
-    ) -> Result<(PathBuf, bool, bool)> {
+    ) -> Result<AggregateDir> {
         let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
         let (id_dir, hashed) = layout::aggregate_id_dir(aggregate_id)?;
         let primary = type_path.join(&id_dir);
@@ -44,7 +75,11 @@ impl EventStore {
                 && !is_symlink(&legacy_path)
                 && self.is_legacy_home(&legacy_path, &legacy, aggregate_type, aggregate_id)?
             {
-                return Ok((legacy_path, true, false));
+                return Ok(AggregateDir {
+                    path: legacy_path,
+                    legacy: true,
+                    hashed: false,
+                });
             }
         }
         if hashed && primary.is_dir() {
@@ -58,7 +93,11 @@ impl EventStore {
                 ));
             }
         }
-        Ok((primary, false, hashed))
+        Ok(AggregateDir {
+            path: primary,
+            legacy: false,
+            hashed,
+        })
     }
 
     /// Whether `dir` (named `name`, the old adapter's name for the id) holds the id's
@@ -174,7 +213,7 @@ impl EventStore {
         state.entries = lines
             .iter()
             .enumerate()
-            .map(|(i, (name, id))| Entry {
+            .map(|(i, (name, id))| KnownEvent {
                 name: name.to_string(),
                 version: i as u64 + 1,
                 event_id: id.clone(),
@@ -195,38 +234,39 @@ impl EventStore {
     }
 
     pub(super) fn refresh(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
-        self.refresh_for(key, state, false, false)
+        self.refresh_for(key, state, Need::Versions, Dir::Unchecked)
     }
 
     /// [`Self::refresh`] of an aggregate whose directory, `state.dir`, the caller has
     /// open (its lock): it exists, so it is not looked up again.
     pub(super) fn refresh_locked(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
-        self.refresh_for(key, state, false, true)
+        self.refresh_for(key, state, Need::Versions, Dir::HeldOpen)
     }
 
-    /// [`Self::refresh`]; `whole` when the caller is about to read every event anyway:
-    /// a first use then parses the files (all at once) instead of believing `.ids` and
-    /// parsing its last file first, which would only add two reads in a row. `dir_open`
-    /// as in [`Self::refresh_locked`].
+    /// Brings `state` up to date with the aggregate's directory, for what `need` says.
     pub(super) fn refresh_for(
         &self,
         key: &AggKey,
         state: &mut AggState,
-        whole: bool,
-        dir_open: bool,
+        need: Need,
+        dir: Dir,
     ) -> Result<()> {
-        if state.dir.is_none() || !(dir_open || state.dir.as_ref().is_some_and(|d| d.is_dir())) {
-            let (dir, legacy, _) = self.resolve_dir(&key.0, &key.1)?;
+        let known = match dir {
+            Dir::HeldOpen => state.dir.is_some(),
+            Dir::Unchecked => state.dir.as_ref().is_some_and(|d| d.is_dir()),
+        };
+        if !known {
+            let found = self.resolve_dir(&key.0, &key.1)?;
             *state = AggState {
-                dir: Some(dir),
-                legacy,
+                dir: Some(found.path),
+                legacy: found.legacy,
                 ..AggState::default()
             };
         }
         let Some(dir) = state.dir.clone() else {
             return Ok(());
         };
-        if !whole && self.load_ids(key, &dir, state)? {
+        if need == Need::Versions && self.load_ids(key, &dir, state)? {
             return Ok(());
         }
         // The lines `.ids` gained count as read only once the files they name are parsed:
@@ -307,7 +347,7 @@ impl EventStore {
             }
             if mine {
                 state.ids.insert(m.event_id.clone(), state.entries.len());
-                state.entries.push(Entry {
+                state.entries.push(KnownEvent {
                     name: name.clone(),
                     version: m.aggregate_version,
                     event_id: m.event_id.clone(),
@@ -328,7 +368,11 @@ impl EventStore {
     }
 
     pub(super) fn create_aggregate_dir(&self, key: &AggKey, state: &mut AggState) -> Result<()> {
-        let (dir, legacy, hashed) = self.resolve_dir(&key.0, &key.1)?;
+        let AggregateDir {
+            path: dir,
+            legacy,
+            hashed,
+        } = self.resolve_dir(&key.0, &key.1)?;
         let type_path = dir.parent().map(Path::to_path_buf).unwrap_or_default();
         let new_type = !type_path.is_dir();
         self.io
@@ -357,11 +401,11 @@ impl EventStore {
         &self,
         key: &AggKey,
         state: &mut AggState,
-        whole: bool,
+        need: Need,
     ) -> Result<Option<File>> {
         let dir = match &state.dir {
             Some(dir) => dir.clone(),
-            None => self.resolve_dir(&key.0, &key.1)?.0,
+            None => self.resolve_dir(&key.0, &key.1)?.path,
         };
         let shared = match File::open(&dir) {
             Ok(f) => Some(
@@ -371,7 +415,11 @@ impl EventStore {
             ),
             Err(_) => None,
         };
-        self.refresh_for(key, state, whole, shared.is_some() && state.dir.is_some())?;
+        let held = match shared {
+            Some(_) if state.dir.is_some() => Dir::HeldOpen,
+            _ => Dir::Unchecked,
+        };
+        self.refresh_for(key, state, need, held)?;
         Ok(shared)
     }
 
@@ -385,7 +433,7 @@ impl EventStore {
         let key = (aggregate_type.to_string(), aggregate_id.to_string());
         let state = self.state(&key);
         let mut state = lock(&state);
-        let _shared = self.refresh_shared(&key, &mut state, false)?;
+        let _shared = self.refresh_shared(&key, &mut state, Need::Versions)?;
         let out = f(&state);
         drop(state);
         self.trim_cache();
@@ -398,7 +446,7 @@ impl EventStore {
         aggregate_type: &str,
         aggregate_id: &str,
         since: u64,
-    ) -> Result<(PathBuf, Vec<Entry>)> {
+    ) -> Result<(PathBuf, Vec<KnownEvent>)> {
         self.with_state(aggregate_type, aggregate_id, |state| {
             let start = state.entries.partition_point(|e| e.version <= since);
             (

@@ -28,7 +28,7 @@ pub(super) const MAX_CACHED_ENTRIES: usize = 262_144;
 pub(super) const CACHE_CHECK_EVERY: usize = 1024;
 
 #[derive(Debug, Clone)]
-pub(super) struct Entry {
+pub(super) struct KnownEvent {
     pub(super) name: String,
     pub(super) version: u64,
     pub(super) event_id: String,
@@ -61,7 +61,7 @@ pub(super) struct AggState {
     /// Every event file name in the directory, sorted.
     pub(super) listed: Vec<(FileName, String)>,
     /// This aggregate's events, in version order.
-    pub(super) entries: Vec<Entry>,
+    pub(super) entries: Vec<KnownEvent>,
     pub(super) ids: HashMap<String, usize>,
     /// `.ids` (inode, bytes) as far as `entries` reflects it; `None`: not in step.
     pub(super) ids_file: Option<(u64, u64)>,
@@ -106,7 +106,7 @@ impl EventStore {
     }
 
     /// Bytes of parsed events the event cache holds now (at most about
-    /// [`Config::event_cache_bytes`] once a read or save returns).
+    /// [`crate::Config::event_cache_bytes`] once a read or save returns).
     pub fn cached_event_bytes(&self) -> usize {
         self.cached_bytes.load(Ordering::Relaxed)
     }

@@ -2,6 +2,7 @@
 //! threads), listing an aggregate directory in version order, temp files and the
 //! atomic write. Nothing here knows an aggregate's history.
 
+use std::collections::VecDeque;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -122,11 +123,41 @@ pub(super) fn remove_dead_temps(dir: &Path, names: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Removes temp files a failed save staged; what cannot be removed is a dead writer's
-/// leftover for the next listing.
-pub(super) fn remove_staged<P: AsRef<Path>>(tmps: impl IntoIterator<Item = P>) {
-    for tmp in tmps {
-        let _ = fs::remove_file(tmp);
+/// Temp files written for a save and not yet renamed into place, oldest first. Dropping
+/// it removes those still staged, so a save that fails at any step (or panics) leaves
+/// none behind; what cannot be removed is a dead writer's leftover for the next listing.
+#[derive(Debug, Default)]
+pub(super) struct Staged {
+    paths: VecDeque<PathBuf>,
+}
+
+impl Staged {
+    /// Takes charge of `path` before it is created, so that a failed or partial write
+    /// is removed too.
+    pub(super) fn push(&mut self, path: PathBuf) {
+        self.paths.push_back(path);
+    }
+
+    /// Renames the oldest staged file to `target`; on failure it stays staged, to be
+    /// removed with the rest.
+    pub(super) fn rename_next(&mut self, io: &dyn StoreIo, target: &Path) -> Result<()> {
+        let Some(tmp) = self.paths.front() else {
+            return Err(Error::Unavailable {
+                reason: format!("{} was not staged", target.display()),
+            });
+        };
+        io.rename(tmp, target)
+            .map_err(|e| Error::io("rename", target, e))?;
+        self.paths.pop_front();
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for tmp in self.paths.drain(..) {
+            let _ = fs::remove_file(tmp);
+        }
     }
 }
 
@@ -185,19 +216,79 @@ impl EventStore {
     /// the journal makes event files recoverable, and a checkpoint makes them durable.
     pub(super) fn write_atomically(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         let tmp = dir.join(self.tmp_name(name));
-        let target = dir.join(name);
-        let result = self
-            .io
+        let mut staged = Staged::default();
+        staged.push(tmp.clone());
+        self.io
             .create_and_write(&tmp, bytes)
-            .map_err(|e| Error::io("write", &tmp, e))
-            .and_then(|_| {
-                self.io
-                    .rename(&tmp, &target)
-                    .map_err(|e| Error::io("rename", &target, e))
-            });
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+            .map_err(|e| Error::io("write", &tmp, e))?;
+        staged.rename_next(&*self.io, &dir.join(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tmp_owner_reads_the_writers_pid_from_both_temp_file_shapes() {
+        assert_eq!(
+            tmp_owner(".20260101000000000000-A.json.4242-7.tmp"),
+            Some(4242)
+        );
+        assert_eq!(tmp_owner(".ids.77.tmp"), Some(77));
+        assert_eq!(tmp_owner("..aggregate-id.9-0.tmp"), Some(9));
+    }
+
+    #[test]
+    fn tmp_owner_knows_no_other_name_for_a_temp_file() {
+        for name in [
+            "20260101000000000000-A.json",
+            ".20260101000000000000-A.json.4242-7",
+            ".A.json.abc-1.tmp",
+            ".A.json.77.tmp",
+            ".ids.x.tmp",
+            "ids.77.tmp",
+            ".tmp",
+        ] {
+            assert_eq!(tmp_owner(name), None, "{name}");
         }
-        result
+    }
+
+    #[test]
+    fn staged_files_are_removed_unless_renamed_into_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join(".a.tmp"), dir.path().join(".b.tmp"));
+        let target = dir.path().join("a.json");
+        let mut staged = Staged::default();
+        for tmp in [&a, &b] {
+            fs::write(tmp, b"{}").expect("write");
+            staged.push(tmp.clone());
+        }
+        staged
+            .rename_next(&crate::io::OsIo, &target)
+            .expect("rename");
+        drop(staged);
+        assert!(target.exists());
+        assert!(!a.exists() && !b.exists());
+    }
+
+    #[test]
+    fn a_staged_file_whose_rename_fails_is_removed_with_the_guard() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tmp = dir.path().join(".a.tmp");
+        fs::write(&tmp, b"{}").expect("write");
+        let mut staged = Staged::default();
+        staged.push(tmp.clone());
+        let target = dir.path().join("missing-dir").join("a.json");
+        assert!(staged.rename_next(&crate::io::OsIo, &target).is_err());
+        assert!(tmp.exists(), "still staged after a failed rename");
+        drop(staged);
+        assert!(!tmp.exists());
+        assert!(
+            Staged::default()
+                .rename_next(&crate::io::OsIo, &target)
+                .is_err(),
+            "nothing staged is an error, not a silent success"
+        );
     }
 }

@@ -109,3 +109,42 @@ pub(super) fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String
     state.ids_file = Some((ino, all.len() as u64));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ids_line_round_trips_any_event_id_as_json() {
+        for id in [
+            "plain",
+            "with space",
+            "quote\"and\\slash",
+            "new\nline",
+            "ü-é",
+        ] {
+            let line = ids_line("20260101000000000000-A.json", id);
+            assert!(line.ends_with('\n'));
+            assert_eq!(line.matches('\n').count(), 1, "one line for {id:?}");
+            let parsed = parse_ids_line(line.trim_end_matches('\n'));
+            assert_eq!(
+                parsed,
+                Some(("20260101000000000000-A.json", id.to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn ids_lines_refuses_a_torn_last_line_and_a_line_that_does_not_parse() {
+        let whole = format!("{}{}", ids_line("a.json", "1"), ids_line("b.json", "2"));
+        let lines = ids_lines(whole.as_bytes()).expect("complete lines");
+        assert_eq!(
+            lines,
+            vec![("a.json", "1".to_string()), ("b.json", "2".to_string())]
+        );
+        assert_eq!(ids_lines(&whole.as_bytes()[..whole.len() - 1]), None);
+        assert_eq!(ids_lines(b"a.json not-json\n"), None);
+        assert_eq!(ids_lines(b"no-space-at-all\n"), None);
+        assert_eq!(ids_lines(b""), Some(Vec::new()));
+    }
+}

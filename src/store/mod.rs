@@ -71,7 +71,7 @@ pub struct EventStore {
     known: Mutex<SchemaVersionsFile>,
     known_types: Mutex<AggregateTypesFile>,
     tmp_counter: AtomicU64,
-    /// Bytes of events in the event cache (see [`Config::event_cache_bytes`]).
+    /// Bytes of events in the event cache (see [`crate::Config::event_cache_bytes`]).
     cached_bytes: Arc<AtomicUsize>,
     /// The journal's syncing thread (`always`, `batch`); stopped and joined on drop.
     syncer: Option<journal::Syncer>,

@@ -13,7 +13,8 @@ use crate::index;
 use crate::layout;
 
 use super::EventStore;
-use super::cache::{AggState, Entry};
+use super::aggregate::Need;
+use super::cache::{AggState, KnownEvent};
 use super::files::{
     AGGREGATE_CHUNK_MIN, QUERY_CHUNK_MIN, in_parallel, list_events, read_event_file,
     read_event_files,
@@ -32,7 +33,12 @@ impl EventStore {
         let events = {
             let state = self.state(&key);
             let mut state = lock(&state);
-            let _shared = self.refresh_shared(&key, &mut state, since_version == 0)?;
+            let need = if since_version == 0 {
+                Need::Events
+            } else {
+                Need::Versions
+            };
+            let _shared = self.refresh_shared(&key, &mut state, need)?;
             let dir = state.dir.clone().unwrap_or_default();
             let start = state
                 .entries
@@ -69,7 +75,7 @@ impl EventStore {
         let (dir, entries) =
             self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
         match entries.first() {
-            Some(Entry {
+            Some(KnownEvent {
                 body: Some(cached),
                 version: v,
                 ..

@@ -65,13 +65,12 @@ impl PowerLoss {
         })
     }
 
-    /// Where the torn tail of one aggregate's files (in order; a schema version of `None`
-    /// marks a file that did not parse) starts, if it has one.
-    fn torn_tail(&self, files: &[(index::Entry, Option<u32>, PathBuf)]) -> Option<usize> {
-        let from = files.iter().position(|(_, schema, _)| schema.is_none())?;
+    /// Where the torn tail of one aggregate's files (in order) starts, if it has one.
+    fn torn_tail(&self, files: &[FoundFile]) -> Option<usize> {
+        let from = files.iter().position(|f| f.schema.is_none())?;
         // The file systems' creation times are coarse: a second of slack.
         let slack = std::time::Duration::from_secs(1);
-        let cut_short = |(entry, _, path): &(index::Entry, Option<u32>, PathBuf)| {
+        let cut_short = |FoundFile { entry, path, .. }: &FoundFile| {
             !self.journaled.contains(&entry.rel)
                 && fs::symlink_metadata(path)
                     .ok()
@@ -87,6 +86,23 @@ impl PowerLoss {
 /// time is its last append, later than the files it saw created, so none qualifies.
 pub(super) fn created(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
     meta.created().or_else(|_| meta.modified()).ok()
+}
+
+/// What [`EventStore::replay_journal`] settled of one journal.
+pub(super) struct JournalReplay {
+    /// The journal's events, for the index repair.
+    events: Vec<index::Replayed>,
+    /// False when a record could not be settled (an earlier file of its aggregate does
+    /// not parse): the journal is then kept, set aside, not deleted.
+    complete: bool,
+}
+
+/// An event file met by a rebuild.
+pub(super) struct FoundFile {
+    entry: index::Entry,
+    /// Its schema version; `None` when it does not parse.
+    schema: Option<u32>,
+    path: PathBuf,
 }
 
 impl EventStore {
@@ -119,9 +135,9 @@ impl EventStore {
             if journal::cut_short_by_reboot(path) {
                 cut_short.push(path.as_path());
             }
-            let (events, complete) = self.replay_journal(path)?;
+            let JournalReplay { events, complete } = self.replay_journal(path)?;
             if journal::checkpoints_sync(path) {
-                vouching.extend(events.iter().map(|(e, _)| e.rel.clone()));
+                vouching.extend(events.iter().map(|r| r.entry.rel.clone()));
             }
             if !complete {
                 kept.push(path.clone());
@@ -157,7 +173,7 @@ impl EventStore {
     /// with whether its file exists now, for the index repair, and false when a record
     /// could not be settled because an earlier file of its aggregate does not parse (the
     /// journal is then kept, not deleted).
-    pub(super) fn replay_journal(&self, path: &Path) -> Result<(Vec<(index::Entry, bool)>, bool)> {
+    pub(super) fn replay_journal(&self, path: &Path) -> Result<JournalReplay> {
         let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
         let (records, _) = journal::decode_records(&bytes);
         let records: Vec<(PathBuf, String, Event)> = records
@@ -188,15 +204,15 @@ impl EventStore {
                 }
             }
             let size = fs::metadata(&target).ok().map(|m| m.len());
-            out.push((
-                index::Entry {
+            out.push(index::Replayed {
+                entry: index::Entry {
                     event_type: event.event_type,
                     timestamp: event.metadata.timestamp,
                     bytes: size.unwrap_or(0),
                     rel,
                 },
-                size.is_some(),
-            ));
+                on_disk: size.is_some(),
+            });
             if let Some(dir) = target.parent() {
                 dirs.insert(dir.to_path_buf());
             }
@@ -204,7 +220,10 @@ impl EventStore {
         for dir in dirs {
             remove_dead_temp_files(&dir)?;
         }
-        Ok((out, complete))
+        Ok(JournalReplay {
+            events: out,
+            complete,
+        })
     }
 
     /// The file a journal record names, if it is a well-formed event path in the store.
@@ -225,7 +244,7 @@ impl EventStore {
             event.metadata.aggregate_type.clone(),
             event.metadata.aggregate_id.clone(),
         );
-        let (dir, _, _) = self.resolve_dir(&key.0, &key.1)?;
+        let dir = self.resolve_dir(&key.0, &key.1)?.path;
         if Some(dir.as_path()) != target.parent() {
             return Ok(()); // a record that does not belong where it points: never ours
         }
@@ -291,19 +310,23 @@ impl EventStore {
                         bytes: bytes.len() as u64,
                         rel: format!("{type_dir}/{agg_dir}/{file}"),
                     };
-                    found.push((entry, schema, path));
+                    found.push(FoundFile {
+                        entry,
+                        schema,
+                        path,
+                    });
                 }
                 if let Some(from) = loss.and_then(|l| l.torn_tail(&found)) {
                     // Last file first: an open that dies halfway leaves the torn file in
                     // place for the next open to find, never a gap before later files.
-                    for (_, _, path) in found.drain(from..).rev() {
-                        self.set_aside(&path)?;
+                    for torn in found.drain(from..).rev() {
+                        self.set_aside(&torn.path)?;
                     }
                 }
                 if !found.is_empty() {
                     per_type.aggregates += 1;
                 }
-                for (entry, schema, _) in found {
+                for FoundFile { entry, schema, .. } in found {
                     per_type.events += 1;
                     per_type.bytes += entry.bytes;
                     if let Some(version) = schema {
@@ -352,5 +375,76 @@ impl EventStore {
         self.io
             .rename(path, &free)
             .map_err(|e| Error::io("set aside", path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    fn found(dir: &Path, name: &str, parses: bool) -> FoundFile {
+        let path = dir.join(name);
+        fs::write(&path, b"{}").expect("write");
+        FoundFile {
+            entry: index::Entry {
+                event_type: "A".to_string(),
+                timestamp: None,
+                bytes: 2,
+                rel: format!("t/a/{name}"),
+            },
+            schema: parses.then_some(1),
+            path,
+        }
+    }
+
+    fn loss(since: SystemTime, journaled: &[&str]) -> PowerLoss {
+        PowerLoss {
+            journaled: journaled
+                .iter()
+                .map(|n| format!("t/a/{n}"))
+                .collect::<HashSet<_>>(),
+            since,
+        }
+    }
+
+    fn files(dir: &Path) -> Vec<FoundFile> {
+        vec![
+            found(dir, "1.json", true),
+            found(dir, "2.json", false),
+            found(dir, "3.json", true),
+        ]
+    }
+
+    #[test]
+    fn the_first_unparseable_file_and_every_later_one_created_since_the_loss_are_the_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let since = SystemTime::now() - Duration::from_secs(60);
+        assert_eq!(loss(since, &[]).torn_tail(&files(dir.path())), Some(1));
+    }
+
+    #[test]
+    fn an_aggregate_whose_files_all_parse_has_no_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let all_parse = vec![found(dir.path(), "1.json", true)];
+        let since = SystemTime::now() - Duration::from_secs(60);
+        assert_eq!(loss(since, &[]).torn_tail(&all_parse), None);
+    }
+
+    #[test]
+    fn a_later_file_a_vouching_journal_names_keeps_the_whole_tail_in_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let since = SystemTime::now() - Duration::from_secs(60);
+        assert_eq!(loss(since, &["3.json"]).torn_tail(&files(dir.path())), None);
+        assert_eq!(loss(since, &["2.json"]).torn_tail(&files(dir.path())), None);
+    }
+
+    #[test]
+    fn files_created_before_the_oldest_cut_short_journal_are_no_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let since = SystemTime::now() + Duration::from_secs(3600);
+        assert_eq!(loss(since, &[]).torn_tail(&files(dir.path())), None);
     }
 }

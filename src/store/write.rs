@@ -3,7 +3,7 @@
 //! rename them into place once it is durable, and index them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs;
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -16,17 +16,32 @@ use crate::journal;
 use crate::layout::{self, FileName};
 
 use super::EventStore;
-use super::cache::{AggKey, AggState, Entry};
-use super::files::{read_event_file, remove_staged};
+use super::cache::{AggKey, AggState, KnownEvent};
+use super::files::{Staged, read_event_file};
 use super::ids_file::write_ids;
 
+/// What a save does with one event of its batch, decided by [`EventStore::plan`].
 pub(super) enum Planned {
     /// Already stored under this path (a retry).
     Stored(PathBuf),
     /// Same event id as an earlier event of this batch.
     SameAs(usize),
-    /// To be written under this name, with these bytes.
-    New(Box<Event>, FileName, Vec<u8>),
+    /// A new event: written under `name`, with `bytes` (the file's JSON of `event`).
+    New {
+        event: Box<Event>,
+        name: FileName,
+        bytes: Vec<u8>,
+    },
+}
+
+/// A directory a batch has locked. Two ids can share a directory (ByteHot's old adapter
+/// put `a/b` and `a_b` in one): a second `flock` of it would wait for the first, and the
+/// same stamp and type would name the same file, so a batch locks each directory once
+/// and plans its names after the last one it planned there.
+struct LockedDir {
+    path: PathBuf,
+    _lock: File,
+    last_planned: Option<(u64, u16)>,
 }
 
 impl EventStore {
@@ -85,26 +100,26 @@ impl EventStore {
                 self.plan(key, state, &events, indices, None)?;
                 self.create_aggregate_dir(key, state)?;
             }
-            // Per directory of the batch: its lock and the last name planned in it. Two ids
-            // can share a directory (ByteHot's old adapter put `a/b` and `a_b` in one): a
-            // second `flock` of it would wait for the first, and the same stamp and type
-            // would name the same file.
             let dir = state.dir.clone().unwrap_or_default();
-            let at = match dir_locks.iter().position(|(locked, _, _)| *locked == dir) {
+            let at = match dir_locks.iter().position(|d: &LockedDir| d.path == dir) {
                 Some(at) => at,
                 None => {
-                    let lock = lock_dir(&dir)?;
-                    dir_locks.push((dir, lock, None));
+                    dir_locks.push(LockedDir {
+                        _lock: lock_dir(&dir)?,
+                        path: dir,
+                        last_planned: None,
+                    });
                     dir_locks.len() - 1
                 }
             };
             self.refresh_locked(key, state)?;
-            let plan = self.plan(key, state, &events, indices, dir_locks[at].2)?;
+            let locked = &mut dir_locks[at];
+            let plan = self.plan(key, state, &events, indices, locked.last_planned)?;
             let last = plan.iter().rev().find_map(|step| match step {
-                Planned::New(_, name, _) => Some(name.sort_key()),
+                Planned::New { name, .. } => Some(name.sort_key()),
                 _ => None,
             });
-            dir_locks[at].2 = dir_locks[at].2.max(last);
+            locked.last_planned = locked.last_planned.max(last);
             plans.push(plan);
         }
         let ticket = self.journal_plans(&guards, &plans)?;
@@ -115,21 +130,16 @@ impl EventStore {
         // renamed into place only once it is durable: no reader sees an event that a
         // crash could take back, and a save waits for one sync rather than a sync and
         // then its writes.
-        let mut staged: Vec<Vec<PathBuf>> = Vec::with_capacity(plans.len());
+        // Declared after the locks, so an early return removes what is still staged
+        // before it lets them go.
+        let mut staged: Vec<Staged> = Vec::with_capacity(plans.len());
         for (state, plan) in guards.iter_mut().zip(&plans) {
-            match self.stage_plan(state, plan) {
-                Ok(tmps) => staged.push(tmps),
-                Err(e) => {
-                    remove_staged(staged.iter().flatten());
-                    return Err(failed(e));
-                }
-            }
+            staged.push(self.stage_plan(state, plan).map_err(failed)?);
         }
         if let Some(ticket) = &ticket
             && self.config.durability == Durability::Always
             && let Err(e) = ticket.wait_durable()
         {
-            remove_staged(staged.iter().flatten());
             return Err(self.poison(e));
         }
         let mut indexed = Vec::new();
@@ -138,10 +148,7 @@ impl EventStore {
             let tmps = staged.next().unwrap_or_default();
             let written = self
                 .commit_plan(state, plan, tmps, &mut indexed)
-                .map_err(|e| {
-                    remove_staged(staged.by_ref().flatten());
-                    failed(e)
-                })?;
+                .map_err(failed)?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
@@ -263,7 +270,11 @@ impl EventStore {
                     ),
                 ));
             }
-            plan.push(Planned::New(Box::new(stored), name, bytes));
+            plan.push(Planned::New {
+                event: Box::new(stored),
+                name,
+                bytes,
+            });
         }
         Ok(plan)
     }
@@ -286,7 +297,7 @@ impl EventStore {
                 .unwrap_or(dir)
                 .to_string_lossy();
             for step in plan {
-                if let Planned::New(_, name, bytes) = step {
+                if let Planned::New { name, bytes, .. } = step {
                     records.extend(journal::encode_record(
                         &format!("{rel}/{}", name.render()),
                         bytes,
@@ -301,49 +312,45 @@ impl EventStore {
     }
 
     /// Before the journal is durable: records the new names in `.ids` and writes each new
-    /// event file under a temporary name. Returns those names, in plan order; on failure
+    /// event file under a temporary name. Returns them staged, in plan order; on failure
     /// none is left behind.
-    pub(super) fn stage_plan(
-        &self,
-        state: &mut AggState,
-        plan: &[Planned],
-    ) -> Result<Vec<PathBuf>> {
+    pub(super) fn stage_plan(&self, state: &mut AggState, plan: &[Planned]) -> Result<Staged> {
         let dir = state.dir.clone().unwrap_or_default();
         let new_names: Vec<(String, String)> = plan
             .iter()
             .filter_map(|step| match step {
-                Planned::New(event, name, _) => {
+                Planned::New { event, name, .. } => {
                     Some((name.render(), event.metadata.event_id.clone()))
                 }
                 _ => None,
             })
             .collect();
+        let mut staged = Staged::default();
         if new_names.is_empty() {
-            return Ok(Vec::new());
+            return Ok(staged);
         }
         write_ids(&dir, state, &new_names)?;
-        let mut tmps = Vec::with_capacity(new_names.len());
         for step in plan {
-            if let Planned::New(_, name, bytes) = step {
+            if let Planned::New { name, bytes, .. } = step {
                 let tmp = dir.join(self.tmp_name(&name.render()));
-                if let Err(e) = self.io.create_and_write(&tmp, bytes) {
-                    remove_staged(tmps.iter().chain([&tmp]));
-                    return Err(Error::io("write", &tmp, e));
-                }
-                tmps.push(tmp);
+                staged.push(tmp.clone());
+                self.io
+                    .create_and_write(&tmp, bytes)
+                    .map_err(|e| Error::io("write", &tmp, e))?;
             }
         }
-        Ok(tmps)
+        Ok(staged)
     }
 
     /// Once the journal is durable (or at once, without `always`): renames the files
     /// [`Self::stage_plan`] wrote into place, in plan order, and records them in `state`
-    /// and in `indexed`. On failure the temporary files not yet renamed are removed.
+    /// and in `indexed`. On failure the temporary files not yet renamed are removed (by
+    /// `staged`, dropped).
     pub(super) fn commit_plan(
         &self,
         state: &mut AggState,
         plan: Vec<Planned>,
-        tmps: Vec<PathBuf>,
+        mut staged: Staged,
         indexed: &mut Vec<index::Entry>,
     ) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
@@ -353,24 +360,14 @@ impl EventStore {
             .to_string_lossy()
             .to_string();
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
-        let mut tmps = tmps.into_iter();
         for step in plan {
             let event = match step {
                 Planned::Stored(path) => read_event_file(&*self.io, &path),
                 Planned::SameAs(at) => Ok(out[at].clone()),
-                Planned::New(event, name, bytes) => {
+                Planned::New { event, name, bytes } => {
                     let file = name.render();
                     let target = dir.join(&file);
-                    let renamed = match tmps.next() {
-                        Some(tmp) => self.io.rename(&tmp, &target).map_err(|e| {
-                            let _ = fs::remove_file(&tmp);
-                            Error::io("rename", &target, e)
-                        }),
-                        None => Err(Error::Unavailable {
-                            reason: format!("{} was not staged", target.display()),
-                        }),
-                    };
-                    renamed.map(|()| {
+                    staged.rename_next(&*self.io, &target).map(|()| {
                         indexed.push(index::Entry {
                             event_type: event.event_type.clone(),
                             timestamp: event.metadata.timestamp,
@@ -380,7 +377,7 @@ impl EventStore {
                         state
                             .ids
                             .insert(event.metadata.event_id.clone(), state.entries.len());
-                        state.entries.push(Entry {
+                        state.entries.push(KnownEvent {
                             name: file.clone(),
                             version: event.metadata.aggregate_version,
                             event_id: event.metadata.event_id.clone(),
@@ -391,14 +388,144 @@ impl EventStore {
                     })
                 }
             };
-            match event {
-                Ok(event) => out.push(event),
-                Err(e) => {
-                    remove_staged(tmps);
-                    return Err(e);
-                }
-            }
+            out.push(event?);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::event::{EventMetadata, parse_instant};
+
+    use super::*;
+
+    const LAST: &str = "20260101000000000000-A.json";
+
+    fn store(dir: &std::path::Path, max_event_size: usize) -> EventStore {
+        let mut config = Config::new(dir);
+        config.max_event_size = max_event_size;
+        EventStore::open(config).expect("open")
+    }
+
+    fn key() -> AggKey {
+        ("t".to_string(), "a".to_string())
+    }
+
+    /// An aggregate the store knows one event of: `e1`, version 1, in [`LAST`].
+    fn one_event(dir: &std::path::Path) -> AggState {
+        let mut state = AggState {
+            dir: Some(dir.join("t").join("a")),
+            ..AggState::default()
+        };
+        let name = FileName::parse(LAST).expect("a file name");
+        state.listed.push((name, LAST.to_string()));
+        state.entries.push(KnownEvent {
+            name: LAST.to_string(),
+            version: 1,
+            event_id: "e1".to_string(),
+            body: None,
+        });
+        state.ids.insert("e1".to_string(), 0);
+        state
+    }
+
+    fn ev(id: &str, version: u64) -> Event {
+        let mut metadata = EventMetadata::new("t", "a", id);
+        metadata.aggregate_version = version;
+        metadata.timestamp = parse_instant("2026-01-01T00:00:00Z");
+        Event::new("A", metadata, "{}").expect("event")
+    }
+
+    fn new_steps(plan: &[Planned]) -> Vec<(u64, Option<String>, (u64, u16))> {
+        plan.iter()
+            .filter_map(|step| match step {
+                Planned::New { event, name, .. } => Some((
+                    event.metadata.aggregate_version,
+                    event.metadata.previous_event_id.clone(),
+                    name.sort_key(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn new_events_follow_the_last_known_one_in_version_id_and_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 1 << 20);
+        let state = one_event(dir.path());
+        let events = [ev("e2", 0), ev("e3", 3)];
+        let plan = store
+            .plan(&key(), &state, &events, &[0, 1], None)
+            .expect("plan");
+        let steps = new_steps(&plan);
+        assert_eq!(steps[0].0, 2);
+        assert_eq!(steps[0].1.as_deref(), Some("e1"));
+        assert_eq!(steps[1].0, 3);
+        assert_eq!(steps[1].1.as_deref(), Some("e2"));
+        let last = state.last_key().expect("a listed file");
+        assert!(last < steps[0].2 && steps[0].2 < steps[1].2);
+    }
+
+    #[test]
+    fn a_retry_is_the_stored_event_and_a_repeat_within_the_batch_is_the_earlier_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 1 << 20);
+        let state = one_event(dir.path());
+        let events = [ev("e1", 0), ev("e2", 0), ev("e2", 0)];
+        let plan = store
+            .plan(&key(), &state, &events, &[0, 1, 2], None)
+            .expect("plan");
+        assert!(matches!(&plan[0], Planned::Stored(path) if path.ends_with(LAST)));
+        assert!(matches!(&plan[1], Planned::New { .. }));
+        assert!(matches!(&plan[2], Planned::SameAs(1)));
+    }
+
+    #[test]
+    fn a_version_that_does_not_follow_is_a_conflict_naming_both_versions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 1 << 20);
+        let state = one_event(dir.path());
+        let err = store
+            .plan(&key(), &state, &[ev("e5", 5)], &[0], None)
+            .err()
+            .expect("a conflict");
+        assert!(matches!(
+            err,
+            Error::Conflict {
+                expected_version: 4,
+                actual_version: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn new_names_sort_after_the_floor_a_batch_planned_in_the_same_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 1 << 20);
+        let state = one_event(dir.path());
+        let floor = FileName::parse("20270101000000000005-B.json")
+            .expect("a file name")
+            .sort_key();
+        let plan = store
+            .plan(&key(), &state, &[ev("e2", 0)], &[0], Some(floor))
+            .expect("plan");
+        assert!(new_steps(&plan)[0].2 > floor);
+    }
+
+    #[test]
+    fn an_event_over_the_size_limit_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path(), 64);
+        let state = one_event(dir.path());
+        let err = store
+            .plan(&key(), &state, &[ev("e2", 0)], &[0], None)
+            .err()
+            .expect("too large");
+        assert!(matches!(err, Error::InvalidEvent { .. }), "{err}");
+        assert!(!dir.path().join("t").exists());
     }
 }

@@ -1,0 +1,102 @@
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use crate::config::Durability;
+use crate::error::{Error, Result};
+use crate::file::{self, sync_file_system};
+
+use super::JOURNAL_DIR;
+
+/// The journals in `<base>/.journal` that no live store owns, each locked for replay.
+pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
+    let dir = base.join(JOURNAL_DIR);
+    let rd = match fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", &dir, e)),
+    };
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io("list", &dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(pid) = name
+            .strip_suffix(".journal")
+            .and_then(|s| s.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io("open", &path, e)),
+        };
+        match file.try_lock() {
+            Ok(()) => out.push((path, file)),
+            Err(_) if file::pid_alive(pid) => {} // a live store's journal
+            Err(_) => {
+                // Its owner is dead and another opener is replaying it: wait, then replay
+                // again (replay is idempotent) unless it is gone.
+                file.lock().map_err(|e| Error::io("lock", &path, e))?;
+                if path.exists() {
+                    out.push((path, file));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// This boot of the machine (Linux's random boot id), without dashes.
+pub(super) fn boot_id() -> Option<String> {
+    let id = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    Some(id.trim().replace('-', ""))
+}
+
+/// Whether replaying an abandoned journal accounts for every event its writer may have
+/// left half-done. True when the writer synced before writing (`always`), or when it
+/// died during this boot: then the page cache, and so its unsynced journal, survived.
+/// False after a power loss or reboot under `batch` or `none` (or for a journal named
+/// by an older version): files of events the journal lost may exist.
+pub(crate) fn accounts_for_everything(journal: &Path) -> bool {
+    mode_and_boot(journal).is_some_and(|(mode, boot)| {
+        mode == Durability::Always.name() || boot_id().is_some_and(|b| b == boot)
+    })
+}
+
+/// The durability mode and boot id a journal's name carries (`None` for a journal named
+/// by an older version).
+pub(super) fn mode_and_boot(journal: &Path) -> Option<(&str, &str)> {
+    let stem = journal.file_name()?.to_str()?.strip_suffix(".journal")?;
+    match stem.split('-').collect::<Vec<&str>>().as_slice() {
+        [_, _, mode, boot] => Some((mode, boot)),
+        _ => None,
+    }
+}
+
+/// Whether a journal's writer was cut short by a reboot (a power loss, as far as the
+/// store can tell) under `batch` or `none`: its name and this machine both know a boot
+/// id, and they differ. An unknown boot id proves nothing (a process crash looks the
+/// same), so it does not count.
+pub(crate) fn cut_short_by_reboot(journal: &Path) -> bool {
+    mode_and_boot(journal).is_some_and(|(mode, boot)| {
+        mode != Durability::Always.name()
+            && !boot.is_empty()
+            && boot_id().is_some_and(|b| !b.is_empty() && b != boot)
+    })
+}
+
+/// Whether a journal's writer made every file of an epoch durable before starting the
+/// next one (`always` and `batch` checkpoint with `syncfs`; `none` does not): then a
+/// durable record proves every file its writer renamed before it durable too.
+pub(crate) fn checkpoints_sync(journal: &Path) -> bool {
+    mode_and_boot(journal).is_some_and(|(mode, _)| mode != Durability::None.name())
+}
+
+/// Makes the replayed files durable and removes the journal.
+pub(crate) fn retire(base: &Path, path: &Path) -> Result<()> {
+    sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;
+    fs::remove_file(path).map_err(|e| Error::io("remove", path, e))
+}
