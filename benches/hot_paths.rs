@@ -2,7 +2,6 @@
 //! judged against, measured in the same run: name encoding, envelope parsing, append
 //! (per durability mode, against the disk's own create+write+fsync and append+fdatasync
 //! loops) and aggregate reads.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs::{File, OpenOptions};
 use std::hint::black_box;

@@ -1,6 +1,5 @@
 //! Appends events in a loop and prints the rate: a quick way to profile the write path
 //! (`cargo run --release --example append_loop -- <dir> <count> <always|batch|none> [aggregates]`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Instant;
 

@@ -124,6 +124,10 @@ pub(crate) fn pid_alive(pid: u32) -> bool {
 }
 
 /// Makes every file of the file system holding `dir` durable.
+#[cfg_attr(
+    target_os = "linux",
+    expect(unsafe_code, reason = "syncfs has no safe wrapper in std or libc")
+)]
 pub(crate) fn sync_file_system(dir: &Path) -> io::Result<()> {
     let handle = File::open(dir)?;
     #[cfg(target_os = "linux")]
@@ -158,6 +162,10 @@ pub(crate) fn zero_fill(file: &File, from: u64, to: u64) -> io::Result<()> {
 /// Tells the kernel the whole file will be read soon, so that it starts fetching it now.
 /// Only a hint: reads are correct whatever it does, so its result is not looked at.
 #[cfg(target_os = "linux")]
+#[expect(
+    unsafe_code,
+    reason = "posix_fadvise has no safe wrapper in std or libc"
+)]
 pub(crate) fn will_need(file: &File) {
     use std::os::fd::AsRawFd;
     // SAFETY: posix_fadvise takes no pointer; the descriptor belongs to `file`, which is
@@ -172,6 +180,10 @@ pub(crate) fn will_need(_file: &File) {}
 /// Writes `len` bytes of `file` from `offset` back to the disk and waits for that (no
 /// cache flush, no metadata): afterwards a sync of the file no longer has them to write.
 #[cfg(target_os = "linux")]
+#[expect(
+    unsafe_code,
+    reason = "sync_file_range has no safe wrapper in std or libc"
+)]
 pub(crate) fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE

@@ -4,7 +4,6 @@
 //! `<base>/<aggregateType>/<aggregateId>/<yyyyMMddHHmmssSSS><seq>-<EventType>.json`;
 //! see `docs/filesystem-format.md` for the format and `docs/architecture.md` for the map.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
 mod clock;

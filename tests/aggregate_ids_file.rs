@@ -1,7 +1,6 @@
 //! `.ids` in larger aggregate directories: a store knows an aggregate after parsing one
 //! file, an `.ids` that disagrees with the directory (a crash between its append and the
 //! rename, a hand edit) is never believed, and the next write repairs it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

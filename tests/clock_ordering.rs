@@ -1,6 +1,5 @@
 //! File names sort in version order even when the clock steps backwards, when events carry
 //! their own timestamps that go backwards, and when 1500 events share one millisecond.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

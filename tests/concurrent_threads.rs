@@ -1,6 +1,5 @@
 //! Many threads of one process appending to the same aggregate and to different ones,
 //! through one store and through two store instances on the same directory.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

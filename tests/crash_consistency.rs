@@ -8,7 +8,6 @@
 //!
 //! `EVENTSTORE_KILL_TRIALS` sets the number of trials per mode (default 20 for `always`,
 //! a quarter of it for `batch` and `none`; the documented campaign uses 200).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

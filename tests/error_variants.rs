@@ -1,5 +1,4 @@
 //! Every `Error` variant, triggered through the real file system.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

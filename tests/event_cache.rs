@@ -1,7 +1,6 @@
 //! The event cache (`event-cache-bytes`): repeated aggregate reads come from memory, the
 //! cache stays within its budget, it can be turned off, and it never hides an event
 //! another store (another process) wrote.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! `eventData` comes back with exactly its meaning: numbers beyond i64/f64, Unicode,
 //! emoji, escaped NUL, deep nesting and a 200 KiB base64 string, through the files.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -2,7 +2,6 @@
 //! error, `ENOSPC`, `EIO`, a short write, a failed fsync). Each must surface as an error
 //! for that save, leave the store consistent on disk, and after a failed sync the store
 //! must refuse further writes until reopened.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! Hostile aggregate types, ids and event types either round-trip through the store or are
 //! refused with a typed `InvalidName`, and nothing is ever created outside the base dir.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

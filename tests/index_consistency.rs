@@ -1,7 +1,6 @@
 //! The index under `.index/`: queries and counts agree with the event files, opening a
 //! store reads no event file, a dead writer's journal repairs exactly its index lines,
 //! and what no journal accounts for (a lost index, a reboot under `none`) is rebuilt.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

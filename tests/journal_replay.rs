@@ -1,7 +1,6 @@
 //! Replay of abandoned journals at open: what a crash of the machine can leave behind
 //! (a synced journal record whose event file is missing or torn) is repaired, what was
 //! never acknowledged is dropped, and nothing a journal says can reach outside the store.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,6 @@
 //! A store written by ByteHot's pure-Java adapter (pretty-printed Jackson JSON with " : ",
 //! 17- and 20-digit names, `/` mapped to `_` in id directories) reads back correctly and
 //! continues where it left off. The fixture is copied to a temp dir before any write.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

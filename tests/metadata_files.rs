@@ -1,7 +1,6 @@
 //! `metadata/aggregate-types.json`, `event-schema-versions.json` and
 //! `storage-statistics.json` exist and are right after writes and close, and are rebuilt
 //! at the next open when deleted or corrupted.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -3,7 +3,6 @@
 //! every event id once, and every previousEventId names the event before it.
 //!
 //! The child role is this very test binary, re-spawned with `EVENTSTORE_TEST_CHILD`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

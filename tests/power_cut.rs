@@ -26,7 +26,6 @@
 //! passes, unless `EVENTSTORE_POWER_CUT=require` (set by CI) makes that a failure.
 //! `EVENTSTORE_POWER_CUT_TRIALS` sets the trials per mode (default 8 for `always`, 4 for
 //! the others).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -132,6 +131,10 @@ struct Rig {
 
 impl Rig {
     /// The rig, or why this machine cannot build one.
+    #[expect(
+        unsafe_code,
+        reason = "geteuid and unshare have no safe wrapper in std"
+    )]
     fn new() -> Result<Rig, String> {
         // SAFETY: geteuid has no preconditions and cannot fail.
         if unsafe { libc::geteuid() } != 0 {
@@ -211,6 +214,7 @@ impl Rig {
         copy
     }
 
+    #[expect(unsafe_code, reason = "syncfs has no safe wrapper in std")]
     fn syncfs(&self) {
         let dir = File::open(&self.inner.0).unwrap();
         // SAFETY: the descriptor is open for the duration of the call.

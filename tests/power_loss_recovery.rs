@@ -2,7 +2,6 @@
 //! renamed into place before their journal record was durable, so that no record can
 //! restore them. The states are built by hand, as a lost page cache leaves them (the
 //! real thing, on a real file system, is `tests/power_cut.rs`, which needs root).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,4 @@
 //! Every read operation and the store-level queries against real files.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,6 +1,5 @@
 //! Readers running while writers append only ever see a contiguous prefix 1..n of whole
 //! events: never a gap, never a torn file, never a version twice.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

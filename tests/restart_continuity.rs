@@ -1,6 +1,5 @@
 //! Closing and reopening the store continues every aggregate at its true last version,
 //! whatever a cache held before.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

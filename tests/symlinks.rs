@@ -1,6 +1,5 @@
 //! Symbolic links inside the store are never followed: reads refuse them with the path,
 //! `verify` reports them, and nothing they point at is read or written.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -3,7 +3,6 @@
 //! has completed: no reader can see an event that a crash of the machine could take back.
 //! The I/O goes through a `StoreIo` that delegates to the real one and records when each
 //! call started and ended; its sync is slowed down so that the overlap is unmistakable.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs::File;
 use std::io;

@@ -1,7 +1,6 @@
 //! Version assignment and causality: version 0 means "next", an explicit version must be
 //! exactly current + 1, previousEventId must name the last event, a stored eventId is an
 //! idempotent retry, and a batch with one bad event writes nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

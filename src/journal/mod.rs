@@ -159,7 +159,8 @@ impl Ticket<'_> {
 }
 
 impl Journal {
-    /// Creates this store's journal (after the open replayed abandoned ones: see `EventStore::recover`).
+    /// Creates this store's journal (after the open replayed the abandoned ones: see
+    /// `EventStore::recover`).
     pub(crate) fn create(base: &Path, io: Arc<dyn StoreIo>, mode: Durability) -> Result<Journal> {
         let dir = base.join(JOURNAL_DIR);
         io.create_dir_all(&dir)

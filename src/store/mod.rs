@@ -4,7 +4,7 @@
 //!
 //! | file | concern |
 //! |---|---|
-//! | `files.rs` | reading and parsing event files, listing a directory, temp files, atomic writes, the parallel reader |
+//! | `files.rs` | event files: read, parse, list; temp files, atomic writes, parallel reads |
 //! | `cache.rs` | what the store keeps in memory of aggregates and events, and its bounds |
 //! | `ids_file.rs` | the `.ids` file of an aggregate directory |
 //! | `meta.rs` | the metadata files under `metadata/` |

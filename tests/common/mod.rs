@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: real temp directories, real files, no mocks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
