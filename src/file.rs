@@ -46,16 +46,21 @@ pub(crate) fn lock_dir(dir: &Path) -> Result<File> {
         .map_err(|e| Error::io("lock", dir, e))
 }
 
+/// The entries of `dir`; none when it does not exist.
+fn entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .map(|entry| entry.map_err(|e| Error::io("list", dir, e)))
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::io("list", dir, e)),
+    }
+}
+
 /// Sub-directories of `dir` that are not store internals (dot names) nor links.
 pub(crate) fn list_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("list", dir, e)),
-    };
     let mut out = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+    for entry in entries(dir)? {
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
         if let (true, Some(name)) = (is_dir, entry.file_name().to_str())
             && !name.starts_with('.')
@@ -72,13 +77,7 @@ pub(crate) fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let rd = match fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io("list", &dir, e)),
-        };
-        for entry in rd {
-            let entry = entry.map_err(|e| Error::io("list", &dir, e))?;
+        for entry in entries(&dir)? {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(entry.path());
             } else {
@@ -92,14 +91,8 @@ pub(crate) fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Names in `dir` (none if it is missing) that are UTF-8, sorted.
 pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>> {
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("list", dir, e)),
-    };
     let mut out = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+    for entry in entries(dir)? {
         if let Ok(name) = entry.file_name().into_string() {
             out.push(name);
         }
