@@ -6,17 +6,12 @@ mod common;
 
 use std::fs;
 use std::io::Write;
-use std::sync::Arc;
 
-use bytehot_eventstore::{Event, EventStore, SystemClock};
-use common::{CountingIo, TempStore, ev};
+use bytehot_eventstore::{Event, EventStore};
+use common::{ReadCount, TempStore, ev};
 
-fn open_counting(t: &TempStore) -> (EventStore, Arc<CountingIo>) {
-    let io = Arc::new(CountingIo::default());
-    let mut config = t.config();
-    config.event_cache_bytes = 0;
-    let store = EventStore::open_with(config, Arc::new(SystemClock), io.clone()).unwrap();
-    (store, io)
+fn open_counting(t: &TempStore) -> (EventStore, ReadCount) {
+    t.open_counting(0)
 }
 
 fn populate(t: &TempStore, events: usize) {

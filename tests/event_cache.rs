@@ -4,18 +4,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use bytehot_eventstore::{Event, EventStore, SystemClock};
-use common::{CountingIo, TempStore, ev};
-
-fn open_counting(t: &TempStore, budget: usize) -> (EventStore, Arc<CountingIo>) {
-    let io = Arc::new(CountingIo::default());
-    let mut config = t.config();
-    config.event_cache_bytes = budget;
-    let store = EventStore::open_with(config, Arc::new(SystemClock), io.clone()).unwrap();
-    (store, io)
-}
+use bytehot_eventstore::Event;
+use common::{TempStore, ev};
 
 fn populate(t: &TempStore, aggregates: usize, events: usize) {
     let store = t.open();
@@ -32,7 +22,7 @@ fn populate(t: &TempStore, aggregates: usize, events: usize) {
 fn a_second_read_of_an_aggregate_reads_no_file_and_returns_the_same_events() {
     let t = TempStore::new();
     populate(&t, 1, 100);
-    let (store, io) = open_counting(&t, 1 << 20);
+    let (store, io) = t.open_counting(1 << 20);
     let first = store.read_aggregate("hotswap", "agg-0", 0).unwrap();
     let after_first = io.reads();
     assert_eq!(after_first, 100);
@@ -49,7 +39,7 @@ fn a_second_read_of_an_aggregate_reads_no_file_and_returns_the_same_events() {
 #[test]
 fn saved_events_are_read_back_from_memory() {
     let t = TempStore::new();
-    let (store, io) = open_counting(&t, 1 << 20);
+    let (store, io) = t.open_counting(1 << 20);
     let saved: Vec<Event> = (0..20)
         .map(|e| store.append(ev("hotswap", "a", &e.to_string())).unwrap())
         .collect();
@@ -61,7 +51,7 @@ fn saved_events_are_read_back_from_memory() {
 fn with_a_zero_budget_every_read_reads_the_files() {
     let t = TempStore::new();
     populate(&t, 1, 10);
-    let (store, io) = open_counting(&t, 0);
+    let (store, io) = t.open_counting(0);
     // The first read also lists the aggregate (which parses its files once).
     assert_eq!(
         store.read_aggregate("hotswap", "agg-0", 0).unwrap().len(),
@@ -83,7 +73,7 @@ fn the_cache_stays_within_its_budget() {
     let t = TempStore::new();
     populate(&t, 50, 20);
     let budget = 64 * 1024;
-    let (store, _) = open_counting(&t, budget);
+    let (store, _) = t.open_counting(budget);
     for round in 0..2 {
         for a in 0..50 {
             let events = store
@@ -116,7 +106,7 @@ fn a_large_aggregate_read_from_its_files_by_several_threads_comes_back_in_versio
     let t = TempStore::new();
     populate(&t, 1, 150);
     for budget in [0, 1 << 20] {
-        let (store, io) = open_counting(&t, budget);
+        let (store, io) = t.open_counting(budget);
         // The first use settles the aggregate from `.ids` and its last file.
         store.current_version("hotswap", "agg-0").unwrap();
         let before = io.reads();

@@ -33,9 +33,7 @@ fn open_faulty(dir: &Path, fail_at: u64, fault: Fault) -> (EventStore, Arc<Fault
 
 /// A store with one event, closed cleanly (so no journal is left to replay).
 fn seed(dir: &Path) {
-    let store = EventStore::open(Config::new(dir)).unwrap();
-    store.append(new_event("hotswap", "agg", "seed")).unwrap();
-    store.close().unwrap();
+    common::seeded(dir, [new_event("hotswap", "agg", "seed")]);
 }
 
 /// The calls one save makes: into an existing aggregate, and into a new aggregate type.

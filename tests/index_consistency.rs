@@ -6,11 +6,9 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use bytehot_eventstore::{Event, EventStore, SystemClock, parse_instant};
-use common::{CountingIo, TempStore, meta};
+use bytehot_eventstore::{Event, EventStore, parse_instant};
+use common::{DEAD_PID, OTHER_BOOT, TempStore, dead_journal_path, meta};
 
 const TYPES: [&str; 3] = [
     "ClassFileChanged",
@@ -80,13 +78,12 @@ fn opening_a_store_and_counting_its_events_reads_no_event_file() {
     let store = t.open();
     append_numbered(&store, 0..300);
     store.close().unwrap();
-    let io = Arc::new(CountingIo::default());
-    let store = EventStore::open_with(t.config(), Arc::new(SystemClock), io.clone()).unwrap();
+    let (store, io) = t.open_counting(t.config().event_cache_bytes);
     assert_eq!(store.total_event_count().unwrap(), 300);
-    assert_eq!(io.reads.load(Ordering::Relaxed), 0);
+    assert_eq!(io.reads(), 0);
     // A query reads the events it returns, and no others.
     assert_eq!(store.read_by_type(TYPES[0]).unwrap().len(), 100);
-    assert_eq!(io.reads.load(Ordering::Relaxed), 100);
+    assert_eq!(io.reads(), 100);
 }
 
 #[test]
@@ -168,9 +165,7 @@ fn a_journal_of_another_boot_under_none_rebuilds_the_index_but_an_always_journal
             t.base.join("hotswap/lost-line"),
         )
         .unwrap();
-        let journal = t.base.join(format!(
-            ".journal/999999999-0-{mode}-00000000000000000000000000000000.journal"
-        ));
+        let journal = dead_journal_path(&t.base, DEAD_PID, mode, OTHER_BOOT);
         fs::write(&journal, b"").unwrap();
         let store = t.open();
         let found =

@@ -2,6 +2,8 @@
 //! (a synced journal record whose event file is missing or torn) is repaired, what was
 //! never acknowledged is dropped, and nothing a journal says can reach outside the store.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -10,8 +12,7 @@ use bytehot_eventstore::{
     journal_epoch,
 };
 
-/// A pid no process has (above Linux's largest `pid_max`).
-const DEAD_PID: u32 = 999_999_999;
+use common::DEAD_PID;
 
 fn new_event(event_id: &str, version: u64, previous: Option<&str>) -> Event {
     let metadata = EventMetadata {
@@ -37,11 +38,9 @@ fn new_event(event_id: &str, version: u64, previous: Option<&str>) -> Event {
 fn seeded_store() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let store = EventStore::open(Config::new(&dir)).unwrap();
     let mut first = new_event("e1", 0, None);
     first.metadata.timestamp = bytehot_eventstore::parse_instant("2029-01-01T00:00:00Z");
-    store.append(first).unwrap();
-    store.close().unwrap();
+    common::seeded(&dir, [first]);
     (tmp, dir)
 }
 

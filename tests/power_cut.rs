@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use bytehot_eventstore::{Config, EventStore};
 
-use common::{Rng, append_and_acknowledge, check_crash_aggregates, durability_named};
+use common::{OTHER_BOOT, Rng, append_and_acknowledge, check_crash_aggregates, durability_named};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_POWER_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_POWER_TRIAL";
@@ -50,8 +50,6 @@ const CHILD_MODE: &str = "EVENTSTORE_TEST_POWER_MODE";
 /// acknowledgement, plus [`BATCH_MARGIN`] for a sync that is slow to finish.
 const BATCH_INTERVAL: Duration = Duration::from_millis(50);
 const BATCH_MARGIN: Duration = Duration::from_millis(1500);
-/// A boot id no machine has: the copy is read as if after a reboot.
-const OTHER_BOOT: &str = "00000000000000000000000000000000";
 
 /// One rig at a time: each takes three loop devices and a good share of the disk.
 static RIG: Mutex<()> = Mutex::new(());

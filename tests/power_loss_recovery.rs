@@ -3,40 +3,39 @@
 //! restore them. The states are built by hand, as a lost page cache leaves them (the
 //! real thing, on a real file system, is `tests/power_cut.rs`, which needs root).
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytehot_eventstore::{
     Call, Config, Durability, Error, Event, EventMetadata, EventStore, Fault, FaultyIo, SystemClock,
 };
-
-const OTHER_BOOT: &str = "00000000000000000000000000000000";
+use common::{DEAD_PID, OTHER_BOOT, dead_journal_path};
 
 /// A store holding e1..e3 of `hotswap/agg`, closed (so durable).
 fn seeded() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let store = EventStore::open(Config::new(&dir)).unwrap();
-    for i in 1..=3 {
-        let m = EventMetadata::new("hotswap", "agg", &format!("e{i}"));
-        store
-            .append(Event::new("ClassRedefinitionSucceeded", m, "{}").unwrap())
-            .unwrap();
-    }
-    store.close().unwrap();
+    common::seeded(
+        &dir,
+        (1..=3).map(|i| {
+            let m = EventMetadata::new("hotswap", "agg", &format!("e{i}"));
+            Event::new("ClassRedefinitionSucceeded", m, "{}").unwrap()
+        }),
+    );
     (tmp, dir)
 }
 
 /// The empty journal of a writer under `mode` that a power loss cut short (another boot).
 fn dead_journal(dir: &Path, mode: &str) -> PathBuf {
-    dead_journal_of(dir, mode, 999_999_999)
+    dead_journal_of(dir, mode, DEAD_PID)
 }
 
 fn dead_journal_of(dir: &Path, mode: &str, pid: u32) -> PathBuf {
-    let path = dir.join(format!(".journal/{pid}-0-{mode}-{OTHER_BOOT}.journal"));
+    let path = dead_journal_path(dir, pid, mode, OTHER_BOOT);
     fs::write(&path, b"").unwrap();
     path
 }
@@ -265,7 +264,7 @@ fn an_open_that_dies_while_setting_files_aside_leaves_no_gap_for_the_next() {
 fn a_journal_without_a_boot_id_is_not_taken_for_a_power_loss() {
     // Without a boot id a process crash looks the same: nothing may be moved for it.
     let (_tmp, dir) = seeded();
-    fs::write(dir.join(".journal/999999999-0-batch-.journal"), b"").unwrap();
+    fs::write(dead_journal_path(&dir, DEAD_PID, "batch", ""), b"").unwrap();
     let torn = write_fourth(&dir, "29991231235959997", b"");
     let store = EventStore::open(Config::new(&dir)).unwrap();
     assert!(torn.exists());

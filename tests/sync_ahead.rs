@@ -4,15 +4,19 @@
 //! The I/O goes through a `StoreIo` that delegates to the real one and records when each
 //! call started and ended; its sync is slowed down so that the overlap is unmistakable.
 
-use std::fs::File;
+mod common;
+
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use bytehot_eventstore::{
-    Config, Durability, Error, Event, EventMetadata, EventStore, OsIo, StoreIo, SystemClock,
+    Call, Config, Durability, Error, Event, EventMetadata, EventStore, SystemClock,
 };
+use common::{HookedIo, seeded};
 
 const SLOW_SYNC: Duration = Duration::from_millis(60);
 
@@ -24,63 +28,58 @@ enum Op {
     Rename(PathBuf),
 }
 
-/// The real I/O, timed: (call, start, end) for every call of interest.
-struct TimedIo {
-    os: OsIo,
+/// When each call of interest started and ended: (call, start, end).
+#[derive(Default)]
+struct Timings {
     log: Mutex<Vec<(Op, Instant, Instant)>>,
+    started: Mutex<HashMap<ThreadId, Instant>>,
 }
 
-impl TimedIo {
-    fn timed<T>(&self, op: Op, call: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = call();
-        self.log.lock().unwrap().push((op, start, Instant::now()));
-        out
+/// The real I/O, timed, with a slow sync.
+fn open(dir: &Path, durability: Durability) -> (EventStore, Arc<Timings>) {
+    let timings = Arc::new(Timings::default());
+    let mut io = HookedIo::default();
+    for call in [Call::Write, Call::Append, Call::SyncFile, Call::Rename] {
+        let (starts, ends) = (timings.clone(), timings.clone());
+        io = io
+            .before(call, move |_, _| {
+                let now = Instant::now();
+                starts
+                    .started
+                    .lock()
+                    .unwrap()
+                    .insert(thread::current().id(), now);
+                Ok(())
+            })
+            .after(call, move |call, path| {
+                let start = ends.started.lock().unwrap()[&thread::current().id()];
+                let op = match call {
+                    Call::Write => Op::Write(path.to_path_buf()),
+                    Call::Append => Op::Append,
+                    Call::SyncFile => Op::Sync,
+                    _ => Op::Rename(path.to_path_buf()),
+                };
+                ends.log.lock().unwrap().push((op, start, Instant::now()));
+                Ok(())
+            });
     }
-}
-
-impl StoreIo for TimedIo {
-    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
-        self.timed(Op::Write(path.to_path_buf()), || {
-            self.os.create_and_write(path, bytes)
-        })
-    }
-    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        self.timed(Op::Append, || self.os.append(file, offset, bytes))
-    }
-    fn sync_file(&self, file: &File) -> io::Result<()> {
-        self.timed(Op::Sync, || {
-            std::thread::sleep(SLOW_SYNC);
-            self.os.sync_file(file)
-        })
-    }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        self.timed(Op::Rename(to.to_path_buf()), || self.os.rename(from, to))
-    }
-    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        self.os.create_dir_all(dir)
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.os.read(path)
-    }
-}
-
-fn open(dir: &Path, durability: Durability) -> (EventStore, Arc<TimedIo>) {
-    let io = Arc::new(TimedIo {
-        os: OsIo,
-        log: Mutex::new(Vec::new()),
+    let io = io.before(Call::SyncFile, |_, _| {
+        thread::sleep(SLOW_SYNC);
+        Ok(())
     });
     let config = Config::new(dir).durability(durability);
-    let store = EventStore::open_with(config, Arc::new(SystemClock), io.clone()).unwrap();
-    (store, io)
+    let store = EventStore::open_with(config, Arc::new(SystemClock), Arc::new(io)).unwrap();
+    (store, timings)
+}
+
+fn event(id: &str) -> Event {
+    let metadata = EventMetadata::new("hotswap", "agg", id);
+    let data = format!(r#"{{"payload":"{}"}}"#, "x".repeat(1000));
+    Event::new("BytecodeValidated", metadata, &data).unwrap()
 }
 
 fn save(store: &EventStore, id: &str) {
-    let metadata = EventMetadata::new("hotswap", "agg", id);
-    let data = format!(r#"{{"payload":"{}"}}"#, "x".repeat(1000));
-    store
-        .append(Event::new("BytecodeValidated", metadata, &data).unwrap())
-        .unwrap();
+    store.append(event(id)).unwrap();
 }
 
 #[test]
@@ -127,48 +126,23 @@ fn an_always_save_writes_its_file_before_its_journal_sync_completes_and_renames_
 /// The real I/O with a slow sync, which fails with `EIO` when `fails`: slow enough for a
 /// syncing thread to be caught in the middle of one, or for the save to be writing its
 /// file when the sync fails.
-struct SlowSync {
-    delay: Duration,
-    fails: bool,
-}
-
-impl StoreIo for SlowSync {
-    fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
-        OsIo.create_and_write(path, bytes)
-    }
-    fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        OsIo.append(file, offset, bytes)
-    }
-    fn sync_file(&self, file: &File) -> io::Result<()> {
-        std::thread::sleep(self.delay);
-        if self.fails {
+fn slow_sync(delay: Duration, fails: bool) -> Arc<HookedIo> {
+    Arc::new(HookedIo::default().before(Call::SyncFile, move |_, _| {
+        thread::sleep(delay);
+        if fails {
             Err(io::Error::from_raw_os_error(5))
         } else {
-            OsIo.sync_file(file)
+            Ok(())
         }
-    }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        OsIo.rename(from, to)
-    }
-    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        OsIo.create_dir_all(dir)
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        OsIo.read(path)
-    }
+    }))
 }
 
 #[test]
 fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let seeded = EventStore::open(Config::new(&dir)).unwrap();
-    save(&seeded, "seed");
-    seeded.close().unwrap();
-    let io = Arc::new(SlowSync {
-        delay: Duration::from_millis(30),
-        fails: true,
-    });
+    seeded(&dir, [event("seed")]);
+    let io = slow_sync(Duration::from_millis(30), true);
     let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), io).unwrap();
     let result = store.append(
         Event::new(
@@ -259,10 +233,7 @@ fn a_store_dropped_while_its_thread_syncs_releases_its_journal_before_the_drop_r
     let store = EventStore::open_with(
         config,
         Arc::new(SystemClock),
-        Arc::new(SlowSync {
-            delay: Duration::from_millis(300),
-            fails: false,
-        }),
+        slow_sync(Duration::from_millis(300), false),
     )
     .unwrap();
     save(&store, "in-flight");

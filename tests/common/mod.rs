@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytehot_eventstore::{
-    Clock, Config, Durability, Event, EventMetadata, EventStore, OsIo, StoreIo,
+    Call, Clock, Config, Durability, Event, EventMetadata, EventStore, OsIo, StoreIo, SystemClock,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -31,6 +31,15 @@ impl TempStore {
 
     pub fn open(&self) -> EventStore {
         EventStore::open(self.config()).expect("open store")
+    }
+
+    /// Opens with an event cache of `event_cache_bytes`, counting event-file reads.
+    pub fn open_counting(&self, event_cache_bytes: usize) -> (EventStore, ReadCount) {
+        let (io, count) = counting_io();
+        let mut config = self.config();
+        config.event_cache_bytes = event_cache_bytes;
+        let store = EventStore::open_with(config, Arc::new(SystemClock), io).expect("open store");
+        (store, count)
     }
 
     pub fn open_with_clock(&self, clock: Arc<dyn Clock>) -> EventStore {
@@ -177,38 +186,123 @@ impl Clock for ManualClock {
     }
 }
 
-/// The real OS, counting event-file reads.
+/// What a [`HookedIo`] hook gets: the call and the path it is about (the file written,
+/// renamed to, created or read; empty for a journal append or sync, which take a file).
+pub type Hook = Box<dyn Fn(Call, &Path) -> std::io::Result<()> + Send + Sync>;
+
+/// The real OS with hooks: each runs before (or after) the calls of its kind reach
+/// `OsIo`, to count, time, slow down or fail them (an `Err` from a `before` hook is the
+/// call's result; the real call is then not made). Calls without a hook go straight
+/// through.
 #[derive(Default)]
-pub struct CountingIo {
-    pub reads: AtomicU64,
+pub struct HookedIo {
+    before: Vec<(Call, Hook)>,
+    after: Vec<(Call, Hook)>,
 }
 
-impl CountingIo {
-    pub fn reads(&self) -> u64 {
-        self.reads.load(Ordering::Relaxed)
+impl HookedIo {
+    /// Runs `hook` before every call of kind `call`.
+    pub fn before(
+        mut self,
+        call: Call,
+        hook: impl Fn(Call, &Path) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.before.push((call, Box::new(hook)));
+        self
+    }
+
+    /// Runs `hook` after every call of kind `call` (whatever its result).
+    pub fn after(
+        mut self,
+        call: Call,
+        hook: impl Fn(Call, &Path) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.after.push((call, Box::new(hook)));
+        self
+    }
+
+    fn run<T>(
+        &self,
+        call: Call,
+        path: &Path,
+        real: impl FnOnce() -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        for (_, hook) in self.before.iter().filter(|(c, _)| *c == call) {
+            hook(call, path)?;
+        }
+        let out = real();
+        for (_, hook) in self.after.iter().filter(|(c, _)| *c == call) {
+            hook(call, path)?;
+        }
+        out
     }
 }
 
-impl StoreIo for CountingIo {
+impl StoreIo for HookedIo {
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::File> {
-        OsIo.create_and_write(path, bytes)
+        self.run(Call::Write, path, || OsIo.create_and_write(path, bytes))
     }
     fn append(&self, file: &std::fs::File, offset: u64, bytes: &[u8]) -> std::io::Result<()> {
-        OsIo.append(file, offset, bytes)
+        self.run(Call::Append, Path::new(""), || {
+            OsIo.append(file, offset, bytes)
+        })
     }
     fn sync_file(&self, file: &std::fs::File) -> std::io::Result<()> {
-        OsIo.sync_file(file)
+        self.run(Call::SyncFile, Path::new(""), || OsIo.sync_file(file))
     }
     fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
-        OsIo.rename(from, to)
+        self.run(Call::Rename, to, || OsIo.rename(from, to))
     }
     fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
-        OsIo.create_dir_all(dir)
+        self.run(Call::CreateDir, dir, || OsIo.create_dir_all(dir))
     }
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        self.reads.fetch_add(1, Ordering::Relaxed);
-        OsIo.read(path)
+        self.run(Call::Read, path, || OsIo.read(path))
     }
+}
+
+/// How many event files a [`counting_io`] has read.
+#[derive(Clone, Default)]
+pub struct ReadCount(Arc<AtomicU64>);
+
+impl ReadCount {
+    pub fn reads(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The real OS, counting event-file reads.
+pub fn counting_io() -> (Arc<HookedIo>, ReadCount) {
+    let count = ReadCount::default();
+    let reads = count.0.clone();
+    let io = HookedIo::default().before(Call::Read, move |_, _| {
+        reads.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    });
+    (Arc::new(io), count)
+}
+
+/// Opens a durable store at `dir`, saves `events` and closes it cleanly (so no journal is
+/// left to replay and everything is on disk).
+pub fn seeded(dir: &Path, events: impl IntoIterator<Item = Event>) {
+    let store = EventStore::open(Config::new(dir)).expect("open store");
+    for event in events {
+        store.append(event).expect("seed event");
+    }
+    store.close().expect("close store");
+}
+
+/// A pid no process has (above the kernel's `pid_max`).
+pub const DEAD_PID: u32 = 999_999_999;
+
+/// A boot id that is not this boot's: journals named with it were cut short by a reboot.
+pub const OTHER_BOOT: &str = "00000000000000000000000000000000";
+
+/// The path of a journal a dead writer left (`.journal/<pid>-<n>-<mode>-<boot>.journal`,
+/// see docs/filesystem-format.md).
+pub fn dead_journal_path(dir: &Path, pid: u32, mode: &str, boot: &str) -> PathBuf {
+    dir.join(".journal")
+        .join(format!("{pid}-0-{mode}-{boot}.journal"))
 }
 
 /// The aggregates the crash tests write to: a plain id, a path, non-ASCII.
