@@ -1,0 +1,69 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.acmsl.bytehot.domain.InvalidEventException;
+import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.domain.events.ByteHotAgentAttached;
+import org.acmsl.bytehot.domain.events.ByteHotAttachRequested;
+import org.acmsl.bytehot.domain.events.ByteHotNotStarted;
+import org.acmsl.bytehot.domain.events.BytecodeRejected;
+import org.acmsl.bytehot.domain.events.BytecodeValidated;
+import org.acmsl.bytehot.domain.events.ClassFileChanged;
+import org.acmsl.bytehot.domain.events.ClassFileCreated;
+import org.acmsl.bytehot.domain.events.ClassFileDeleted;
+import org.acmsl.bytehot.domain.events.ClassFileProcessed;
+import org.acmsl.bytehot.domain.events.ClassMetadataExtracted;
+import org.acmsl.bytehot.domain.events.ClassRedefinitionFailed;
+import org.acmsl.bytehot.domain.events.ClassRedefinitionSucceeded;
+import org.acmsl.bytehot.domain.events.HotSwapCapabilityEnabled;
+import org.acmsl.bytehot.domain.events.HotSwapRequested;
+import org.acmsl.bytehot.domain.events.InstancesUpdated;
+import org.acmsl.bytehot.domain.events.WatchPathConfigured;
+
+/**
+ * Which class loads the events of a type name: the catalog from the start, a class saved in this
+ * JVM under its own {@link VersionedDomainEvent#getEventType()}, any other once registered. A
+ * name, once known, keeps its class unless registered again explicitly.
+ */
+final class EventTypeRegistry {
+
+    private static final Map<String, Class<? extends VersionedDomainEvent>> TYPES = new ConcurrentHashMap<>();
+
+    static {
+        for (final Class<? extends VersionedDomainEvent> type : List.of(
+            ByteHotAttachRequested.class, ByteHotAgentAttached.class, ByteHotNotStarted.class,
+            WatchPathConfigured.class, HotSwapCapabilityEnabled.class, ClassFileChanged.class,
+            ClassFileCreated.class, ClassFileDeleted.class, ClassFileProcessed.class,
+            ClassMetadataExtracted.class, BytecodeValidated.class, BytecodeRejected.class,
+            HotSwapRequested.class, ClassRedefinitionSucceeded.class, ClassRedefinitionFailed.class,
+            InstancesUpdated.class)) {
+            register(type.getSimpleName(), type);
+        }
+    }
+
+    private EventTypeRegistry() {
+    }
+
+    /** Loads events of {@code eventType} as {@code eventClass}, after checking the class can be mapped. */
+    static void register(final String eventType, final Class<? extends VersionedDomainEvent> eventClass) {
+        EventShapes.of(eventClass);
+        TYPES.put(eventType, eventClass);
+    }
+
+    /** Records the class of an event being saved, unless its type name is known already. */
+    static void remember(final String eventType, final Class<? extends VersionedDomainEvent> eventClass) {
+        TYPES.putIfAbsent(eventType, eventClass);
+    }
+
+    /** The class of a type name. */
+    static Class<? extends VersionedDomainEvent> eventClass(final String eventType) {
+        final Class<? extends VersionedDomainEvent> eventClass = TYPES.get(String.valueOf(eventType));
+        if (eventClass == null) {
+            throw new InvalidEventException("unknown event type " + eventType
+                + ": register its class with EventSerializationSupport.registerEventType");
+        }
+        return eventClass;
+    }
+}
