@@ -1,48 +1,68 @@
 package org.acmsl.bytehot.bench;
 
+import org.acmsl.bytehot.bench.Contenders.Saver;
+import static org.acmsl.bytehot.bench.Contenders.newEvent;
+import static org.acmsl.bytehot.bench.Contenders.ours;
+import static org.acmsl.bytehot.bench.Contenders.payload;
+import static org.acmsl.bytehot.bench.Contenders.registerKinds;
+import static org.acmsl.bytehot.bench.Contenders.writeContenders;
+import static org.acmsl.bytehot.bench.MachineProbes.PLAIN_READERS;
+import static org.acmsl.bytehot.bench.MachineProbes.deleteTree;
+import static org.acmsl.bytehot.bench.MachineProbes.dropCaches;
+import static org.acmsl.bytehot.bench.MachineProbes.heapUsed;
+import static org.acmsl.bytehot.bench.MachineProbes.log;
+import static org.acmsl.bytehot.bench.MachineProbes.machine;
+import static org.acmsl.bytehot.bench.MachineProbes.readAllFiles;
+import static org.acmsl.bytehot.bench.MachineProbes.readFirstLine;
+import static org.acmsl.bytehot.bench.MachineProbes.rssKb;
+import static org.acmsl.bytehot.bench.MachineProbes.sync;
+import static org.acmsl.bytehot.bench.SqliteBaseline.SQLITE_AGGREGATE;
+import static org.acmsl.bytehot.bench.SqliteBaseline.SQLITE_APPEND;
+import static org.acmsl.bytehot.bench.SqliteBaseline.SQLITE_BY_TIME;
+import static org.acmsl.bytehot.bench.SqliteBaseline.SQLITE_BY_TYPE;
+import static org.acmsl.bytehot.bench.SqliteBaseline.SQLITE_INSERT;
+import static org.acmsl.bytehot.bench.SqliteBaseline.micros;
+import static org.acmsl.bytehot.bench.SqliteBaseline.sqlite;
+import static org.acmsl.bytehot.bench.SqliteBaseline.sqliteAggregate;
+import static org.acmsl.bytehot.bench.SqliteBaseline.sqliteAppend;
+import static org.acmsl.bytehot.bench.SqliteBaseline.sqliteEvents;
+import static org.acmsl.bytehot.bench.SqliteBaseline.sqliteInsert;
+import static org.acmsl.bytehot.bench.Stats.check;
+import static org.acmsl.bytehot.bench.Stats.map;
+import static org.acmsl.bytehot.bench.Stats.median;
+import static org.acmsl.bytehot.bench.Stats.medianMs;
+import static org.acmsl.bytehot.bench.Stats.medianOfRuns;
+import static org.acmsl.bytehot.bench.Stats.percentiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
-import org.acmsl.bytehot.domain.events.EventMetadata;
-import org.acmsl.bytehot.infrastructure.eventsourcing.EventSerializationSupport;
 import org.acmsl.bytehot.infrastructure.eventsourcing.EventStoreConfiguration;
 import org.acmsl.bytehot.infrastructure.eventsourcing.FilesystemEventStoreAdapter;
 
@@ -138,7 +158,7 @@ public final class Benchmark {
         }
         Files.createDirectories(work);
         dropCachesWorks = dropCaches();
-        results.put("machine", machine());
+        results.put("machine", machine(work));
         results.put("settings", settings());
         log("work dir " + work + ", drop_caches " + (dropCachesWorks ? "works" : "does not work"));
         if (enabled("W1")) {
@@ -191,104 +211,8 @@ public final class Benchmark {
         return s;
     }
 
-    // ------------------------------------------------------------------------------------
-    // Contenders for the write workloads
-    // ------------------------------------------------------------------------------------
-
-    /** One way of saving an event. */
-    interface Saver extends AutoCloseable {
-        /** Saves one 1 KiB event of the given aggregate; thread-safe. */
-        void save(String aggregateId, int thread) throws Exception;
-
-        @Override
-        void close() throws IOException, SQLException;
-    }
-
-    List<String> writeContenders() {
-        return Arrays.asList("ours-always", "ours-batch", "ours-none", "sqlite-FULL", "sqlite-NORMAL",
-            "disk-create-fsync", "disk-append-fdatasync");
-    }
-
     Saver openSaver(final String name, final Path dir, final int threads) throws Exception {
-        Files.createDirectories(dir);
-        if (name.startsWith("ours-")) {
-            final FilesystemEventStoreAdapter store = ours(dir, name.substring(5));
-            return new Saver() {
-                @Override
-                public void save(final String aggregateId, final int thread) {
-                    store.save(newEvent("bench", aggregateId, 0, "BenchEvent0", null, payload1k));
-                }
-
-                @Override
-                public void close() {
-                    store.close();
-                }
-            };
-        }
-        if (name.startsWith("sqlite-")) {
-            final String sync = name.substring(7);
-            final Connection[] conns = new Connection[threads];
-            final PreparedStatement[] inserts = new PreparedStatement[threads];
-            for (int t = 0; t < threads; t++) {
-                conns[t] = sqlite(dir.resolve("events.db"), sync, true);
-                inserts[t] = conns[t].prepareStatement(SQLITE_APPEND);
-            }
-            return new Saver() {
-                @Override
-                public void save(final String aggregateId, final int thread) throws SQLException {
-                    final VersionedDomainEvent e = newEvent("bench", aggregateId, 0, "BenchEvent0", null, payload1k);
-                    sqliteAppend(inserts[thread], e);
-                }
-
-                @Override
-                public void close() throws SQLException {
-                    for (final Connection c : conns) {
-                        c.close();
-                    }
-                }
-            };
-        }
-        if (name.equals("disk-create-fsync")) {
-            final AtomicLong n = new AtomicLong();
-            final byte[] bytes = payload1k.getBytes(StandardCharsets.UTF_8);
-            return new Saver() {
-                @Override
-                public void save(final String aggregateId, final int thread) throws IOException {
-                    final Path f = dir.resolve("f" + n.incrementAndGet());
-                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                        ch.write(ByteBuffer.wrap(bytes));
-                        ch.force(true);
-                    }
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-        if (name.equals("disk-append-fdatasync")) {
-            final FileChannel[] chans = new FileChannel[threads];
-            for (int t = 0; t < threads; t++) {
-                chans[t] = FileChannel.open(dir.resolve("append" + t), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            }
-            final byte[] bytes = payload1k.getBytes(StandardCharsets.UTF_8);
-            return new Saver() {
-                @Override
-                public void save(final String aggregateId, final int thread) throws IOException {
-                    chans[thread].write(ByteBuffer.wrap(bytes));
-                    chans[thread].force(false);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    for (final FileChannel c : chans) {
-                        c.close();
-                    }
-                }
-            };
-        }
-        throw new IllegalArgumentException(name);
+        return Contenders.openSaver(name, dir, threads, payload1k);
     }
 
     // ------------------------------------------------------------------------------------
@@ -814,299 +738,4 @@ public final class Benchmark {
             "duOverPayload", duBytes / (double) payloadBytes);
     }
 
-    // ------------------------------------------------------------------------------------
-    // SQLite
-    // ------------------------------------------------------------------------------------
-
-    static final String SQLITE_SCHEMA = "CREATE TABLE IF NOT EXISTS events ("
-        + "aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
-        + "event_type TEXT NOT NULL, ts INTEGER NOT NULL, event_id TEXT NOT NULL, payload TEXT NOT NULL, "
-        + "PRIMARY KEY (aggregate_type, aggregate_id, version))";
-    static final String SQLITE_INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)";
-    /** Append with the version assigned in the statement, like this store's version 0. */
-    static final String SQLITE_APPEND = "INSERT INTO events SELECT ?, ?, coalesce(max(version), 0) + 1, ?, ?, ?, ? "
-        + "FROM events WHERE aggregate_type = ? AND aggregate_id = ?";
-    static final String SQLITE_AGGREGATE = "SELECT event_type, payload FROM events "
-        + "WHERE aggregate_type = 'bench' AND aggregate_id = ? ORDER BY version";
-    static final String SQLITE_BY_TYPE = "SELECT event_type, payload FROM events WHERE event_type = ?";
-    static final String SQLITE_BY_TIME = "SELECT event_type, payload FROM events WHERE ts BETWEEN ? AND ? ORDER BY ts";
-
-    /** A connection; a writer creates the schema; a bulk writer also turns auto-commit off. */
-    static Connection sqlite(final Path db, final String synchronous, final boolean writer) throws SQLException {
-        return sqlite(db, synchronous, writer, false);
-    }
-
-    static Connection sqlite(final Path db, final String synchronous, final boolean writer, final boolean bulk)
-        throws SQLException {
-        final Properties p = new Properties();
-        p.setProperty("journal_mode", "WAL");
-        p.setProperty("synchronous", synchronous);
-        p.setProperty("busy_timeout", "60000");
-        final Connection c = DriverManager.getConnection("jdbc:sqlite:" + db, p);
-        if (writer) {
-            try (Statement st = c.createStatement()) {
-                st.execute(SQLITE_SCHEMA);
-                st.execute("CREATE INDEX IF NOT EXISTS events_by_type ON events (event_type)");
-                st.execute("CREATE INDEX IF NOT EXISTS events_by_ts ON events (ts)");
-            }
-            // Otherwise auto-commit: each save is one INSERT ... SELECT statement, one transaction,
-            // which takes the write lock when it starts (waiting up to busy_timeout).
-            c.setAutoCommit(!bulk);
-        }
-        return c;
-    }
-
-    static void sqliteInsert(final PreparedStatement ps, final VersionedDomainEvent e, final long version)
-        throws SQLException {
-        ps.setString(1, e.getAggregateType());
-        ps.setString(2, e.getAggregateId());
-        ps.setLong(3, version);
-        ps.setString(4, e.getEventType());
-        ps.setLong(5, micros(e.getTimestamp()));
-        ps.setString(6, e.getEventId());
-        ps.setString(7, EventSerializationSupport.toJson(e));
-        ps.executeUpdate();
-    }
-
-    static void sqliteAppend(final PreparedStatement ps, final VersionedDomainEvent e) throws SQLException {
-        ps.setString(1, e.getAggregateType());
-        ps.setString(2, e.getAggregateId());
-        ps.setString(3, e.getEventType());
-        ps.setLong(4, micros(e.getTimestamp()));
-        ps.setString(5, e.getEventId());
-        ps.setString(6, EventSerializationSupport.toJson(e));
-        ps.setString(7, e.getAggregateType());
-        ps.setString(8, e.getAggregateId());
-        ps.executeUpdate();
-    }
-
-    static List<VersionedDomainEvent> sqliteAggregate(final PreparedStatement ps, final String id) throws SQLException {
-        ps.setString(1, id);
-        return sqliteEvents(ps);
-    }
-
-    static List<VersionedDomainEvent> sqliteEvents(final PreparedStatement ps) throws SQLException {
-        final List<VersionedDomainEvent> l = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                l.add(EventSerializationSupport.fromJson(rs.getString(2), rs.getString(1)));
-            }
-        }
-        return l;
-    }
-
-    static long micros(final Instant t) {
-        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
-    }
-
-    // ------------------------------------------------------------------------------------
-    // Helpers
-    // ------------------------------------------------------------------------------------
-
-    static FilesystemEventStoreAdapter ours(final Path dir, final String durability) {
-        return new FilesystemEventStoreAdapter(EventStoreConfiguration.defaults().withPath(dir).withDurability(durability));
-    }
-
-    static void registerKinds() {
-        for (int i = 0; i < EVENT_TYPES; i++) {
-            EventSerializationSupport.registerEventType("BenchEvent" + i, BenchEvent.class);
-        }
-    }
-
-    static VersionedDomainEvent newEvent(final String type, final String id, final long version, final String kind,
-        final Instant ts, final String payload) {
-        return new BenchEvent(new EventMetadata(UUID.randomUUID().toString(), type, id, version,
-            ts == null ? Instant.now() : ts, null, EventMetadata.DEFAULT_SCHEMA_VERSION, null, null, null), kind, payload);
-    }
-
-    /** Printable, incompressible-looking ASCII of the given length. */
-    static String payload(final int bytes, final long seed) {
-        final Random rnd = new Random(seed);
-        final String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        final StringBuilder sb = new StringBuilder(bytes);
-        for (int i = 0; i < bytes; i++) {
-            sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
-        }
-        return sb.toString();
-    }
-
-    static Map<String, Object> percentiles(final long[] nanos) {
-        final long[] s = nanos.clone();
-        Arrays.sort(s);
-        final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("n", s.length);
-        m.put("p50Ms", pct(s, 0.50));
-        m.put("p95Ms", pct(s, 0.95));
-        m.put("p99Ms", pct(s, 0.99));
-        m.put("p999Ms", pct(s, 0.999));
-        m.put("maxMs", s[s.length - 1] / 1e6);
-        m.put("meanMs", Arrays.stream(s).average().orElse(0) / 1e6);
-        return m;
-    }
-
-    static double pct(final long[] sorted, final double q) {
-        final int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-        return sorted[Math.max(0, i)] / 1e6;
-    }
-
-    static double medianMs(final long[] nanos) {
-        return median(Arrays.stream(nanos).mapToDouble(x -> x / 1e6).toArray());
-    }
-
-    static double median(final double[] v) {
-        final double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    /** Per contender, the median over the runs of each number, and the runs themselves. */
-    static Map<String, Object> medianOfRuns(final Map<String, List<Map<String, Object>>> perRun) {
-        final Map<String, Object> out = new LinkedHashMap<>();
-        for (final Map.Entry<String, List<Map<String, Object>>> e : perRun.entrySet()) {
-            final Map<String, Object> m = new LinkedHashMap<>();
-            for (final String k : e.getValue().get(0).keySet()) {
-                m.put(k, median(e.getValue().stream().mapToDouble(x -> ((Number) x.get(k)).doubleValue()).toArray()));
-            }
-            m.put("runs", e.getValue());
-            out.put(e.getKey(), m);
-        }
-        return out;
-    }
-
-    static Map<String, Object> map(final Object... kv) {
-        final Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    static void check(final int got, final int want, final String what) {
-        if (got != want) {
-            throw new IllegalStateException(what + ": " + got + " events instead of " + want);
-        }
-    }
-
-    /** Threads of the plain read of an aggregate's files (W3 cold's disk reference). */
-    static final int PLAIN_READERS = 16;
-
-    /**
-     * The disk's side of W3 cold: what a program that knows nothing of events pays to list
-     * one aggregate's directory and read every file in it whole, {@link #PLAIN_READERS} at a
-     * time, without parsing. Returns the number of files read.
-     */
-    static int readAllFiles(final ExecutorService readers, final Path dir) throws Exception {
-        final List<Callable<Integer>> reads = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (final Path file : files) {
-                reads.add(() -> Files.readAllBytes(file).length);
-            }
-        }
-        int read = 0;
-        for (final Future<Integer> f : readers.invokeAll(reads)) {
-            if (f.get() > 0) {
-                read++;
-            }
-        }
-        return read;
-    }
-
-    static void sync() throws IOException, InterruptedException {
-        new ProcessBuilder("sync").inheritIO().start().waitFor();
-    }
-
-    static boolean dropCaches() {
-        try {
-            sync();
-            Files.write(Paths.get("/proc/sys/vm/drop_caches"), "3\n".getBytes(StandardCharsets.US_ASCII));
-            return true;
-        } catch (final IOException | InterruptedException | SecurityException e) {
-            return false;
-        }
-    }
-
-    static long rssKb() throws IOException {
-        for (final String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
-    }
-
-    static long heapUsed() {
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    static String readFirstLine(final String file) {
-        try {
-            return Files.readAllLines(Paths.get(file)).get(0).trim();
-        } catch (final IOException e) {
-            return "unreadable: " + e;
-        }
-    }
-
-    static String command(final String... cmd) {
-        try {
-            final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            final StringBuilder sb = new StringBuilder();
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l = in.readLine(); l != null; l = in.readLine()) {
-                    sb.append(sb.length() > 0 ? "\n" : "").append(l);
-                }
-            }
-            p.waitFor();
-            return sb.toString();
-        } catch (final IOException | InterruptedException e) {
-            return "failed: " + e;
-        }
-    }
-
-    Map<String, Object> machine() {
-        final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("date", ZonedDateTime.now(java.time.ZoneOffset.UTC).toString());
-        m.put("nproc", Runtime.getRuntime().availableProcessors());
-        m.put("memTotal", readFirstLine("/proc/meminfo"));
-        m.put("kernel", command("uname", "-srvm"));
-        m.put("filesystem", command("df", "-T", work.toString()));
-        m.put("cpu", command("sh", "-c", "grep -m1 'model name' /proc/cpuinfo"));
-        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        m.put("sqlite", sqliteVersion());
-        m.put("loadavgStart", readFirstLine("/proc/loadavg"));
-        return m;
-    }
-
-    static String sqliteVersion() {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:");
-             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT sqlite_version()")) {
-            rs.next();
-            return rs.getString(1) + " (sqlite-jdbc " + c.getMetaData().getDriverVersion() + ")";
-        } catch (final SQLException e) {
-            return "unknown: " + e;
-        }
-    }
-
-    static void deleteTree(final Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<Path>() {
-            @Override
-            public FileVisitResult visitFile(final Path f, final BasicFileAttributes a) throws IOException {
-                Files.delete(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(final Path d, final IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    static void log(final String s) {
-        System.out.println("[" + Instant.now().toString().substring(11, 19) + "] " + s);
-        System.out.flush();
-    }
 }
