@@ -132,7 +132,7 @@ public final class Benchmark {
             }
         }
         final Benchmark b = new Benchmark(opts);
-        final String out = opts.getOrDefault("out", b.smoke ? "build/benchmark-smoke.json" : "docs/benchmark-results.json");
+        final String out = opts.getOrDefault("out", b.smoke ? "build/benchmark-smoke.json" : "bench/results/benchmark-results.json");
         b.run(Paths.get(out));
     }
 
