@@ -1,3 +1,7 @@
+//! Appending lines to the logs: one `write` per log to an `O_APPEND` file under a shared
+//! `flock`, through descriptors kept open between saves; a descriptor whose file is no
+//! longer the log's (a repair replaced it) is reopened.
+
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;

@@ -1,3 +1,7 @@
+//! The total count: the lines of the type logs, counted incrementally. A count saved at
+//! close is believed for the prefix it covers only while the log is the same file (same
+//! device, inode and birth time: [`LogId`]) and has only grown.
+
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};

@@ -1,3 +1,7 @@
+//! One index line per event, `<secs>.<nanos> <bytes> <type>/<id>/<file>`: writing it
+//! ([`Entry`]), reading it ([`Record`]), and finding the lines of a time range in a log
+//! without parsing the others. A line without its newline (a torn append) is never read.
+
 use std::fs;
 use std::path::Path;
 

@@ -1,3 +1,7 @@
+//! Queries: every record of a type, of a time range, or of the store. A by-time query
+//! opens its minutes' logs by name and reads only the 64 KiB stretches ([`Spans`]) whose
+//! times can meet its range, plus what was appended since.
+
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;

@@ -1,3 +1,7 @@
+//! Setting the index right: [`Index::repair`] rewrites the logs a dead writer's journal
+//! touched, [`Index::rebuild`] builds the whole index from the event files aside and
+//! swaps it in by rename, `format` written last.
+
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::Write;

@@ -1,3 +1,8 @@
+//! The journal's bytes: the 16-byte header (magic, epoch) and the records after it
+//! (`len | check | path_len | path | file bytes`, the check a CRC-32 keyed by the epoch).
+//! Pure functions of bytes, public for the fuzzer: decoding never panics, and stops at
+//! the first record whose check fails under the header's epoch.
+
 /// The first 8 bytes of a journal with a header. As an old journal's first record length
 /// it would read 4 GiB - 1, which no record has, so the two formats cannot be confused.
 pub const JOURNAL_MAGIC: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, b'B', b'H', b'J', b'2'];

@@ -1,3 +1,8 @@
+//! What an open learns from the journals in `.journal/`: which belong to no live store
+//! (their `flock` can be taken), and, from a journal's name (`<pid>-<n>-<mode>-<boot>`),
+//! whether its writer's files are all accounted for, whether a reboot cut it short, and
+//! whether its records vouch for the files before them.
+
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 

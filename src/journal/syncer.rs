@@ -1,4 +1,10 @@
-use std::sync::{Arc, Condvar, Mutex};
+//! The threads that sync a journal: under `always` the sync-ahead thread, rung by each
+//! append so that the sync starts while the save stages its files; under `batch` a timer.
+//! Neither keeps the journal alive between syncs (each holds a weak reference), and
+//! dropping a [`Syncer`] stops and joins its thread: when a store's drop returns, its
+//! journal and the journal's lock are gone.
+
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::file::lock;
@@ -41,7 +47,7 @@ impl Doorbell {
         let (mut state, _) = self
             .bell
             .wait_timeout_while(state, idle, |(rung, stop)| !*rung && !*stop)
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(PoisonError::into_inner);
         match (std::mem::take(&mut state.0), state.1) {
             (_, true) => Wake::Stop,
             (true, _) => Wake::Rung,

@@ -1,3 +1,8 @@
+//! The zeroed space ahead of a journal's records, extended by a thread of its own once
+//! less than half a step is left, so that no save's sync has to write megabytes of
+//! zeros. Records are only ever written below the end an append last saw, and the thread
+//! only ever writes past the end it started from: it never overwrites a record.
+
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
