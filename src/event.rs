@@ -350,13 +350,19 @@ impl Event {
     /// The file content: the envelope pretty-printed, `eventData` re-indented to match
     /// without touching a single token.
     pub fn to_file_json(&self) -> Vec<u8> {
-        let data = reindent(self.data.get(), 1);
+        self.to_file_json_within(usize::MAX).unwrap_or_default()
+    }
+
+    /// [`Self::to_file_json`], or `None` when it would pass `max_len` bytes (found out
+    /// while printing, so memory stays within about `max_len` whatever the data's shape).
+    pub fn to_file_json_within(&self, max_len: usize) -> Option<Vec<u8>> {
+        let data = reindent_within(self.data.get(), 1, max_len)?;
         let data = RawValue::from_string(data).unwrap_or_else(|_| self.data.clone());
         let mut out = self.out();
         out.event_data = &data;
         let mut bytes = serde_json::to_vec_pretty(&out).unwrap_or_default();
         bytes.push(b'\n');
-        bytes
+        (bytes.len() <= max_len).then_some(bytes)
     }
 
     /// Appends the compact envelope to `out` (the wire format).
@@ -380,19 +386,66 @@ impl Event {
     }
 }
 
+/// Levels of nesting `eventData` may have: Jackson's default read limit
+/// (`StreamReadConstraints`), so every event the store takes, the Java side can read back.
+pub const MAX_DATA_DEPTH: usize = 1000;
+
+/// The deepest nesting of objects and arrays in valid JSON text, in one pass.
+pub fn nesting_depth(json: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in json.bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Re-indents valid JSON text by two spaces per level, starting at `level`; only
 /// whitespace between tokens changes, so every string and number keeps its exact bytes.
 pub fn reindent(json: &str, level: usize) -> String {
-    let mut out = String::with_capacity(json.len() + json.len() / 4);
+    reindent_within(json, level, usize::MAX).unwrap_or_default()
+}
+
+/// [`reindent`], or `None` as soon as the result would pass `max_len` bytes: indentation
+/// grows with depth times lines, so deep and wide JSON can print hundreds of times its
+/// own size, and the limit is checked while printing, never after.
+pub fn reindent_within(json: &str, level: usize, max_len: usize) -> Option<String> {
+    let mut out = String::with_capacity(json.len().min(max_len) + json.len().min(max_len) / 4);
     let mut depth = level;
     let mut in_string = false;
     let mut escaped = false;
     let mut chars = json.chars().peekable();
-    let newline = |out: &mut String, depth: usize| {
+    let newline = |out: &mut String, depth: usize| -> Option<()> {
+        if out.len() + 1 + 2 * depth > max_len {
+            return None;
+        }
         out.push('\n');
         out.extend(std::iter::repeat_n("  ", depth));
+        Some(())
     };
     while let Some(c) = chars.next() {
+        if out.len() >= max_len {
+            return None;
+        }
         if in_string {
             out.push(c);
             if escaped {
@@ -421,23 +474,23 @@ pub fn reindent(json: &str, level: usize) -> String {
                     }
                 } else {
                     depth += 1;
-                    newline(&mut out, depth);
+                    newline(&mut out, depth)?;
                 }
             }
             '}' | ']' => {
                 depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
+                newline(&mut out, depth)?;
                 out.push(c);
             }
             ',' => {
                 out.push(c);
-                newline(&mut out, depth);
+                newline(&mut out, depth)?;
             }
             ':' => out.push_str(": "),
             _ => out.push(c),
         }
     }
-    out
+    (out.len() <= max_len).then_some(out)
 }
 
 #[cfg(test)]

@@ -22,7 +22,10 @@ mod store;
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
 pub use error::{Error, NameKind, Result};
-pub use event::{Event, EventMetadata, format_instant, parse_instant, reindent};
+pub use event::{
+    Event, EventMetadata, MAX_DATA_DEPTH, format_instant, nesting_depth, parse_instant, reindent,
+    reindent_within,
+};
 pub use io::{Call, Fault, FaultyIo, OsIo, StoreIo};
 pub use journal::{
     JOURNAL_MAGIC, crc32, decode_records, encode_header, encode_record, encode_record_in,

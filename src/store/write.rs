@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::event::Event;
+use crate::event::{Event, MAX_DATA_DEPTH, nesting_depth};
 use crate::file::{lock, lock_dir};
 use crate::index;
 use crate::journal;
@@ -69,6 +69,7 @@ impl EventStore {
                     "must not be empty",
                 ));
             }
+            self.check_data(i, e)?;
             groups
                 .entry((
                     e.metadata.aggregate_type.clone(),
@@ -171,6 +172,35 @@ impl EventStore {
             .collect()
     }
 
+    /// Refuses, before anything is rendered, data whose file cannot be within
+    /// `max-event-size-bytes` (the file holds the data and more) or whose nesting the
+    /// Java side could not read back ([`MAX_DATA_DEPTH`]).
+    fn check_data(&self, i: usize, e: &Event) -> Result<()> {
+        let data = e.data.get();
+        let max = self.config.max_event_size;
+        if data.len() > max {
+            return Err(Error::invalid_event(
+                format!("events[{i}].eventData"),
+                format!(
+                    "event {} is {} bytes, over max-event-size-bytes = {max}",
+                    e.metadata.event_id,
+                    data.len()
+                ),
+            ));
+        }
+        let depth = nesting_depth(data);
+        if depth > MAX_DATA_DEPTH {
+            return Err(Error::invalid_event(
+                format!("events[{i}].eventData"),
+                format!(
+                    "event {} nests {depth} levels deep, over the {MAX_DATA_DEPTH} a reader accepts",
+                    e.metadata.event_id
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Decides, for each event of one aggregate, whether it is a retry of a stored event
     /// or a new one, and what version, previous id, timestamp and file name it gets. New
     /// names sort after the directory's last file and after `floor`.
@@ -258,18 +288,17 @@ impl EventStore {
             last_key = Some(name.sort_key());
             last_id = Some(m.event_id.clone());
             pending.insert(m.event_id.as_str(), plan.len());
-            let bytes = stored.to_file_json();
-            if bytes.len() > self.config.max_event_size {
-                return Err(Error::invalid_event(
+            let max = self.config.max_event_size;
+            let bytes = stored.to_file_json_within(max).ok_or_else(|| {
+                Error::invalid_event(
                     format!("events[{i}].eventData"),
                     format!(
-                        "event {} is {} bytes, over max-event-size-bytes = {}",
-                        m.event_id,
-                        bytes.len(),
-                        self.config.max_event_size
+                        "event {} is over max-event-size-bytes = {max} once pretty-printed \
+                         (its indentation grows with the data's depth)",
+                        m.event_id
                     ),
-                ));
-            }
+                )
+            })?;
             plan.push(Planned::New {
                 event: Box::new(stored),
                 name,
