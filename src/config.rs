@@ -177,9 +177,21 @@ impl Config {
         Ok(config)
     }
 
-    /// [`Config::resolve`] against the process environment.
+    /// [`Config::resolve`] against the process environment. Variables of other programs
+    /// are not looked at, so one that is not UTF-8 is no concern of the store's; one of
+    /// its own that is not UTF-8 is a configuration error naming it.
     pub fn from_settings(settings: &Map<String, Value>) -> Result<Config> {
-        Config::resolve(settings, std::env::vars())
+        let mut env = Vec::new();
+        for (var, value) in std::env::vars_os() {
+            let Some(var) = var.to_str().filter(|v| v.starts_with(ENV_PREFIX)) else {
+                continue;
+            };
+            let value = value
+                .into_string()
+                .map_err(|_| Error::config(var, "is not valid UTF-8"))?;
+            env.push((var.to_string(), value));
+        }
+        Config::resolve(settings, env)
     }
 
     fn apply(&mut self, key: &str, value: &str) -> Result<()> {
