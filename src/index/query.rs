@@ -41,6 +41,12 @@ pub(super) struct Span {
     pub(super) hi: (i64, u32),
 }
 
+/// The first and last instants an event can carry: 0000-01-01T00:00:00Z and
+/// 9999-12-31T23:59:59.999999999Z.
+const STORABLE_FROM: Option<DateTime<Utc>> = DateTime::from_timestamp(-62_167_219_200, 0);
+const STORABLE_UNTIL: Option<DateTime<Utc>> =
+    DateTime::from_timestamp(253_402_300_799, 999_999_999);
+
 impl Index {
     /// Events of one type, in the order they were recorded.
     pub(crate) fn by_type(&self, event_type: &str) -> Result<Vec<Record>> {
@@ -54,11 +60,15 @@ impl Index {
         end: &DateTime<Utc>,
     ) -> Result<Vec<Record>> {
         let mut out = Vec::new();
+        // No event lies outside the years 0000-9999 (four-digit day folders and file
+        // names), and out there the folders' names would not sort as the times do.
+        let start = STORABLE_FROM.map_or(*start, |from| (*start).max(from));
+        let end = STORABLE_UNTIL.map_or(*end, |until| (*end).min(until));
         if start > end {
             return Ok(out);
         }
-        let (lo, hi) = (time_key(start), time_key(end));
-        for log in self.minute_logs(start, end)? {
+        let (lo, hi) = (time_key(&start), time_key(&end));
+        for log in self.minute_logs(&start, &end)? {
             self.lines_in_log(&log, lo, hi, &mut out)?;
         }
         Ok(out)
