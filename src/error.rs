@@ -100,6 +100,22 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A result too large to hand over in one piece: `bytes` is over `limit`, the most
+    /// the receiving side can hold (a Java `byte[]` holds at most 2 GiB - 1 bytes). Read
+    /// it in parts (an aggregate from a later version on, a narrower query).
+    #[error(
+        "result too large: {what} is {bytes} bytes, over the {limit} {receiver} can hold; read it in parts"
+    )]
+    TooLarge {
+        /// What was asked for.
+        what: String,
+        /// Its size.
+        bytes: usize,
+        /// The most the receiver can hold.
+        limit: usize,
+        /// Who receives it (`a Java byte[]`).
+        receiver: &'static str,
+    },
     /// The store cannot be used: its base directory is unusable, or an earlier failed
     /// sync left data whose durability is unknown (reopen the store to recover).
     #[error("event store unavailable: {reason}")]

@@ -196,8 +196,21 @@ fn text(env: &JNIEnv<'_>, array: &JByteArray<'_>, name: &'static str) -> FfiResu
 }
 
 fn to_java(env: &mut JNIEnv<'_>, data: &[u8]) -> FfiResult<jbyteArray> {
+    // A JNI array length is a 32-bit `jsize`: a longer slice would wrap to a negative length.
+    if data.len() > JAVA_ARRAY_MAX {
+        return Err(Error::TooLarge {
+            what: "the result".to_string(),
+            bytes: data.len(),
+            limit: JAVA_ARRAY_MAX,
+            receiver: "a Java byte[]",
+        }
+        .into());
+    }
     Ok(env.byte_array_from_slice(data)?.into_raw())
 }
+
+/// The longest array a JVM can allocate (`jsize` is an `i32`).
+const JAVA_ARRAY_MAX: usize = i32::MAX as usize;
 
 fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
