@@ -191,10 +191,14 @@ impl EventMetadata {
         let timestamp = match field_str(m.timestamp, "timestamp", false)? {
             None => None,
             Some(text) => Some(parse_instant(&text).ok_or_else(|| {
-                Error::invalid_event(
-                    "eventMetadata.timestamp",
-                    format!("{text:?} is not an ISO-8601 instant"),
-                )
+                let reason = if DateTime::parse_from_rfc3339(&text).is_ok()
+                    || text.starts_with(['+', '-'])
+                {
+                    format!("{text:?} lies outside the years 0000 to 9999 (UTC) an event can carry")
+                } else {
+                    format!("{text:?} is not an ISO-8601 instant")
+                };
+                Error::invalid_event("eventMetadata.timestamp", reason)
             })?),
         };
         let schema_version = match field_u64(m.schema_version, "schemaVersion")? {

@@ -98,14 +98,21 @@ impl EventStore {
         let unusable = |what: &str, e: std::io::Error| Error::Unavailable {
             reason: format!("{what} {}: {e}", base.display()),
         };
+        let not_a_directory = || Error::Unavailable {
+            reason: format!(
+                "{} is not a directory (the base directory's path names a file)",
+                base.display()
+            ),
+        };
+        if fs::metadata(&base).is_ok_and(|m| !m.is_dir()) {
+            return Err(not_a_directory());
+        }
         fs::create_dir_all(&base).map_err(|e| unusable("cannot create base directory", e))?;
         if !fs::metadata(&base)
             .map_err(|e| unusable("cannot read base directory", e))?
             .is_dir()
         {
-            return Err(Error::Unavailable {
-                reason: format!("{} is not a directory", base.display()),
-            });
+            return Err(not_a_directory());
         }
         let metadata_dir = base.join(layout::METADATA_DIR);
         fs::create_dir_all(&metadata_dir)

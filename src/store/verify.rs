@@ -88,11 +88,45 @@ impl EventStore {
         for record in self.index.all()? {
             *indexed.entry(record.rel).or_default() += 1;
         }
+        // A directory that cannot be listed is a problem to report, not a reason to stop:
+        // the rest of the store is still checked, and its index lines are not reported
+        // as files missing.
+        let unlisted = |indexed: &mut HashMap<String, usize>,
+                        path: &Path,
+                        rel: String,
+                        e: &dyn std::fmt::Display| {
+            indexed.retain(|line, _| !line.starts_with(&rel));
+            format!(
+                "{}: cannot be listed ({e}); the events in it were not checked",
+                path.display()
+            )
+        };
         for (type_dir, type_path) in self.type_dirs()? {
-            problems.extend(symlinks_in(&type_path)?);
-            for (agg_dir, agg_path) in list_dirs(&type_path)? {
+            let listed = symlinks_in(&type_path)
+                .and_then(|links| list_dirs(&type_path).map(|dirs| (links, dirs)));
+            let (links, aggregates) = match listed {
+                Ok(listed) => listed,
+                Err(e) => {
+                    problems.push(unlisted(
+                        &mut indexed,
+                        &type_path,
+                        format!("{type_dir}/"),
+                        &e,
+                    ));
+                    continue;
+                }
+            };
+            problems.extend(links);
+            for (agg_dir, agg_path) in aggregates {
                 let mut versions: HashMap<String, u64> = HashMap::new();
-                let rd = fs::read_dir(&agg_path).map_err(|e| Error::io("list", &agg_path, e))?;
+                let rd = match fs::read_dir(&agg_path) {
+                    Ok(rd) => rd,
+                    Err(e) => {
+                        let rel = format!("{type_dir}/{agg_dir}/");
+                        problems.push(unlisted(&mut indexed, &agg_path, rel, &e));
+                        continue;
+                    }
+                };
                 for entry in rd {
                     let entry = entry.map_err(|e| Error::io("list", &agg_path, e))?;
                     let name = entry.file_name().to_string_lossy().to_string();
