@@ -243,6 +243,11 @@ impl FileName {
     }
 }
 
+/// The latest stamp an event may carry (`9999-12-30T23:59:59.999Z`). The last day of year
+/// 9999 is kept free: however many events follow the latest one, each still gets a file
+/// name after it (1,000 per millisecond, borrowing the next millisecond beyond that).
+pub const LATEST_EVENT_STAMP: u64 = 99_991_230_235_959_999;
+
 /// `yyyyMMddHHmmssSSS` of a UTC instant, as a number; `None` outside years 0..=9999.
 pub fn time_to_stamp(t: &DateTime<Utc>) -> Option<u64> {
     let year = u64::try_from(t.year()).ok().filter(|y| *y <= 9999)?;

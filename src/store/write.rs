@@ -271,12 +271,16 @@ impl EventStore {
                 ));
             }
             let timestamp = m.timestamp.unwrap_or_else(|| self.clock.now());
-            let stamp = layout::time_to_stamp(&timestamp).ok_or_else(|| {
-                Error::invalid_event(
-                    "eventMetadata.timestamp",
-                    "must lie in the years 0000 to 9999",
-                )
-            })?;
+            let stamp = layout::time_to_stamp(&timestamp)
+                .filter(|stamp| *stamp <= layout::LATEST_EVENT_STAMP)
+                .ok_or_else(|| {
+                    Error::invalid_event(
+                        "eventMetadata.timestamp",
+                        "must lie from 0000-01-01 to 9999-12-30 (UTC): the last day of year \
+                         9999 is kept free so that the saves after the latest event still \
+                         have file names",
+                    )
+                })?;
             let name = layout::next_name(last_key, stamp, &e.event_type).ok_or_else(|| {
                 Error::invalid_event("eventMetadata.timestamp", "no file name after 9999")
             })?;
