@@ -280,3 +280,37 @@ fn a_missing_event_file_in_the_middle_is_reported_not_read_past() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+#[test]
+fn a_last_event_file_removed_behind_an_open_store_is_reported_not_forgotten() {
+    let t = TempStore::new();
+    let store = t.open();
+    for i in 1..=5 {
+        store
+            .append(ev("hotswap", "agg", &format!("e{i}")))
+            .unwrap();
+    }
+    assert_eq!(store.read_aggregate("hotswap", "agg", 0).unwrap().len(), 5);
+    let dir = t.base.join("hotswap").join("agg");
+    let last = dir.join(common::event_file_names(&dir).pop().unwrap());
+    let kept = std::fs::read(&last).unwrap();
+    std::fs::remove_file(&last).unwrap();
+
+    let names_the_file = |e: Error| matches!(&e, Error::Corrupt { path, .. } if *path == last);
+    assert!(names_the_file(
+        store.read_aggregate("hotswap", "agg", 0).unwrap_err()
+    ));
+    let save = store.append(ev("hotswap", "agg", "e6"));
+    assert!(names_the_file(save.unwrap_err()), "no version is reused");
+
+    std::fs::write(&last, kept).unwrap();
+    assert_eq!(store.read_aggregate("hotswap", "agg", 0).unwrap().len(), 5);
+    assert_eq!(
+        store
+            .append(ev("hotswap", "agg", "e6"))
+            .unwrap()
+            .metadata
+            .aggregate_version,
+        6
+    );
+}

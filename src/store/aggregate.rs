@@ -2,6 +2,7 @@
 //! adapter made), and bringing what the store knows of it up to date with that
 //! directory, by `.ids` when it can be believed, by listing and parsing otherwise.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -291,6 +292,23 @@ impl EventStore {
                         .last()
                         .is_none_or(|(_, last)| names[known - 1].1 == *last);
                 if !is_prefix {
+                    // A file this store saw is gone: serving the rest would pass a shorter
+                    // history for the whole one, and the next save would reuse a version.
+                    let present: HashSet<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+                    if let Some((_, gone)) = state
+                        .listed
+                        .iter()
+                        .find(|(_, name)| !present.contains(name.as_str()))
+                    {
+                        return Err(Error::corrupt(
+                            dir.join(gone),
+                            format!(
+                                "this event file of {}/{} was read before and is gone (event \
+                                 files are never removed): restore it from a backup",
+                                key.0, key.1
+                            ),
+                        ));
+                    }
                     state.listed.clear();
                     state.entries.clear();
                     state.ids.clear();
