@@ -101,10 +101,17 @@ pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Removes `dir` and everything under it; a missing `dir` is no error.
-pub(crate) fn remove_tree(dir: &Path) -> Result<()> {
-    match fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", dir, e)),
+/// Removes `path`: a directory with everything under it, or whatever else is there (a
+/// file or a link where a directory was expected, not followed); a missing `path` is no
+/// error.
+pub(crate) fn remove_tree(path: &Path) -> Result<()> {
+    let removed = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) => Err(e),
+    };
+    match removed {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io("remove", path, e)),
         _ => Ok(()),
     }
 }

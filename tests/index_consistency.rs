@@ -202,3 +202,23 @@ fn a_rebuild_indexes_a_corrupt_file_by_its_name_so_queries_report_it() {
     );
     assert!(store.verify().unwrap().iter().any(|p| p.contains(&name)));
 }
+
+#[test]
+fn a_regular_file_named_index_gives_way_to_a_rebuilt_index_at_open() {
+    let t = TempStore::new();
+    let store = t.open();
+    append_numbered(&store, 0..30);
+    store.close().unwrap();
+    let index = t.base.join(".index");
+    fs::remove_dir_all(&index).unwrap();
+    fs::write(&index, b"not an index").unwrap();
+
+    for _ in 0..2 {
+        let store = t.open();
+        assert_eq!(store.total_event_count().unwrap(), 30);
+        assert_eq!(store.read_by_type(TYPES[0]).unwrap().len(), 10);
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+        store.close().unwrap();
+    }
+    assert!(index.is_dir());
+}

@@ -125,7 +125,8 @@ impl Index {
         if durable {
             file::sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;
         }
-        if self.dir.exists() {
+        // Whatever is there goes aside, a file or a link included (never followed).
+        if fs::symlink_metadata(&self.dir).is_ok() {
             fs::rename(&self.dir, &old).map_err(|e| Error::io("rename", &self.dir, e))?;
         }
         fs::rename(&build, &self.dir).map_err(|e| Error::io("rename", &build, e))?;
