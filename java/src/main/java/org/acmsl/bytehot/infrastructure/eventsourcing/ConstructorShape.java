@@ -13,8 +13,6 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
-import java.util.ArrayList;
-import java.util.List;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
 import org.acmsl.bytehot.domain.events.AbstractVersionedDomainEvent;
@@ -22,9 +20,9 @@ import org.acmsl.bytehot.domain.events.EventMetadata;
 
 /**
  * The convention of the catalog: a public constructor {@code (EventMetadata, fields...)}.
- * {@code eventData} holds one member per parameter after the metadata, named after it (or, for
- * a class compiled without {@code -parameters}, after its instance fields in order) and read from
- * the field of that name or its getter; loading calls the constructor.
+ * {@code eventData} holds one member per parameter after the metadata, named after it (a class
+ * compiled without {@code -parameters} is refused: its parameters' names are unknown) and read
+ * from the field of that name or its getter; loading calls the constructor.
  */
 final class ConstructorShape implements EventShape {
 
@@ -49,30 +47,21 @@ final class ConstructorShape implements EventShape {
         types = new JavaType[count];
         readers = new ObjectReader[count];
         accessors = new Accessor[count];
-        final List<Field> ownFields = ownFields(eventClass);
-        final boolean named = parameters[0].isNamePresent();
-        if (!named && ownFields.size() != count) {
-            throw new InvalidEventException(eventClass.getName() + " was compiled without -parameters and its "
-                + ownFields.size() + " instance fields do not match the " + count
-                + " constructor parameters after EventMetadata: compile it with -parameters");
+        if (!parameters[0].isNamePresent()) {
+            // Guessing the names from the fields' order would swap fields of one type
+            // (a constructor (firstName, lastName) over fields (lastName, firstName)).
+            throw new InvalidEventException(eventClass.getName() + " was compiled without -parameters, so the names "
+                + "of its constructor's parameters, which name its eventData members, are unknown: compile it with "
+                + "-parameters (javac -parameters; Gradle: options.compilerArgs << '-parameters'; Maven: "
+                + "<parameters>true</parameters> in maven-compiler-plugin)");
         }
         for (int i = 0; i < count; i++) {
             final Parameter parameter = parameters[i + 1];
-            names[i] = named ? parameter.getName() : ownFields.get(i).getName();
+            names[i] = parameter.getName();
             types[i] = EventMapper.MAPPER.getTypeFactory().constructType(parameter.getParameterizedType());
             readers[i] = EventMapper.MAPPER.readerFor(types[i]);
             accessors[i] = accessor(eventClass, names[i]);
         }
-    }
-
-    private static List<Field> ownFields(final Class<?> eventClass) {
-        final List<Field> fields = new ArrayList<>();
-        for (final Field field : eventClass.getDeclaredFields()) {
-            if (!Modifier.isStatic(field.getModifiers()) && !field.isSynthetic()) {
-                fields.add(field);
-            }
-        }
-        return fields;
     }
 
     private static Accessor accessor(final Class<?> eventClass, final String name) {

@@ -19,15 +19,16 @@ import org.acmsl.bytehot.domain.events.EventMetadata;
  * <ul>
  * <li>it has a public constructor whose first parameter is {@link EventMetadata} (as every catalog
  * event does): {@code eventData} holds one member per remaining parameter, named after the
- * parameter (compile with {@code -parameters}; without it, the class's own instance fields must
- * match the parameters in number, order and type) and read from the field of that name or its
+ * parameter (so the class must be compiled with {@code -parameters}; without it the names are
+ * unknown and the class is refused, never guessed) and read from the field of that name or its
  * getter; loading calls that constructor;</li>
  * <li>otherwise Jackson maps the class as a bean: {@code eventData} holds its properties minus the
  * metadata ones, and loading lets Jackson build it from those plus the metadata.</li>
  * </ul>
  * Events are looked up by type name: the catalog is registered, a class saved in this JVM is
- * registered under its {@link VersionedDomainEvent#getEventType()}, and other classes are
- * registered with {@link #registerEventType(String, Class)}.
+ * registered under its {@link VersionedDomainEvent#getEventType()} (a name another class
+ * already has is refused: override {@code getEventType()} to tell them apart), and other
+ * classes are registered with {@link #registerEventType(String, Class)}.
  */
 public final class EventSerializationSupport {
 

@@ -52,9 +52,26 @@ final class EventTypeRegistry {
         TYPES.put(eventType, eventClass);
     }
 
-    /** Records the class of an event being saved, unless its type name is known already. */
+    /**
+     * Records the class of an event being saved under its type name. A name already taken
+     * by a class of another name ({@code com.a.UserCreated} and {@code com.b.UserCreated}
+     * both say {@code UserCreated}) is refused: reading the events back would build the
+     * wrong class. The same class from another class loader (a reloaded application) takes
+     * the name over.
+     * @throws InvalidEventException naming both classes and how to tell them apart
+     */
     static void remember(final String eventType, final Class<? extends VersionedDomainEvent> eventClass) {
-        TYPES.putIfAbsent(eventType, eventClass);
+        final Class<? extends VersionedDomainEvent> known = TYPES.putIfAbsent(eventType, eventClass);
+        if (known == null || known == eventClass) {
+            return;
+        }
+        if (!known.getName().equals(eventClass.getName())) {
+            throw new InvalidEventException("event type " + eventType + " is already " + known.getName() + ": "
+                + eventClass.getName() + " cannot be saved under the same type name, or its events would be read "
+                + "back as " + known.getSimpleName() + "; give it a type name of its own by overriding "
+                + "getEventType()");
+        }
+        TYPES.put(eventType, eventClass);
     }
 
     /** The class of a type name. */

@@ -20,6 +20,7 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.domain.events.AbstractVersionedDomainEvent;
 import org.acmsl.bytehot.domain.events.ClassFileChanged;
 import org.acmsl.bytehot.domain.events.EventMetadata;
 import org.acmsl.bytehot.domain.events.HotSwapRequested;
@@ -274,42 +275,95 @@ class EventSerializationSupportTest {
     }
 
     @Test
-    void classesCompiledWithoutParameterNamesMapByFieldOrder(@TempDir final Path dir) throws Exception {
-        final Path source = dir.resolve("p/NoNames.java");
-        final Path mismatched = dir.resolve("p/Mismatched.java");
+    void classesCompiledWithoutParameterNamesAreRefusedAtRegistrationSayingHowToFix(@TempDir final Path dir)
+        throws Exception {
+        // Fields (lastName, firstName), constructor (firstName, lastName): matching by field
+        // order would save Ada Lovelace and read back Lovelace Ada.
+        final Path source = dir.resolve("p/Person.java");
         Files.createDirectories(source.getParent());
         Files.writeString(source, "package p;\n"
-            + "public final class NoNames extends org.acmsl.bytehot.domain.events.AbstractVersionedDomainEvent {\n"
-            + "  private static final int IGNORED = 1;\n"
-            + "  private final String label; private final long count;\n"
-            + "  public NoNames(org.acmsl.bytehot.domain.events.EventMetadata m, String label, long count) {\n"
-            + "    super(m); this.label = label; this.count = count; }\n"
-            + "  protected java.util.Map<String, Object> eventData() { return data(\"label\", label, \"count\", count); }\n"
-            + "}\n");
-        Files.writeString(mismatched, "package p;\n"
-            + "public final class Mismatched extends org.acmsl.bytehot.domain.events.AbstractVersionedDomainEvent {\n"
-            + "  public Mismatched(org.acmsl.bytehot.domain.events.EventMetadata m, String label) { super(m); }\n"
+            + "public final class Person extends org.acmsl.bytehot.domain.events.AbstractVersionedDomainEvent {\n"
+            + "  private final String lastName; private final String firstName;\n"
+            + "  public Person(org.acmsl.bytehot.domain.events.EventMetadata m, String firstName, String lastName) {\n"
+            + "    super(m); this.firstName = firstName; this.lastName = lastName; }\n"
+            + "  public String getFirstName() { return firstName; }\n"
+            + "  public String getLastName() { return lastName; }\n"
             + "}\n");
         final JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         assertThat(compiler.run(null, null, null, "-cp", System.getProperty("java.class.path"), "-d", dir.toString(),
-            source.toString(), mismatched.toString())).isZero();
+            source.toString())).isZero();
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
             @SuppressWarnings("unchecked")
-            final Class<? extends VersionedDomainEvent> noNames =
-                (Class<? extends VersionedDomainEvent>) loader.loadClass("p.NoNames");
-            final VersionedDomainEvent event = noNames.getConstructor(EventMetadata.class, String.class, long.class)
-                .newInstance(metadata("nonames"), "hello", 42L);
-            EventSerializationSupport.registerEventType("NoNames", noNames);
-            final String json = EventSerializationSupport.toJson(event);
+            final Class<? extends VersionedDomainEvent> person =
+                (Class<? extends VersionedDomainEvent>) loader.loadClass("p.Person");
+            final VersionedDomainEvent ada = person.getConstructor(EventMetadata.class, String.class, String.class)
+                .newInstance(metadata("person"), "Ada", "Lovelace");
 
-            assertThat(JSON.readTree(json).get("eventData").get("label").asText()).isEqualTo("hello");
-            assertThat(EventSerializationSupport.fromJson(json)).isEqualTo(event);
-            @SuppressWarnings("unchecked")
-            final Class<? extends VersionedDomainEvent> bad =
-                (Class<? extends VersionedDomainEvent>) loader.loadClass("p.Mismatched");
-            assertThatThrownBy(() -> EventSerializationSupport.registerEventType("Mismatched", bad))
+            assertThatThrownBy(() -> EventSerializationSupport.registerEventType("Person", person))
                 .isInstanceOf(InvalidEventException.class)
-                .hasMessageContaining("compiled without -parameters");
+                .hasMessageContaining("compiled without -parameters")
+                .hasMessageContaining("compile it with -parameters");
+            assertThatThrownBy(() -> EventSerializationSupport.toJson(ada))
+                .isInstanceOf(InvalidEventException.class)
+                .hasMessageContaining("p.Person");
         }
+    }
+
+    /** Two classes whose simple names are one type name. */
+    static final class FirstModule {
+        /** An event class named like {@link SecondModule.UserCreated}. */
+        public static final class UserCreated extends AbstractVersionedDomainEvent {
+            private final String name;
+
+            public UserCreated(final EventMetadata metadata, final String name) {
+                super(metadata);
+                this.name = name;
+            }
+
+            public String getName() {
+                return name;
+            }
+
+            @Override
+            protected Map<String, Object> eventData() {
+                return data("name", name);
+            }
+        }
+    }
+
+    /** The other module. */
+    static final class SecondModule {
+        /** An event class named like {@link FirstModule.UserCreated}. */
+        public static final class UserCreated extends AbstractVersionedDomainEvent {
+            private final String email;
+
+            public UserCreated(final EventMetadata metadata, final String email) {
+                super(metadata);
+                this.email = email;
+            }
+
+            public String getEmail() {
+                return email;
+            }
+
+            @Override
+            protected Map<String, Object> eventData() {
+                return data("email", email);
+            }
+        }
+    }
+
+    @Test
+    void twoClassesWithOneSimpleNameAreARefusalNamingBothNotAMixUp() {
+        final VersionedDomainEvent first = new FirstModule.UserCreated(metadata("users"), "ada");
+        final VersionedDomainEvent second = new SecondModule.UserCreated(metadata("users"), "ada@example.org");
+        final String firstJson = EventSerializationSupport.toJson(first);
+
+        assertThatThrownBy(() -> EventSerializationSupport.toJson(second))
+            .isInstanceOf(InvalidEventException.class)
+            .hasMessageContaining(FirstModule.UserCreated.class.getName())
+            .hasMessageContaining(SecondModule.UserCreated.class.getName())
+            .hasMessageContaining("getEventType()");
+        assertThat(EventSerializationSupport.fromJson(firstJson)).isEqualTo(first);
     }
 }
