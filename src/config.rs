@@ -147,11 +147,16 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config> {
         let mut config = Config::default();
+        let mut explicit_path = None;
         for (key, value) in settings {
             if value.is_null() {
                 continue;
             }
-            config.apply(key, &text(key, value)?)?;
+            let value = text(key, value)?;
+            config.apply(key, &value)?;
+            if key == "path" {
+                explicit_path = Some(value);
+            }
         }
         let mut env: Vec<(String, String)> = env
             .into_iter()
@@ -169,6 +174,19 @@ impl Config {
                         "unknown environment variable (known: see docs/configuration.md)",
                     )
                 })?;
+            // A path given in code and another in the environment would put the store
+            // where the code does not look, and merge stores opened with different paths.
+            if let Some(explicit) = explicit_path.as_deref().filter(|_| key == "path")
+                && explicit.trim() != value.trim()
+            {
+                return Err(Error::config(
+                    "path",
+                    format!(
+                        "is {explicit:?} in the code and {:?} in {var}: remove one of them",
+                        value.trim()
+                    ),
+                ));
+            }
             config.apply(key, value.trim()).map_err(|e| match e {
                 Error::Config { reason, .. } => Error::config(format!("{var} ({key})"), reason),
                 other => other,
@@ -294,17 +312,40 @@ mod tests {
     }
 
     #[test]
-    fn environment_overrides_explicit_settings() {
+    fn environment_overrides_explicit_settings_but_the_path() {
         let c = Config::resolve(
             &settings(r#"{"path":"/a","durability":"always"}"#),
             env(&[
-                ("BYTEHOT_EVENTSTORE_PATH", "/b"),
+                ("BYTEHOT_EVENTSTORE_PATH", "/a"),
                 ("BYTEHOT_EVENTSTORE_DURABILITY", "NONE"),
             ]),
         )
         .expect("valid");
-        assert_eq!(c.path, PathBuf::from("/b"));
+        assert_eq!(c.path, PathBuf::from("/a"));
         assert_eq!(c.durability, Durability::None);
+    }
+
+    #[test]
+    fn the_environment_gives_the_path_when_the_code_does_not() {
+        let c =
+            Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_PATH", "/b")])).expect("valid");
+        assert_eq!(c.path, PathBuf::from("/b"));
+    }
+
+    #[test]
+    fn a_path_in_the_code_and_another_in_the_environment_is_an_error_naming_both() {
+        let err = Config::resolve(
+            &settings(r#"{"path":"/a"}"#),
+            env(&[("BYTEHOT_EVENTSTORE_PATH", "/b")]),
+        )
+        .expect_err("conflict");
+        let text = err.to_string();
+        assert!(
+            text.contains("\"/a\"")
+                && text.contains("\"/b\"")
+                && text.contains("BYTEHOT_EVENTSTORE_PATH"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -407,6 +407,11 @@ natives! {
         to_java(env, &json(&body))
     }
 
+    fn base_path = "basePath"(env, handle: jlong) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        to_java(env, store.path().to_string_lossy().as_bytes())
+    }
+
     fn verify = "verify"(env, handle: jlong) -> jbyteArray, NULL_ARRAY => {
         let problems = store(handle)?.verify()?;
         to_java(env, &json(&problems))

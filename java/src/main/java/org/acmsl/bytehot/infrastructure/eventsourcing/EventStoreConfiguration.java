@@ -21,7 +21,8 @@ import org.acmsl.bytehot.domain.InvalidEventException;
  * backups, cleanup, more than one event per file) fails the open instead of being ignored.
  * Sources, lowest to highest precedence: defaults, the properties file named by the system
  * property {@value #CONFIG_FILE_PROPERTY}, system properties {@code bytehot.eventstore.<key>},
- * then environment variables {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last.
+ * then environment variables {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last,
+ * except that a base directory set here and another in the environment is an error.
  */
 public final class EventStoreConfiguration {
 
@@ -74,11 +75,13 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The defaults: base directory {@value #DEFAULT_PATH}, everything else as the store defaults it.
+     * The defaults: nothing set, so the store takes its base directory from the environment
+     * variable {@code BYTEHOT_EVENTSTORE_PATH}, or else {@value #DEFAULT_PATH}, and everything
+     * else from its own defaults.
      * @return the configuration
      */
     public static EventStoreConfiguration defaults() {
-        return new EventStoreConfiguration(Collections.singletonMap(PATH, DEFAULT_PATH));
+        return new EventStoreConfiguration(Collections.emptyMap());
     }
 
     /**
@@ -147,9 +150,6 @@ public final class EventStoreConfiguration {
             copy.remove(key);
         } else {
             copy.put(key, value);
-        }
-        if (!copy.containsKey(PATH)) {
-            copy.put(PATH, DEFAULT_PATH);
         }
         return new EventStoreConfiguration(copy);
     }
@@ -256,12 +256,14 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The base directory (the environment variable {@code BYTEHOT_EVENTSTORE_PATH}, applied by the
-     * native store, overrides it).
+     * The base directory set here, or {@value #DEFAULT_PATH} when none is. With none set, the
+     * environment variable {@code BYTEHOT_EVENTSTORE_PATH} decides when present; set here and
+     * there to different directories, the open fails naming both. The directory an open store
+     * uses is {@link FilesystemEventStoreAdapter#getBasePath()}.
      * @return the path
      */
     public String getPath() {
-        return settings.get(PATH);
+        return settings.getOrDefault(PATH, DEFAULT_PATH);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.ref.Cleaner;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
@@ -159,12 +160,12 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
     }
 
     /**
-     * The configured base directory (the environment variable {@code BYTEHOT_EVENTSTORE_PATH}
-     * overrides it in the native store).
+     * The base directory the store uses: the one configured, or the environment variable
+     * {@code BYTEHOT_EVENTSTORE_PATH}'s when none was, or {@value EventStoreConfiguration#DEFAULT_PATH}.
      * @return the base directory
      */
     public Path getBasePath() {
-        return Paths.get(configuration.getPath());
+        return Paths.get(new String(handle.call(NativeEventStore::basePath), StandardCharsets.UTF_8));
     }
 
     @Override

@@ -39,6 +39,9 @@ final class NativeEventStore {
 
     static native byte[] health(long handle);
 
+    /** The base directory the store uses, as UTF-8. */
+    static native byte[] basePath(long handle);
+
     /** Deep check: reads every file; returns a JSON array of problems, each naming a path. */
     static native byte[] verify(long handle);
 }

@@ -19,8 +19,9 @@ class EventStoreConfigurationTest {
     Path dir;
 
     @Test
-    void defaultsSendOnlyThePath() {
-        assertThat(EventStoreConfiguration.defaults().getSettings()).containsExactly(Map.entry("path", "./eventstore"));
+    void defaultsSendNothingAndNameTheDefaultPath() {
+        assertThat(EventStoreConfiguration.defaults().getSettings()).isEmpty();
+        assertThat(EventStoreConfiguration.defaults().getPath()).isEqualTo("./eventstore");
         assertThat(EventStoreConfiguration.load(new Properties())).isEqualTo(EventStoreConfiguration.defaults());
     }
 
@@ -61,7 +62,7 @@ class EventStoreConfigurationTest {
 
         final EventStoreConfiguration configuration = EventStoreConfiguration.load(system);
 
-        assertThat(configuration.getSettings()).containsExactly(
+        assertThat(configuration.getSettings()).containsOnly(
             Map.entry("path", "/from/system"), Map.entry("durability", "none"));
     }
 

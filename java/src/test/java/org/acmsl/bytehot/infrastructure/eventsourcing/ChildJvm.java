@@ -1,0 +1,45 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.File;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Starts a test's second JVM: the same classpath and the native library this one loaded. */
+final class ChildJvm {
+
+    private ChildJvm() {
+    }
+
+    /**
+     * A process running {@code main} with {@code args}; the caller's JVM must have loaded the
+     * library already (open a store first).
+     */
+    static ProcessBuilder command(final Class<?> main, final String... args) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(
+            Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+            "-D" + NativeLibraryLoader.LIBRARY_PROPERTY + "=" + NativeLibraryLoader.loadedFrom(),
+            "-cp", classpath(main), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true);
+    }
+
+    /** The test JVM's classpath, plus the jars and directories of what the child needs, wherever the runner put them. */
+    private static String classpath(final Class<?> main) throws Exception {
+        final Set<String> entries = new LinkedHashSet<>();
+        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            entries.add(entry);
+        }
+        for (final Class<?> type : new Class<?>[] {main, FilesystemEventStoreAdapter.class,
+            ObjectMapper.class, JsonParser.class, JsonCreator.class, JavaTimeModule.class}) {
+            entries.add(Paths.get(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+}
