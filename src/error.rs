@@ -116,6 +116,17 @@ pub enum Error {
         /// Who receives it (`a Java byte[]`).
         receiver: &'static str,
     },
+    /// A save failed after its events were journaled: they may be in the store or not,
+    /// and the next open settles which (replaying the journal). The store refuses writes
+    /// until it is reopened. Retry with the same `eventId`s after reopening: an event
+    /// already stored is not written again, so the retry cannot store it twice.
+    #[error(
+        "outcome unknown: the save failed after it was journaled ({cause}); reopen the store, then retry with the same eventIds (a stored event is not written twice)"
+    )]
+    OutcomeUnknown {
+        /// What failed.
+        cause: Box<Error>,
+    },
     /// The store cannot be used: its base directory is unusable, or an earlier failed
     /// sync left data whose durability is unknown (reopen the store to recover).
     #[error("event store unavailable: {reason}")]

@@ -82,6 +82,9 @@ fn throw(env: &mut JNIEnv<'_>, error: FfiError) {
                 Error::Unavailable { .. } => {
                     ("EventStoreUnavailableException", message, Extra::None)
                 }
+                Error::OutcomeUnknown { .. } => {
+                    ("EventStoreOutcomeUnknownException", message, Extra::None)
+                }
                 _ => ("EventStoreException", message, Extra::None),
             }
         }

@@ -153,7 +153,8 @@ fn a_save_whose_sync_fails_gets_that_error_whichever_thread_ran_it_and_leaves_no
         .unwrap(),
     );
     assert!(
-        matches!(&result, Err(Error::Io { source, .. }) if source.raw_os_error() == Some(5)),
+        matches!(&result, Err(Error::OutcomeUnknown { cause })
+            if matches!(&**cause, Error::Io { source, .. } if source.raw_os_error() == Some(5))),
         "{result:?}"
     );
     let next = store.append(

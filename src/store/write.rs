@@ -125,8 +125,11 @@ impl EventStore {
         }
         let ticket = self.journal_plans(&guards, &plans)?;
         // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
-        // stays behind for the next open to settle).
-        let failed = |e| if ticket.is_some() { self.poison(e) } else { e };
+        // stays behind for the next open to settle), and say so to the caller.
+        let unknown = |e| Error::OutcomeUnknown {
+            cause: Box::new(self.poison(e)),
+        };
+        let failed = |e| if ticket.is_some() { unknown(e) } else { e };
         // The files are written under temporary names while the journal syncs, and
         // renamed into place only once it is durable: no reader sees an event that a
         // crash could take back, and a save waits for one sync rather than a sync and
@@ -141,7 +144,7 @@ impl EventStore {
             && self.config.durability == Durability::Always
             && let Err(e) = ticket.wait_durable()
         {
-            return Err(self.poison(e));
+            return Err(unknown(e));
         }
         let mut indexed = Vec::new();
         let mut staged = staged.into_iter();
@@ -156,7 +159,7 @@ impl EventStore {
         }
         // Before the ticket goes: until then no checkpoint can empty the journal, which
         // is what tells the next open which lines a crash here may have lost.
-        self.index.append(&indexed).map_err(|e| self.poison(e))?;
+        self.index.append(&indexed).map_err(unknown)?;
         drop(ticket);
         drop(dir_locks);
         drop(guards);
