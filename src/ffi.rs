@@ -71,9 +71,10 @@ fn throw(env: &mut JNIEnv<'_>, error: FfiError) {
                     message,
                     Extra::Versions(expected_version, actual_version),
                 ),
-                Error::InvalidEvent { .. } | Error::InvalidName { .. } | Error::Config { .. } => {
+                Error::InvalidEvent { .. } | Error::InvalidName { .. } => {
                     ("InvalidEventException", message, Extra::None)
                 }
+                Error::Config { .. } => ("EventStoreConfigurationException", message, Extra::None),
                 Error::Corrupt { path, .. } => (
                     "CorruptEventDataException",
                     message,

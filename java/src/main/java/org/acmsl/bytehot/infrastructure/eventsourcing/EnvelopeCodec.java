@@ -1,6 +1,7 @@
 package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -61,7 +62,17 @@ final class EnvelopeCodec {
      */
     static byte[] toUtf8(final JsonNode json, final String name) {
         check(json, name);
-        return Utf8.encode(json.toString(), name);
+        final String text;
+        try {
+            text = json.toString();
+        } catch (final RuntimeException e) {
+            // JsonNode.toString wraps Jackson's write limits (nesting depth above all).
+            if (e.getCause() instanceof StreamConstraintsException) {
+                throw new InvalidEventException(name + " cannot be written as JSON: " + e.getCause().getMessage(), e);
+            }
+            throw e;
+        }
+        return Utf8.encode(text, name);
     }
 
     private static void check(final JsonNode node, final String path) {

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeSet;
-import org.acmsl.bytehot.domain.InvalidEventException;
+import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 
 /**
  * Settings of a {@link FilesystemEventStoreAdapter} (keys as in {@code docs/configuration.md}).
@@ -88,7 +88,7 @@ public final class EventStoreConfiguration {
      * Defaults, overridden by the properties file named by {@value #CONFIG_FILE_PROPERTY} (if
      * set), overridden by the system properties {@code bytehot.eventstore.<key>}.
      * @return the configuration
-     * @throws InvalidEventException when the named properties file cannot be read
+     * @throws EventStoreConfigurationException when the named properties file cannot be read
      */
     public static EventStoreConfiguration load() {
         return load(System.getProperties());
@@ -113,7 +113,7 @@ public final class EventStoreConfiguration {
         try (InputStream in = Files.newInputStream(file)) {
             properties.load(in);
         } catch (final IOException e) {
-            throw new InvalidEventException("cannot read the configuration file " + file + " named by "
+            throw new EventStoreConfigurationException("cannot read the configuration file " + file + " named by "
                 + CONFIG_FILE_PROPERTY + ": " + e, e);
         }
         return properties;

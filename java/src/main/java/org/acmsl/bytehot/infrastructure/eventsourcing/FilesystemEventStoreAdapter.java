@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.acmsl.bytehot.domain.ConcurrencyConflictException;
+import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.EventStorePort;
 import org.acmsl.bytehot.domain.EventStoreUnavailableException;
 import org.acmsl.bytehot.domain.InvalidEventException;
@@ -63,7 +64,7 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
     /**
      * Opens (creating it if absent) the store a configuration describes.
      * @param configuration the configuration
-     * @throws InvalidEventException when the store rejects a setting
+     * @throws EventStoreConfigurationException when the store rejects a setting
      * @throws EventStoreUnavailableException when the native library cannot be loaded or the
      *     base directory cannot be used
      */
@@ -74,8 +75,13 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         for (final Map.Entry<String, String> setting : configuration.getSettings().entrySet()) {
             json.put(setting.getKey(), setting.getValue());
         }
-        this.handle = new NativeHandle(
-            NativeEventStore.open(EventSerializationSupport.toUtf8(json, "configuration")), configuration.getPath());
+        final byte[] settings;
+        try {
+            settings = EventSerializationSupport.toUtf8(json, "configuration");
+        } catch (final InvalidEventException e) {
+            throw new EventStoreConfigurationException(e.getMessage(), e);
+        }
+        this.handle = new NativeHandle(NativeEventStore.open(settings), configuration.getPath());
         this.cleanable = CLEANER.register(this, handle);
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.events.ClassFileChanged;
 import org.acmsl.bytehot.domain.events.EventMetadata;
@@ -72,7 +73,7 @@ class EventStoreConfigurationTest {
         system.setProperty("bytehot.eventstore.config", dir.resolve("absent.properties").toString());
 
         assertThatThrownBy(() -> EventStoreConfiguration.load(system))
-            .isInstanceOf(InvalidEventException.class).hasMessageContaining("absent.properties");
+            .isInstanceOf(EventStoreConfigurationException.class).hasMessageContaining("absent.properties");
     }
 
     @Test
@@ -101,10 +102,10 @@ class EventStoreConfigurationTest {
             base.with("no-such-setting", "1")}) {
             assertThatThrownBy(() -> new FilesystemEventStoreAdapter(rejected))
                 .as(rejected.toString())
-                .isInstanceOf(InvalidEventException.class);
+                .isInstanceOf(EventStoreConfigurationException.class);
         }
         assertThatThrownBy(() -> new FilesystemEventStoreAdapter(base.withPath("bad\uD800path")))
-            .isInstanceOf(InvalidEventException.class).hasMessageContaining("configuration.path");
+            .isInstanceOf(EventStoreConfigurationException.class).hasMessageContaining("configuration.path");
     }
 
     @Test
