@@ -3,9 +3,16 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,9 +22,15 @@ import org.acmsl.bytehot.domain.EventStoreUnavailableException;
 /**
  * Loads the native library once per class loader: from {@code -Dbytehot.eventstore.library},
  * else from {@code java.library.path}, else from the jar's resource
- * {@code native/<os>-<arch>/<mapLibraryName>} extracted to a uniquely named temp file.
+ * {@code native/<os>-<arch>/<mapLibraryName>} extracted to a uniquely named file in
+ * {@code -Dbytehot.eventstore.tmpdir} (default {@code java.io.tmpdir}).
  * The unique name matters: a JVM refuses to load one library file into two class loaders,
  * and an agent and its application may both carry this jar.
+ *
+ * <p>Each extracted copy has a lock file, created (and locked) before the copy and held for
+ * the JVM's life: the operating system releases it however the JVM ends. Before extracting,
+ * the copies whose lock can be taken (their JVM is gone, killed or crashed, so
+ * {@code deleteOnExit} never ran) and copies without a lock file are removed.
  */
 final class NativeLibraryLoader {
 
@@ -26,6 +39,15 @@ final class NativeLibraryLoader {
 
     /** The library's base name. */
     static final String LIBRARY_NAME = "bytehot_eventstore";
+
+    /** System property naming the directory the library is extracted to. */
+    static final String EXTRACT_DIR_PROPERTY = "bytehot.eventstore.tmpdir";
+
+    /** Suffix of an extracted copy's lock file. */
+    private static final String LOCK_SUFFIX = ".lck";
+
+    /** The locks of the copies this class loader extracted, held until the JVM ends. */
+    private static final List<FileChannel> HELD = new ArrayList<>();
 
     /** Where the library was loaded from; {@code null} until loaded. Guarded by {@code NativeLibraryLoader.class}. */
     private static String loadedFrom;
@@ -43,12 +65,21 @@ final class NativeLibraryLoader {
 
     private final String platform;
 
+    private final Path extractDir;
+
     NativeLibraryLoader(final Load loadFile, final Load loadLibrary, final Function<String, URL> resources,
         final String platform) {
+        this(loadFile, loadLibrary, resources, platform, Paths.get(System.getProperty(EXTRACT_DIR_PROPERTY,
+            System.getProperty("java.io.tmpdir"))));
+    }
+
+    NativeLibraryLoader(final Load loadFile, final Load loadLibrary, final Function<String, URL> resources,
+        final String platform, final Path extractDir) {
         this.loadFile = loadFile;
         this.loadLibrary = loadLibrary;
         this.resources = resources;
         this.platform = platform;
+        this.extractDir = extractDir;
     }
 
     /**
@@ -121,9 +152,7 @@ final class NativeLibraryLoader {
             tried.add("classpath resource " + resource + " (not found)");
         } else {
             try (InputStream in = url.openStream()) {
-                final Path file = Files.createTempFile(LIBRARY_NAME + "-", "-" + System.mapLibraryName(LIBRARY_NAME));
-                file.toFile().deleteOnExit();
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                final Path file = extract(in);
                 loadFile.load(file.toAbsolutePath().toString());
                 return file.toString();
             } catch (final IOException | UnsatisfiedLinkError e) {
@@ -132,5 +161,80 @@ final class NativeLibraryLoader {
         }
         throw new EventStoreUnavailableException(
             "cannot load the native library " + LIBRARY_NAME + "; tried: " + String.join("; ", tried));
+    }
+
+    /** Copies the library into {@link #extractDir} under a name of its own, its lock held. */
+    private Path extract(final InputStream in) throws IOException {
+        Files.createDirectories(extractDir);
+        removeStaleCopies(extractDir);
+        final Path lock = Files.createTempFile(extractDir, LIBRARY_NAME + "-", LOCK_SUFFIX);
+        final FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE);
+        try {
+            channel.lock();
+        } catch (final IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        synchronized (HELD) {
+            HELD.add(channel);
+        }
+        final Path file = libraryOf(lock);
+        lock.toFile().deleteOnExit();
+        file.toFile().deleteOnExit();
+        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+
+    /** The copy a lock file stands for: {@code <name>-<n>.lck} locks {@code <name>-<n>-<library file>}. */
+    private static Path libraryOf(final Path lock) {
+        final String name = lock.getFileName().toString();
+        return lock.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()) + "-"
+            + System.mapLibraryName(LIBRARY_NAME));
+    }
+
+    /**
+     * Removes the copies in {@code dir} that no running JVM holds: those whose lock can be taken
+     * and those without a lock file. Best effort: a copy that cannot be removed costs disk space,
+     * never a failed load.
+     */
+    static void removeStaleCopies(final Path dir) {
+        try (DirectoryStream<Path> locks = Files.newDirectoryStream(dir, LIBRARY_NAME + "-*" + LOCK_SUFFIX)) {
+            for (final Path lock : locks) {
+                if (ownerIsGone(lock)) {
+                    Files.deleteIfExists(libraryOf(lock));
+                    Files.deleteIfExists(lock);
+                }
+            }
+        } catch (final IOException | DirectoryIteratorException e) {
+            return;
+        }
+        final String library = "-" + System.mapLibraryName(LIBRARY_NAME);
+        try (DirectoryStream<Path> copies = Files.newDirectoryStream(dir, LIBRARY_NAME + "-*" + library)) {
+            for (final Path copy : copies) {
+                final String name = copy.getFileName().toString();
+                final Path lock = copy.resolveSibling(name.substring(0, name.length() - library.length()) + LOCK_SUFFIX);
+                if (!Files.exists(lock)) {
+                    Files.deleteIfExists(copy);
+                }
+            }
+        } catch (final IOException | DirectoryIteratorException e) {
+            return;
+        }
+    }
+
+    /** Whether no JVM holds this lock file (taking it for a moment to find out). */
+    private static boolean ownerIsGone(final Path lock) {
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            final FileLock taken = channel.tryLock();
+            if (taken == null) {
+                return false;
+            }
+            taken.release();
+            return true;
+        } catch (final OverlappingFileLockException e) {
+            return false;
+        } catch (final IOException e) {
+            return false;
+        }
     }
 }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URL;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.acmsl.bytehot.domain.EventStoreUnavailableException;
@@ -91,6 +94,38 @@ class NativeLibraryLoaderTest {
             .isInstanceOf(EventStoreUnavailableException.class)
             .hasMessageContaining("FileNotFoundException")
             .hasMessageNotContaining("-Dbytehot");
+    }
+
+    @Test
+    void copiesLeftByJvmsThatAreGoneAreRemovedAndLiveOnesKept(@TempDir final Path dir) throws Exception {
+        final Path extractTo = Files.createDirectories(dir.resolve("extract"));
+        final String library = "-" + System.mapLibraryName("bytehot_eventstore");
+        // A JVM killed after extracting: its lock file is there, and nobody holds it.
+        final Path deadLock = Files.write(extractTo.resolve("bytehot_eventstore-111.lck"), new byte[0]);
+        final Path deadCopy = Files.write(extractTo.resolve("bytehot_eventstore-111" + library), new byte[] {1});
+        // A copy an earlier version left, without a lock file.
+        final Path orphan = Files.write(extractTo.resolve("bytehot_eventstore-222" + library), new byte[] {2});
+        // A live JVM's copy: its lock is held (here, by this JVM).
+        final Path liveLock = Files.write(extractTo.resolve("bytehot_eventstore-333.lck"), new byte[0]);
+        final Path liveCopy = Files.write(extractTo.resolve("bytehot_eventstore-333" + library), new byte[] {3});
+        final Path resource = Files.write(dir.resolve("lib"), new byte[] {1, 2, 3});
+        try (FileChannel held = FileChannel.open(liveLock, StandardOpenOption.WRITE)) {
+            final FileLock lock = held.lock();
+            final List<String> loaded = new ArrayList<>();
+
+            final String from = new NativeLibraryLoader(loaded::add, FAIL, name -> url(resource), "linux-x86_64",
+                extractTo).load(null);
+
+            assertThat(deadLock).doesNotExist();
+            assertThat(deadCopy).doesNotExist();
+            assertThat(orphan).doesNotExist();
+            assertThat(liveLock).exists();
+            assertThat(liveCopy).exists();
+            assertThat(Path.of(from).getParent()).isEqualTo(extractTo);
+            assertThat(Path.of(from.substring(0, from.length() - library.length()) + ".lck")).exists();
+            assertThat(Files.readAllBytes(Path.of(from))).containsExactly(1, 2, 3);
+            assertThat(lock.isValid()).isTrue();
+        }
     }
 
     private static URL url(final Path path) {
