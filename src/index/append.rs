@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -14,12 +14,25 @@ use crate::file::lock;
 use super::line::Entry;
 use super::{Index, MAX_OPEN_LOGS};
 
+/// Whether a log's last byte is not a newline.
+fn ends_torn(file: &File) -> std::io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8];
+    file.read_exact_at(&mut last, len - 1)?;
+    Ok(last[0] != b'\n')
+}
+
 /// A log kept open between appends, with the identity it had when opened (a
 /// descriptor's file never changes, so this is compared with the path's, not re-read).
 pub(super) struct OpenLog {
     pub(super) file: File,
     pub(super) dev: u64,
     pub(super) ino: u64,
+    /// Whether the log is known to end with a newline since this descriptor's first append.
+    pub(super) checked_end: bool,
 }
 
 impl Index {
@@ -49,7 +62,13 @@ impl Index {
     }
 
     pub(super) fn open_log(path: &Path) -> std::io::Result<File> {
-        let open = || OpenOptions::new().append(true).create(true).open(path);
+        let open = || {
+            OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(path)
+        };
         match open() {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(parent) = path.parent() {
@@ -68,7 +87,7 @@ impl Index {
             open.clear();
         }
         loop {
-            let log = match open.remove(path) {
+            let mut log = match open.remove(path) {
                 Some(log) => log,
                 None => {
                     let file = Index::open_log(path).map_err(fail)?;
@@ -77,6 +96,7 @@ impl Index {
                         file,
                         dev: meta.dev(),
                         ino: meta.ino(),
+                        checked_end: false,
                     }
                 }
             };
@@ -87,9 +107,23 @@ impl Index {
             if !current {
                 continue;
             }
-            let written = (&log.file).write_all(bytes);
+            // A log that does not end with a newline (a hand edit, a write a full disk cut
+            // short) would glue this line to that torn one, and both would be lost: the
+            // first append through a descriptor ends the torn line first. Readers skip the
+            // empty line two appenders may leave doing so at once.
+            let torn = match log.checked_end {
+                true => Ok(false),
+                false => ends_torn(&log.file),
+            };
+            let written = torn.and_then(|torn| {
+                if torn {
+                    (&log.file).write_all(b"\n")?;
+                }
+                (&log.file).write_all(bytes)
+            });
             let _ = log.file.unlock();
             written.map_err(fail)?;
+            log.checked_end = true;
             open.insert(path.to_path_buf(), log);
             return Ok(());
         }

@@ -12,7 +12,7 @@ use std::time::UNIX_EPOCH;
 use crate::error::{Error, Result};
 use crate::file::lock;
 
-use super::line::complete_lines;
+use super::line::{complete_lines, parse_line};
 use super::{COUNTS_FILE, Index, TYPES_DIR};
 
 /// Which file a log is: what a count or a summary of its prefix holds for. A rewrite
@@ -145,7 +145,11 @@ impl Index {
                     .iter()
                     .rposition(|b| *b == b'\n')
                     .map_or(0, |at| at + 1);
-                lines += complete_lines(&grown[..whole]).count() as u64;
+                // Only index lines count: anything else in a log (a hand edit, damage) is
+                // skipped by the queries too.
+                lines += complete_lines(&grown[..whole])
+                    .filter(|line| parse_line(line).is_some())
+                    .count() as u64;
                 offset += whole as u64;
             }
             counted.insert(path, (id, offset, lines));

@@ -58,7 +58,20 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
             ))
         }
     };
-    (rel.split('/').count() == 3).then(|| Record {
+    // `<type dir>/<id dir>/<event file>.json`: a line a torn write cut short fails here
+    // (its file name loses its `.json`), as does most other text.
+    let mut components = rel.split('/');
+    let (Some(type_dir), Some(id_dir), Some(name), None) = (
+        components.next(),
+        components.next(),
+        components.next(),
+        components.next(),
+    ) else {
+        return None;
+    };
+    let plain = |c: &str| !c.is_empty() && !c.starts_with('.');
+    let file = |n: &str| n.strip_suffix(".json").is_some_and(plain);
+    (plain(type_dir) && plain(id_dir) && file(name)).then(|| Record {
         time,
         bytes,
         rel: rel.to_string(),

@@ -29,13 +29,17 @@ fn lines_round_trip_including_times_before_1970() {
         assert_eq!(r.time, e.timestamp.as_ref().map(time_key));
         assert_eq!(r.rel, "x/y/z.json");
     }
-    assert_eq!(parse_line("- 5 a/b/c").unwrap().time, None);
+    assert_eq!(parse_line("- 5 a/b/c.json").unwrap().time, None);
     for bad in [
         "",
-        "1.5 x a/b/c",
+        "1.5 x a/b/c.json",
         "1.5 3 a/b",
-        "x 3 a/b/c",
-        "1.2000000000 3 a/b/c",
+        "x 3 a/b/c.json",
+        "1.2000000000 3 a/b/c.json",
+        "1.5 3 a/b/c.js",
+        "1.5 3 a/b/c",
+        "1.5 3 ../b/c.json",
+        "1.5 3 a/b/c/d.json",
     ] {
         assert!(parse_line(bad).is_none(), "{bad}");
     }
