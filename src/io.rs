@@ -44,11 +44,7 @@ pub(crate) const READ_AHEAD_FILES: usize = 16;
 const FIRST_READ: usize = 8 * 1024;
 
 fn open_no_follow(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+    crate::file::open_regular(path, OpenOptions::new().read(true))
 }
 
 /// The rest of `file` from its start. `File::read_to_end` would `stat` and `lseek` first

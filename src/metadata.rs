@@ -101,7 +101,7 @@ impl MetadataLock {
 
     /// Reads one file; `None` when it is missing or does not parse (it is then rebuilt).
     pub(crate) fn read<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Option<T> {
-        let bytes = fs::read(self.dir.join(name)).ok()?;
+        let bytes = crate::file::read_regular(&self.dir.join(name)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 

@@ -63,11 +63,10 @@ impl Index {
 
     pub(super) fn open_log(path: &Path) -> std::io::Result<File> {
         let open = || {
-            OpenOptions::new()
-                .read(true)
-                .append(true)
-                .create(true)
-                .open(path)
+            crate::file::open_regular(
+                path,
+                OpenOptions::new().read(true).append(true).create(true),
+            )
         };
         match open() {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

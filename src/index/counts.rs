@@ -3,14 +3,14 @@
 //! device, inode and birth time: [`LogId`]) and has only grown.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
 use crate::error::{Error, Result};
-use crate::file::lock;
+use crate::file::{self, lock};
 
 use super::line::{complete_lines, parse_line};
 use super::{COUNTS_FILE, Index, TYPES_DIR};
@@ -96,7 +96,7 @@ impl Index {
         if !counted.is_empty() {
             return;
         }
-        let Ok(text) = fs::read_to_string(self.dir.join(COUNTS_FILE)) else {
+        let Ok(text) = file::read_regular_to_string(&self.dir.join(COUNTS_FILE)) else {
             return;
         };
         for line in text.lines() {
@@ -123,7 +123,7 @@ impl Index {
         let mut total = 0;
         for t in self.event_types()? {
             let path = Index::type_log(&self.dir, &t);
-            let mut file = match File::open(&path) {
+            let mut file = match file::open_regular(&path, std::fs::OpenOptions::new().read(true)) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::io("open", &path, e)),

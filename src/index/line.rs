@@ -2,7 +2,6 @@
 //! ([`Entry`]), reading it ([`Record`]), and finding the lines of a time range in a log
 //! without parsing the others. A line without its newline (a torn append) is never read.
 
-use std::fs;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -153,7 +152,7 @@ pub(super) fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
 
 /// A log's bytes; none when it does not exist (no event has needed it yet).
 pub(super) fn log_bytes(path: &Path) -> Result<Vec<u8>> {
-    match fs::read(path) {
+    match crate::file::read_regular(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         other => other.map_err(|e| Error::io("read", path, e)),
     }

@@ -34,14 +34,13 @@
 //!   event files, and queries still read each event from its file.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use crate::error::Result;
-use crate::file::{dir_names, remove_tree};
+use crate::file::{self, dir_names, remove_tree};
 
 mod append;
 mod counts;
@@ -130,7 +129,7 @@ impl Index {
 
     /// True when a build finished and nothing since asked for another.
     pub(crate) fn is_complete(&self) -> bool {
-        fs::read_to_string(self.dir.join(FORMAT_FILE)).is_ok_and(|f| f == FORMAT)
+        file::read_regular_to_string(&self.dir.join(FORMAT_FILE)).is_ok_and(|f| f == FORMAT)
     }
 
     fn type_log(dir: &Path, event_type: &str) -> PathBuf {

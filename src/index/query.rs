@@ -2,7 +2,6 @@
 //! opens its minutes' logs by name and reads only the 64 KiB stretches ([`Spans`]) whose
 //! times can meet its range, plus what was appended since.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::file::lock;
+use crate::file::{self, lock};
 
 use super::counts::LogId;
 use super::line::{Record, line_time, lines_between, parse_line, read_log, time_key};
@@ -126,7 +125,7 @@ impl Index {
         out: &mut Vec<Record>,
     ) -> Result<()> {
         let fail = |e: std::io::Error| Error::io("read", path, e);
-        let file = match File::open(path) {
+        let file = match file::open_regular(path, std::fs::OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(fail(e)),

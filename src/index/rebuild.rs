@@ -67,7 +67,7 @@ impl Index {
         let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
         let lock = Index::open_log(path).map_err(fail)?;
         lock.lock().map_err(fail)?;
-        let mut bytes = fs::read(path).map_err(fail)?;
+        let mut bytes = file::read_regular(path).map_err(fail)?;
         let kept: Vec<u8> = complete_lines(&bytes)
             .filter(|l| parse_line(l).is_none_or(|r| !drop.contains(r.rel.as_str())))
             .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))

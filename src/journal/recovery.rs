@@ -32,9 +32,16 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
         else {
             continue;
         };
-        let file = match File::open(&path) {
+        let file = match file::open_regular(&path, std::fs::OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            // Not a journal any store wrote (a FIFO, a link): nothing to replay.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::InvalidInput
+                    || e.raw_os_error() == Some(libc::ELOOP) =>
+            {
+                continue;
+            }
             Err(e) => return Err(Error::io("open", &path, e)),
         };
         match file.try_lock() {

@@ -3,7 +3,7 @@
 //! directory, by `.ids` when it can be believed, by listing and parsing otherwise.
 
 use std::collections::HashSet;
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -85,7 +85,8 @@ impl EventStore {
         }
         if hashed && primary.is_dir() {
             let marker = primary.join(layout::LONG_ID_FILE);
-            let stored = fs::read_to_string(&marker).map_err(|e| Error::io("read", &marker, e))?;
+            let stored =
+                file::read_regular_to_string(&marker).map_err(|e| Error::io("read", &marker, e))?;
             if stored != aggregate_id {
                 return Err(Error::invalid_name(
                     NameKind::AggregateId,
@@ -144,7 +145,7 @@ impl EventStore {
         if meta.len() == len {
             return Some((Vec::new(), len));
         }
-        let mut file = File::open(&path).ok()?;
+        let mut file = file::open_regular(&path, OpenOptions::new().read(true)).ok()?;
         if file.metadata().ok()?.ino() != ino {
             return None;
         }
@@ -175,13 +176,16 @@ impl EventStore {
             return Ok(false);
         }
         let path = dir.join(IDS_FILE);
-        let Ok(mut file) = File::open(&path) else {
+        let Ok(mut file) = file::open_regular(&path, OpenOptions::new().read(true)) else {
             return Ok(false);
         };
         // Both are asked for before either is read: on a cold directory the last file
         // then arrives with `.ids` instead of in a second wait after it.
         file::will_need(&file);
-        if let Some(last) = names.last().and_then(|(_, n)| File::open(dir.join(n)).ok()) {
+        if let Some(last) = names
+            .last()
+            .and_then(|(_, n)| file::open_regular(&dir.join(n), OpenOptions::new().read(true)).ok())
+        {
             file::will_need(&last);
         }
         let mut bytes = Vec::new();
@@ -322,7 +326,7 @@ impl EventStore {
         // `.ids` is read after the files, to be adopted: asked for now, it arrives with
         // them rather than as one more wait after them on a cold directory.
         let ids = (state.ids_file.is_none() && !state.legacy)
-            .then(|| File::open(dir.join(IDS_FILE)).ok())
+            .then(|| file::open_regular(&dir.join(IDS_FILE), OpenOptions::new().read(true)).ok())
             .flatten()
             .inspect(file::will_need);
         // All of them are parsed: with several threads, so that a cold directory keeps

@@ -7,6 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::file;
 
 use super::cache::AggState;
 
@@ -84,7 +85,7 @@ pub(super) fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String
     let lines: String = new.iter().map(|(n, id)| ids_line(n, id)).collect();
     let fail = |e| Error::io("write", &path, e);
     if let Some((ino, len)) = current {
-        let mut file = OpenOptions::new().append(true).open(&path).map_err(fail)?;
+        let mut file = file::open_regular(&path, OpenOptions::new().append(true)).map_err(fail)?;
         file.write_all(lines.as_bytes()).map_err(fail)?;
         state.ids_file = Some((ino, len + lines.len() as u64));
         return Ok(());

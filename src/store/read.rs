@@ -1,14 +1,13 @@
 //! The read APIs: by aggregate (served from the event cache where it can), one event, counts,
 //! and the index-backed queries by type and by time.
 
-use std::fs;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::file::{list_dirs, lock};
+use crate::file::{self, list_dirs, lock};
 use crate::index;
 use crate::layout;
 
@@ -198,7 +197,7 @@ impl EventStore {
             let canonical = layout::decode_component(&agg_dir).filter(|id| {
                 !id.contains('_') && layout::aggregate_id_dir(id).is_ok_and(|(d, _)| d == agg_dir)
             });
-            let id = match (fs::read_to_string(&marker), canonical) {
+            let id = match (file::read_regular_to_string(&marker), canonical) {
                 (Ok(id), _) => id,
                 (Err(_), Some(id)) => id,
                 (Err(_), None) => {

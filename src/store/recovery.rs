@@ -116,11 +116,23 @@ impl EventStore {
             .create_dir_all(&journal_dir)
             .map_err(|e| Error::io("create directory", &journal_dir, e))?;
         let lock_path = journal_dir.join(RECOVERY_LOCK);
-        let _recovery = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
+        let open_lock = || {
+            file::open_regular(
+                &lock_path,
+                OpenOptions::new().create(true).truncate(false).write(true),
+            )
+        };
+        // Anything but a regular file there (a FIFO, a link) is not the lock: replaced.
+        let opened = match open_lock() {
+            Err(e)
+                if e.kind() != std::io::ErrorKind::NotFound
+                    && fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) =>
+            {
+                fs::remove_file(&lock_path).and_then(|()| open_lock())
+            }
+            other => other,
+        };
+        let _recovery = opened
             .and_then(|f| f.lock().map(|()| f))
             .map_err(|e| Error::io("lock", &lock_path, e))?;
         index::remove_leftovers(&self.base)?;

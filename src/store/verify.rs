@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::file::{files_under, list_dirs, lock};
+use crate::file::{self, files_under, list_dirs, lock};
 use crate::index;
 use crate::layout::{self, FileName};
 use crate::metadata::{AGGREGATE_TYPES, SCHEMA_VERSIONS};
@@ -61,7 +61,7 @@ impl EventStore {
         }
         for name in [AGGREGATE_TYPES, SCHEMA_VERSIONS] {
             let path = self.metadata_dir.join(name);
-            let parses = fs::read(&path)
+            let parses = file::read_regular(&path)
                 .ok()
                 .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
             if !parses {
