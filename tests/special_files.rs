@@ -15,7 +15,10 @@ use common::{TempStore, ev};
 
 fn mkfifo(path: &Path) {
     let _ = std::fs::remove_file(path);
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
@@ -33,7 +36,9 @@ fn seeded(events: usize) -> TempStore {
     let t = TempStore::new();
     let store = t.open();
     for i in 0..events {
-        store.append(ev("hotswap", "big", &format!("e{i}"))).unwrap();
+        store
+            .append(ev("hotswap", "big", &format!("e{i}")))
+            .unwrap();
     }
     store.append(ev("hotswap", "other", "o1")).unwrap();
     store.close().unwrap();
@@ -55,12 +60,23 @@ fn a_fifo_in_place_of_an_event_file_is_an_error_naming_it_not_a_hang() {
     let store = open(&t);
     let store = std::sync::Arc::new(store);
     let s = store.clone();
-    let read = within("read_aggregate", move || s.read_aggregate("hotswap", "big", 0));
-    assert!(read.is_err_and(|e| e.to_string().contains("99991230235959999000-TestEvent.json")));
+    let read = within("read_aggregate", move || {
+        s.read_aggregate("hotswap", "big", 0)
+    });
+    assert!(read.is_err_and(|e| {
+        e.to_string()
+            .contains("99991230235959999000-TestEvent.json")
+    }));
     let s = store.clone();
     let problems = within("verify", move || s.verify()).unwrap();
-    assert!(problems.iter().any(|p| p.contains("99991230235959999000")), "{problems:?}");
-    assert_eq!(store.read_aggregate("hotswap", "other", 0).unwrap().len(), 1);
+    assert!(
+        problems.iter().any(|p| p.contains("99991230235959999000")),
+        "{problems:?}"
+    );
+    assert_eq!(
+        store.read_aggregate("hotswap", "other", 0).unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -96,7 +112,9 @@ fn a_fifo_in_place_of_an_index_log_is_not_a_hang() {
     mkfifo(&t.base.join(".index/types/TestEvent.log"));
     let store = std::sync::Arc::new(open(&t));
     let s = store.clone();
-    let _ = within("read_by_type", move || s.read_by_type("TestEvent").map(|e| e.len()));
+    let _ = within("read_by_type", move || {
+        s.read_by_type("TestEvent").map(|e| e.len())
+    });
     let s = store.clone();
     let _ = within("total_event_count", move || s.total_event_count());
 }

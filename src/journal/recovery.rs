@@ -25,13 +25,13 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
         let entry = entry.map_err(|e| Error::io("list", &dir, e))?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
-        let Some(pid) = name
+        let named_as_a_journal = name
             .strip_suffix(".journal")
             .and_then(|s| s.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
+            .is_some_and(|pid| pid.parse::<u32>().is_ok());
+        if !named_as_a_journal {
             continue;
-        };
+        }
         let file = match file::open_regular(&path, std::fs::OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -44,17 +44,12 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
             }
             Err(e) => return Err(Error::io("open", &path, e)),
         };
-        match file.try_lock() {
-            Ok(()) => out.push((path, file)),
-            Err(_) if file::pid_alive(pid) => {} // a live store's journal
-            Err(_) => {
-                // Its owner is dead and another opener is replaying it: wait, then replay
-                // again (replay is idempotent) unless it is gone.
-                file.lock().map_err(|e| Error::io("lock", &path, e))?;
-                if path.exists() {
-                    out.push((path, file));
-                }
-            }
+        // Only a live store holds a journal's lock: the system releases it when its
+        // process ends, and the openers that replay journals take turns under the
+        // recovery lock, which the caller holds. So a held lock means a live owner,
+        // whatever its pid says from this PID namespace.
+        if file.try_lock().is_ok() {
+            out.push((path, file));
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
