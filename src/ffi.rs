@@ -253,7 +253,9 @@ fn aggregate_call<'l>(
 /// Defines the native methods of `NativeEventStore`: each is an `extern "system"` function
 /// exported under the JNI name of its Java method, whose body runs inside [`run`] (so a
 /// panic or an error becomes a Java exception and the JVM gets `$default`). A body only
-/// converts its arguments, calls the store and converts the result.
+/// converts its arguments, calls the store and converts the result. The symbol is the Java
+/// name as it is: a name with `_` or beyond ASCII would need JNI's escapes (`_1`, `_0xxxx`),
+/// and `NativeEntryPointsTest` would fail on it.
 macro_rules! natives {
     ($(
         fn $rust:ident = $java:literal (

@@ -46,7 +46,7 @@ use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
@@ -86,7 +86,20 @@ const FIRST_ALLOCATION: u64 = 1024 * 1024;
 /// The largest step the zeroed space grows by at once.
 const MAX_GROWTH: u64 = 8 * 1024 * 1024;
 
+/// Journals this copy of the library has created.
 static INSTANCE: AtomicU64 = AtomicU64::new(0);
+
+/// A random number of this copy of the library. A JVM can load two copies (an agent's and
+/// its application's class loaders each extract their own), each with its own
+/// [`INSTANCE`] count: without it both would name their first journal `<pid>-0-...`, and
+/// the second open would find the first one's locked.
+static LIBRARY_COPY: LazyLock<u32> = LazyLock::new(|| {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the operating system's randomness.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(std::ptr::addr_of!(INSTANCE) as u64);
+    hasher.finish() as u32
+});
 
 #[derive(Debug)]
 struct Inner {
@@ -166,8 +179,9 @@ impl Journal {
         io.create_dir_all(&dir)
             .map_err(|e| Error::io("create directory", &dir, e))?;
         let n = INSTANCE.fetch_add(1, Ordering::Relaxed);
+        let copy = *LIBRARY_COPY;
         let path = dir.join(format!(
-            "{}-{n}-{}-{}.journal",
+            "{}-{n}.{copy:08x}-{}-{}.journal",
             std::process::id(),
             mode.name(),
             boot_id().unwrap_or_default()
