@@ -394,33 +394,87 @@ impl Event {
 /// (`StreamReadConstraints`), so every event the store takes, the Java side can read back.
 pub const MAX_DATA_DEPTH: usize = 1000;
 
-/// The deepest nesting of objects and arrays in valid JSON text, in one pass.
-pub fn nesting_depth(json: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut in_string = false;
-    let mut escaped = false;
-    for b in json.bytes() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+/// Longest number Jackson reads back (`StreamReadConstraints.maxNumberLength`).
+pub const MAX_NUMBER_LENGTH: usize = 1000;
+
+/// Longest string, in characters, Jackson reads back (`maxStringLength`).
+pub const MAX_STRING_LENGTH: usize = 20_000_000;
+
+/// Longest member name, in characters, Jackson reads back (`maxNameLength`).
+pub const MAX_NAME_LENGTH: usize = 50_000;
+
+/// What in valid JSON text a reader with Jackson's default limits would refuse (nesting
+/// over [`MAX_DATA_DEPTH`], a number, string or member name over its limit), in one pass:
+/// the store refuses to save what it could never return.
+pub fn unreadable_part(json: &str) -> Option<String> {
+    let bytes = json.as_bytes();
+    let (mut depth, mut number) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // A string: its length in characters, escapes decoded.
+                let mut chars = 0usize;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += if bytes.get(i + 1) == Some(&b'u') {
+                            6
+                        } else {
+                            2
+                        };
+                    } else {
+                        // Characters are counted at their first byte.
+                        i += 1;
+                        while i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
+                            i += 1;
+                        }
+                    }
+                    chars += 1;
+                }
+                i += 1;
+                let mut next = i;
+                while bytes.get(next).is_some_and(u8::is_ascii_whitespace) {
+                    next += 1;
+                }
+                if bytes.get(next) == Some(&b':') {
+                    if chars > MAX_NAME_LENGTH {
+                        return Some(format!(
+                            "a member name of {chars} characters, over the {MAX_NAME_LENGTH} a reader accepts"
+                        ));
+                    }
+                } else if chars > MAX_STRING_LENGTH {
+                    return Some(format!(
+                        "a string of {chars} characters, over the {MAX_STRING_LENGTH} a reader accepts"
+                    ));
+                }
+                continue;
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 depth += 1;
-                deepest = deepest.max(depth);
+                if depth > MAX_DATA_DEPTH {
+                    return Some(format!(
+                        "nesting over {MAX_DATA_DEPTH} levels deep, more than a reader accepts"
+                    ));
+                }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
+            b'-' | b'+' | b'.' | b'0'..=b'9' | b'e' | b'E' => {
+                number += 1;
+                if number > MAX_NUMBER_LENGTH {
+                    return Some(format!(
+                        "a number over {MAX_NUMBER_LENGTH} characters long, more than a reader accepts"
+                    ));
+                }
+                i += 1;
+                continue;
+            }
             _ => {}
         }
+        number = 0;
+        i += 1;
     }
-    deepest
+    None
 }
 
 /// Re-indents valid JSON text by two spaces per level, starting at `level`; only

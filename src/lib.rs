@@ -23,8 +23,8 @@ pub use clock::{Clock, SystemClock};
 pub use config::{Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
 pub use error::{Error, NameKind, Result};
 pub use event::{
-    Event, EventMetadata, MAX_DATA_DEPTH, format_instant, nesting_depth, parse_instant, reindent,
-    reindent_within,
+    Event, EventMetadata, MAX_DATA_DEPTH, MAX_NAME_LENGTH, MAX_NUMBER_LENGTH, MAX_STRING_LENGTH,
+    format_instant, parse_instant, reindent, reindent_within, unreadable_part,
 };
 pub use io::{Call, Fault, FaultyIo, OsIo, StoreIo};
 pub use journal::{

@@ -6,7 +6,10 @@ mod common;
 
 use std::process::Command;
 
-use bytehot_eventstore::{Error, Event, EventMetadata, MAX_DATA_DEPTH};
+use bytehot_eventstore::{
+    Error, Event, EventMetadata, MAX_DATA_DEPTH, MAX_NAME_LENGTH, MAX_NUMBER_LENGTH,
+    MAX_STRING_LENGTH,
+};
 use common::TempStore;
 
 /// Set in the child process that saves the event under an address-space limit.
@@ -114,4 +117,52 @@ fn data_over_the_size_limit_is_refused_before_it_is_rendered() {
     let data = format!("\"{}\"", "x".repeat(2000));
     assert_refused(store.append(event(&data)), "over max-event-size-bytes");
     assert_eq!(store.current_version("t", "a").unwrap(), 0);
+}
+
+#[test]
+fn numbers_strings_and_names_a_reader_would_refuse_are_refused_at_save() {
+    let t = TempStore::new();
+    let mut config = t.config();
+    config.max_event_size = 64 << 20;
+    let store = bytehot_eventstore::EventStore::open(config).unwrap();
+    let number = format!("{{\"n\":{}}}", "9".repeat(MAX_NUMBER_LENGTH + 1));
+    assert_refused(store.append(event(&number)), "a number over");
+    let name = format!("{{\"{}\":1}}", "k".repeat(MAX_NAME_LENGTH + 1));
+    assert_refused(store.append(event(&name)), "a member name of");
+    let string = format!("\"{}\"", "é".repeat(MAX_STRING_LENGTH + 1));
+    assert_refused(store.append(event(&string)), "a string of");
+    assert_eq!(store.current_version("t", "a").unwrap(), 0);
+
+    let at_the_limits = format!(
+        "{{\"{}\":{},\"s\":\"{}\"}}",
+        "k".repeat(MAX_NAME_LENGTH),
+        "9".repeat(MAX_NUMBER_LENGTH),
+        "\\u00e9".repeat(1000)
+    );
+    let stored = store.append(event(&at_the_limits)).unwrap();
+    let read = store.read_aggregate("t", "a", 0).unwrap();
+    assert_eq!(common::data_tokens(&read[0]), common::data_tokens(&stored));
+}
+
+#[test]
+fn verify_reports_a_stored_event_a_reader_would_refuse() {
+    let t = TempStore::new();
+    let store = t.open();
+    let stored = store.append(event("{}")).unwrap();
+    let dir = t.base.join("t").join("a");
+    let file = dir.join(common::event_file_names(&dir).pop().unwrap());
+    let planted = Event::new(
+        &stored.event_type,
+        stored.metadata.clone(),
+        &format!("{{\"n\":{}}}", "1".repeat(MAX_NUMBER_LENGTH + 1)),
+    )
+    .unwrap();
+    std::fs::write(&file, planted.to_file_json()).unwrap();
+    let problems = store.verify().unwrap();
+    assert!(
+        problems.iter().any(
+            |p| p.contains(&file.display().to_string()) && p.contains("readers cannot load it")
+        ),
+        "{problems:?}"
+    );
 }

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::event::unreadable_part;
 use crate::file::{self, files_under, list_dirs, lock};
 use crate::index;
 use crate::layout::{self, FileName};
@@ -153,6 +154,12 @@ impl EventStore {
                     match read_event_file(&*self.io, &path) {
                         Err(e) => problems.push(e.to_string()),
                         Ok(e) => {
+                            if let Some(part) = unreadable_part(e.data.get()) {
+                                problems.push(format!(
+                                    "{}: its eventData holds {part}: readers cannot load it",
+                                    path.display()
+                                ));
+                            }
                             let m = &e.metadata;
                             let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
                                 .is_ok_and(|d| d == type_dir)

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::event::{Event, MAX_DATA_DEPTH, nesting_depth};
+use crate::event::{Event, unreadable_part};
 use crate::file::{lock, lock_dir};
 use crate::index;
 use crate::journal;
@@ -176,8 +176,8 @@ impl EventStore {
     }
 
     /// Refuses, before anything is rendered, data whose file cannot be within
-    /// `max-event-size-bytes` (the file holds the data and more) or whose nesting the
-    /// Java side could not read back ([`MAX_DATA_DEPTH`]).
+    /// `max-event-size-bytes` (the file holds the data and more) or that the Java side
+    /// could not read back ([`unreadable_part`]).
     fn check_data(&self, i: usize, e: &Event) -> Result<()> {
         let data = e.data.get();
         let max = self.config.max_event_size;
@@ -191,12 +191,11 @@ impl EventStore {
                 ),
             ));
         }
-        let depth = nesting_depth(data);
-        if depth > MAX_DATA_DEPTH {
+        if let Some(part) = unreadable_part(data) {
             return Err(Error::invalid_event(
                 format!("events[{i}].eventData"),
                 format!(
-                    "event {} nests {depth} levels deep, over the {MAX_DATA_DEPTH} a reader accepts",
+                    "event {} holds {part}: it could be stored but never read back",
                     e.metadata.event_id
                 ),
             ));
