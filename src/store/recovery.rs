@@ -195,23 +195,28 @@ impl EventStore {
                 Event::from_json(content).ok().map(|e| (target, rel, e))
             })
             .collect();
+        // A record that cannot be settled (its aggregate's directory cannot be written,
+        // or an earlier file of it does not parse) concerns that aggregate alone: the open
+        // goes on, the journal is kept (set aside) with the record, and the aggregate
+        // reports its own trouble.
+        let mut complete = true;
         // Torn files first: a reader of an aggregate must be able to parse it all.
         for (target, _, event) in &records {
             if target.exists() && read_event_file(&*self.io, target).is_err() {
                 let dir = target.parent().unwrap_or(&self.base);
                 let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                self.write_atomically(dir, name, &event.to_file_json())?;
+                match self.write_atomically(dir, name, &event.to_file_json()) {
+                    Err(Error::Io { .. }) => complete = false,
+                    other => other?,
+                }
             }
         }
         let mut dirs = std::collections::BTreeSet::new();
         let mut out = Vec::with_capacity(records.len());
-        let mut complete = true;
         for (target, rel, event) in records {
             if !target.exists() {
                 match self.replay_missing(&target, event.clone()) {
-                    // Whether it follows its aggregate cannot be told: the open goes on,
-                    // the reads report that file, and the record stays in the journal.
-                    Err(Error::Corrupt { .. }) => complete = false,
+                    Err(Error::Corrupt { .. } | Error::Io { .. }) => complete = false,
                     other => other?,
                 }
             }
@@ -230,7 +235,8 @@ impl EventStore {
             }
         }
         for dir in dirs {
-            remove_dead_temp_files(&dir)?;
+            // Leftovers only: one that cannot be removed now is removed at a later listing.
+            let _ = remove_dead_temp_files(&dir);
         }
         Ok(JournalReplay {
             events: out,
