@@ -43,8 +43,15 @@ pub(crate) const READ_AHEAD_FILES: usize = 16;
 /// The first read's room: more than most event files need.
 const FIRST_READ: usize = 8 * 1024;
 
+/// Non-blocking, so that a FIFO planted as an event file reads as empty at once (and is
+/// reported as not parsing) instead of waiting for a writer; no `fstat` to check the file
+/// type, which every event read would pay.
 fn open_no_follow(path: &Path) -> io::Result<File> {
-    crate::file::open_regular(path, OpenOptions::new().read(true))
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
 }
 
 /// The rest of `file` from its start. `File::read_to_end` would `stat` and `lseek` first

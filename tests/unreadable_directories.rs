@@ -6,44 +6,12 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 use common::{TempStore, ev};
 
-/// Set in the copy of this test that runs as an ordinary user.
-const AS_USER: &str = "EVENTSTORE_TEST_AS_USER";
-
-fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
 #[test]
 fn verify_lists_a_directory_it_cannot_read_and_checks_the_rest() {
-    if is_root() && std::env::var_os(AS_USER).is_none() {
-        let exe = std::env::current_exe().unwrap();
-        let out = Command::new("runuser")
-            .args(["-u", "nobody", "--"])
-            .arg(&exe)
-            .args([
-                "--exact",
-                "verify_lists_a_directory_it_cannot_read_and_checks_the_rest",
-                "--nocapture",
-            ])
-            .env(AS_USER, "1")
-            .env("TMPDIR", "/tmp")
-            .output();
-        match out {
-            Ok(out) => assert!(
-                out.status.success(),
-                "as nobody: {:?}\n{}\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => println!("skipped: runuser is not available ({e})"),
-        }
+    if common::reran_as_nobody("verify_lists_a_directory_it_cannot_read_and_checks_the_rest") {
         return;
     }
     let t = TempStore::new();

@@ -8,42 +8,15 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 use bytehot_eventstore::{Config, Error, EventStore};
 use common::ev;
 
-/// Set in the copy of this test that runs as an ordinary user.
-const AS_USER: &str = "EVENTSTORE_TEST_AS_USER";
-
 const TEST: &str = "an_unwritable_aggregate_fails_its_save_and_the_reopen_serves_the_rest";
-
-fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
 
 #[test]
 fn an_unwritable_aggregate_fails_its_save_and_the_reopen_serves_the_rest() {
-    if is_root() && std::env::var_os(AS_USER).is_none() {
-        let out = Command::new("runuser")
-            .args(["-u", "nobody", "--"])
-            .arg(std::env::current_exe().unwrap())
-            .args(["--exact", TEST, "--nocapture"])
-            .env(AS_USER, "1")
-            .env("TMPDIR", "/tmp")
-            .output();
-        match out {
-            Ok(out) => assert!(
-                out.status.success(),
-                "as nobody: {:?}\n{}\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => println!("skipped: runuser is not available ({e})"),
-        }
+    if common::reran_as_nobody(TEST) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -415,3 +415,37 @@ pub fn check_crash_aggregates(
     );
     seen
 }
+
+/// Env var set in the copy of a test that runs as an ordinary user.
+const AS_NOBODY: &str = "EVENTSTORE_TEST_AS_USER";
+
+/// For tests that need permissions to hold (root bypasses them): under root, runs the
+/// test named `test` of this binary again as `nobody` (through `runuser`), asserts it
+/// passed, and returns true: the caller returns. Otherwise (not root, or already the
+/// copy) returns false: the caller runs its body.
+pub fn reran_as_nobody(test: &str) -> bool {
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if !root || std::env::var_os(AS_NOBODY).is_some() {
+        return false;
+    }
+    let out = std::process::Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(std::env::current_exe().expect("test binary"))
+        .args(["--exact", test, "--nocapture"])
+        .env(AS_NOBODY, "1")
+        .env("TMPDIR", "/tmp")
+        .output();
+    match out {
+        Ok(out) => assert!(
+            out.status.success(),
+            "as nobody: {:?}\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("skipped: runuser is not available ({e})"),
+    }
+    true
+}
