@@ -127,6 +127,20 @@ pub enum Error {
         /// What failed.
         cause: Box<Error>,
     },
+    /// A save could not write into one aggregate's directory (its owner or mode, a `.ids`
+    /// that is not a file, a full disk). Nothing of the save was stored and the other
+    /// aggregates are unaffected; `cause` names the path.
+    #[error(
+        "cannot write aggregate {aggregate_type}/{aggregate_id}; nothing of this save was stored: {cause} (let this process create and write files in that directory: check its owner, its mode and the free space)"
+    )]
+    AggregateUnwritable {
+        /// Aggregate type of the refused save.
+        aggregate_type: String,
+        /// Aggregate id of the refused save.
+        aggregate_id: String,
+        /// The failure, naming the path.
+        cause: Box<Error>,
+    },
     /// The store cannot be used: its base directory is unusable, or an earlier failed
     /// sync left data whose durability is unknown (reopen the store to recover).
     #[error("event store unavailable: {reason}")]
@@ -142,6 +156,15 @@ impl Error {
             op,
             path: path.into(),
             source,
+        }
+    }
+
+    /// A failure to stage a save's files in the aggregate `key`.
+    pub(crate) fn unwritable(key: &(String, String), cause: Error) -> Error {
+        Error::AggregateUnwritable {
+            aggregate_type: key.0.clone(),
+            aggregate_id: key.1.clone(),
+            cause: Box::new(cause),
         }
     }
 

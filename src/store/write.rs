@@ -123,6 +123,25 @@ impl EventStore {
             locked.last_planned = locked.last_planned.max(last);
             plans.push(plan);
         }
+        // Staged before the journal record is written, so that what fails here (a
+        // directory the process cannot write, a `.ids` that is not a file, a full disk)
+        // fails this save alone and leaves nothing behind; after the record it would
+        // leave the outcome unknown and the store refusing writes. Declared after the
+        // locks, so an early return removes what is still staged before it lets them go.
+        let mut staged: Vec<Staged> = Vec::with_capacity(plans.len());
+        for ((key, _), (state, plan)) in states.iter().zip(guards.iter_mut().zip(&plans)) {
+            match self.stage_plan(state, plan) {
+                Ok(files) => staged.push(files),
+                Err(e) => {
+                    // `.ids` may hold lines of files that will not exist: re-read it.
+                    guards.iter_mut().for_each(|state| state.ids_file = None);
+                    return Err(Error::unwritable(key, e));
+                }
+            }
+        }
+        // The files wait under temporary names while the journal syncs, and are renamed
+        // into place only once it is durable: no reader sees an event that a crash could
+        // take back.
         let ticket = self.journal_plans(&guards, &plans)?;
         // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
         // stays behind for the next open to settle), and say so to the caller.
@@ -130,16 +149,6 @@ impl EventStore {
             cause: Box::new(self.poison(e)),
         };
         let failed = |e| if ticket.is_some() { unknown(e) } else { e };
-        // The files are written under temporary names while the journal syncs, and
-        // renamed into place only once it is durable: no reader sees an event that a
-        // crash could take back, and a save waits for one sync rather than a sync and
-        // then its writes.
-        // Declared after the locks, so an early return removes what is still staged
-        // before it lets them go.
-        let mut staged: Vec<Staged> = Vec::with_capacity(plans.len());
-        for (state, plan) in guards.iter_mut().zip(&plans) {
-            staged.push(self.stage_plan(state, plan).map_err(failed)?);
-        }
         if let Some(ticket) = &ticket
             && self.config.durability == Durability::Always
             && let Err(e) = ticket.wait_durable()
