@@ -120,6 +120,179 @@ pub(crate) fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result
     Ok(file)
 }
 
+/// Moves whatever is at `path` aside when it is not a directory itself (a link, a file,
+/// a FIFO), to `<path>.set-aside-<pid>`, without following it: for derived state, which
+/// is then created anew, while what was there stays for a person to look at.
+pub(crate) fn set_aside_unless_directory(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_dir() => {
+            let mut aside = path.as_os_str().to_owned();
+            aside.push(format!(".set-aside-{}", std::process::id()));
+            fs::rename(path, &aside).map_err(|e| Error::io("set aside", path, e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How [`StoreDir::open_file`] opens a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Read an existing file.
+    Read,
+    /// Read, and append at the end, creating the file when missing (an index log).
+    AppendCreate,
+    /// Write, creating the file when missing, keeping what it holds (a lock file).
+    WriteCreate,
+    /// Write a new, empty file, replacing what was there (a temp file).
+    CreateTruncate,
+}
+
+/// A directory of the store, opened without following a link on the way down from the
+/// base directory, and the files opened, created, renamed and removed relative to its
+/// descriptor: a link planted in its place or in its path, before or after it was
+/// opened, is never followed, so nothing outside the base directory is touched. The
+/// base directory itself is opened as the user named it (a link there is their choice).
+#[derive(Debug)]
+pub(crate) struct StoreDir {
+    dir: File,
+    path: PathBuf,
+}
+
+impl StoreDir {
+    /// `rel` beneath `base`: each component must be a directory itself (a link is
+    /// refused with `ELOOP`, a file with `ENOTDIR`); with `create`, a missing one is
+    /// created. `rel` is a plain relative path (no `..`, no root).
+    pub(crate) fn open(base: &Path, rel: &Path, create: bool) -> io::Result<StoreDir> {
+        use rustix::fs::{Mode, OFlags, mkdirat, openat};
+        use std::path::Component;
+        let subdir = |dir: &File, name: &std::ffi::OsStr| -> io::Result<File> {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            Ok(File::from(openat(dir, name, flags, Mode::empty())?))
+        };
+        let mut dir = File::open(base)?;
+        for part in rel.components() {
+            let Component::Normal(name) = part else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{} is not a plain relative path", rel.display()),
+                ));
+            };
+            dir = match subdir(&dir, name) {
+                Err(e) if create && e.kind() == io::ErrorKind::NotFound => {
+                    match mkdirat(&dir, name, Mode::from_raw_mode(0o777)) {
+                        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                    subdir(&dir, name)?
+                }
+                other => other?,
+            };
+        }
+        Ok(StoreDir {
+            dir,
+            path: base.join(rel),
+        })
+    }
+
+    /// The directory's path (for messages: calls go through the descriptor).
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens the regular file `name` in this directory as `access` says; a link is not
+    /// followed (`ELOOP`) and anything but a regular file is refused without blocking
+    /// (see [`open_regular`]).
+    pub(crate) fn open_file(&self, name: &str, access: Access) -> io::Result<File> {
+        use rustix::fs::{Mode, OFlags, openat};
+        let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let flags = flags
+            | match access {
+                Access::Read => OFlags::RDONLY,
+                Access::AppendCreate => OFlags::RDWR | OFlags::APPEND | OFlags::CREATE,
+                Access::WriteCreate => OFlags::WRONLY | OFlags::CREATE,
+                Access::CreateTruncate => OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC,
+            };
+        let file = File::from(openat(&self.dir, name, flags, Mode::from_raw_mode(0o666))?);
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a FIFO, device or directory where the store keeps a file)",
+            ));
+        }
+        Ok(file)
+    }
+
+    /// Renames `from` to `to`, both in this directory (a link is renamed, not followed).
+    pub(crate) fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        Ok(rustix::fs::renameat(&self.dir, from, &self.dir, to)?)
+    }
+
+    /// Removes the file (or link) `name`.
+    pub(crate) fn remove_file(&self, name: &str) -> io::Result<()> {
+        Ok(rustix::fs::unlinkat(
+            &self.dir,
+            name,
+            rustix::fs::AtFlags::empty(),
+        )?)
+    }
+
+    /// Makes the directory's entries durable.
+    pub(crate) fn sync(&self) -> io::Result<()> {
+        self.dir.sync_all()
+    }
+
+    /// Takes the directory's exclusive cross-process lock, held while `self` lives.
+    pub(crate) fn lock(&self) -> io::Result<()> {
+        self.dir.lock()
+    }
+
+    /// Replaces `name` by a file holding `bytes`, written beside it and renamed over it,
+    /// so that a reader sees the old file or the new one, never a part; with `durable`
+    /// the new file and then the directory entry are synced.
+    pub(crate) fn replace(&self, name: &str, bytes: &[u8], durable: bool) -> io::Result<()> {
+        use std::io::Write;
+        let tmp = format!(".{name}.{}.tmp", std::process::id());
+        let write = || -> io::Result<()> {
+            let mut file = self.open_file(&tmp, Access::CreateTruncate)?;
+            file.write_all(bytes)?;
+            if durable {
+                file.sync_data()?;
+            }
+            self.rename(&tmp, name)
+        };
+        if let Err(e) = write() {
+            let _ = self.remove_file(&tmp);
+            return Err(e);
+        }
+        if durable {
+            self.sync()?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens the file at `path`, which lies beneath `base`, through [`StoreDir`]: no link
+/// below `base` is followed; with `create`, missing directories are created.
+pub(crate) fn open_beneath(
+    base: &Path,
+    path: &Path,
+    access: Access,
+    create: bool,
+) -> io::Result<File> {
+    let outside = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} does not lie in {}", path.display(), base.display()),
+        )
+    };
+    let rel = path.strip_prefix(base).map_err(|_| outside())?;
+    let (Some(parent), Some(name)) = (rel.parent(), rel.file_name().and_then(|n| n.to_str()))
+    else {
+        return Err(outside());
+    };
+    StoreDir::open(base, parent, create)?.open_file(name, access)
+}
+
 /// The bytes of the regular file at `path` (see [`open_regular`]).
 pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();

@@ -6,13 +6,15 @@
 //! lock on the `metadata` directory so that two processes merge rather than overwrite.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::Read;
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::file::{Access, StoreDir};
+use crate::layout::METADATA_DIR;
 
 /// `aggregate-types.json`.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,50 +85,38 @@ pub(crate) const AGGREGATE_TYPES: &str = "aggregate-types.json";
 pub(crate) const SCHEMA_VERSIONS: &str = "event-schema-versions.json";
 pub(crate) const STATISTICS: &str = "storage-statistics.json";
 
-/// Holds the exclusive lock on the metadata directory while alive.
+/// Holds the exclusive lock on the metadata directory while alive; its files are read
+/// and written through the directory's descriptor, following no link.
 pub(crate) struct MetadataLock {
-    dir: PathBuf,
-    _lock: File,
+    dir: StoreDir,
 }
 
 impl MetadataLock {
-    pub(crate) fn acquire(dir: &Path) -> Result<MetadataLock> {
-        let file = File::open(dir).map_err(|e| Error::io("open", dir, e))?;
-        file.lock().map_err(|e| Error::io("lock", dir, e))?;
-        Ok(MetadataLock {
-            dir: dir.to_path_buf(),
-            _lock: file,
-        })
+    /// Locks `<base>/metadata`, which the open made sure is a directory (not a link).
+    pub(crate) fn acquire(base: &Path) -> Result<MetadataLock> {
+        let path = base.join(METADATA_DIR);
+        let dir = StoreDir::open(base, Path::new(METADATA_DIR), true)
+            .map_err(|e| Error::io("open", &path, e))?;
+        dir.lock().map_err(|e| Error::io("lock", &path, e))?;
+        Ok(MetadataLock { dir })
     }
 
     /// Reads one file; `None` when it is missing or does not parse (it is then rebuilt).
     pub(crate) fn read<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Option<T> {
-        let bytes = crate::file::read_regular(&self.dir.join(name)).ok()?;
+        let mut bytes = Vec::new();
+        let mut file = self.dir.open_file(name, Access::Read).ok()?;
+        file.read_to_end(&mut bytes).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
     /// Replaces one file atomically; `sync` makes the replacement durable.
     pub(crate) fn write<T: Serialize>(&self, name: &str, value: &T, sync: bool) -> Result<()> {
-        let path = self.dir.join(name);
-        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let path = self.dir.path().join(name);
         let mut bytes =
             serde_json::to_vec_pretty(value).map_err(|e| Error::corrupt(&path, e.to_string()))?;
         bytes.push(b'\n');
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            if sync {
-                f.sync_data()?;
-            }
-            fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io("write", &path, e)
-        })?;
-        if sync {
-            crate::file::sync_dir(&self.dir)?;
-        }
-        Ok(())
+        self.dir
+            .replace(name, &bytes, sync)
+            .map_err(|e| Error::io("write", &path, e))
     }
 }

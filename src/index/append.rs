@@ -3,13 +3,13 @@
 //! longer the log's (a repair replaced it) is reopened.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::file::lock;
+use crate::file::{Access, lock};
 
 use super::line::Entry;
 use super::{Index, MAX_OPEN_LOGS};
@@ -61,22 +61,10 @@ impl Index {
         Ok(())
     }
 
-    pub(super) fn open_log(path: &Path) -> std::io::Result<File> {
-        let open = || {
-            crate::file::open_regular(
-                path,
-                OpenOptions::new().read(true).append(true).create(true),
-            )
-        };
-        match open() {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                open()
-            }
-            other => other,
-        }
+    /// Opens (creating it and its directories when missing) the log at `path` for
+    /// appends, beneath `base` and following no link.
+    pub(super) fn open_log(base: &Path, path: &Path) -> std::io::Result<File> {
+        crate::file::open_beneath(base, path, Access::AppendCreate, true)
     }
 
     pub(super) fn append_to(&self, path: &Path, bytes: &[u8]) -> Result<()> {
@@ -89,7 +77,7 @@ impl Index {
             let mut log = match open.remove(path) {
                 Some(log) => log,
                 None => {
-                    let file = Index::open_log(path).map_err(fail)?;
+                    let file = Index::open_log(&self.base, path).map_err(fail)?;
                     let meta = file.metadata().map_err(fail)?;
                     OpenLog {
                         file,

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use crate::error::{Error, Result};
 use crate::file::{self, lock};
 
 use super::line::{complete_lines, parse_line};
-use super::{COUNTS_FILE, Index, TYPES_DIR};
+use super::{COUNTS_FILE, INDEX_DIR, Index, TYPES_DIR};
 
 /// Which file a log is: what a count or a summary of its prefix holds for. A rewrite
 /// replaces a log by rename; the new file may reuse the old inode number once that is
@@ -83,11 +83,8 @@ impl Index {
             })
             .collect();
         let path = self.dir.join(COUNTS_FILE);
-        let tmp = self
-            .dir
-            .join(format!(".{COUNTS_FILE}.{}.tmp", std::process::id()));
-        fs::write(&tmp, text)
-            .and_then(|_| fs::rename(&tmp, &path))
+        file::StoreDir::open(&self.base, Path::new(INDEX_DIR), false)
+            .and_then(|dir| dir.replace(COUNTS_FILE, text.as_bytes(), false))
             .map_err(|e| Error::io("write", &path, e))
     }
 
@@ -96,9 +93,13 @@ impl Index {
         if !counted.is_empty() {
             return;
         }
-        let Ok(text) = file::read_regular_to_string(&self.dir.join(COUNTS_FILE)) else {
+        let mut text = String::new();
+        let read = self
+            .open(&self.dir.join(COUNTS_FILE))
+            .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut text));
+        if read.is_err() {
             return;
-        };
+        }
         for line in text.lines() {
             let mut parts = line.splitn(4, ' ');
             let (Some(id), Some(bytes), Some(lines), Some(name)) =
@@ -123,7 +124,7 @@ impl Index {
         let mut total = 0;
         for t in self.event_types()? {
             let path = Index::type_log(&self.dir, &t);
-            let mut file = match file::open_regular(&path, std::fs::OpenOptions::new().read(true)) {
+            let mut file = match self.open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::io("open", &path, e)),

@@ -95,6 +95,9 @@ fn names_in(dir: &Path) -> Result<Vec<String>> {
 
 /// The index of one store.
 pub(crate) struct Index {
+    /// The base directory: every file of the index is opened beneath it without following
+    /// a link ([`file::StoreDir`]).
+    base: PathBuf,
     dir: PathBuf,
     /// Open append descriptors by log path.
     open: Mutex<HashMap<PathBuf, OpenLog>>,
@@ -120,6 +123,7 @@ pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
 impl Index {
     pub(crate) fn new(base: &Path) -> Index {
         Index {
+            base: base.to_path_buf(),
             dir: base.join(INDEX_DIR),
             open: Mutex::new(HashMap::new()),
             counted: Mutex::new(HashMap::new()),
@@ -127,9 +131,51 @@ impl Index {
         }
     }
 
-    /// True when a build finished and nothing since asked for another.
+    /// True when a build finished, nothing since asked for another, and no link has been
+    /// planted in the index (a link where a directory or log belongs is never followed:
+    /// appends through it would fail, so the index is rebuilt, the link set aside).
     pub(crate) fn is_complete(&self) -> bool {
-        file::read_regular_to_string(&self.dir.join(FORMAT_FILE)).is_ok_and(|f| f == FORMAT)
+        let format = self.open(&self.dir.join(FORMAT_FILE)).and_then(|mut f| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut f, &mut text).map(|_| text)
+        });
+        format.is_ok_and(|f| f == FORMAT) && !self.holds_links()
+    }
+
+    /// Whether `types/`, `time/` or an entry of either is a link or a file where the
+    /// index keeps a directory. A day directory's logs are not looked at here: one planted
+    /// later fails the append (or query) that meets it.
+    fn holds_links(&self) -> bool {
+        [TYPES_DIR, TIME_DIR].iter().any(|sub| {
+            let rel = Path::new(INDEX_DIR).join(sub);
+            match file::StoreDir::open(&self.base, &rel, false) {
+                Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+                Ok(_) => std::fs::read_dir(self.base.join(&rel)).is_ok_and(|entries| {
+                    entries
+                        .flatten()
+                        .any(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+                }),
+            }
+        })
+    }
+
+    /// The directory of the log at `path` (opened beneath the base directory, created
+    /// when missing) and the log's name in it.
+    fn log_dir<'p>(&self, path: &'p Path) -> std::io::Result<(file::StoreDir, &'p str)> {
+        let name = path.file_name().and_then(|n| n.to_str());
+        let rel = path.parent().and_then(|p| p.strip_prefix(&self.base).ok());
+        let (Some(name), Some(rel)) = (name, rel) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a log of {}", path.display(), self.dir.display()),
+            ));
+        };
+        Ok((file::StoreDir::open(&self.base, rel, true)?, name))
+    }
+
+    /// Opens an index file for reading, beneath the base directory, following no link.
+    fn open(&self, path: &Path) -> std::io::Result<std::fs::File> {
+        file::open_beneath(&self.base, path, file::Access::Read, false)
     }
 
     fn type_log(dir: &Path, event_type: &str) -> PathBuf {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::file::{self, lock};
+use crate::file::lock;
 
 use super::counts::LogId;
 use super::line::{Record, line_time, lines_between, parse_line, read_log, time_key};
@@ -125,7 +125,7 @@ impl Index {
         out: &mut Vec<Record>,
     ) -> Result<()> {
         let fail = |e: std::io::Error| Error::io("read", path, e);
-        let file = match file::open_regular(path, std::fs::OpenOptions::new().read(true)) {
+        let file = match self.open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(fail(e)),

@@ -3,12 +3,12 @@
 //! swaps it in by rename, `format` written last.
 
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::file::{self, lock, remove_tree};
+use crate::file::{self, Access, lock, remove_tree};
 
 use super::line::{Entry, complete_lines, parse_line};
 use super::{COUNTS_FILE, FORMAT, FORMAT_FILE, INDEX_DIR, Index};
@@ -65,32 +65,18 @@ impl Index {
         durable: bool,
     ) -> Result<()> {
         let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
-        let lock = Index::open_log(path).map_err(fail)?;
+        let (dir, name) = self.log_dir(path).map_err(fail)?;
+        let mut lock = dir.open_file(name, Access::AppendCreate).map_err(fail)?;
         lock.lock().map_err(fail)?;
-        let mut bytes = file::read_regular(path).map_err(fail)?;
+        let mut bytes = Vec::new();
+        lock.read_to_end(&mut bytes).map_err(fail)?;
         let kept: Vec<u8> = complete_lines(&bytes)
             .filter(|l| parse_line(l).is_none_or(|r| !drop.contains(r.rel.as_str())))
             .flat_map(|l| l.bytes().chain(std::iter::once(b'\n')))
             .chain(extra.iter().copied())
             .collect();
         bytes.clear();
-        let tmp = path.with_extension(format!("log.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&kept)?;
-            if durable {
-                f.sync_data()?;
-            }
-            fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            fail(e)
-        })?;
-        if durable && let Some(parent) = path.parent() {
-            file::sync_dir(parent)?;
-        }
-        Ok(())
+        dir.replace(name, &kept, durable).map_err(fail)
     }
 
     /// Replaces the whole index with one built from `entries` (every event file). The
@@ -106,10 +92,7 @@ impl Index {
         }
         for (path, bytes) in Index::lines_by_log(&build, entries) {
             let write = || -> std::io::Result<()> {
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                let mut f = File::create(&path)?;
+                let mut f = file::open_beneath(base, &path, Access::CreateTruncate, true)?;
                 f.write_all(&bytes)?;
                 if durable {
                     f.sync_data()?;
@@ -119,8 +102,8 @@ impl Index {
             write().map_err(|e| Error::io("write index", &path, e))?;
         }
         let format = build.join(FORMAT_FILE);
-        fs::create_dir_all(&build)
-            .and_then(|_| fs::write(&format, FORMAT))
+        file::open_beneath(base, &format, Access::CreateTruncate, true)
+            .and_then(|mut f| f.write_all(FORMAT.as_bytes()))
             .map_err(|e| Error::io("write index", &format, e))?;
         if durable {
             file::sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;

@@ -42,7 +42,7 @@
 //!   header reaches the disk with the first sync of the new epoch: until then a crash
 //!   replays the old epoch's records, whose files exist, which changes nothing.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,7 +50,7 @@ use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::file::{self, lock, sync_file_system, wait, zero_fill};
+use crate::file::{Access, StoreDir, lock, sync_file_system, wait, zero_fill};
 use crate::io::StoreIo;
 
 mod format;
@@ -171,26 +171,42 @@ impl Ticket<'_> {
     }
 }
 
+/// `<base>/.journal`, created when missing and opened following no link. A link (or a
+/// file) there is refused, neither followed nor set aside: the journals it leads to may
+/// hold saves a dead writer acknowledged.
+pub(crate) fn open_dir(base: &Path, io: &dyn StoreIo) -> Result<StoreDir> {
+    let path = base.join(JOURNAL_DIR);
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir()) {
+        return Err(Error::Unavailable {
+            reason: format!(
+                "{} is a link or a file, not a directory: the store never follows links, \
+                 and journals may hold acknowledged saves; put the directory itself there",
+                path.display()
+            ),
+        });
+    }
+    io.create_dir_all(&path)
+        .map_err(|e| Error::io("create directory", &path, e))?;
+    StoreDir::open(base, Path::new(JOURNAL_DIR), false).map_err(|e| Error::io("open", &path, e))
+}
+
 impl Journal {
     /// Creates this store's journal (after the open replayed the abandoned ones: see
     /// `EventStore::recover`).
     pub(crate) fn create(base: &Path, io: Arc<dyn StoreIo>, mode: Durability) -> Result<Journal> {
         let dir = base.join(JOURNAL_DIR);
-        io.create_dir_all(&dir)
-            .map_err(|e| Error::io("create directory", &dir, e))?;
+        let journals = open_dir(base, &*io)?;
         let n = INSTANCE.fetch_add(1, Ordering::Relaxed);
         let copy = *LIBRARY_COPY;
-        let path = dir.join(format!(
+        let name = format!(
             "{}-{n}.{copy:08x}-{}-{}.journal",
             std::process::id(),
             mode.name(),
             boot_id().unwrap_or_default()
-        ));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&path)
+        );
+        let path = dir.join(&name);
+        let file = journals
+            .open_file(&name, Access::CreateTruncate)
             .map_err(|e| Error::io("create", &path, e))?;
         file.try_lock()
             .map_err(|e| Error::io("lock", &path, e.into()))?;
@@ -210,7 +226,11 @@ impl Journal {
             // The folder too, so that the journal's name survives a crash: in every mode,
             // as under `none` its name is how the open after a power loss learns that
             // files this writer renamed may be torn (one sync per open, none per save).
-            .and_then(|()| file::sync_dir(&dir));
+            .and_then(|()| {
+                journals
+                    .sync()
+                    .map_err(|e| Error::io("sync directory", &dir, e))
+            });
         if let Err(e) = prepared {
             let _ = fs::remove_file(&path);
             return Err(e);

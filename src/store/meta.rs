@@ -30,7 +30,7 @@ impl EventStore {
                 .collect(),
         };
         let indexed_types = self.index.event_types()?;
-        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let meta = MetadataLock::acquire(&self.base)?;
         let believable = |s: &SchemaVersionsFile| s.event_types.keys().eq(indexed_types.iter());
         let schemas = match meta
             .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
@@ -96,7 +96,7 @@ impl EventStore {
     /// Recomputes `storage-statistics.json` from the index (done at close too).
     pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
         let stats = self.statistics_from_index()?;
-        MetadataLock::acquire(&self.metadata_dir)?.write(STATISTICS, &stats, false)?;
+        MetadataLock::acquire(&self.base)?.write(STATISTICS, &stats, false)?;
         Ok(stats)
     }
 
@@ -113,7 +113,7 @@ impl EventStore {
             name: aggregate_type.to_string(),
             directory: layout::aggregate_type_dir(aggregate_type)?,
         };
-        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let meta = MetadataLock::acquire(&self.base)?;
         let mut file: AggregateTypesFile = meta.read(AGGREGATE_TYPES).unwrap_or_default();
         if !file.aggregate_types.contains(&entry) {
             file.aggregate_types.push(entry);
@@ -140,7 +140,7 @@ impl EventStore {
         if unseen.is_empty() {
             return Ok(());
         }
-        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let meta = MetadataLock::acquire(&self.base)?;
         let mut file: SchemaVersionsFile = meta.read(SCHEMA_VERSIONS).unwrap_or_default();
         for e in unseen {
             file.event_types

@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Durability};
 use crate::error::{Error, Result};
-use crate::file::lock;
+use crate::file::{self, lock};
 use crate::index::Index;
 use crate::io::{OsIo, StoreIo};
 use crate::journal::{self, Journal};
@@ -115,7 +115,8 @@ impl EventStore {
             return Err(not_a_directory());
         }
         let metadata_dir = base.join(layout::METADATA_DIR);
-        fs::create_dir_all(&metadata_dir)
+        file::set_aside_unless_directory(&metadata_dir)?;
+        file::StoreDir::open(&base, Path::new(layout::METADATA_DIR), true)
             .map_err(|e| unusable("cannot create metadata directory in", e))?;
         let mut store = EventStore {
             index: Index::new(&base),

@@ -2,12 +2,12 @@
 //! journals of dead writers, repair or rebuild the index and the metadata, and set aside
 //! what a power loss tore.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, format_instant};
-use crate::file::{self, list_dirs, lock, lock_dir};
+use crate::file::{self, Access, list_dirs, lock, lock_dir};
 use crate::index;
 use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
@@ -112,23 +112,18 @@ impl EventStore {
     /// file unless a crash left the index unaccounted for (then it is rebuilt).
     pub(super) fn recover(&self) -> Result<Journal> {
         let journal_dir = self.base.join(journal::JOURNAL_DIR);
-        self.io
-            .create_dir_all(&journal_dir)
-            .map_err(|e| Error::io("create directory", &journal_dir, e))?;
+        let journals_dir = journal::open_dir(&self.base, &*self.io)?;
         let lock_path = journal_dir.join(RECOVERY_LOCK);
-        let open_lock = || {
-            file::open_regular(
-                &lock_path,
-                OpenOptions::new().create(true).truncate(false).write(true),
-            )
-        };
+        let open_lock = || journals_dir.open_file(RECOVERY_LOCK, Access::WriteCreate);
         // Anything but a regular file there (a FIFO, a link) is not the lock: replaced.
         let opened = match open_lock() {
             Err(e)
                 if e.kind() != std::io::ErrorKind::NotFound
                     && fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) =>
             {
-                fs::remove_file(&lock_path).and_then(|()| open_lock())
+                journals_dir
+                    .remove_file(RECOVERY_LOCK)
+                    .and_then(|()| open_lock())
             }
             other => other,
         };
@@ -361,7 +356,7 @@ impl EventStore {
         self.index.rebuild(&entries, self.durable())?;
         stats.updated_at = format_instant(&self.clock.now());
         stats.total();
-        let meta = MetadataLock::acquire(&self.metadata_dir)?;
+        let meta = MetadataLock::acquire(&self.base)?;
         meta.write(SCHEMA_VERSIONS, &schemas, self.durable())?;
         meta.write(AGGREGATE_TYPES, &types, self.durable())?;
         meta.write(STATISTICS, &stats, false)?;
