@@ -218,3 +218,38 @@ fn one_batch_for_both_ids_of_an_old_directory_locks_it_once_and_names_no_file_tw
     assert_chain(&theirs);
     assert_eq!(store.verify().unwrap(), Vec::<String>::new());
 }
+
+#[test]
+fn a_corrupt_file_in_a_b_neither_fails_nor_slows_the_never_saved_id_a_slash_b() {
+    let t = TempStore::new();
+    let store = t.open();
+    for i in 0..30 {
+        store
+            .append(ev("hotswap", "a_b", &format!("e{i}")))
+            .unwrap();
+    }
+    store.close().unwrap();
+    let dir = t.base.join("hotswap").join("a_b");
+    let victim = event_file_names(&dir)[10].clone();
+    std::fs::write(dir.join(&victim), b"{ not json").unwrap();
+
+    let (store, reads) = t.open_counting(0);
+    for _ in 0..20 {
+        assert!(!store.aggregate_exists("hotswap", "a/b").unwrap());
+    }
+    assert!(
+        reads.reads() <= 30,
+        "the old directory is parsed once, not per call: {} reads",
+        reads.reads()
+    );
+    store.append(ev("hotswap", "a/b", "s1")).unwrap();
+    let events = store.read_aggregate("hotswap", "a/b", 0).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].metadata.aggregate_id, "a/b");
+    assert!(store.aggregate_exists("hotswap", "a/b").unwrap());
+    assert!(
+        store.read_aggregate("hotswap", "a_b", 0).is_err(),
+        "the corrupt file is still reported by its own aggregate"
+    );
+    assert!(store.verify().unwrap().iter().any(|p| p.contains(&victim)));
+}

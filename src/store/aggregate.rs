@@ -104,8 +104,10 @@ impl EventStore {
 
     /// Whether `dir` (named `name`, the old adapter's name for the id) holds the id's
     /// events. A name that is no id's canonical name was made by the old adapter; a
-    /// canonical one (`%2F` is the id `/`'s own directory, and the old name of the id
-    /// `%2F`) counts only if one of its events names the id.
+    /// canonical one (`a_b` is the id `a_b`'s own directory, and the old name of `a/b`)
+    /// counts only if one of its events names the id. A file there that does not parse
+    /// names no id: it is that aggregate's problem (its reads and `verify` report it),
+    /// not a reason to fail every call about another id.
     pub(super) fn is_legacy_home(
         &self,
         dir: &Path,
@@ -116,13 +118,21 @@ impl EventStore {
         if layout::decode_component(name).is_none() {
             return Ok(true);
         }
-        for (_, file) in list_events(dir)? {
-            let m = read_event_file(&*self.io, &dir.join(file))?.metadata;
-            if m.aggregate_type == ty && m.aggregate_id == id {
-                return Ok(true);
+        let names = list_events(dir)?;
+        let mut scans = lock(&self.legacy_scans);
+        let known = scans.entry(dir.to_path_buf()).or_default();
+        let listed: HashSet<&str> = names.iter().map(|(_, file)| file.as_str()).collect();
+        known.retain(|file, _| listed.contains(file.as_str()));
+        for (_, file) in &names {
+            if !known.contains_key(file) {
+                let named = read_event_file(&*self.io, &dir.join(file))
+                    .ok()
+                    .filter(|e| e.metadata.aggregate_type == ty)
+                    .map(|e| e.metadata.aggregate_id);
+                known.insert(file.clone(), named);
             }
         }
-        Ok(false)
+        Ok(known.values().any(|named| named.as_deref() == Some(id)))
     }
 
     /// The names written after the cache's last one, from the lines `.ids` gained since

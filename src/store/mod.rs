@@ -65,6 +65,11 @@ pub struct EventStore {
     journal: Option<Arc<Journal>>,
     index: Index,
     aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
+    /// Per directory whose name the old adapter may have given to another id too (`a_b`
+    /// for `a/b`), the aggregate id each of its event files names (`None`: the file does
+    /// not parse). Event files never change, so asking whether it holds an id parses only
+    /// the files added since the last question.
+    legacy_scans: Mutex<HashMap<PathBuf, HashMap<String, Option<String>>>>,
     /// Set after a failed sync: what was written since the last good sync may be lost,
     /// so the store refuses writes until it is reopened.
     poisoned: Mutex<Option<String>>,
@@ -127,6 +132,7 @@ impl EventStore {
             io,
             journal: None,
             aggregates: Mutex::new(HashMap::new()),
+            legacy_scans: Mutex::new(HashMap::new()),
             poisoned: Mutex::new(None),
             known: Mutex::new(SchemaVersionsFile::default()),
             known_types: Mutex::new(AggregateTypesFile::default()),
