@@ -2,11 +2,7 @@
 //! ([`Entry`]), reading it ([`Record`]), and finding the lines of a time range in a log
 //! without parsing the others. A line without its newline (a torn append) is never read.
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
-
-use crate::error::{Error, Result};
 
 /// What the index records of one event.
 #[derive(Debug, Clone)]
@@ -148,18 +144,4 @@ pub(super) fn complete_byte_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// The complete lines of a log's bytes (a torn last line is left out).
 pub(super) fn complete_lines(bytes: &[u8]) -> impl Iterator<Item = &str> {
     complete_byte_lines(bytes).filter_map(|l| std::str::from_utf8(l).ok())
-}
-
-/// A log's bytes; none when it does not exist (no event has needed it yet).
-pub(super) fn log_bytes(path: &Path) -> Result<Vec<u8>> {
-    match crate::file::read_regular(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        other => other.map_err(|e| Error::io("read", path, e)),
-    }
-}
-
-pub(super) fn read_log(path: &Path) -> Result<Vec<Record>> {
-    Ok(complete_lines(&log_bytes(path)?)
-        .filter_map(parse_line)
-        .collect())
 }

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::file::lock;
 
 use super::counts::LogId;
-use super::line::{Record, line_time, lines_between, parse_line, read_log, time_key};
+use super::line::{Record, complete_lines, line_time, lines_between, parse_line, time_key};
 use super::{
     Index, LOG_SUFFIX, MAX_SUMMARISED_LOGS, MINUTES_NAMED, SPAN_BYTES, TIME_DIR, TYPES_DIR,
     names_in,
@@ -49,7 +49,27 @@ const STORABLE_UNTIL: Option<DateTime<Utc>> =
 impl Index {
     /// Events of one type, in the order they were recorded.
     pub(crate) fn by_type(&self, event_type: &str) -> Result<Vec<Record>> {
-        read_log(&Index::type_log(&self.dir, event_type))
+        self.read_log(&Index::type_log(&self.dir, event_type))
+    }
+
+    /// Whether the index has a line for the event file `rel` (relative to the base
+    /// directory), of type `event_type`: it was renamed into place once.
+    pub(crate) fn lists(&self, event_type: &str, rel: &str) -> Result<bool> {
+        Ok(self.by_type(event_type)?.iter().any(|r| r.rel == rel))
+    }
+
+    /// The complete, well-formed lines of the log at `path` (none when it is missing).
+    fn read_log(&self, path: &Path) -> Result<Vec<Record>> {
+        let mut bytes = Vec::new();
+        match self.open(path) {
+            Ok(mut file) => {
+                std::io::Read::read_to_end(&mut file, &mut bytes)
+                    .map_err(|e| Error::io("read", path, e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("read", path, e)),
+        }
+        Ok(complete_lines(&bytes).filter_map(parse_line).collect())
     }
 
     /// Events whose timestamp lies in `[start, end]`, unordered.

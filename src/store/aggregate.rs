@@ -394,7 +394,54 @@ impl EventStore {
         if ids_caught_up.is_some() {
             state.ids_file = ids_caught_up;
         } else if state.ids_file.is_none() && !state.legacy {
+            let had_ids = ids.is_some();
             state.ids_file = adopt_ids(ids, state);
+            if had_ids && state.ids_file.is_none() {
+                self.check_last_files_present(key, &dir, state)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a listing that `.ids` disagrees with: fails when `.ids` names a file after
+    /// the last one listed that is gone although the index shows it was renamed into
+    /// place (its last events deleted by hand, or lost), so that the shorter history is
+    /// not served and its versions not reused. A name `.ids` alone knows is a save that
+    /// failed or crashed before its rename (`.ids` is appended first): no loss.
+    fn check_last_files_present(&self, key: &AggKey, dir: &Path, state: &AggState) -> Result<()> {
+        let Ok(bytes) = file::read_regular(&dir.join(IDS_FILE)) else {
+            return Ok(());
+        };
+        let whole = bytes
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(&[][..], |end| &bytes[..=end]);
+        let after = state.last_key();
+        let rel_dir = dir
+            .strip_prefix(&self.base)
+            .unwrap_or(dir)
+            .to_string_lossy();
+        for (name, _) in ids_lines(whole).unwrap_or_default() {
+            let Some(parsed) = FileName::parse(name) else {
+                continue;
+            };
+            if after.is_some_and(|last| parsed.sort_key() <= last) || dir.join(name).exists() {
+                continue;
+            }
+            if self
+                .index
+                .lists(&parsed.event_type, &format!("{rel_dir}/{name}"))?
+            {
+                return Err(Error::corrupt(
+                    dir.join(name),
+                    format!(
+                        "this event file of {}/{} is missing although it was stored (.ids \
+                         and the index list it): restore it from a backup; to accept the \
+                         loss, delete .ids and rebuild the index",
+                        key.0, key.1
+                    ),
+                ));
+            }
         }
         Ok(())
     }
