@@ -41,6 +41,12 @@ pub(crate) fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
+/// Whether the directory (or file) open as `handle` has been removed since it was opened.
+pub(crate) fn is_removed(handle: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    handle.metadata().is_ok_and(|m| m.nlink() == 0)
+}
+
 /// Takes the exclusive cross-process lock of an aggregate directory.
 pub(crate) fn lock_dir(dir: &Path) -> Result<File> {
     File::open(dir)

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::config::Durability;
 use crate::error::{Error, Result};
 use crate::event::{Event, unreadable_part};
-use crate::file::{lock, lock_dir};
+use crate::file::{self, lock, lock_dir};
 use crate::index;
 use crate::journal;
 use crate::layout::{self, FileName};
@@ -42,6 +42,68 @@ struct LockedDir {
     path: PathBuf,
     _lock: File,
     last_planned: Option<(u64, u16)>,
+}
+
+/// The aggregate directories a batch created. Unless the batch reaches its journal
+/// record, dropping this removes those still empty (a batch over thousands of new
+/// aggregates that runs out of descriptors must not leave thousands of directories).
+/// Each is removed under its exclusive lock, and a writer that locks a directory checks
+/// it was not removed meanwhile ([`locked_dir`]), so no save lands in a removed one.
+#[derive(Default)]
+struct NewDirs {
+    dirs: Vec<PathBuf>,
+    journaled: bool,
+}
+
+impl Drop for NewDirs {
+    fn drop(&mut self) {
+        if self.journaled {
+            return;
+        }
+        for dir in &self.dirs {
+            let Ok(lock) = lock_dir(dir) else { continue };
+            if file::is_removed(&lock) {
+                continue;
+            }
+            let names = file::dir_names(dir).unwrap_or_default();
+            let only_marker = names.iter().all(|n| n == layout::LONG_ID_FILE);
+            if !names.is_empty() && !only_marker {
+                continue;
+            }
+            for name in &names {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Locks an aggregate's directory for a save; one a failed batch removed between the
+/// caller's look and the lock ([`NewDirs`]) is created again first.
+fn locked_dir(store: &EventStore, key: &AggKey, state: &mut AggState) -> Result<File> {
+    const ATTEMPTS: usize = 3;
+    let mut attempt = 0;
+    loop {
+        let dir = state.dir.clone().unwrap_or_default();
+        match lock_dir(&dir) {
+            Ok(lock) if !file::is_removed(&lock) => return Ok(lock),
+            Err(e) if !matches!(&e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                return Err(e);
+            }
+            Ok(_) | Err(_) if attempt + 1 < ATTEMPTS => {
+                attempt += 1;
+                store.create_aggregate_dir(key, state)?;
+            }
+            _ => {
+                return Err(Error::io(
+                    "lock",
+                    &dir,
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                ));
+            }
+        }
+    }
 }
 
 impl EventStore {
@@ -83,6 +145,7 @@ impl EventStore {
             groups.keys().map(|k| (k.clone(), self.state(k))).collect();
         let mut guards: Vec<MutexGuard<'_, AggState>> =
             states.iter().map(|(_, s)| lock(s)).collect();
+        let mut new_dirs = NewDirs::default();
         let mut dir_locks = Vec::with_capacity(states.len());
         let mut plans = Vec::with_capacity(states.len());
         let mut out: Vec<Option<Event>> = vec![None; events.len()];
@@ -100,13 +163,15 @@ impl EventStore {
             if !exists {
                 self.plan(key, state, &events, indices, None)?;
                 self.create_aggregate_dir(key, state)?;
+                new_dirs.dirs.extend(state.dir.clone());
             }
             let dir = state.dir.clone().unwrap_or_default();
             let at = match dir_locks.iter().position(|d: &LockedDir| d.path == dir) {
                 Some(at) => at,
                 None => {
+                    let lock = locked_dir(self, key, state)?;
                     dir_locks.push(LockedDir {
-                        _lock: lock_dir(&dir)?,
+                        _lock: lock,
                         path: dir,
                         last_planned: None,
                     });
@@ -143,6 +208,7 @@ impl EventStore {
         // into place only once it is durable: no reader sees an event that a crash could
         // take back.
         let ticket = self.journal_plans(&guards, &plans)?;
+        new_dirs.journaled = true;
         // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
         // stays behind for the next open to settle), and say so to the caller.
         let unknown = |e| Error::OutcomeUnknown {
