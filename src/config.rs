@@ -55,6 +55,11 @@ pub struct Config {
     pub batch_interval: Duration,
     /// Bytes of parsed events kept in memory for aggregate reads (0: none).
     pub event_cache_bytes: usize,
+    /// Open for reading only (`false` by default): nothing in the base directory is
+    /// created, changed or removed (no journal, no recovery, no index rebuild), so a store
+    /// on a read-only mount, a full disk or a directory this process may not write can
+    /// be read; every write is refused.
+    pub read_only: bool,
 }
 
 /// Default budget of the in-memory event cache, in bytes.
@@ -68,6 +73,7 @@ impl Default for Config {
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             batch_interval: Duration::from_millis(50),
             event_cache_bytes: DEFAULT_EVENT_CACHE_BYTES,
+            read_only: false,
         }
     }
 }
@@ -82,6 +88,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "BYTEHOT_EVENTSTORE_MAX_EVENT_SIZE_BYTES",
     ),
     ("event-cache-bytes", "BYTEHOT_EVENTSTORE_EVENT_CACHE_BYTES"),
+    ("read-only", "BYTEHOT_EVENTSTORE_READ_ONLY"),
     (
         "max-events-per-file",
         "BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE",
@@ -133,6 +140,12 @@ impl Config {
             path: path.into(),
             ..Config::default()
         }
+    }
+
+    /// Opens for reading only (see [`Config::read_only`]).
+    pub fn read_only(mut self, read_only: bool) -> Config {
+        self.read_only = read_only;
+        self
     }
 
     /// Sets the durability mode.
@@ -255,6 +268,7 @@ impl Config {
                     )
                 })?
             }
+            "read-only" => self.read_only = parse_bool(key, value)?,
             "max-events-per-file" => {
                 if value != "1" {
                     return Err(Error::config(

@@ -118,7 +118,7 @@ impl EventStore {
         if layout::decode_component(name).is_none() {
             return Ok(true);
         }
-        let names = list_events(dir)?;
+        let names = list_events(dir, self.clean())?;
         let mut scans = lock(&self.legacy_scans);
         let known = scans.entry(dir.to_path_buf()).or_default();
         let listed: HashSet<&str> = names.iter().map(|(_, file)| file.as_str()).collect();
@@ -181,7 +181,7 @@ impl EventStore {
         if state.legacy || !state.listed.is_empty() {
             return Ok(false);
         }
-        let names = list_events(dir)?;
+        let names = list_events(dir, self.clean())?;
         if names.len() <= IDS_FROM_EVENTS {
             return Ok(false);
         }
@@ -296,7 +296,7 @@ impl EventStore {
             }
             None => {
                 state.ids_file = None;
-                let names = list_events(&dir)?;
+                let names = list_events(&dir, self.clean())?;
                 let known = state.listed.len();
                 // Files are never removed, so the cache must be a prefix of the listing;
                 // if it is not (a person edited the directory), start over.

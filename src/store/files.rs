@@ -70,13 +70,24 @@ pub(super) fn parse_event_file(
         .map_err(|e| Error::corrupt(path, e.to_string()))
 }
 
+/// Whether a listing removes what dead writers left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Clean {
+    /// Temp files of dead writers are removed.
+    DeadTemps,
+    /// Nothing is touched (a read-only store).
+    Nothing,
+}
+
 /// The event files of an aggregate directory, in version order (missing directory:
 /// none). Temp files of dead processes found on the way are removed: under `always` a
 /// file is written under its temp name before its journal record is durable, so after a
 /// machine crash one may remain that no journal names.
-pub(super) fn list_events(dir: &Path) -> Result<Vec<(FileName, String)>> {
+pub(super) fn list_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName, String)>> {
     let all = file::dir_names(dir)?;
-    remove_dead_temps(dir, &all)?;
+    if clean == Clean::DeadTemps {
+        remove_dead_temps(dir, &all)?;
+    }
     let mut names: Vec<(FileName, String)> = all
         .into_iter()
         .filter_map(|name| FileName::parse(&name).map(|parsed| (parsed, name)))

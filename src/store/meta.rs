@@ -95,6 +95,7 @@ impl EventStore {
 
     /// Recomputes `storage-statistics.json` from the index (done at close too).
     pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
+        self.check_writable()?;
         let stats = self.statistics_from_index()?;
         MetadataLock::acquire(&self.base)?.write(STATISTICS, &stats, false)?;
         Ok(stats)

@@ -53,6 +53,21 @@ use crate::metadata::{AggregateTypesFile, SchemaVersionsFile};
 
 use self::cache::*;
 
+/// Why a store refuses every write for its whole life, and what its reads must allow for.
+#[derive(Debug)]
+struct ReadOnly {
+    /// Said by every refused write.
+    reason: String,
+    /// Opened read-only on purpose (not a problem to report), rather than unable to write.
+    by_choice: bool,
+    /// Journals of dead writers that no open has replayed: saves they acknowledged may be
+    /// missing from the files until a read-write open recovers them.
+    pending_journals: usize,
+    /// Whether the index can be believed; if not, the queries it serves are refused (a
+    /// read-write open rebuilds it).
+    index_complete: bool,
+}
+
 /// An embedded, file-per-event store rooted at one directory.
 pub struct EventStore {
     base: PathBuf,
@@ -60,9 +75,11 @@ pub struct EventStore {
     config: Config,
     clock: Arc<dyn Clock>,
     io: Arc<dyn StoreIo>,
-    /// The write-ahead journal (unsynced with `durability = none`); `None` only while
-    /// opening and after close.
+    /// The write-ahead journal (unsynced with `durability = none`); `None` while opening,
+    /// after close, and when writes are refused for good ([`ReadOnly`]).
     journal: Option<Arc<Journal>>,
+    /// Set when this store never writes: opened read-only, or unable to write at open.
+    read_only: Option<ReadOnly>,
     index: Index,
     aggregates: Mutex<HashMap<AggKey, Arc<Mutex<AggState>>>>,
     /// Per directory whose name the old adapter may have given to another id too (`a_b`
@@ -112,6 +129,9 @@ impl EventStore {
         if fs::metadata(&base).is_ok_and(|m| !m.is_dir()) {
             return Err(not_a_directory());
         }
+        if config.read_only {
+            return EventStore::open_read_only(config, clock, io);
+        }
         fs::create_dir_all(&base).map_err(|e| unusable("cannot create base directory", e))?;
         if !fs::metadata(&base)
             .map_err(|e| unusable("cannot read base directory", e))?
@@ -119,28 +139,36 @@ impl EventStore {
         {
             return Err(not_a_directory());
         }
-        let metadata_dir = base.join(layout::METADATA_DIR);
-        file::set_aside_unless_directory(&metadata_dir)?;
+        file::set_aside_unless_directory(&base.join(layout::METADATA_DIR))?;
         file::StoreDir::open(&base, Path::new(layout::METADATA_DIR), true)
             .map_err(|e| unusable("cannot create metadata directory in", e))?;
-        let mut store = EventStore {
-            index: Index::new(&base),
-            base,
-            metadata_dir,
-            config,
-            clock,
-            io,
-            journal: None,
-            aggregates: Mutex::new(HashMap::new()),
-            legacy_scans: Mutex::new(HashMap::new()),
-            poisoned: Mutex::new(None),
-            known: Mutex::new(SchemaVersionsFile::default()),
-            known_types: Mutex::new(AggregateTypesFile::default()),
-            tmp_counter: AtomicU64::new(0),
-            cached_bytes: Arc::new(AtomicUsize::new(0)),
-            syncer: None,
+        let mut store = EventStore::unopened(base, config, clock, io);
+        let journal = match store.recover() {
+            Ok(journal) => Arc::new(journal),
+            // A full disk still lets the store be read: what the open could not write (the
+            // journal's first megabyte, most likely) only stops writes.
+            Err(e) if e.is_out_of_space() => {
+                store.read_only = Some(ReadOnly {
+                    reason: format!(
+                        "the open could not write ({e}): reads are served, writes are \
+                         refused; free some space and reopen the store"
+                    ),
+                    by_choice: false,
+                    pending_journals: journal::abandoned_journals(&store.base)?.len(),
+                    index_complete: store.index.is_complete(),
+                });
+                return Ok(store);
+            }
+            Err(e) if e.is_read_only_file_system() => {
+                return Err(Error::Unavailable {
+                    reason: format!(
+                        "{e}: the store's file system is mounted read-only; open it with \
+                         read-only: true (BYTEHOT_EVENTSTORE_READ_ONLY=true) to read it"
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
         };
-        let journal = Arc::new(store.recover()?);
         store.syncer = match store.config.durability {
             Durability::Batch => Some(journal::spawn_batch_syncer(
                 &journal,
@@ -150,6 +178,59 @@ impl EventStore {
             Durability::None => None,
         };
         store.journal = Some(journal);
+        Ok(store)
+    }
+
+    /// A store over `base` with nothing read or written yet: no journal, empty caches.
+    fn unopened(
+        base: PathBuf,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        io: Arc<dyn StoreIo>,
+    ) -> EventStore {
+        EventStore {
+            index: Index::new(&base),
+            metadata_dir: base.join(layout::METADATA_DIR),
+            base,
+            config,
+            clock,
+            io,
+            journal: None,
+            read_only: None,
+            aggregates: Mutex::new(HashMap::new()),
+            legacy_scans: Mutex::new(HashMap::new()),
+            poisoned: Mutex::new(None),
+            known: Mutex::new(SchemaVersionsFile::default()),
+            known_types: Mutex::new(AggregateTypesFile::default()),
+            tmp_counter: AtomicU64::new(0),
+            cached_bytes: Arc::new(AtomicUsize::new(0)),
+            syncer: None,
+        }
+    }
+
+    /// [`Config::read_only`]: checks the base directory is there and notes what a
+    /// read-write open would have to settle first; creates, changes and removes nothing.
+    fn open_read_only(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        io: Arc<dyn StoreIo>,
+    ) -> Result<EventStore> {
+        let base = config.path.clone();
+        if !base.is_dir() {
+            return Err(Error::Unavailable {
+                reason: format!(
+                    "{} does not exist: a read-only open creates nothing",
+                    base.display()
+                ),
+            });
+        }
+        let mut store = EventStore::unopened(base, config, clock, io);
+        store.read_only = Some(ReadOnly {
+            reason: "the store was opened read-only".to_string(),
+            by_choice: true,
+            pending_journals: journal::abandoned_journals(&store.base)?.len(),
+            index_complete: store.index.is_complete(),
+        });
         Ok(store)
     }
 
@@ -167,7 +248,36 @@ impl EventStore {
         self.config.durability != Durability::None
     }
 
+    /// What a listing may remove: nothing in a read-only store.
+    fn clean(&self) -> files::Clean {
+        match self.read_only {
+            Some(_) => files::Clean::Nothing,
+            None => files::Clean::DeadTemps,
+        }
+    }
+
+    /// Refuses the queries the index serves when it cannot be believed and this store
+    /// may not rebuild it.
+    fn check_index(&self) -> Result<()> {
+        match &self.read_only {
+            Some(read_only) if !read_only.index_complete => Err(Error::Unavailable {
+                reason: format!(
+                    "the index of {} is incomplete (a crash or an index build cut short) and \
+                     {}: open the store read-write once to rebuild it",
+                    self.base.display(),
+                    read_only.reason
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn check_writable(&self) -> Result<()> {
+        if let Some(read_only) = &self.read_only {
+            return Err(Error::Unavailable {
+                reason: format!("writes refused: {}", read_only.reason),
+            });
+        }
         match lock(&self.poisoned).as_ref() {
             Some(reason) => Err(Error::Unavailable {
                 reason: format!(
@@ -207,6 +317,9 @@ impl EventStore {
     /// Makes everything durable, removes the journal, writes final statistics and
     /// releases the store.
     pub fn close(mut self) -> Result<()> {
+        if self.read_only.is_some() {
+            return Ok(()); // it wrote nothing
+        }
         let journal = self.journal.take();
         if let Some(reason) = lock(&self.poisoned).clone() {
             // The journal stays behind: the next open's replay settles what the failure

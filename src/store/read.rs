@@ -151,6 +151,7 @@ impl EventStore {
     /// type's index log and those events' files only.
     pub fn read_by_type(&self, event_type: &str) -> Result<Vec<Event>> {
         layout::check_event_type(event_type)?;
+        self.check_index()?;
         let records = self.index.by_type(event_type)?;
         self.read_indexed(records, |e| e.event_type == event_type)
     }
@@ -158,6 +159,7 @@ impl EventStore {
     /// Every event whose timestamp lies in `[start, end]`, ordered like [`Self::read_by_type`].
     /// Reads the index logs of the minutes in range and the matching events' files only.
     pub fn read_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Event>> {
+        self.check_index()?;
         let records = self.index.between(&start, &end)?;
         self.read_indexed(records, |e| {
             e.metadata.timestamp.is_some_and(|t| t >= start && t <= end)
@@ -166,6 +168,7 @@ impl EventStore {
 
     /// Number of events in the store, from the index (no event file is read).
     pub fn total_event_count(&self) -> Result<u64> {
+        self.check_index()?;
         self.index.count()
     }
 
@@ -188,7 +191,7 @@ impl EventStore {
         let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
         let mut out = Vec::new();
         for (agg_dir, agg_path) in list_dirs(&type_path)? {
-            let names = list_events(&agg_path)?;
+            let names = list_events(&agg_path, self.clean())?;
             let Some((_, first)) = names.first() else {
                 continue;
             };

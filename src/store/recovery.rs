@@ -300,7 +300,7 @@ impl EventStore {
             });
             for (agg_dir, agg_path) in list_dirs(&type_path)? {
                 let mut found = Vec::new();
-                for (name, file) in list_events(&agg_path)? {
+                for (name, file) in list_events(&agg_path, self.clean())? {
                     let path = agg_path.join(&file);
                     let bytes = self
                         .io

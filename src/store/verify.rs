@@ -8,13 +8,14 @@ use crate::error::{Error, Result};
 use crate::event::unreadable_part;
 use crate::file::{self, files_under, list_dirs, lock};
 use crate::index;
+use crate::journal;
 use crate::layout::{self, FileName};
 use crate::metadata::{AGGREGATE_TYPES, SCHEMA_VERSIONS};
 
-use super::EventStore;
 use super::files::{list_events, read_event_file, tmp_owner};
 use super::ids_file::{IDS_FILE, OLD_HEAD_FILE};
 use super::recovery::LOST_DIR;
+use super::{EventStore, ReadOnly};
 
 /// Result of [`EventStore::health`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,11 +51,16 @@ impl EventStore {
         if let Some(reason) = lock(&self.poisoned).as_ref() {
             problems.push(format!("writes refused after an earlier failure: {reason}"));
         }
+        if let Some(read_only) = &self.read_only {
+            problems.extend(self.read_only_problems(read_only));
+        }
         if !self.base.is_dir() {
             problems.push(format!(
                 "{}: base directory is missing",
                 self.base.display()
             ));
+        } else if self.read_only.is_some() {
+            // Nothing is written, not even a probe.
         } else if let Err(e) = self.write_atomically(&self.base, ".health-probe", b"ok") {
             problems.push(format!("{}: not writable: {e}", self.base.display()));
         } else {
@@ -75,10 +81,39 @@ impl EventStore {
         }
     }
 
+    /// What a store that never writes cannot settle: journals it did not replay, an
+    /// index it did not rebuild, and why it cannot write when that was not asked for.
+    fn read_only_problems(&self, read_only: &ReadOnly) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !read_only.by_choice {
+            problems.push(format!("writes unavailable: {}", read_only.reason));
+        }
+        if read_only.pending_journals > 0 {
+            problems.push(format!(
+                "{}: {} journal(s) of writers that stopped abnormally are not replayed \
+                 (saves they acknowledged may be missing from the files): open the store \
+                 read-write to recover them",
+                self.base.join(journal::JOURNAL_DIR).display(),
+                read_only.pending_journals
+            ));
+        }
+        if !read_only.index_complete {
+            problems.push(format!(
+                "{}: incomplete; queries by type and time are refused until a read-write \
+                 open rebuilds it",
+                self.base.join(index::INDEX_DIR).display()
+            ));
+        }
+        problems
+    }
+
     /// Reads every file and checks every invariant; returns the problems, each naming a
     /// path (an empty list means the store is consistent).
     pub fn verify(&self) -> Result<Vec<String>> {
         let mut problems = symlinks_in(&self.base)?;
+        if let Some(read_only) = &self.read_only {
+            problems.extend(self.read_only_problems(read_only));
+        }
         problems.extend(files_under(&self.base.join(LOST_DIR))?.into_iter().map(|path| {
             format!(
                 "{}: set aside at open after a crash (an event file a power loss tore, a later one of its aggregate, or a journal with records that could not be replayed); inspect it, then delete it",
@@ -140,7 +175,7 @@ impl EventStore {
                         problems.push(format!("{}: not an event file", entry.path().display()));
                     }
                 }
-                for (_, name) in list_events(&agg_path)? {
+                for (_, name) in list_events(&agg_path, self.clean())? {
                     let path = agg_path.join(&name);
                     match indexed.remove(&format!("{type_dir}/{agg_dir}/{name}")) {
                         Some(1) => {}

@@ -59,6 +59,13 @@ public final class EventStoreConfiguration {
     /** Key of the spec's backup setting (only false is accepted). */
     public static final String BACKUP_ENABLED = "backup-enabled";
 
+    /**
+     * Key of the read-only flag: {@code true} opens the store without creating, changing or
+     * removing anything (a read-only mount, a full disk, a directory this user may not
+     * write); every save then throws {@link org.acmsl.bytehot.domain.EventStoreUnavailableException}.
+     */
+    public static final String READ_ONLY = "read-only";
+
     /** Key of the spec's cleanup age (not implemented: rejected when set). */
     public static final String CLEANUP_MAX_AGE_DAYS = "cleanup.max-age-days";
 
@@ -208,6 +215,15 @@ public final class EventStoreConfiguration {
      */
     public EventStoreConfiguration withEventCacheBytes(final long bytes) {
         return with(EVENT_CACHE_BYTES, Long.toString(bytes));
+    }
+
+    /**
+     * A copy that opens the store for reading only, or not ({@link #READ_ONLY}).
+     * @param readOnly the flag
+     * @return the copy
+     */
+    public EventStoreConfiguration withReadOnly(final boolean readOnly) {
+        return with(READ_ONLY, Boolean.toString(readOnly));
     }
 
     /**

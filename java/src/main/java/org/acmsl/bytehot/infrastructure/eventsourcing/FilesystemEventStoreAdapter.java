@@ -62,6 +62,22 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
     }
 
     /**
+     * Opens an existing store for reading only: nothing in its directory is created, changed
+     * or removed, so a store on a read-only mount, a full disk or in a directory this user
+     * may not write can be read. Saves throw {@link EventStoreUnavailableException}; queries
+     * by type or time throw it too when the store's index needs the rebuild only a
+     * read-write open does; {@link #verify()} says what a read-write open would settle.
+     * @param basePath the store's base directory, which must exist
+     * @return the adapter
+     * @throws EventStoreUnavailableException when the directory does not exist
+     */
+    public static FilesystemEventStoreAdapter openReadOnly(final Path basePath) {
+        Objects.requireNonNull(basePath, "basePath must not be null");
+        return new FilesystemEventStoreAdapter(
+            EventStoreConfiguration.load().withPath(basePath).withReadOnly(true));
+    }
+
+    /**
      * Opens (creating it if absent) the store a configuration describes.
      * @param configuration the configuration
      * @throws EventStoreConfigurationException when the store rejects a setting
