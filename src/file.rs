@@ -30,13 +30,6 @@ pub(crate) fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<
     cv.wait(guard).unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Makes a directory's entries (a created or renamed file) durable.
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("sync directory", dir, e))
-}
-
 pub(crate) fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
@@ -242,38 +235,14 @@ impl StoreDir {
         )?)
     }
 
-    /// Makes the directory's entries durable.
-    pub(crate) fn sync(&self) -> io::Result<()> {
-        self.dir.sync_all()
+    /// The directory's own descriptor (to sync it).
+    pub(crate) fn handle(&self) -> &File {
+        &self.dir
     }
 
     /// Takes the directory's exclusive cross-process lock, held while `self` lives.
     pub(crate) fn lock(&self) -> io::Result<()> {
         self.dir.lock()
-    }
-
-    /// Replaces `name` by a file holding `bytes`, written beside it and renamed over it,
-    /// so that a reader sees the old file or the new one, never a part; with `durable`
-    /// the new file and then the directory entry are synced.
-    pub(crate) fn replace(&self, name: &str, bytes: &[u8], durable: bool) -> io::Result<()> {
-        use std::io::Write;
-        let tmp = format!(".{name}.{}.tmp", std::process::id());
-        let write = || -> io::Result<()> {
-            let mut file = self.open_file(&tmp, Access::CreateTruncate)?;
-            file.write_all(bytes)?;
-            if durable {
-                file.sync_data()?;
-            }
-            self.rename(&tmp, name)
-        };
-        if let Err(e) = write() {
-            let _ = self.remove_file(&tmp);
-            return Err(e);
-        }
-        if durable {
-            self.sync()?;
-        }
-        Ok(())
     }
 }
 

@@ -1,6 +1,9 @@
-//! The store's system calls on its write path and its event reads, behind one trait,
-//! so that tests can make the Nth call fail the way a real disk does (in the spirit of
-//! SQLite's I/O-error injection). [`OsIo`] is what a store uses unless told otherwise.
+//! The store's system calls that durability depends on (event files, the journal, `.ids`,
+//! the index logs, the metadata files, directory syncs, `syncfs`) and its event reads,
+//! behind one trait, so that tests can make the Nth call fail the way a real disk does
+//! (in the spirit of SQLite's I/O-error injection). [`OsIo`] is what a store uses unless
+//! told otherwise. Not behind it: opening and listing files and directories, locks, and
+//! the journal's zero-filling at creation (a failure there fails the open).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -8,6 +11,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::file::{Access, StoreDir};
 
 /// The I/O calls of the store that can fail in interesting ways.
 pub trait StoreIo: Send + Sync {
@@ -22,6 +27,27 @@ pub trait StoreIo: Send + Sync {
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Creates a directory and its missing parents.
     fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
+    /// Appends `bytes` in one write to a file opened for appending (`O_APPEND`): lines of
+    /// an index log or of an aggregate's `.ids`.
+    fn append_line(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
+        let mut file = file;
+        file.write_all(bytes)
+    }
+    /// Writes all of `bytes` to a new file that is then renamed over another: a metadata
+    /// file, a rewritten `.ids`, the index counts, a repaired or rebuilt index log.
+    fn write_file(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
+        let mut file = file;
+        file.write_all(bytes)
+    }
+    /// Makes the entries of the directory open as `dir` (files created, renamed) durable.
+    fn sync_dir(&self, dir: &File) -> io::Result<()> {
+        dir.sync_all()
+    }
+    /// Makes every file of the file system holding `dir` durable (`syncfs`): a journal
+    /// checkpoint, a journal retired after its replay, an index rebuild.
+    fn sync_file_system(&self, dir: &Path) -> io::Result<()> {
+        crate::file::sync_file_system(dir)
+    }
     /// Reads a whole file; a symbolic link in the last component is not followed
     /// (`ELOOP`), so that the store can report it without a `stat` per read.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
@@ -32,6 +58,36 @@ pub trait StoreIo: Send + Sync {
     fn read_many(&self, paths: &[PathBuf]) -> Vec<io::Result<Vec<u8>>> {
         paths.iter().map(|path| self.read(path)).collect()
     }
+}
+
+/// Replaces `name` in `dir` by a file holding `bytes`, written beside it and renamed over
+/// it, so that a reader sees the old file or the new one, never a part; with `durable`
+/// the new file and then the directory entry are synced.
+pub(crate) fn replace(
+    io: &dyn StoreIo,
+    dir: &StoreDir,
+    name: &str,
+    bytes: &[u8],
+    durable: bool,
+) -> io::Result<()> {
+    let tmp = format!(".{name}.{}.tmp", std::process::id());
+    let write = || -> io::Result<()> {
+        let file = dir.open_file(&tmp, Access::CreateTruncate)?;
+        io.write_file(&file, bytes)?;
+        if durable {
+            io.sync_file(&file)?;
+        }
+        dir.rename(&tmp, name)
+    };
+    if let Err(e) = write() {
+        let _ = dir.remove_file(&tmp);
+        return Err(e);
+    }
+    if durable {
+        // fsync the folder: the rename is only durable once the directory is.
+        io.sync_dir(dir.handle())?;
+    }
+    Ok(())
 }
 
 /// Files [`OsIo::read_many`] opens and announces before it reads them, and the store
@@ -134,6 +190,14 @@ pub enum Call {
     CreateDir,
     /// [`StoreIo::read`].
     Read,
+    /// [`StoreIo::append_line`].
+    AppendLine,
+    /// [`StoreIo::write_file`].
+    WriteFile,
+    /// [`StoreIo::sync_dir`].
+    SyncDir,
+    /// [`StoreIo::sync_file_system`].
+    SyncFileSystem,
 }
 
 /// Real I/O whose `n`th call (1-based, counting every call) fails with a [`Fault`];
@@ -246,6 +310,48 @@ impl StoreIo for FaultyIo {
             Err(self.error())
         } else {
             OsIo.read(path)
+        }
+    }
+
+    fn append_line(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
+        if !self.strike(Call::AppendLine) {
+            return OsIo.append_line(file, bytes);
+        }
+        match self.fault {
+            Fault::ShortWrite => {
+                OsIo.append_line(file, &bytes[..bytes.len() / 2])?;
+                Err(io::Error::from_raw_os_error(28))
+            }
+            Fault::Errno(_) => Err(self.error()),
+        }
+    }
+
+    fn write_file(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
+        if !self.strike(Call::WriteFile) {
+            return OsIo.write_file(file, bytes);
+        }
+        match self.fault {
+            Fault::ShortWrite => {
+                OsIo.write_file(file, &bytes[..bytes.len() / 2])?;
+                Err(io::Error::from_raw_os_error(28))
+            }
+            Fault::Errno(_) => Err(self.error()),
+        }
+    }
+
+    fn sync_dir(&self, dir: &File) -> io::Result<()> {
+        if self.strike(Call::SyncDir) {
+            Err(self.error())
+        } else {
+            OsIo.sync_dir(dir)
+        }
+    }
+
+    fn sync_file_system(&self, dir: &Path) -> io::Result<()> {
+        if self.strike(Call::SyncFileSystem) {
+            Err(self.error())
+        } else {
+            OsIo.sync_file_system(dir)
         }
     }
 }

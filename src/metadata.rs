@@ -9,11 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::file::{Access, StoreDir};
+use crate::io::StoreIo;
 use crate::layout::METADATA_DIR;
 
 /// `aggregate-types.json`.
@@ -89,16 +91,17 @@ pub(crate) const STATISTICS: &str = "storage-statistics.json";
 /// and written through the directory's descriptor, following no link.
 pub(crate) struct MetadataLock {
     dir: StoreDir,
+    io: Arc<dyn StoreIo>,
 }
 
 impl MetadataLock {
     /// Locks `<base>/metadata`, which the open made sure is a directory (not a link).
-    pub(crate) fn acquire(base: &Path) -> Result<MetadataLock> {
+    pub(crate) fn acquire(base: &Path, io: Arc<dyn StoreIo>) -> Result<MetadataLock> {
         let path = base.join(METADATA_DIR);
         let dir = StoreDir::open(base, Path::new(METADATA_DIR), true)
             .map_err(|e| Error::io("open", &path, e))?;
         dir.lock().map_err(|e| Error::io("lock", &path, e))?;
-        Ok(MetadataLock { dir })
+        Ok(MetadataLock { dir, io })
     }
 
     /// Reads one file; `None` when it is missing or does not parse (it is then rebuilt).
@@ -115,8 +118,7 @@ impl MetadataLock {
         let mut bytes =
             serde_json::to_vec_pretty(value).map_err(|e| Error::corrupt(&path, e.to_string()))?;
         bytes.push(b'\n');
-        self.dir
-            .replace(name, &bytes, sync)
+        crate::io::replace(&*self.io, &self.dir, name, &bytes, sync)
             .map_err(|e| Error::io("write", &path, e))
     }
 }

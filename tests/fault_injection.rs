@@ -250,3 +250,87 @@ fn after_a_failure_past_the_journal_no_checkpoint_starts_the_journal_over() {
     assert_eq!(store.verify().unwrap(), Vec::<String>::new());
     store.close().unwrap();
 }
+
+/// Opens, saves 20 events to one aggregate (so it gets a `.ids`), one to a new aggregate
+/// type (a metadata write), checkpoints (a `syncfs`) and closes, through `io`; returns
+/// the event ids whose save was acknowledged. Every failure must be a typed error.
+fn scenario(dir: &Path, io: Arc<FaultyIo>) -> Vec<String> {
+    let mut acknowledged = Vec::new();
+    let Ok(store) = EventStore::open_with(Config::new(dir), Arc::new(SystemClock), io) else {
+        return acknowledged;
+    };
+    for n in 0..20 {
+        let id = format!("e{n}");
+        if store.append(new_event("hotswap", "agg", &id)).is_ok() {
+            acknowledged.push(id);
+        }
+    }
+    if store.append(new_event("filewatch", "agg", "w1")).is_ok() {
+        acknowledged.push("w1".to_string());
+    }
+    let _ = store.checkpoint();
+    let _ = store.close();
+    acknowledged
+}
+
+const SEAM_CALLS: [Call; 10] = [
+    Call::Write,
+    Call::Append,
+    Call::SyncFile,
+    Call::Rename,
+    Call::CreateDir,
+    Call::Read,
+    Call::AppendLine,
+    Call::WriteFile,
+    Call::SyncDir,
+    Call::SyncFileSystem,
+];
+
+#[test]
+fn every_call_durability_rests_on_goes_through_the_seam_and_a_failure_of_any_loses_nothing_acknowledged()
+ {
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = Arc::new(FaultyIo::new(0, Fault::Errno(EIO)));
+    seed(&tmp.path().join("probe"));
+    scenario(&tmp.path().join("probe"), probe.clone());
+    let calls = probe.calls();
+    for call in SEAM_CALLS {
+        assert!(calls.contains(&call), "{call:?} is not seen: {calls:?}");
+    }
+    let mut injected = 0;
+    for call in SEAM_CALLS {
+        let made = calls.iter().filter(|c| **c == call).count() as u64;
+        // The first few of each kind, and its last: open, steady state, close.
+        let mut nths: Vec<u64> = (1..=made.min(4)).collect();
+        nths.push(made);
+        nths.dedup();
+        for nth in nths {
+            for fault in [Fault::Errno(ENOSPC), Fault::Errno(EIO), Fault::ShortWrite] {
+                let case = tmp.path().join(format!("{call:?}-{nth}-{fault:?}"));
+                seed(&case);
+                let acknowledged = scenario(&case, Arc::new(FaultyIo::on(call, nth, fault)));
+                injected += 1;
+                let store = EventStore::open(Config::new(&case)).unwrap();
+                assert_eq!(
+                    store.verify().unwrap(),
+                    Vec::<String>::new(),
+                    "{call:?} #{nth} {fault:?}"
+                );
+                let stored: Vec<String> = ["hotswap", "filewatch"]
+                    .iter()
+                    .flat_map(|t| store.read_aggregate(t, "agg", 0).unwrap())
+                    .map(|e| e.metadata.event_id)
+                    .collect();
+                for id in &acknowledged {
+                    assert!(stored.contains(id), "{call:?} #{nth} {fault:?}: {id} lost");
+                }
+                assert_eq!(common::temp_files(&case), 0, "{call:?} #{nth} {fault:?}");
+                store.append(new_event("hotswap", "agg", "after")).unwrap();
+            }
+        }
+    }
+    println!(
+        "{injected} faults injected over {} call kinds",
+        SEAM_CALLS.len()
+    );
+}

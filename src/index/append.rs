@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::Write;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
@@ -104,9 +103,9 @@ impl Index {
             };
             let written = torn.and_then(|torn| {
                 if torn {
-                    (&log.file).write_all(b"\n")?;
+                    self.io.append_line(&log.file, b"\n")?;
                 }
-                (&log.file).write_all(bytes)
+                self.io.append_line(&log.file, bytes)
             });
             let _ = log.file.unlock();
             written.map_err(fail)?;

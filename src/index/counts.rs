@@ -84,7 +84,9 @@ impl Index {
             .collect();
         let path = self.dir.join(COUNTS_FILE);
         file::StoreDir::open(&self.base, Path::new(INDEX_DIR), false)
-            .and_then(|dir| dir.replace(COUNTS_FILE, text.as_bytes(), false))
+            .and_then(|dir| {
+                crate::io::replace(&*self.io, &dir, COUNTS_FILE, text.as_bytes(), false)
+            })
             .map_err(|e| Error::io("write", &path, e))
     }
 

@@ -35,12 +35,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use crate::error::Result;
 use crate::file::{self, dir_names, remove_tree};
+use crate::io::StoreIo;
 
 mod append;
 mod counts;
@@ -99,6 +100,8 @@ pub(crate) struct Index {
     /// a link ([`file::StoreDir`]).
     base: PathBuf,
     dir: PathBuf,
+    /// Appends, rewrites and syncs go through it (fault injection).
+    io: Arc<dyn StoreIo>,
     /// Open append descriptors by log path.
     open: Mutex<HashMap<PathBuf, OpenLog>>,
     /// Per type log: (identity, bytes counted, lines counted), so counts read only growth.
@@ -121,8 +124,9 @@ pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
 }
 
 impl Index {
-    pub(crate) fn new(base: &Path) -> Index {
+    pub(crate) fn new(base: &Path, io: Arc<dyn StoreIo>) -> Index {
         Index {
+            io,
             base: base.to_path_buf(),
             dir: base.join(INDEX_DIR),
             open: Mutex::new(HashMap::new()),

@@ -3,8 +3,8 @@
 //! swaps it in by rename, `format` written last.
 
 use std::collections::HashSet;
-use std::fs;
-use std::io::{Read, Write};
+use std::fs::{self, File};
+use std::io::Read;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -76,7 +76,7 @@ impl Index {
             .chain(extra.iter().copied())
             .collect();
         bytes.clear();
-        dir.replace(name, &kept, durable).map_err(fail)
+        crate::io::replace(&*self.io, &dir, name, &kept, durable).map_err(fail)
     }
 
     /// Replaces the whole index with one built from `entries` (every event file). The
@@ -92,10 +92,10 @@ impl Index {
         }
         for (path, bytes) in Index::lines_by_log(&build, entries) {
             let write = || -> std::io::Result<()> {
-                let mut f = file::open_beneath(base, &path, Access::CreateTruncate, true)?;
-                f.write_all(&bytes)?;
+                let f = file::open_beneath(base, &path, Access::CreateTruncate, true)?;
+                self.io.write_file(&f, &bytes)?;
                 if durable {
-                    f.sync_data()?;
+                    self.io.sync_file(&f)?;
                 }
                 Ok(())
             };
@@ -103,10 +103,12 @@ impl Index {
         }
         let format = build.join(FORMAT_FILE);
         file::open_beneath(base, &format, Access::CreateTruncate, true)
-            .and_then(|mut f| f.write_all(FORMAT.as_bytes()))
+            .and_then(|f| self.io.write_file(&f, FORMAT.as_bytes()))
             .map_err(|e| Error::io("write index", &format, e))?;
         if durable {
-            file::sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;
+            self.io
+                .sync_file_system(base)
+                .map_err(|e| Error::io("sync", base, e))?;
         }
         // Whatever is there goes aside, a file or a link included (never followed).
         if fs::symlink_metadata(&self.dir).is_ok() {
@@ -114,7 +116,9 @@ impl Index {
         }
         fs::rename(&build, &self.dir).map_err(|e| Error::io("rename", &build, e))?;
         if durable {
-            file::sync_dir(base)?;
+            File::open(base)
+                .and_then(|dir| self.io.sync_dir(&dir))
+                .map_err(|e| Error::io("sync directory", base, e))?;
         }
         remove_tree(&old)?;
         lock(&self.open).clear();

@@ -50,7 +50,7 @@ use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::file::{Access, StoreDir, lock, sync_file_system, wait, zero_fill};
+use crate::file::{Access, StoreDir, lock, wait, zero_fill};
 use crate::io::StoreIo;
 
 mod format;
@@ -227,8 +227,7 @@ impl Journal {
             // as under `none` its name is how the open after a power loss learns that
             // files this writer renamed may be torn (one sync per open, none per save).
             .and_then(|()| {
-                journals
-                    .sync()
+                io.sync_dir(journals.handle())
                     .map_err(|e| Error::io("sync directory", &dir, e))
             });
         if let Err(e) = prepared {
@@ -407,7 +406,7 @@ impl Journal {
             return Ok(());
         }
         if self.durable
-            && let Err(e) = sync_file_system(&self.base)
+            && let Err(e) = self.io.sync_file_system(&self.base)
         {
             inner.failed = Some(format!("syncfs: {e}"));
             return Err(Error::io("sync", &self.base, e));

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::file::{self, sync_file_system};
+use crate::file;
+use crate::io::StoreIo;
 
 use super::JOURNAL_DIR;
 
@@ -103,7 +104,8 @@ pub(crate) fn checkpoints_sync(journal: &Path) -> bool {
 }
 
 /// Makes the replayed files durable and removes the journal.
-pub(crate) fn retire(base: &Path, path: &Path) -> Result<()> {
-    sync_file_system(base).map_err(|e| Error::io("sync", base, e))?;
+pub(crate) fn retire(io: &dyn StoreIo, base: &Path, path: &Path) -> Result<()> {
+    io.sync_file_system(base)
+        .map_err(|e| Error::io("sync", base, e))?;
     fs::remove_file(path).map_err(|e| Error::io("remove", path, e))
 }

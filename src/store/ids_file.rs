@@ -2,12 +2,13 @@
 //! is believed).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::file;
+use crate::io::StoreIo;
 
 use super::cache::AggState;
 
@@ -72,7 +73,12 @@ pub(super) fn adopt_ids(file: Option<File>, state: &AggState) -> Option<(u64, u6
 /// when `state` has read the whole file, otherwise the file is rewritten. Only right
 /// after a refresh under the directory's exclusive lock, which leaves `state.ids_file`
 /// describing `.ids` as it is: no writer can have changed it since.
-pub(super) fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String)]) -> Result<()> {
+pub(super) fn write_ids(
+    io: &dyn StoreIo,
+    dir: &Path,
+    state: &mut AggState,
+    new: &[(String, String)],
+) -> Result<()> {
     let path = dir.join(IDS_FILE);
     let current = state.ids_file;
     if state.legacy
@@ -85,8 +91,8 @@ pub(super) fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String
     let lines: String = new.iter().map(|(n, id)| ids_line(n, id)).collect();
     let fail = |e| Error::io("write", &path, e);
     if let Some((ino, len)) = current {
-        let mut file = file::open_regular(&path, OpenOptions::new().append(true)).map_err(fail)?;
-        file.write_all(lines.as_bytes()).map_err(fail)?;
+        let file = file::open_regular(&path, OpenOptions::new().append(true)).map_err(fail)?;
+        io.append_line(&file, lines.as_bytes()).map_err(fail)?;
         state.ids_file = Some((ino, len + lines.len() as u64));
         return Ok(());
     }
@@ -98,9 +104,9 @@ pub(super) fn write_ids(dir: &Path, state: &mut AggState, new: &[(String, String
     all.push_str(&lines);
     let tmp = dir.join(format!(".ids.{}.tmp", std::process::id()));
     let write = || -> std::io::Result<u64> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(all.as_bytes())?;
-        fs::rename(&tmp, &path)?;
+        let file = File::create(&tmp)?;
+        io.write_file(&file, all.as_bytes())?;
+        io.rename(&tmp, &path)?;
         Ok(file.metadata()?.ino())
     };
     let ino = write().map_err(|e| {

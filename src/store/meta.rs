@@ -30,7 +30,7 @@ impl EventStore {
                 .collect(),
         };
         let indexed_types = self.index.event_types()?;
-        let meta = MetadataLock::acquire(&self.base)?;
+        let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
         let believable = |s: &SchemaVersionsFile| s.event_types.keys().eq(indexed_types.iter());
         let schemas = match meta
             .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
@@ -97,7 +97,7 @@ impl EventStore {
     pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
         self.check_writable()?;
         let stats = self.statistics_from_index()?;
-        MetadataLock::acquire(&self.base)?.write(STATISTICS, &stats, false)?;
+        MetadataLock::acquire(&self.base, self.io.clone())?.write(STATISTICS, &stats, false)?;
         Ok(stats)
     }
 
@@ -114,7 +114,7 @@ impl EventStore {
             name: aggregate_type.to_string(),
             directory: layout::aggregate_type_dir(aggregate_type)?,
         };
-        let meta = MetadataLock::acquire(&self.base)?;
+        let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
         let mut file: AggregateTypesFile = meta.read(AGGREGATE_TYPES).unwrap_or_default();
         if !file.aggregate_types.contains(&entry) {
             file.aggregate_types.push(entry);
@@ -141,7 +141,7 @@ impl EventStore {
         if unseen.is_empty() {
             return Ok(());
         }
-        let meta = MetadataLock::acquire(&self.base)?;
+        let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
         let mut file: SchemaVersionsFile = meta.read(SCHEMA_VERSIONS).unwrap_or_default();
         for e in unseen {
             file.event_types

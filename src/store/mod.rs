@@ -189,7 +189,7 @@ impl EventStore {
         io: Arc<dyn StoreIo>,
     ) -> EventStore {
         EventStore {
-            index: Index::new(&base),
+            index: Index::new(&base, io.clone()),
             metadata_dir: base.join(layout::METADATA_DIR),
             base,
             config,

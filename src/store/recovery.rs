@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, format_instant};
-use crate::file::{self, Access, list_dirs, lock, lock_dir};
+use crate::file::{Access, list_dirs, lock, lock_dir};
 use crate::index;
 use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
@@ -162,10 +162,12 @@ impl EventStore {
         // journal with records that could not be replayed is kept, set aside.
         for (path, _) in journals {
             if kept.contains(&path) {
-                file::sync_file_system(&self.base).map_err(|e| Error::io("sync", &self.base, e))?;
+                self.io
+                    .sync_file_system(&self.base)
+                    .map_err(|e| Error::io("sync", &self.base, e))?;
                 self.set_aside(&path)?;
             } else {
-                journal::retire(&self.base, &path)?;
+                journal::retire(&*self.io, &self.base, &path)?;
             }
         }
         // Created under the recovery lock: a journal exists unlocked for a moment after
@@ -274,7 +276,12 @@ impl EventStore {
             && m.previous_event_id.as_deref() == state.last_event_id()
             && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
         if follows && !state.ids.contains_key(&m.event_id) {
-            write_ids(&dir, &mut state, &[(name.to_string(), m.event_id.clone())])?;
+            write_ids(
+                &*self.io,
+                &dir,
+                &mut state,
+                &[(name.to_string(), m.event_id.clone())],
+            )?;
             self.write_atomically(&dir, name, &event.to_file_json())?;
             // The cached view does not hold this file: list the directory next time.
             state.ids_file = None;
@@ -356,7 +363,7 @@ impl EventStore {
         self.index.rebuild(&entries, self.durable())?;
         stats.updated_at = format_instant(&self.clock.now());
         stats.total();
-        let meta = MetadataLock::acquire(&self.base)?;
+        let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
         meta.write(SCHEMA_VERSIONS, &schemas, self.durable())?;
         meta.write(AGGREGATE_TYPES, &types, self.durable())?;
         meta.write(STATISTICS, &stats, false)?;

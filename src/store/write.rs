@@ -188,6 +188,9 @@ impl EventStore {
             locked.last_planned = locked.last_planned.max(last);
             plans.push(plan);
         }
+        // Derived, but noted before the commit point: once the events are stored, a
+        // failure to note their schema versions would report a stored save as failed.
+        self.note_schema_versions(&events)?;
         // Staged before the journal record is written, so that what fails here (a
         // directory the process cannot write, a `.ids` that is not a file, a full disk)
         // fails this save alone and leaves nothing behind; after the record it would
@@ -243,7 +246,6 @@ impl EventStore {
         {
             journal.checkpoint()?;
         }
-        self.note_schema_versions(&events)?;
         self.trim_cache();
         out.into_iter()
             .map(|e| e.ok_or_else(|| Error::invalid_event("events", "an event was not planned")))
@@ -439,7 +441,7 @@ impl EventStore {
         if new_names.is_empty() {
             return Ok(staged);
         }
-        write_ids(&dir, state, &new_names)?;
+        write_ids(&*self.io, &dir, state, &new_names)?;
         for step in plan {
             if let Planned::New { name, bytes, .. } = step {
                 let tmp = dir.join(self.tmp_name(&name.render()));
