@@ -83,3 +83,56 @@ fn a_store_in_another_pid_namespace_opens_beside_a_live_one() {
     assert_eq!(store.read_aggregate("ns", "child", 0).unwrap().len(), 1);
     assert_eq!(store.verify().unwrap(), Vec::<String>::new());
 }
+
+/// A writer in another PID namespace has a pid no process here has; while it writes an
+/// event under a temp name, only its journal's lock says it is alive. A real process
+/// (`flock`) holds the lock of a journal named after such a pid.
+#[test]
+fn a_temp_file_of_a_writer_invisible_here_is_kept_while_its_journal_is_locked() {
+    let t = TempStore::new();
+    let store = t.open();
+    store.append(ev("hotswap", "agg", "e1")).unwrap();
+    store.close().unwrap();
+    let pid = common::DEAD_PID;
+    let temp = t
+        .base
+        .join("hotswap/agg")
+        .join(format!(".20300101000000000000-TestEvent.json.{pid}-0.tmp"));
+    std::fs::write(&temp, b"{}").unwrap();
+    let journal = t.base.join(".journal").join(format!(
+        "{pid}-0.0badc0de-always-{}.journal",
+        common::OTHER_BOOT
+    ));
+    std::fs::write(&journal, b"").unwrap();
+    // `-o`: the lock stays with flock itself, not with the command it starts, so killing
+    // flock ends the writer; `cat` ends when its input is closed with the child handle.
+    let mut holder = match Command::new("flock")
+        .arg("-o")
+        .arg(&journal)
+        .arg("cat")
+        .stdin(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            println!("skipped: flock(1) cannot run ({e})");
+            return;
+        }
+    };
+    let probe = std::fs::File::open(&journal).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while probe.try_lock_shared().is_ok() {
+        probe.unlock().unwrap();
+        assert!(Instant::now() < deadline, "flock never took the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let store = t.open();
+    assert_eq!(store.read_aggregate("hotswap", "agg", 0).unwrap().len(), 1);
+    let kept = temp.exists();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(kept, "a live writer's temp file was removed");
+    assert_eq!(store.read_aggregate("hotswap", "agg", 0).unwrap().len(), 1);
+    assert!(!temp.exists(), "a dead writer's temp file is removed");
+}

@@ -66,6 +66,7 @@ pub use format::{
 };
 pub(crate) use recovery::{
     abandoned_journals, accounts_for_everything, checkpoints_sync, cut_short_by_reboot, retire,
+    writer_alive,
 };
 pub(crate) use syncer::{Syncer, spawn_batch_syncer, spawn_sync_ahead};
 

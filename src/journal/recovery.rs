@@ -57,6 +57,29 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
     Ok(out)
 }
 
+/// Whether a store whose process has the id `pid` (in its own PID namespace) is open on
+/// the store at `base`: one of the journals named after that pid is locked. This is what
+/// tells a live writer from a dead one across PID namespaces, where `/proc/<pid>` means
+/// nothing. Probed with a shared lock, released at once.
+pub(crate) fn writer_alive(base: &Path, pid: u32) -> bool {
+    let dir = base.join(JOURNAL_DIR);
+    let prefix = format!("{pid}-");
+    file::dir_names(&dir)
+        .unwrap_or_default()
+        .iter()
+        .any(|name| {
+            name.starts_with(&prefix)
+                && name.ends_with(".journal")
+                && file::open_regular(&dir.join(name), std::fs::OpenOptions::new().read(true))
+                    .is_ok_and(|journal| {
+                        matches!(
+                            journal.try_lock_shared(),
+                            Err(std::fs::TryLockError::WouldBlock)
+                        )
+                    })
+        })
+}
+
 /// This boot of the machine (Linux's random boot id), without dashes.
 pub(super) fn boot_id() -> Option<String> {
     let id = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::file;
 use crate::io::StoreIo;
+use crate::journal;
 use crate::layout::FileName;
 
 use super::EventStore;
@@ -117,11 +118,19 @@ pub(super) fn remove_dead_temp_files(dir: &Path) -> Result<()> {
     remove_dead_temps(dir, &file::dir_names(dir)?)
 }
 
-/// Of `names` in `dir`, removes the temp files of dead writers (another reader may have
-/// removed one already).
+/// Of `names` in the aggregate directory `dir`, removes the temp files of dead writers
+/// (another reader may have removed one already). A writer is dead when no process here
+/// has its pid and no journal named after that pid is locked: a writer in another PID
+/// namespace (a container sharing the volume) is invisible in `/proc` but holds its
+/// journal's lock, so its files being written are left alone.
 pub(super) fn remove_dead_temps(dir: &Path, names: &[String]) -> Result<()> {
+    // An aggregate directory lies two levels below the base: `<type>/<id>`.
+    let base = dir.parent().and_then(Path::parent);
+    let dead = |owner: u32| {
+        !file::pid_alive(owner) && !base.is_some_and(|base| journal::writer_alive(base, owner))
+    };
     for name in names {
-        if tmp_owner(name).is_some_and(|owner| !file::pid_alive(owner)) {
+        if tmp_owner(name).is_some_and(dead) {
             let path = dir.join(name);
             match fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
