@@ -71,7 +71,7 @@ final class ConstructorShape implements EventShape {
             type = type.getSuperclass()) {
             for (final Field field : type.getDeclaredFields()) {
                 if (field.getName().equals(name) && !Modifier.isStatic(field.getModifiers())) {
-                    field.setAccessible(true);
+                    EventShapes.makeAccessible(field, eventClass);
                     return field::get;
                 }
             }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.lang.reflect.InaccessibleObjectException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -73,11 +74,25 @@ final class EventMapper {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
+    /**
+     * Jackson reports a class in a module that keeps its package closed as an
+     * {@link IllegalArgumentException} caused by an {@link InaccessibleObjectException}: that
+     * is a deployment to fix, not a bad event.
+     */
+    private static void throwIfNotOpen(final Class<?> type, final Exception failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InaccessibleObjectException) {
+                throw EventShapes.notOpen(type, (InaccessibleObjectException) cause);
+            }
+        }
+    }
+
     /** {@code value} as a JSON tree. */
     static JsonNode tree(final Object value, final String what) {
         try {
             return MAPPER.valueToTree(value);
         } catch (final IllegalArgumentException e) {
+            throwIfNotOpen(value.getClass(), e);
             throw new InvalidEventException(what + " cannot be written as JSON: " + e.getMessage(), e);
         }
     }
@@ -87,6 +102,7 @@ final class EventMapper {
         try {
             return MAPPER.readerFor(type).readValue(value);
         } catch (final IOException | IllegalArgumentException e) {
+            throwIfNotOpen(type.getRawClass(), e);
             throw new InvalidEventException(what + " cannot be read as " + type.toCanonical() + ": " + e.getMessage(), e);
         }
     }

@@ -1,8 +1,11 @@
 package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.events.EventMetadata;
 
@@ -38,6 +41,29 @@ final class EventShapes {
         return best == null ? new BeanShape(eventClass) : new ConstructorShape(eventClass, best);
     }
 
+    /**
+     * Makes a field of an event class readable, or says how to let the store read it: a
+     * class in a named module whose package is not open to this library cannot be mapped.
+     * @throws EventStoreConfigurationException naming the module and package to open
+     */
+    static void makeAccessible(final Field field, final Class<?> eventClass) {
+        try {
+            field.setAccessible(true);
+        } catch (final InaccessibleObjectException e) {
+            throw notOpen(eventClass, e);
+        }
+    }
+
+    /** The configuration error for an event class whose package its module keeps closed. */
+    static EventStoreConfigurationException notOpen(final Class<?> eventClass, final RuntimeException cause) {
+        final String module = eventClass.getModule().getName();
+        final String pkg = eventClass.getPackageName();
+        return new EventStoreConfigurationException("cannot map " + eventClass.getName() + ": module " + module
+            + " does not open package " + pkg + " to the event store; add \"opens " + pkg + ";\" to its"
+            + " module-info.java, or run with --add-opens " + module + "/" + pkg + "=ALL-UNNAMED (" + cause.getMessage()
+            + ")", cause);
+    }
+
     /** Runs reflection whose failure means the class does not fit the mapping. */
     interface Reflective<T> {
         T run() throws ReflectiveOperationException;
@@ -46,6 +72,8 @@ final class EventShapes {
     static <T> T reflect(final Class<?> eventClass, final Reflective<T> action) {
         try {
             return action.run();
+        } catch (final InaccessibleObjectException e) {
+            throw notOpen(eventClass, e);
         } catch (final ReflectiveOperationException e) {
             final Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new InvalidEventException("cannot map " + eventClass.getName() + ": " + cause, cause);
