@@ -30,6 +30,21 @@ final class ChildJvm {
         return new ProcessBuilder(command).redirectErrorStream(true);
     }
 
+    /**
+     * A process running {@code main} with {@code args} after the JVM options given, that
+     * finds the native library as a user's JVM does (extracted from the jar's resources, by
+     * each class loader that loads the library), not through the test's override.
+     */
+    static ProcessBuilder extractingLibrary(final List<String> options, final Class<?> main, final String... args)
+        throws Exception {
+        final List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options);
+        command.addAll(List.of("-cp", classpath(main), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true);
+    }
+
     /** The test JVM's classpath, plus the jars and directories of what the child needs, wherever the runner put them. */
     private static String classpath(final Class<?> main) throws Exception {
         final Set<String> entries = new LinkedHashSet<>();
