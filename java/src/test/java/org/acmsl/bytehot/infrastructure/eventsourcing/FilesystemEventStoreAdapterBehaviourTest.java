@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FilesystemEventStoreAdapterTest {
+class FilesystemEventStoreAdapterBehaviourTest {
 
     @TempDir
     Path dir;

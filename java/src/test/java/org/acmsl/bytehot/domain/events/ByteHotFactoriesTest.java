@@ -1,0 +1,49 @@
+package org.acmsl.bytehot.domain.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** ByteHot's {@code ClassFileChanged} factories, with ByteHot's parameters and versions. */
+class ByteHotFactoriesTest {
+
+    private static final Path FILE = Paths.get("target/classes/com/acme/Foo.class");
+
+    private static final Instant DETECTED = Instant.parse("2030-01-01T00:00:00Z");
+
+    @Test
+    void forNewSessionIsVersionOneOfTheFilesAggregateAtTheDetectionTime() {
+        final ClassFileChanged first = ClassFileChanged.forNewSession(FILE, "com.acme.Foo", 10L, DETECTED);
+        assertThat(first.getAggregateType()).isEqualTo("filewatch");
+        assertThat(first.getAggregateId()).isEqualTo(FILE.toString());
+        assertThat(first.getAggregateVersion()).isEqualTo(1L);
+        assertThat(first.getPreviousEventId()).isNull();
+        assertThat(first.getTimestamp()).isEqualTo(DETECTED);
+        assertThat(first.getDetectionTimestamp()).isEqualTo(DETECTED);
+        assertThat(ClassFileChanged.forNewSession(FILE, "com.acme.Foo", 10L, DETECTED).getEventId())
+            .isNotEqualTo(first.getEventId());
+    }
+
+    @Test
+    void forExistingSessionFollowsThePreviousEventAtTheNextVersion() {
+        final ClassFileChanged next =
+            ClassFileChanged.forExistingSession(FILE, "com.acme.Foo", 20L, DETECTED, "previous-id", 4L);
+        assertThat(next.getAggregateVersion()).isEqualTo(5L);
+        assertThat(next.getPreviousEventId()).isEqualTo("previous-id");
+        assertThat(next.getFileSize()).isEqualTo(20L);
+        assertThat(next.getUserId()).isNull();
+    }
+
+    @Test
+    void withUserAttributesTheEventAndAMissingDetectionTimeIsNow() {
+        final Instant before = Instant.now();
+        final ClassFileChanged event =
+            ClassFileChanged.withUser(FILE, "com.acme.Foo", 20L, null, "ada", "previous-id", 1L);
+        assertThat(event.getUserId()).isEqualTo("ada");
+        assertThat(event.getAggregateVersion()).isEqualTo(2L);
+        assertThat(event.getTimestamp()).isBetween(before, Instant.now());
+    }
+}
