@@ -368,6 +368,15 @@ natives! {
         aggregate_call(env, handle, &aggregate_type, &aggregate_id, EventStore::current_version)
     }
 
+    fn rewrite_legacy_versions = "rewriteLegacyVersions"(
+        env,
+        handle: jlong,
+        aggregate_type: JByteArray<'l>,
+        aggregate_id: JByteArray<'l>,
+    ) -> jlong, 0 => {
+        aggregate_call(env, handle, &aggregate_type, &aggregate_id, EventStore::rewrite_legacy_versions)
+    }
+
     fn event_count = "eventCount"(
         env,
         handle: jlong,

@@ -16,7 +16,7 @@ use super::EventStore;
 use super::cache::{AggKey, AggState, KnownEvent};
 use super::files::{
     AGGREGATE_CHUNK_MIN, in_parallel, list_events, read_event_file, read_event_file_sized,
-    read_event_files,
+    read_event_files, written_by_old_adapter,
 };
 use super::ids_file::{IDS_FILE, IDS_FROM_EVENTS, adopt_ids, ids_lines};
 
@@ -345,8 +345,19 @@ impl EventStore {
             let paths: Vec<PathBuf> = part.iter().map(|(_, name)| dir.join(name)).collect();
             read_event_files(&*self.io, &paths).into_iter().collect()
         })?;
-        for ((parsed, name), (event, size)) in names.into_iter().zip(read) {
+        for ((parsed, name), (mut event, size)) in names.into_iter().zip(read) {
             let path = dir.join(&name);
+            let effective = state.current_version() + 1;
+            let is_mine =
+                event.metadata.aggregate_type == key.0 && event.metadata.aggregate_id == key.1;
+            // ByteHot's adapter stamped version 1 on every event of a session: its files
+            // are read in file order, each at the version its place gives it.
+            if is_mine
+                && event.metadata.aggregate_version != effective
+                && written_by_old_adapter(&*self.io, &path)
+            {
+                event.metadata.aggregate_version = effective;
+            }
             let m = &event.metadata;
             let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
             // The old adapter put `a/b` and `a_b` in one directory, which may also be

@@ -27,6 +27,26 @@ pub(super) fn read_event_file_sized(io: &dyn StoreIo, path: &Path) -> Result<(Ev
     parse_event_file(path, io.read(path))
 }
 
+/// Whether the event file at `path` was written by ByteHot's pure-Java adapter: Jackson
+/// pretty-printed its envelope (`"eventType" : ...`, a space before each colon), where
+/// this library writes `"eventType": ...`. That adapter stamped version 1 on every event
+/// of a new session, so its aggregates can hold repeated or gapped versions that mean
+/// nothing lost; in a file this library wrote, a gap means a missing file.
+pub(super) fn written_by_old_adapter(io: &dyn StoreIo, path: &Path) -> bool {
+    io.read(path).is_ok_and(|bytes| jackson_printed(&bytes))
+}
+
+/// Whether the first member of a JSON object is followed by `" :"`.
+fn jackson_printed(bytes: &[u8]) -> bool {
+    let Some(open) = bytes.iter().position(|b| *b == b'"') else {
+        return false;
+    };
+    let rest = &bytes[open + 1..];
+    rest.iter()
+        .position(|b| *b == b'"')
+        .is_some_and(|close| rest[close + 1..].starts_with(b" :"))
+}
+
 /// The events in the files at `paths`, with their sizes, in order: read a few at a time
 /// ([`StoreIo::read_many`]), so that files not in the page cache are fetched together,
 /// and parsed before the next few are read, so that a long chunk holds only a few files'
@@ -248,6 +268,15 @@ impl EventStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_jackson_printed_envelope_counts_as_the_old_adapters() {
+        assert!(jackson_printed(b"{\n  \"eventType\" : \"A\",\n"));
+        assert!(!jackson_printed(b"{\n  \"eventType\": \"A\",\n"));
+        assert!(!jackson_printed(b"{\"eventType\":\"A\"}"));
+        assert!(!jackson_printed(b""));
+        assert!(!jackson_printed(b"{\"unterminated"));
+    }
 
     #[test]
     fn tmp_owner_reads_the_writers_pid_from_both_temp_file_shapes() {

@@ -28,6 +28,7 @@ mod cache;
 mod files;
 mod ids_file;
 mod meta;
+mod migrate;
 mod read;
 mod recovery;
 mod verify;

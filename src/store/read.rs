@@ -54,7 +54,9 @@ impl EventStore {
                     .collect();
                 read_event_files(&*self.io, &paths).into_iter().collect()
             })?;
-            for (k, (event, size)) in missing.into_iter().zip(read) {
+            for (k, (mut event, size)) in missing.into_iter().zip(read) {
+                // The version its place gives it (a file of ByteHot's adapter may say another).
+                event.metadata.aggregate_version = state.entries[start + k].version;
                 state.entries[start + k].body = self.cache(event.clone(), size);
                 events[k] = Some(event);
             }
@@ -79,7 +81,12 @@ impl EventStore {
                 version: v,
                 ..
             }) if *v == version => Ok(cached.event.clone()),
-            Some(e) if e.version == version => read_event_file(&*self.io, &dir.join(&e.name)),
+            Some(e) if e.version == version => {
+                read_event_file(&*self.io, &dir.join(&e.name)).map(|mut event| {
+                    event.metadata.aggregate_version = version;
+                    event
+                })
+            }
             _ => Err(Error::NotFound {
                 what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
             }),

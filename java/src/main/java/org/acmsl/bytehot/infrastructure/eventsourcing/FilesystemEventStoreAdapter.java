@@ -269,6 +269,23 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         return handle.call(h -> NativeEventStore.currentVersion(h, type, id));
     }
 
+    /**
+     * Rewrites the event files of one aggregate that ByteHot's pure-Java adapter stored with a
+     * version other than their place's (it stamped version 1 on every event of a session), in
+     * this library's format and with that version. Reads already return such events at the
+     * version their place gives them; after the rewrite, queries by type and time and other
+     * readers see that version too, and {@link #verify()} stops reporting the anomaly. Each file
+     * is synced before it replaces the old one; run again after a crash, it finishes the job.
+     * @param aggregateType the aggregate type
+     * @param aggregateId the aggregate id
+     * @return how many files were rewritten
+     */
+    public long rewriteLegacyVersions(final String aggregateType, final String aggregateId) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        return handle.call(h -> NativeEventStore.rewriteLegacyVersions(h, type, id));
+    }
+
     @Override
     public boolean isHealthy() {
         return health().path("healthy").asBoolean(false);

@@ -25,6 +25,8 @@ final class NativeEventStore {
 
     static native long currentVersion(long handle, byte[] aggregateType, byte[] aggregateId);
 
+    static native long rewriteLegacyVersions(long handle, byte[] aggregateType, byte[] aggregateId);
+
     static native long totalEventCount(long handle);
 
     static native void checkpoint(long handle);

@@ -1,0 +1,62 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An aggregate as ByteHot's adapter left it (Jackson's pretty printer, version 1 on every
+ * event of a session) reads at the versions its files' places give them, and
+ * {@link FilesystemEventStoreAdapter#rewriteLegacyVersions} makes the files agree.
+ */
+class LegacyVersionsTest {
+
+    @TempDir
+    Path dir;
+
+    private void writeAsByteHotDid(final Path folder, final String name, final String eventId, final String at)
+        throws Exception {
+        final ObjectMapper jackson = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        final ObjectNode envelope = jackson.createObjectNode();
+        envelope.put("eventType", "ClassFileChanged");
+        final ObjectNode metadata = envelope.putObject("eventMetadata");
+        metadata.put("eventId", eventId);
+        metadata.put("aggregateType", "filewatch");
+        metadata.put("aggregateId", "Foo.class");
+        metadata.put("aggregateVersion", 1);
+        metadata.put("timestamp", at);
+        metadata.put("schemaVersion", 1);
+        final ObjectNode data = envelope.putObject("eventData");
+        data.put("className", "com.acme.Foo");
+        data.put("fileSize", 10);
+        Files.createDirectories(folder);
+        Files.write(folder.resolve(name), jackson.writeValueAsBytes(envelope));
+    }
+
+    @Test
+    void versionsRepeatedByByteHotReadInFileOrderAndARewriteFixesTheFiles() throws Exception {
+        final Path folder = dir.resolve("filewatch").resolve("Foo.class");
+        writeAsByteHotDid(folder, "20250617120000000-ClassFileChanged.json", "a", "2025-06-17T12:00:00Z");
+        writeAsByteHotDid(folder, "20250617120100000-ClassFileChanged.json", "b", "2025-06-17T12:01:00Z");
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(dir.toString())) {
+            final List<VersionedDomainEvent> events = store.getEventsForAggregate("filewatch", "Foo.class");
+            assertThat(events.stream().map(VersionedDomainEvent::getAggregateVersion).collect(Collectors.toList()))
+                .containsExactly(1L, 2L);
+            assertThat(store.verify()).singleElement().asString().contains("legacy anomaly");
+            assertThat(store.rewriteLegacyVersions("filewatch", "Foo.class")).isEqualTo(1L);
+            assertThat(store.verify()).isEmpty();
+            assertThat(store.getEventsByType("ClassFileChanged").stream()
+                .map(VersionedDomainEvent::getAggregateVersion).collect(Collectors.toList()))
+                .containsExactly(1L, 2L);
+        }
+    }
+}

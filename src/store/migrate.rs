@@ -1,0 +1,69 @@
+//! Rewrites of what older writers left, on request: the files ByteHot's pure-Java adapter
+//! wrote with versions that do not follow their place (it stamped version 1 on every
+//! event of a session). Reads already serve such files at the version their place gives
+//! them; a rewrite makes the file say so too, so that queries by type and time (which
+//! return files as they are) and other readers agree.
+
+use crate::error::{Error, Result};
+use crate::file::{lock, lock_dir};
+
+use super::EventStore;
+use super::aggregate::Need;
+use super::files::{read_event_file, written_by_old_adapter};
+
+impl EventStore {
+    /// Rewrites each event file of one aggregate that ByteHot's adapter wrote with a
+    /// version other than its place's, in this library's format and with that version;
+    /// returns how many were rewritten. Each file is synced, then renamed over the old one
+    /// under the aggregate's lock, and the directory synced at the end, whatever the
+    /// durability mode (this replaces the only copy of an event): run again after a
+    /// crash, it finishes the job.
+    pub fn rewrite_legacy_versions(&self, aggregate_type: &str, aggregate_id: &str) -> Result<u64> {
+        self.check_writable()?;
+        let key = (aggregate_type.to_string(), aggregate_id.to_string());
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        self.refresh_for(
+            &key,
+            &mut state,
+            Need::Events,
+            super::aggregate::Dir::Unchecked,
+        )?;
+        let Some(dir) = state.dir.clone().filter(|d| d.is_dir()) else {
+            return Ok(0);
+        };
+        let _exclusive = lock_dir(&dir)?;
+        self.refresh_locked(&key, &mut state)?;
+        let mut rewritten = 0;
+        for known in &state.entries {
+            let path = dir.join(&known.name);
+            let mut event = read_event_file(&*self.io, &path)?;
+            if event.metadata.aggregate_version == known.version
+                || !written_by_old_adapter(&*self.io, &path)
+            {
+                continue;
+            }
+            event.metadata.aggregate_version = known.version;
+            // The new bytes are synced before they replace the only copy of the event: a
+            // power loss must leave the old file or the new one, never an empty one.
+            let tmp = dir.join(self.tmp_name(&known.name));
+            let replaced = self
+                .io
+                .create_and_write(&tmp, &event.to_file_json())
+                .and_then(|file| self.io.sync_file(&file))
+                .and_then(|()| self.io.rename(&tmp, &path));
+            if let Err(e) = replaced {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(Error::io("rewrite", &path, e));
+            }
+            rewritten += 1;
+        }
+        if rewritten > 0 {
+            // fsync the folder: the renames are durable only once the directory is.
+            std::fs::File::open(&dir)
+                .and_then(|handle| self.io.sync_dir(&handle))
+                .map_err(|e| Error::io("sync directory", &dir, e))?;
+        }
+        Ok(rewritten)
+    }
+}
