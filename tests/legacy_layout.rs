@@ -253,3 +253,13 @@ fn a_corrupt_file_in_a_b_neither_fails_nor_slows_the_never_saved_id_a_slash_b() 
     );
     assert!(store.verify().unwrap().iter().any(|p| p.contains(&victim)));
 }
+
+#[test]
+fn every_id_of_a_shared_old_directory_is_listed() {
+    let t = legacy_store_with_a_neighbour();
+    let store = t.open();
+    let ids = store.aggregate_ids("filewatch").unwrap();
+    assert!(ids.contains(&FOO.to_string()), "{ids:?}");
+    assert!(ids.contains(&NEIGHBOUR.to_string()), "{ids:?}");
+    assert_eq!(ids.len(), 2, "{ids:?}");
+}

@@ -118,11 +118,19 @@ impl EventStore {
         if layout::decode_component(name).is_none() {
             return Ok(true);
         }
+        Ok(self.ids_in(dir, ty)?.iter().any(|named| named == id))
+    }
+
+    /// The aggregate ids of type `ty` that the event files of `dir` name, each once, in
+    /// the order first met. Parses only the files added since the last call for `dir`
+    /// (event files never change); a file that does not parse names no id.
+    pub(super) fn ids_in(&self, dir: &Path, ty: &str) -> Result<Vec<String>> {
         let names = list_events(dir, self.clean())?;
         let mut scans = lock(&self.legacy_scans);
         let known = scans.entry(dir.to_path_buf()).or_default();
         let listed: HashSet<&str> = names.iter().map(|(_, file)| file.as_str()).collect();
         known.retain(|file, _| listed.contains(file.as_str()));
+        let mut ids: Vec<String> = Vec::new();
         for (_, file) in &names {
             if !known.contains_key(file) {
                 let named = read_event_file(&*self.io, &dir.join(file))
@@ -131,8 +139,13 @@ impl EventStore {
                     .map(|e| e.metadata.aggregate_id);
                 known.insert(file.clone(), named);
             }
+            if let Some(Some(id)) = known.get(file)
+                && !ids.contains(id)
+            {
+                ids.push(id.clone());
+            }
         }
-        Ok(known.values().any(|named| named.as_deref() == Some(id)))
+        Ok(ids)
     }
 
     /// The names written after the cache's last one, from the lines `.ids` gained since

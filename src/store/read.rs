@@ -193,30 +193,26 @@ impl EventStore {
 
     /// Ids of the aggregates of one type that hold events, sorted. A directory named by
     /// this crate's encoding gives its id by its name (or its `.aggregate-id` file when
-    /// hashed); only directories of ByteHot's old adapter have their first event read.
+    /// hashed); only directories of ByteHot's old adapter have their events read (once per
+    /// store, then only the files added since), each id they hold listed.
     pub fn aggregate_ids(&self, aggregate_type: &str) -> Result<Vec<String>> {
         let type_path = self.base.join(layout::aggregate_type_dir(aggregate_type)?);
         let mut out = Vec::new();
         for (agg_dir, agg_path) in list_dirs(&type_path)? {
-            let names = list_events(&agg_path, self.clean())?;
-            let Some((_, first)) = names.first() else {
+            if list_events(&agg_path, self.clean())?.is_empty() {
                 continue;
-            };
+            }
             let marker = agg_path.join(layout::LONG_ID_FILE);
             // A `_` may stand for the `/` or `\` of an old-adapter id: ask the event.
             let canonical = layout::decode_component(&agg_dir).filter(|id| {
                 !id.contains('_') && layout::aggregate_id_dir(id).is_ok_and(|(d, _)| d == agg_dir)
             });
-            let id = match (file::read_regular_to_string(&marker), canonical) {
-                (Ok(id), _) => id,
-                (Err(_), Some(id)) => id,
-                (Err(_), None) => {
-                    read_event_file(&*self.io, &agg_path.join(first))?
-                        .metadata
-                        .aggregate_id
-                }
-            };
-            out.push(id);
+            match (file::read_regular_to_string(&marker), canonical) {
+                (Ok(id), _) => out.push(id),
+                (Err(_), Some(id)) => out.push(id),
+                // A folder of the old adapter may hold several ids (`a/b` and `a_b`).
+                (Err(_), None) => out.extend(self.ids_in(&agg_path, aggregate_type)?),
+            }
         }
         out.sort();
         out.dedup();
