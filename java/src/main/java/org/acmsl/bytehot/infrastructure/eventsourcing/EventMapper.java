@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.lang.reflect.InaccessibleObjectException;
+import java.net.URI;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -56,8 +58,23 @@ final class EventMapper {
     static final class PathDeserializer extends JsonDeserializer<Path> {
         @Override
         public Path deserialize(final JsonParser parser, final DeserializationContext context) throws IOException {
-            return Paths.get(parser.getValueAsString());
+            return path(parser.getValueAsString());
         }
+    }
+
+    /**
+     * A stored path: as this library writes it (the path's text), or as ByteHot's adapter's
+     * Jackson wrote it (the path's URI, {@code file:///app/Foo.class}).
+     */
+    static Path path(final String text) {
+        if (text.startsWith("file:/")) {
+            try {
+                return Paths.get(URI.create(text));
+            } catch (final IllegalArgumentException | FileSystemNotFoundException notAFileUri) {
+                return Paths.get(text);
+            }
+        }
+        return Paths.get(text);
     }
 
     private static ObjectMapper createMapper() {

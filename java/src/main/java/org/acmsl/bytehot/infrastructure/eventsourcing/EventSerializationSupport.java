@@ -3,6 +3,7 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
@@ -32,7 +33,86 @@ import org.acmsl.bytehot.domain.events.EventMetadata;
  */
 public final class EventSerializationSupport {
 
-    private EventSerializationSupport() {
+    /**
+     * An instance, for callers written against ByteHot's class, which could be instantiated;
+     * every method is static.
+     */
+    public EventSerializationSupport() {
+    }
+
+    /**
+     * Whether events of a type name can be loaded (the catalog, a class registered or saved).
+     * @param eventType the type name
+     * @return true when a class is known for it
+     */
+    public static boolean isEventTypeRegistered(final String eventType) {
+        return EventTypeRegistry.isRegistered(eventType);
+    }
+
+    /**
+     * Every type name with the class that loads it.
+     * @return a copy, sorted by name
+     */
+    public static Map<String, Class<? extends VersionedDomainEvent>> getRegisteredEventTypes() {
+        return EventTypeRegistry.registered();
+    }
+
+    /**
+     * Forgets the types registered and the classes remembered from saves; the catalog stays.
+     * (ByteHot's method of this name cleared its cache of type names.)
+     */
+    public static void clearCache() {
+        EventTypeRegistry.reset();
+    }
+
+    /**
+     * The {@code eventType} of an envelope.
+     * @param json the envelope
+     * @return its event type, or {@code null} when it is not JSON or names none
+     */
+    public static String extractEventType(final String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            final JsonNode type = EnvelopeCodec.readTree(json).get("eventType");
+            return type == null || type.isNull() ? null : type.asText();
+        } catch (final InvalidEventException notJson) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a text is JSON with the three members of an envelope.
+     * @param json the text
+     * @return true when it has {@code eventType}, {@code eventMetadata} and {@code eventData}
+     */
+    public static boolean isValidEventJson(final String json) {
+        if (json == null) {
+            return false;
+        }
+        try {
+            final JsonNode envelope = EnvelopeCodec.readTree(json);
+            return envelope.has("eventType") && envelope.has("eventMetadata") && envelope.has("eventData");
+        } catch (final InvalidEventException notJson) {
+            return false;
+        }
+    }
+
+    /**
+     * An envelope with a type, the given data and empty metadata (a test fixture in ByteHot's
+     * API; the store refuses it until the metadata is filled).
+     * @param eventType the type name
+     * @param eventData the data, as JSON
+     * @return the envelope
+     * @throws InvalidEventException when {@code eventData} is not JSON
+     */
+    public static String createMinimalEventJson(final String eventType, final String eventData) {
+        final ObjectNode envelope = EventMapper.MAPPER.createObjectNode();
+        envelope.put("eventType", eventType);
+        envelope.set("eventMetadata", EventMapper.MAPPER.createObjectNode());
+        envelope.set("eventData", EnvelopeCodec.readTree(eventData));
+        return envelope.toString();
     }
 
     /**

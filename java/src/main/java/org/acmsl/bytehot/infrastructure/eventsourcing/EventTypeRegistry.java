@@ -2,6 +2,7 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
@@ -32,6 +33,10 @@ final class EventTypeRegistry {
     private static final Map<String, Class<? extends VersionedDomainEvent>> TYPES = new ConcurrentHashMap<>();
 
     static {
+        registerCatalog();
+    }
+
+    private static void registerCatalog() {
         for (final Class<? extends VersionedDomainEvent> type : List.of(
             ByteHotAttachRequested.class, ByteHotAgentAttached.class, ByteHotNotStarted.class,
             WatchPathConfigured.class, HotSwapCapabilityEnabled.class, ClassFileChanged.class,
@@ -72,6 +77,22 @@ final class EventTypeRegistry {
                 + "getEventType()");
         }
         TYPES.put(eventType, eventClass);
+    }
+
+    /** Whether a type name has a class. */
+    static boolean isRegistered(final String eventType) {
+        return eventType != null && TYPES.containsKey(eventType);
+    }
+
+    /** Every type name with its class, as a copy. */
+    static Map<String, Class<? extends VersionedDomainEvent>> registered() {
+        return new TreeMap<>(TYPES);
+    }
+
+    /** Forgets every registration and remembered class but the catalog's. */
+    static void reset() {
+        TYPES.clear();
+        registerCatalog();
     }
 
     /** The class of a type name. */

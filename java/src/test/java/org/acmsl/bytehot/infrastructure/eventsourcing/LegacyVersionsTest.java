@@ -7,14 +7,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.domain.events.ClassFileChanged;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An aggregate as ByteHot's adapter left it (Jackson's pretty printer, version 1 on every
+ * Files as ByteHot's adapter left them. An aggregate (Jackson's pretty printer, version 1 on every
  * event of a session) reads at the versions its files' places give them, and
  * {@link FilesystemEventStoreAdapter#rewriteLegacyVersions} makes the files agree.
  */
@@ -25,6 +27,11 @@ class LegacyVersionsTest {
 
     private void writeAsByteHotDid(final Path folder, final String name, final String eventId, final String at)
         throws Exception {
+        writeAsByteHotDid(folder, name, eventId, at, null);
+    }
+
+    private void writeAsByteHotDid(final Path folder, final String name, final String eventId, final String at,
+        final String classFile) throws Exception {
         final ObjectMapper jackson = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         final ObjectNode envelope = jackson.createObjectNode();
         envelope.put("eventType", "ClassFileChanged");
@@ -38,6 +45,9 @@ class LegacyVersionsTest {
         final ObjectNode data = envelope.putObject("eventData");
         data.put("className", "com.acme.Foo");
         data.put("fileSize", 10);
+        if (classFile != null) {
+            data.put("classFile", classFile);
+        }
         Files.createDirectories(folder);
         Files.write(folder.resolve(name), jackson.writeValueAsBytes(envelope));
     }
@@ -57,6 +67,18 @@ class LegacyVersionsTest {
             assertThat(store.getEventsByType("ClassFileChanged").stream()
                 .map(VersionedDomainEvent::getAggregateVersion).collect(Collectors.toList()))
                 .containsExactly(1L, 2L);
+        }
+    }
+
+    @Test
+    void aPathByteHotsJacksonWroteAsAFileUriReadsBackAsThatPath() throws Exception {
+        final Path folder = dir.resolve("filewatch").resolve("Foo.class");
+        writeAsByteHotDid(folder, "20250617120000000-ClassFileChanged.json", "a", "2025-06-17T12:00:00Z",
+            "file:///app/target/classes/com/acme/Foo.class");
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(dir.toString())) {
+            final ClassFileChanged event =
+                (ClassFileChanged) store.getEventsForAggregate("filewatch", "Foo.class").get(0);
+            assertThat(event.getClassFile()).isEqualTo(Paths.get("/app/target/classes/com/acme/Foo.class"));
         }
     }
 }
