@@ -71,6 +71,38 @@ public interface VersionedDomainEvent extends DomainEvent {
     }
 
     /**
+     * Whether this is its aggregate's first event: version 1 and no previous event.
+     * @return true for a first event
+     */
+    default boolean isFirstEvent() {
+        return getAggregateVersion() == 1L && getPreviousEventId() == null;
+    }
+
+    /**
+     * Whether the event names the aggregate's previous event.
+     * @return true when it has a previous event id
+     */
+    default boolean hasCausality() {
+        return getPreviousEventId() != null;
+    }
+
+    /**
+     * Whether a user is named.
+     * @return true when the user id is not blank
+     */
+    default boolean hasUser() {
+        return getUserId() != null && !getUserId().isBlank();
+    }
+
+    /**
+     * Whether the event belongs to a correlation.
+     * @return true when the correlation id is not blank
+     */
+    default boolean isCorrelated() {
+        return getCorrelationId() != null && !getCorrelationId().isBlank();
+    }
+
+    /**
      * The event's type name as stored (file names, queries by type). It must consist of
      * letters, digits, {@code _} and {@code $}.
      * @return the simple class name unless overridden

@@ -88,6 +88,79 @@ public final class EventMetadata {
     }
 
     /**
+     * Metadata for the event that follows a known one, attributed to a user (ByteHot's
+     * factory): version {@code currentVersion + 1}, now.
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @param previousEventId id of the aggregate's last event ({@code null} when there is none)
+     * @param currentVersion the aggregate's current version (0 when it has no events)
+     * @param userId the user
+     * @return the metadata
+     */
+    public static EventMetadata withUser(final String aggregateType, final String aggregateId,
+        final String previousEventId, final long currentVersion, final String userId) {
+        return forExistingAggregate(aggregateType, aggregateId, previousEventId, currentVersion).withUserId(userId);
+    }
+
+    /**
+     * {@link #withUser} within a correlation (ByteHot's factory).
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @param previousEventId id of the aggregate's last event ({@code null} when there is none)
+     * @param currentVersion the aggregate's current version (0 when it has no events)
+     * @param userId the user, or {@code null}
+     * @param correlationId the correlation
+     * @return the metadata
+     */
+    public static EventMetadata withCorrelation(final String aggregateType, final String aggregateId,
+        final String previousEventId, final long currentVersion, final String userId, final String correlationId) {
+        return withUser(aggregateType, aggregateId, previousEventId, currentVersion, userId)
+            .withCorrelationId(correlationId);
+    }
+
+    /**
+     * A copy with another aggregate version.
+     * @param newVersion the version (0: the store assigns the next one)
+     * @return the copy
+     */
+    public EventMetadata withVersion(final long newVersion) {
+        return new EventMetadata(eventId, aggregateType, aggregateId, newVersion, timestamp, previousEventId,
+            schemaVersion, userId, correlationId, causationId);
+    }
+
+    /**
+     * Whether this is an aggregate's first event: version 1 and no previous event.
+     * @return true for a first event
+     */
+    public boolean isFirstEvent() {
+        return aggregateVersion == 1L && previousEventId == null;
+    }
+
+    /**
+     * Whether a user is named.
+     * @return true when the user id is not blank
+     */
+    public boolean hasUser() {
+        return userId != null && !userId.isBlank();
+    }
+
+    /**
+     * Whether the event belongs to a correlation.
+     * @return true when the correlation id is not blank
+     */
+    public boolean hasCorrelation() {
+        return correlationId != null && !correlationId.isBlank();
+    }
+
+    /**
+     * Whether the event names its cause.
+     * @return true when the causation id is not blank
+     */
+    public boolean hasCausation() {
+        return causationId != null && !causationId.isBlank();
+    }
+
+    /**
      * A copy with another user id.
      * @param newUserId the user id
      * @return the copy

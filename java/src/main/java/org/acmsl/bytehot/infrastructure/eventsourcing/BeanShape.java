@@ -12,10 +12,13 @@ import org.acmsl.bytehot.domain.events.EventMetadata;
  */
 final class BeanShape implements EventShape {
 
-    /** The bean properties of {@link VersionedDomainEvent} that are metadata, not data. */
+    /**
+     * The bean properties of {@link VersionedDomainEvent} that are metadata or derived from it
+     * ({@code isFirstEvent()}, {@code isCorrelated()}), not data.
+     */
     private static final String[] METADATA_PROPERTIES = {"eventId", "aggregateType", "aggregateId",
         "aggregateVersion", "timestamp", "previousEventId", "schemaVersion", "userId", "correlationId",
-        "causationId", "eventType"};
+        "causationId", "eventType", "firstEvent", "correlated"};
 
     private final Class<?> eventClass;
 

@@ -15,11 +15,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
+import org.acmsl.bytehot.domain.Adapter;
 import org.acmsl.bytehot.domain.ConcurrencyConflictException;
 import org.acmsl.bytehot.domain.EventStoreConfigurationException;
+import org.acmsl.bytehot.domain.EventStoreException;
 import org.acmsl.bytehot.domain.EventStorePort;
 import org.acmsl.bytehot.domain.EventStoreUnavailableException;
 import org.acmsl.bytehot.domain.InvalidEventException;
+import org.acmsl.bytehot.domain.OperationType;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
 
 /**
@@ -34,7 +37,7 @@ import org.acmsl.bytehot.domain.VersionedDomainEvent;
  * naming the argument; text with an unpaired surrogate throws {@link InvalidEventException}
  * naming the field.
  */
-public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCloseable {
+public final class FilesystemEventStoreAdapter implements EventStorePort, Adapter<EventStorePort>, AutoCloseable {
 
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -97,7 +100,13 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         } catch (final InvalidEventException e) {
             throw new EventStoreConfigurationException(e.getMessage(), e);
         }
-        this.handle = new NativeHandle(NativeEventStore.open(settings), configuration.getPath());
+        final long opened;
+        try {
+            opened = NativeEventStore.open(settings);
+        } catch (final EventStoreException e) {
+            throw e.initContext(OperationType.INITIALIZATION, null, null);
+        }
+        this.handle = new NativeHandle(opened, configuration.getPath());
         this.cleanable = CLEANER.register(this, handle);
     }
 
@@ -120,13 +129,20 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
             this.path = path;
         }
 
-        <T> T call(final LongFunction<T> body) {
+        /**
+         * Runs {@code body} on the open handle; an {@link EventStoreException} it throws says
+         * which operation on which aggregate failed ({@link EventStoreException#initContext}).
+         */
+        <T> T call(final OperationType operation, final String aggregateType, final String aggregateId,
+            final LongFunction<T> body) {
             lock.readLock().lock();
             try {
                 if (value == 0) {
                     throw new EventStoreUnavailableException("the event store at " + path + " is closed");
                 }
                 return body.apply(value);
+            } catch (final EventStoreException e) {
+                throw e.initContext(operation, aggregateType, aggregateId);
             } finally {
                 lock.readLock().unlock();
             }
@@ -161,6 +177,15 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
     }
 
     /**
+     * The port this adapter implements.
+     * @return {@link EventStorePort}
+     */
+    @Override
+    public Class<EventStorePort> adapts() {
+        return EventStorePort.class;
+    }
+
+    /**
      * Closes the store. Idempotent; waits for calls in flight to finish.
      */
     @Override
@@ -187,7 +212,8 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
      * @return the base directory
      */
     public Path getBasePath() {
-        return Paths.get(new String(handle.call(NativeEventStore::basePath), StandardCharsets.UTF_8));
+        return Paths.get(new String(handle.call(OperationType.RETRIEVE, null, null,
+                NativeEventStore::basePath), StandardCharsets.UTF_8));
     }
 
     @Override
@@ -195,7 +221,8 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         final byte[] json = batchJson(Collections.singletonList(Objects.requireNonNull(event, "event must not be null")));
         // The stored copy the store returns is not needed here: not parsing it saves a
         // Jackson tree and an event object per save.
-        handle.call(h -> NativeEventStore.append(h, json));
+        handle.call(OperationType.SAVE, event.getAggregateType(), event.getAggregateId(),
+                h -> NativeEventStore.append(h, json));
     }
 
     /**
@@ -222,7 +249,8 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
             return Collections.emptyList();
         }
         final byte[] json = batchJson(events);
-        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.append(h, json)));
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.SAVE, null, null,
+                h -> NativeEventStore.append(h, json)));
     }
 
     private static byte[] batchJson(final List<? extends VersionedDomainEvent> events) {
@@ -245,20 +273,23 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
         final byte[] type = text(aggregateType, "aggregateType");
         final byte[] id = text(aggregateId, "aggregateId");
         return EventSerializationSupport.fromEnvelopes(
-            handle.call(h -> NativeEventStore.readAggregate(h, type, id, sinceVersion)));
+            handle.call(OperationType.RETRIEVE, aggregateType, aggregateId,
+                h -> NativeEventStore.readAggregate(h, type, id, sinceVersion)));
     }
 
     @Override
     public List<VersionedDomainEvent> getEventsByType(final String eventType) {
         final byte[] type = text(eventType, "eventType");
-        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.readByType(h, type)));
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+                h -> NativeEventStore.readByType(h, type)));
     }
 
     @Override
     public List<VersionedDomainEvent> getEventsBetween(final Instant startTime, final Instant endTime) {
         Objects.requireNonNull(startTime, "startTime must not be null");
         Objects.requireNonNull(endTime, "endTime must not be null");
-        return EventSerializationSupport.fromEnvelopes(handle.call(h -> NativeEventStore.readBetween(h,
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+                h -> NativeEventStore.readBetween(h,
             startTime.getEpochSecond(), startTime.getNano(), endTime.getEpochSecond(), endTime.getNano())));
     }
 
@@ -266,7 +297,8 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
     public long getCurrentVersion(final String aggregateType, final String aggregateId) {
         final byte[] type = text(aggregateType, "aggregateType");
         final byte[] id = text(aggregateId, "aggregateId");
-        return handle.call(h -> NativeEventStore.currentVersion(h, type, id));
+        return handle.call(OperationType.RETRIEVE, aggregateType, aggregateId,
+                h -> NativeEventStore.currentVersion(h, type, id));
     }
 
     /**
@@ -283,7 +315,8 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
     public long rewriteLegacyVersions(final String aggregateType, final String aggregateId) {
         final byte[] type = text(aggregateType, "aggregateType");
         final byte[] id = text(aggregateId, "aggregateId");
-        return handle.call(h -> NativeEventStore.rewriteLegacyVersions(h, type, id));
+        return handle.call(OperationType.SAVE, aggregateType, aggregateId,
+                h -> NativeEventStore.rewriteLegacyVersions(h, type, id));
     }
 
     @Override
@@ -306,7 +339,8 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
      * @return the problems found, each naming the file; empty when the store is consistent
      */
     public List<String> verify() {
-        return EventSerializationSupport.strings(handle.call(NativeEventStore::verify));
+        return EventSerializationSupport.strings(handle.call(OperationType.HEALTH_CHECK, null, null,
+                NativeEventStore::verify));
     }
 
     /**
@@ -318,44 +352,49 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, AutoCl
      *     writes until it is reopened)
      */
     public void checkpoint() {
-        handle.call(h -> {
+        handle.call(OperationType.SAVE, null, null, h -> {
             NativeEventStore.checkpoint(h);
             return null;
         });
     }
 
     private JsonNode health() {
-        return EventSerializationSupport.readTree(handle.call(NativeEventStore::health));
+        return EventSerializationSupport.readTree(handle.call(OperationType.HEALTH_CHECK, null, null,
+                NativeEventStore::health));
     }
 
     @Override
     public long getTotalEventCount() {
-        return handle.call(NativeEventStore::totalEventCount);
+        return handle.call(OperationType.COUNT, null, null, NativeEventStore::totalEventCount);
     }
 
     @Override
     public long getEventCountForAggregate(final String aggregateType, final String aggregateId) {
         final byte[] type = text(aggregateType, "aggregateType");
         final byte[] id = text(aggregateId, "aggregateId");
-        return handle.call(h -> NativeEventStore.eventCount(h, type, id));
+        return handle.call(OperationType.COUNT, aggregateType, aggregateId,
+                h -> NativeEventStore.eventCount(h, type, id));
     }
 
     @Override
     public boolean aggregateExists(final String aggregateType, final String aggregateId) {
         final byte[] type = text(aggregateType, "aggregateType");
         final byte[] id = text(aggregateId, "aggregateId");
-        return handle.call(h -> NativeEventStore.aggregateExists(h, type, id));
+        return handle.call(OperationType.COUNT, aggregateType, aggregateId,
+                h -> NativeEventStore.aggregateExists(h, type, id));
     }
 
     @Override
     public List<String> getAggregateTypes() {
-        return EventSerializationSupport.strings(handle.call(NativeEventStore::aggregateTypes));
+        return EventSerializationSupport.strings(handle.call(OperationType.RETRIEVE, null, null,
+                NativeEventStore::aggregateTypes));
     }
 
     @Override
     public List<String> getAggregateIds(final String aggregateType) {
         final byte[] type = text(aggregateType, "aggregateType");
-        return EventSerializationSupport.strings(handle.call(h -> NativeEventStore.aggregateIds(h, type)));
+        return EventSerializationSupport.strings(handle.call(OperationType.RETRIEVE, aggregateType, null,
+                h -> NativeEventStore.aggregateIds(h, type)));
     }
 
     private static byte[] text(final String value, final String name) {

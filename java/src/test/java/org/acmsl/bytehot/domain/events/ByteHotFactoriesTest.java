@@ -46,4 +46,29 @@ class ByteHotFactoriesTest {
         assertThat(event.getAggregateVersion()).isEqualTo(2L);
         assertThat(event.getTimestamp()).isBetween(before, Instant.now());
     }
+
+    @Test
+    void metadataHelpersAndEventDefaultsAnswerAsByteHotsDid() {
+        final EventMetadata first = EventMetadata.forExistingAggregate("t", "a", null, 0L);
+        assertThat(first.isFirstEvent()).isTrue();
+        assertThat(first.withVersion(2L).isFirstEvent()).isFalse();
+        assertThat(first.withVersion(2L).getEventId()).isEqualTo(first.getEventId());
+        assertThat(first.hasUser()).isFalse();
+        assertThat(first.hasCorrelation()).isFalse();
+        final EventMetadata attributed = EventMetadata.withCorrelation("t", "a", "p", 3L, "ada", "c-1");
+        assertThat(attributed.getAggregateVersion()).isEqualTo(4L);
+        assertThat(attributed.hasUser()).isTrue();
+        assertThat(attributed.hasCorrelation()).isTrue();
+        assertThat(EventMetadata.withUser("t", "a", "p", 3L, " ").hasUser()).isFalse();
+
+        final ClassFileChanged firstEvent = ClassFileChanged.forNewSession(FILE, "Foo", 1L, DETECTED);
+        assertThat(firstEvent.isFirstEvent()).isTrue();
+        assertThat(firstEvent.hasCausality()).isFalse();
+        assertThat(firstEvent.hasUser()).isFalse();
+        assertThat(firstEvent.isCorrelated()).isFalse();
+        final ClassFileChanged later = ClassFileChanged.withUser(FILE, "Foo", 1L, DETECTED, "ada", "p", 1L);
+        assertThat(later.isFirstEvent()).isFalse();
+        assertThat(later.hasCausality()).isTrue();
+        assertThat(later.hasUser()).isTrue();
+    }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.acmsl.bytehot.domain.EventStoreUnavailableException;
+import org.acmsl.bytehot.domain.OperationType;
 import org.acmsl.bytehot.domain.events.ClassFileChanged;
 import org.acmsl.bytehot.domain.events.EventMetadata;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -113,7 +114,7 @@ class AdapterLifecycleTest {
         }
 
         assertThat(handle.isOpen()).as("the Cleaner closed the native store").isFalse();
-        assertThatThrownBy(() -> handle.call(NativeEventStore::totalEventCount))
+        assertThatThrownBy(() -> handle.call(OperationType.COUNT, null, null, NativeEventStore::totalEventCount))
             .isInstanceOf(EventStoreUnavailableException.class);
         // The native registry no longer knows the raw handle either: a stale handle is an exception, not a crash.
         assertThatThrownBy(() -> NativeEventStore.totalEventCount(raw))
