@@ -60,6 +60,10 @@ pub struct Config {
     /// on a read-only mount, a full disk or a directory this process may not write can
     /// be read; every write is refused.
     pub read_only: bool,
+    /// Write files ByteHot's pure-Java adapter can read too (`false` by default): the
+    /// metadata is repeated at the start of each object `eventData` (see
+    /// [`crate::Event::legacy_readable`]).
+    pub legacy_readable: bool,
 }
 
 /// Default budget of the in-memory event cache, in bytes.
@@ -74,6 +78,7 @@ impl Default for Config {
             batch_interval: Duration::from_millis(50),
             event_cache_bytes: DEFAULT_EVENT_CACHE_BYTES,
             read_only: false,
+            legacy_readable: false,
         }
     }
 }
@@ -89,6 +94,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ),
     ("event-cache-bytes", "BYTEHOT_EVENTSTORE_EVENT_CACHE_BYTES"),
     ("read-only", "BYTEHOT_EVENTSTORE_READ_ONLY"),
+    ("legacy-readable", "BYTEHOT_EVENTSTORE_LEGACY_READABLE"),
     (
         "max-events-per-file",
         "BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE",
@@ -269,6 +275,7 @@ impl Config {
                 })?
             }
             "read-only" => self.read_only = parse_bool(key, value)?,
+            "legacy-readable" => self.legacy_readable = parse_bool(key, value)?,
             "max-events-per-file" => {
                 if value != "1" {
                     return Err(Error::config(

@@ -369,6 +369,59 @@ impl Event {
         (bytes.len() <= max_len).then_some(bytes)
     }
 
+    /// This event as a store ByteHot's pure-Java adapter must read too keeps it
+    /// (`legacy-readable`): that adapter reads an event's metadata from its `eventData`, so
+    /// the metadata members it knows (`eventId`, `aggregateType`, `aggregateId`,
+    /// `aggregateVersion`, `timestamp`, `schemaVersion`, and `previousEventId`, `userId`,
+    /// `correlationId` when set) are written first in an object `eventData`, before the
+    /// event's own members, which win where a name is in both (for ByteHot's reader and
+    /// this library's alike, as both keep a repeated member's last value). Data that is not
+    /// an object is written as it is.
+    pub fn legacy_readable(&self) -> Event {
+        let data = self.data.get();
+        let Some(inner) = data
+            .trim()
+            .strip_prefix('{')
+            .and_then(|d| d.strip_suffix('}'))
+        else {
+            return self.clone();
+        };
+        let m = &self.metadata;
+        let mut members = serde_json::Map::new();
+        let mut put = |key: &str, value: serde_json::Value| {
+            members.insert(key.to_string(), value);
+        };
+        put("eventId", m.event_id.clone().into());
+        put("aggregateType", m.aggregate_type.clone().into());
+        put("aggregateId", m.aggregate_id.clone().into());
+        put("aggregateVersion", m.aggregate_version.into());
+        if let Some(t) = &m.timestamp {
+            put("timestamp", format_instant(t).into());
+        }
+        put("schemaVersion", m.schema_version.into());
+        for (key, value) in [
+            ("previousEventId", &m.previous_event_id),
+            ("userId", &m.user_id),
+            ("correlationId", &m.correlation_id),
+        ] {
+            if let Some(value) = value {
+                put(key, value.clone().into());
+            }
+        }
+        let mut merged = serde_json::Value::Object(members).to_string();
+        if !inner.trim().is_empty() {
+            merged.pop();
+            merged.push(',');
+            merged.push_str(inner);
+            merged.push('}');
+        }
+        let mut legacy = self.clone();
+        if let Ok(data) = RawValue::from_string(merged) {
+            legacy.data = data;
+        }
+        legacy
+    }
+
     /// Appends the compact envelope to `out` (the wire format).
     pub fn write_json(&self, out: &mut Vec<u8>) {
         // Serializing plain strings, numbers and already valid raw JSON cannot fail.

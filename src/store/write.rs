@@ -372,6 +372,9 @@ impl EventStore {
             last_id = Some(m.event_id.clone());
             pending.insert(m.event_id.as_str(), plan.len());
             let max = self.config.max_event_size;
+            if self.config.legacy_readable {
+                stored = stored.legacy_readable();
+            }
             let bytes = stored.to_file_json_within(max).ok_or_else(|| {
                 Error::invalid_event(
                     format!("events[{i}].eventData"),

@@ -66,6 +66,12 @@ public final class EventStoreConfiguration {
      */
     public static final String READ_ONLY = "read-only";
 
+    /**
+     * Key of the legacy-readable flag: {@code true} writes files ByteHot's pure-Java adapter
+     * can read too (the metadata repeated at the start of each object {@code eventData}).
+     */
+    public static final String LEGACY_READABLE = "legacy-readable";
+
     /** Key of the spec's cleanup age (not implemented: rejected when set). */
     public static final String CLEANUP_MAX_AGE_DAYS = "cleanup.max-age-days";
 
@@ -224,6 +230,16 @@ public final class EventStoreConfiguration {
      */
     public EventStoreConfiguration withReadOnly(final boolean readOnly) {
         return with(READ_ONLY, Boolean.toString(readOnly));
+    }
+
+    /**
+     * A copy that writes files ByteHot's pure-Java adapter can read too, or not
+     * ({@link #LEGACY_READABLE}).
+     * @param legacyReadable the flag
+     * @return the copy
+     */
+    public EventStoreConfiguration withLegacyReadable(final boolean legacyReadable) {
+        return with(LEGACY_READABLE, Boolean.toString(legacyReadable));
     }
 
     /**
