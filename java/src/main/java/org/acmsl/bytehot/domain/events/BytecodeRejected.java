@@ -3,6 +3,7 @@ package org.acmsl.bytehot.domain.events;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * New bytecode was found incompatible with hot-swapping.
@@ -45,6 +46,25 @@ public final class BytecodeRejected extends AbstractVersionedDomainEvent {
         this.validForHotSwap = validForHotSwap;
         this.rejectionReason = rejectionReason;
         this.detectionTimestamp = detectionTimestamp;
+    }
+
+    /**
+     * A rejection of a class's new bytecode, as ByteHot's factory of that name makes it:
+     * version 1 of aggregate {@code hotswap/<classFile>} (the catalog's aggregate type; ByteHot
+     * used {@code validation}), not valid for hot-swap, stamped with the detection time (now
+     * when {@code null}).
+     * @param classFile the class file (its path is the aggregate id)
+     * @param className the fully qualified class name
+     * @param rejectionReason why the bytecode was rejected
+     * @param detectionTimestamp when it was rejected
+     * @return the event
+     */
+    public static BytecodeRejected forNewSession(final Path classFile, final String className,
+        final String rejectionReason, final Instant detectionTimestamp) {
+        final EventMetadata metadata = new EventMetadata(UUID.randomUUID().toString(), AGGREGATE_TYPE,
+            classFile.toString(), 1L, detectionTimestamp == null ? Instant.now() : detectionTimestamp, null,
+            EventMetadata.DEFAULT_SCHEMA_VERSION, null, null, null);
+        return new BytecodeRejected(metadata, classFile, className, false, rejectionReason, detectionTimestamp);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.acmsl.bytehot.domain.events;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A watched class file was deleted.
@@ -35,6 +36,23 @@ public final class ClassFileDeleted extends AbstractVersionedDomainEvent {
         this.classFile = classFile;
         this.className = className;
         this.detectionTimestamp = detectionTimestamp;
+    }
+
+    /**
+     * The deletion of a class file, as ByteHot's factory of that name makes it: version 1 of
+     * aggregate {@code filewatch/<classFile>}, stamped with the detection time (now when
+     * {@code null}). A class file that already has events is a concurrency conflict.
+     * @param classFile the class file (its path is the aggregate id)
+     * @param className the fully qualified class name
+     * @param detectionTimestamp when the deletion was detected
+     * @return the event
+     */
+    public static ClassFileDeleted forNewSession(
+        final Path classFile, final String className, final Instant detectionTimestamp) {
+        final EventMetadata metadata = new EventMetadata(UUID.randomUUID().toString(), AGGREGATE_TYPE,
+            classFile.toString(), 1L, detectionTimestamp == null ? Instant.now() : detectionTimestamp, null,
+            EventMetadata.DEFAULT_SCHEMA_VERSION, null, null, null);
+        return new ClassFileDeleted(metadata, classFile, className, detectionTimestamp);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.acmsl.bytehot.domain.events;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import org.acmsl.bytehot.domain.ProcessingResult;
 
 /**
@@ -51,6 +52,34 @@ public final class ClassFileProcessed extends AbstractVersionedDomainEvent {
         this.result = result;
         this.message = message;
         this.precedingEventId = precedingEventId;
+    }
+
+    /**
+     * The successful processing of a class-file change (ByteHot's factory): see
+     * {@link #withResult}.
+     * @param fileChange the change processed
+     * @return the event
+     */
+    public static ClassFileProcessed fromFileChange(final ClassFileChanged fileChange) {
+        return withResult(fileChange, ProcessingResult.SUCCESS, "File change processed successfully");
+    }
+
+    /**
+     * The processing of a class-file change (ByteHot's factory): the next event of the change's
+     * aggregate (its version + 1, following it), processed now, naming the change as its
+     * preceding event, with the user and correlation of the change.
+     * @param fileChange the change processed
+     * @param result the outcome
+     * @param message what happened
+     * @return the event
+     */
+    public static ClassFileProcessed withResult(
+        final ClassFileChanged fileChange, final ProcessingResult result, final String message) {
+        final EventMetadata metadata = EventMetadata.forExistingAggregate(fileChange.getAggregateType(),
+            fileChange.getAggregateId(), fileChange.getEventId(), fileChange.getAggregateVersion())
+            .withUserId(fileChange.getUserId()).withCorrelationId(fileChange.getCorrelationId());
+        return new ClassFileProcessed(metadata, fileChange.getClassFile(), fileChange.getClassName(), Instant.now(),
+            result, message, fileChange.getEventId());
     }
 
     /**

@@ -71,4 +71,28 @@ class ByteHotFactoriesTest {
         assertThat(later.hasCausality()).isTrue();
         assertThat(later.hasUser()).isTrue();
     }
+
+    @Test
+    void theOtherCatalogFactoriesFollowByteHotsParametersAndTheCatalogsAggregates() {
+        final ClassFileDeleted deleted = ClassFileDeleted.forNewSession(FILE, "com.acme.Foo", DETECTED);
+        assertThat(deleted.getAggregateType()).isEqualTo("filewatch");
+        assertThat(deleted.getAggregateVersion()).isEqualTo(1L);
+        assertThat(deleted.getTimestamp()).isEqualTo(DETECTED);
+
+        final BytecodeRejected rejected = BytecodeRejected.forNewSession(FILE, "com.acme.Foo", "schema change", DETECTED);
+        assertThat(rejected.getAggregateType()).isEqualTo("hotswap");
+        assertThat(rejected.getAggregateVersion()).isEqualTo(1L);
+        assertThat(rejected.getRejectionReason()).isEqualTo("schema change");
+        assertThat(rejected.isValidForHotSwap()).isFalse();
+
+        final ClassFileChanged change = ClassFileChanged.withUser(FILE, "com.acme.Foo", 1L, DETECTED, "ada", "p", 2L);
+        final ClassFileProcessed processed = ClassFileProcessed.fromFileChange(change);
+        assertThat(processed.getAggregateId()).isEqualTo(change.getAggregateId());
+        assertThat(processed.getAggregateVersion()).isEqualTo(4L);
+        assertThat(processed.getPreviousEventId()).isEqualTo(change.getEventId());
+        assertThat(processed.getUserId()).isEqualTo("ada");
+        assertThat(processed.getResult()).isEqualTo(org.acmsl.bytehot.domain.ProcessingResult.SUCCESS);
+        assertThat(ClassFileProcessed.withResult(change, org.acmsl.bytehot.domain.ProcessingResult.FAILURE, "no")
+            .getMessage()).isEqualTo("no");
+    }
 }
