@@ -246,6 +246,27 @@ impl FaultyIo {
         self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at
     }
 
+    /// A write of `bytes` through `write`, unless this call is the one to fail: then
+    /// [`Fault::ShortWrite`] writes the first half and fails with `ENOSPC`, and
+    /// [`Fault::Errno`] writes nothing.
+    fn write<T>(
+        &self,
+        call: Call,
+        bytes: &[u8],
+        write: impl Fn(&[u8]) -> io::Result<T>,
+    ) -> io::Result<T> {
+        if !self.strike(call) {
+            return write(bytes);
+        }
+        match self.fault {
+            Fault::ShortWrite => {
+                write(&bytes[..bytes.len() / 2])?;
+                Err(io::Error::from_raw_os_error(28))
+            }
+            Fault::Errno(_) => Err(self.error()),
+        }
+    }
+
     fn error(&self) -> io::Error {
         match self.fault {
             Fault::Errno(n) => io::Error::from_raw_os_error(n),
@@ -256,29 +277,11 @@ impl FaultyIo {
 
 impl StoreIo for FaultyIo {
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File> {
-        if !self.strike(Call::Write) {
-            return OsIo.create_and_write(path, bytes);
-        }
-        match self.fault {
-            Fault::ShortWrite => {
-                OsIo.create_and_write(path, &bytes[..bytes.len() / 2])?;
-                Err(io::Error::from_raw_os_error(28))
-            }
-            Fault::Errno(_) => Err(self.error()),
-        }
+        self.write(Call::Write, bytes, |part| OsIo.create_and_write(path, part))
     }
 
     fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        if !self.strike(Call::Append) {
-            return OsIo.append(file, offset, bytes);
-        }
-        match self.fault {
-            Fault::ShortWrite => {
-                OsIo.append(file, offset, &bytes[..bytes.len() / 2])?;
-                Err(io::Error::from_raw_os_error(28))
-            }
-            Fault::Errno(_) => Err(self.error()),
-        }
+        self.write(Call::Append, bytes, |part| OsIo.append(file, offset, part))
     }
 
     fn sync_file(&self, file: &File) -> io::Result<()> {
@@ -314,29 +317,11 @@ impl StoreIo for FaultyIo {
     }
 
     fn append_line(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
-        if !self.strike(Call::AppendLine) {
-            return OsIo.append_line(file, bytes);
-        }
-        match self.fault {
-            Fault::ShortWrite => {
-                OsIo.append_line(file, &bytes[..bytes.len() / 2])?;
-                Err(io::Error::from_raw_os_error(28))
-            }
-            Fault::Errno(_) => Err(self.error()),
-        }
+        self.write(Call::AppendLine, bytes, |part| OsIo.append_line(file, part))
     }
 
     fn write_file(&self, file: &File, bytes: &[u8]) -> io::Result<()> {
-        if !self.strike(Call::WriteFile) {
-            return OsIo.write_file(file, bytes);
-        }
-        match self.fault {
-            Fault::ShortWrite => {
-                OsIo.write_file(file, &bytes[..bytes.len() / 2])?;
-                Err(io::Error::from_raw_os_error(28))
-            }
-            Fault::Errno(_) => Err(self.error()),
-        }
+        self.write(Call::WriteFile, bytes, |part| OsIo.write_file(file, part))
     }
 
     fn sync_dir(&self, dir: &File) -> io::Result<()> {

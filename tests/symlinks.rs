@@ -86,8 +86,13 @@ fn decoy() -> tempfile::TempDir {
     outside
 }
 
-#[test]
-fn links_planted_as_the_stores_own_folders_are_set_aside_and_never_written_through() {
+/// A store with one event, closed; an outside decoy and what it holds.
+fn closed_store_and_decoy() -> (
+    TempStore,
+    PathBuf,
+    tempfile::TempDir,
+    BTreeMap<PathBuf, Vec<u8>>,
+) {
     let t = TempStore::new();
     let base = t.config().path;
     let store = t.open();
@@ -95,6 +100,12 @@ fn links_planted_as_the_stores_own_folders_are_set_aside_and_never_written_throu
     store.close().unwrap();
     let outside = decoy();
     let before = contents(outside.path());
+    (t, base, outside, before)
+}
+
+#[test]
+fn links_planted_as_the_stores_own_folders_are_set_aside_and_never_written_through() {
+    let (t, base, outside, before) = closed_store_and_decoy();
     std::fs::remove_dir_all(base.join(".index")).unwrap();
     symlink(outside.path().join("index"), base.join(".index")).unwrap();
     std::fs::remove_dir_all(base.join("metadata")).unwrap();
@@ -116,13 +127,7 @@ fn links_planted_as_the_stores_own_folders_are_set_aside_and_never_written_throu
 
 #[test]
 fn links_planted_inside_the_index_make_the_open_rebuild_it_and_are_never_written_through() {
-    let t = TempStore::new();
-    let base = t.config().path;
-    let store = t.open();
-    store.append(ev("hotswap", "agg", "e1")).unwrap();
-    store.close().unwrap();
-    let outside = decoy();
-    let before = contents(outside.path());
+    let (t, base, outside, before) = closed_store_and_decoy();
     let types = base.join(".index/types");
     std::fs::remove_file(types.join("TestEvent.log")).unwrap();
     symlink(

@@ -20,6 +20,14 @@ fn set_mode(path: &std::path::Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// An open store with one event in `hotswap/locked` and one in `hotswap/healthy`.
+fn two_aggregates(dir: &std::path::Path) -> EventStore {
+    let store = EventStore::open(Config::new(dir)).unwrap();
+    store.append(ev("hotswap", "locked", "l1")).unwrap();
+    store.append(ev("hotswap", "healthy", "h1")).unwrap();
+    store
+}
+
 #[test]
 fn a_save_into_an_unwritable_aggregate_fails_alone_and_stores_nothing() {
     if common::reran_as_nobody(SAVE_TEST) {
@@ -27,9 +35,7 @@ fn a_save_into_an_unwritable_aggregate_fails_alone_and_stores_nothing() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let store = EventStore::open(Config::new(&dir)).unwrap();
-    store.append(ev("hotswap", "locked", "l1")).unwrap();
-    store.append(ev("hotswap", "healthy", "h1")).unwrap();
+    let store = two_aggregates(&dir);
     let locked = dir.join("hotswap").join("locked");
     set_mode(&locked, 0o555);
 
@@ -108,9 +114,7 @@ fn a_journal_record_for_an_unwritable_aggregate_is_kept_aside_at_open() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let store = EventStore::open(Config::new(&dir)).unwrap();
-    store.append(ev("hotswap", "locked", "l1")).unwrap();
-    store.append(ev("hotswap", "healthy", "h1")).unwrap();
+    let store = two_aggregates(&dir);
     store.close().unwrap();
     // What a writer that died between its journal record and its rename leaves behind.
     let mut unsettled = ev("hotswap", "locked", "l2");
