@@ -64,6 +64,70 @@ public abstract class AbstractVersionedDomainEvent implements VersionedDomainEve
     }
 
     /**
+     * Metadata for an aggregate's first event (ByteHot's helper): version 1, no previous event,
+     * now. Saving it to an aggregate that has events is a concurrency conflict.
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @return the metadata
+     */
+    protected static EventMetadata createMetadataForNewAggregate(final String aggregateType, final String aggregateId) {
+        return EventMetadata.forExistingAggregate(aggregateType, aggregateId, null, 0L);
+    }
+
+    /**
+     * Metadata for the event after a known one (ByteHot's helper): version
+     * {@code currentVersion + 1}, now.
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @param previousEventId the aggregate's last event id ({@code null} when it has none)
+     * @param currentVersion the aggregate's current version
+     * @return the metadata
+     */
+    protected static EventMetadata createMetadataForExistingAggregate(final String aggregateType,
+        final String aggregateId, final String previousEventId, final long currentVersion) {
+        return EventMetadata.forExistingAggregate(aggregateType, aggregateId, previousEventId, currentVersion);
+    }
+
+    /**
+     * {@link #createMetadataForExistingAggregate} attributed to a user (ByteHot's helper).
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @param previousEventId the aggregate's last event id ({@code null} when it has none)
+     * @param currentVersion the aggregate's current version
+     * @param userId the user
+     * @return the metadata
+     */
+    protected static EventMetadata createMetadataWithUser(final String aggregateType, final String aggregateId,
+        final String previousEventId, final long currentVersion, final String userId) {
+        return EventMetadata.withUser(aggregateType, aggregateId, previousEventId, currentVersion, userId);
+    }
+
+    /**
+     * {@link #createMetadataWithUser} within a correlation (ByteHot's helper).
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @param previousEventId the aggregate's last event id ({@code null} when it has none)
+     * @param currentVersion the aggregate's current version
+     * @param userId the user, or {@code null}
+     * @param correlationId the correlation
+     * @return the metadata
+     */
+    protected static EventMetadata createMetadataWithCorrelation(final String aggregateType, final String aggregateId,
+        final String previousEventId, final long currentVersion, final String userId, final String correlationId) {
+        return EventMetadata.withCorrelation(aggregateType, aggregateId, previousEventId, currentVersion, userId,
+            correlationId);
+    }
+
+    /**
+     * A one-line description: type, aggregate and version (ByteHot's format).
+     * @return the description
+     */
+    public String getDescription() {
+        return String.format("%s[aggregateType=%s, aggregateId=%s, version=%d]", getEventType(), getAggregateType(),
+            getAggregateId(), getAggregateVersion());
+    }
+
+    /**
      * The event's own fields by name, in declaration order, for equality and {@code toString}.
      * @return the fields; empty for an event without fields of its own
      */

@@ -95,4 +95,23 @@ class ByteHotFactoriesTest {
         assertThat(ClassFileProcessed.withResult(change, org.acmsl.bytehot.domain.ProcessingResult.FAILURE, "no")
             .getMessage()).isEqualTo("no");
     }
+
+    @Test
+    void aSubclassBuildsItsMetadataWithByteHotsHelpersAndDescribesItself() {
+        final class Probe extends AbstractVersionedDomainEvent {
+            Probe(final EventMetadata metadata) {
+                super(metadata);
+            }
+        }
+        final Probe first = new Probe(Probe.createMetadataForNewAggregate("t", "a"));
+        assertThat(first.getAggregateVersion()).isEqualTo(1L);
+        assertThat(first.isFirstEvent()).isTrue();
+        final Probe next = new Probe(Probe.createMetadataWithCorrelation("t", "a", first.getEventId(), 1L, "ada", "c"));
+        assertThat(next.getAggregateVersion()).isEqualTo(2L);
+        assertThat(next.getCorrelationId()).isEqualTo("c");
+        assertThat(new Probe(Probe.createMetadataForExistingAggregate("t", "a", "p", 4L)).getAggregateVersion())
+            .isEqualTo(5L);
+        assertThat(new Probe(Probe.createMetadataWithUser("t", "a", "p", 0L, "ada")).getUserId()).isEqualTo("ada");
+        assertThat(next.getDescription()).isEqualTo("Probe[aggregateType=t, aggregateId=a, version=2]");
+    }
 }
