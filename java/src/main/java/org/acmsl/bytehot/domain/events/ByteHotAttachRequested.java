@@ -1,5 +1,6 @@
 package org.acmsl.bytehot.domain.events;
 
+import java.lang.instrument.Instrumentation;
 import java.util.Map;
 import org.acmsl.bytehot.domain.WatchConfiguration;
 
@@ -24,6 +25,21 @@ public final class ByteHotAttachRequested extends AbstractVersionedDomainEvent {
         final WatchConfiguration configuration) {
         super(metadata);
         this.configuration = configuration;
+    }
+
+    /**
+     * The request to attach ByteHot, as ByteHot's factory of that name makes it: version 1 of
+     * aggregate {@code bytehot/attach-<epoch millis>}. The instrumentation is the running JVM's
+     * and is not part of the stored event; it is taken only so that ByteHot's callers compile.
+     * @param configuration what to watch
+     * @param instrumentation the agent's instrumentation (not stored)
+     * @return the event
+     */
+    public static ByteHotAttachRequested withUserContext(
+        final WatchConfiguration configuration, final Instrumentation instrumentation) {
+        return new ByteHotAttachRequested(
+            EventMetadata.forExistingAggregate(AGGREGATE_TYPE, "attach-" + System.currentTimeMillis(), null, 0L),
+            configuration);
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.acmsl.bytehot.domain.events;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -55,6 +58,31 @@ public final class HotSwapRequested extends AbstractVersionedDomainEvent {
         this.requestReason = requestReason;
         this.timestamp = timestamp;
         this.precedingEventId = precedingEventId;
+    }
+
+    /**
+     * The request to hot-swap a changed class file, as ByteHot's factory of that name makes it:
+     * version 1 of aggregate {@code hotswap/<className>-request}, correlated with the change, by
+     * the change's user (or {@code system}). Where ByteHot's factory put placeholder bytes, the
+     * new bytecode is the class file as it is on disk now; the original bytecode, which only the
+     * running JVM knows, is empty.
+     * @param fileChange the change that prompts the request
+     * @param sessionId the ByteHot session, named in the reason
+     * @return the event
+     * @throws UncheckedIOException when the class file cannot be read
+     */
+    public static HotSwapRequested fromFileChange(final ClassFileChanged fileChange, final String sessionId) {
+        final byte[] newBytecode;
+        try {
+            newBytecode = Files.readAllBytes(fileChange.getClassFile());
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read " + fileChange.getClassFile() + " for its hot-swap request", e);
+        }
+        final String user = fileChange.getUserId() != null ? fileChange.getUserId() : "system";
+        final EventMetadata metadata = EventMetadata.withCorrelation(AGGREGATE_TYPE,
+            fileChange.getClassName() + "-request", null, 0L, user, fileChange.getEventId());
+        return new HotSwapRequested(metadata, fileChange.getClassFile(), fileChange.getClassName(), new byte[0],
+            newBytecode, "File change detected in session: " + sessionId, Instant.now(), fileChange.getEventId());
     }
 
     /**
