@@ -128,10 +128,10 @@ pub enum Error {
         cause: Box<Error>,
     },
     /// A save could not write into one aggregate's directory (its owner or mode, a `.ids`
-    /// that is not a file, a full disk). Nothing of the save was stored and the other
-    /// aggregates are unaffected; `cause` names the path.
+    /// that is not a file), found before anything was journaled: nothing of the save was
+    /// stored and the other aggregates are unaffected; `cause` names the path.
     #[error(
-        "cannot write aggregate {aggregate_type}/{aggregate_id}; nothing of this save was stored: {cause} (let this process create and write files in that directory: check its owner, its mode and the free space)"
+        "cannot write aggregate {aggregate_type}/{aggregate_id}; nothing of this save was stored: {cause} (let this process create and write files in that directory: check its owner and its mode)"
     )]
     AggregateUnwritable {
         /// Aggregate type of the refused save.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::Durability;
@@ -18,7 +18,7 @@ use crate::layout::{self, FileName};
 use super::EventStore;
 use super::cache::{AggKey, AggState, KnownEvent};
 use super::files::{Staged, read_event_file};
-use super::ids_file::write_ids;
+use super::ids_file::{IDS_FILE, write_ids};
 
 /// What a save does with one event of its batch, decided by [`EventStore::plan`].
 pub(super) enum Planned {
@@ -75,6 +75,29 @@ impl Drop for NewDirs {
             }
             let _ = std::fs::remove_dir(dir);
         }
+    }
+}
+
+/// Fails when a save's files could not be staged in the aggregate directory `dir`: this
+/// process may not create files there (its owner or mode; checked with the effective
+/// ids, as the writes will be), or its `.ids` is something other than a regular file.
+fn preflight(dir: &Path) -> Result<()> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    accessat(
+        CWD,
+        dir,
+        Access::WRITE_OK | Access::EXEC_OK,
+        AtFlags::EACCESS,
+    )
+    .map_err(|e| Error::io("write", dir, e.into()))?;
+    let ids = dir.join(IDS_FILE);
+    match std::fs::symlink_metadata(&ids) {
+        Ok(meta) if !meta.is_file() => Err(Error::io(
+            "write",
+            &ids,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -191,25 +214,17 @@ impl EventStore {
         // Derived, but noted before the commit point: once the events are stored, a
         // failure to note their schema versions would report a stored save as failed.
         self.note_schema_versions(&events)?;
-        // Staged before the journal record is written, so that what fails here (a
-        // directory the process cannot write, a `.ids` that is not a file, a full disk)
-        // fails this save alone and leaves nothing behind; after the record it would
-        // leave the outcome unknown and the store refusing writes. Declared after the
-        // locks, so an early return removes what is still staged before it lets them go.
-        let mut staged: Vec<Staged> = Vec::with_capacity(plans.len());
-        for ((key, _), (state, plan)) in states.iter().zip(guards.iter_mut().zip(&plans)) {
-            match self.stage_plan(state, plan) {
-                Ok(files) => staged.push(files),
-                Err(e) => {
-                    // `.ids` may hold lines of files that will not exist: re-read it.
-                    guards.iter_mut().for_each(|state| state.ids_file = None);
-                    return Err(Error::unwritable(key, e));
-                }
+        // What would fail staging for one aggregate alone (a directory this process may not
+        // write, a `.ids` that is not a file) is checked before the journal record, so that
+        // it fails this save alone; after the record its outcome would be unknown and the
+        // store would refuse writes. Two system calls per aggregate, where staging the
+        // files first would keep them from overlapping the journal's sync.
+        for ((key, _), (state, plan)) in states.iter().zip(guards.iter().zip(&plans)) {
+            if plan.iter().any(|step| matches!(step, Planned::New { .. })) {
+                preflight(state.dir.as_deref().unwrap_or(&self.base))
+                    .map_err(|e| Error::unwritable(key, e))?;
             }
         }
-        // The files wait under temporary names while the journal syncs, and are renamed
-        // into place only once it is durable: no reader sees an event that a crash could
-        // take back.
         let ticket = self.journal_plans(&guards, &plans)?;
         new_dirs.journaled = true;
         // Once journaled, a failure leaves the outcome unknown: stop writing (the journal
@@ -218,6 +233,15 @@ impl EventStore {
             cause: Box::new(self.poison(e)),
         };
         let failed = |e| if ticket.is_some() { unknown(e) } else { e };
+        // The files are written under temporary names while the journal syncs, and
+        // renamed into place only once it is durable: no reader sees an event that a
+        // crash could take back, and a save waits for one sync rather than a sync and
+        // then its writes. Declared after the locks, so an early return removes what is
+        // still staged before it lets them go.
+        let mut staged: Vec<Staged> = Vec::with_capacity(plans.len());
+        for (state, plan) in guards.iter_mut().zip(&plans) {
+            staged.push(self.stage_plan(state, plan).map_err(failed)?);
+        }
         if let Some(ticket) = &ticket
             && self.config.durability == Durability::Always
             && let Err(e) = ticket.wait_durable()
