@@ -377,14 +377,14 @@ impl Event {
     /// event's own members, which win where a name is in both (for ByteHot's reader and
     /// this library's alike, as both keep a repeated member's last value). Data that is not
     /// an object is written as it is.
-    pub fn legacy_readable(&self) -> Event {
+    pub fn legacy_readable(mut self) -> Event {
         let data = self.data.get();
         let Some(inner) = data
             .trim()
             .strip_prefix('{')
             .and_then(|d| d.strip_suffix('}'))
         else {
-            return self.clone();
+            return self;
         };
         let m = &self.metadata;
         let mut members = serde_json::Map::new();
@@ -415,11 +415,10 @@ impl Event {
             merged.push_str(inner);
             merged.push('}');
         }
-        let mut legacy = self.clone();
         if let Ok(data) = RawValue::from_string(merged) {
-            legacy.data = data;
+            self.data = data;
         }
-        legacy
+        self
     }
 
     /// Appends the compact envelope to `out` (the wire format).

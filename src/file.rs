@@ -107,9 +107,16 @@ pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>> {
 /// read, wait for a writer for ever (and an open waiting so would hold the recovery lock).
 /// A link in the last component is not followed (`ELOOP`).
 pub(crate) fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
-    let file = options
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-        .open(path)?;
+    only_regular(
+        options
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(path)?,
+    )
+}
+
+/// `file` when it is a regular file; opened without blocking, a FIFO or device is
+/// refused before anything waits on it.
+fn only_regular(file: File) -> io::Result<File> {
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -211,14 +218,12 @@ impl StoreDir {
                 Access::WriteCreate => OFlags::WRONLY | OFlags::CREATE,
                 Access::CreateTruncate => OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC,
             };
-        let file = File::from(openat(&self.dir, name, flags, Mode::from_raw_mode(0o666))?);
-        if !file.metadata()?.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file (a FIFO, device or directory where the store keeps a file)",
-            ));
-        }
-        Ok(file)
+        only_regular(File::from(openat(
+            &self.dir,
+            name,
+            flags,
+            Mode::from_raw_mode(0o666),
+        )?))
     }
 
     /// Renames `from` to `to`, both in this directory (a link is renamed, not followed).

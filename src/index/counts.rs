@@ -95,13 +95,13 @@ impl Index {
         if !counted.is_empty() {
             return;
         }
-        let mut text = String::new();
-        let read = self
-            .open(&self.dir.join(COUNTS_FILE))
-            .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut text));
-        if read.is_err() {
+        let Some(text) = self
+            .read(&self.dir.join(COUNTS_FILE))
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+        else {
             return;
-        }
+        };
         for line in text.lines() {
             let mut parts = line.splitn(4, ' ');
             let (Some(id), Some(bytes), Some(lines), Some(name)) =

@@ -139,11 +139,9 @@ impl Index {
     /// planted in the index (a link where a directory or log belongs is never followed:
     /// appends through it would fail, so the index is rebuilt, the link set aside).
     pub(crate) fn is_complete(&self) -> bool {
-        let format = self.open(&self.dir.join(FORMAT_FILE)).and_then(|mut f| {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut f, &mut text).map(|_| text)
-        });
-        format.is_ok_and(|f| f == FORMAT) && !self.holds_links()
+        self.read(&self.dir.join(FORMAT_FILE))
+            .is_ok_and(|format| format == FORMAT.as_bytes())
+            && !self.holds_links()
     }
 
     /// Whether `types/`, `time/` or an entry of either is a link or a file where the
@@ -180,6 +178,13 @@ impl Index {
     /// Opens an index file for reading, beneath the base directory, following no link.
     fn open(&self, path: &Path) -> std::io::Result<std::fs::File> {
         file::open_beneath(&self.base, path, file::Access::Read, false)
+    }
+
+    /// The bytes of an index file (see [`Self::open`]).
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut self.open(path)?, &mut bytes)?;
+        Ok(bytes)
     }
 
     fn type_log(dir: &Path, event_type: &str) -> PathBuf {

@@ -60,15 +60,11 @@ impl Index {
 
     /// The complete, well-formed lines of the log at `path` (none when it is missing).
     fn read_log(&self, path: &Path) -> Result<Vec<Record>> {
-        let mut bytes = Vec::new();
-        match self.open(path) {
-            Ok(mut file) => {
-                std::io::Read::read_to_end(&mut file, &mut bytes)
-                    .map_err(|e| Error::io("read", path, e))?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        let bytes = match self.read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(Error::io("read", path, e)),
-        }
+        };
         Ok(complete_lines(&bytes).filter_map(parse_line).collect())
     }
 

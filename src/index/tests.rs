@@ -8,6 +8,11 @@ use crate::file::lock;
 use super::line::{Entry, Record, complete_lines, line_time, lines_between, parse_line, time_key};
 use super::{Index, Replayed};
 
+/// The index of the store at `base`, on the real file system.
+fn index_at(base: &std::path::Path) -> Index {
+    Index::new(base, Arc::new(crate::io::OsIo))
+}
+
 fn entry(event_type: &str, t: &str, rel: &str) -> Entry {
     Entry {
         event_type: event_type.to_string(),
@@ -156,7 +161,7 @@ fn between_agrees_with_a_full_scan_while_minute_logs_grow_and_are_replaced() {
     // since the last query; across appends, disorder and a rewrite by rename, they
     // must return exactly what filtering every line returns.
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::new(dir.path(), Arc::new(crate::io::OsIo));
+    let index = index_at(dir.path());
     let mut next = numbers(0x2545_F491_4F6C_DD1D_u64);
     let base = crate::event::parse_instant("2026-03-01T10:00:00Z").unwrap();
     let at = |ms: i64| base + chrono::Duration::milliseconds(ms);
@@ -241,7 +246,7 @@ fn a_torn_last_line_is_not_read() {
 #[test]
 fn between_reads_only_the_minutes_in_range_and_filters_inside_them() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::new(dir.path(), Arc::new(crate::io::OsIo));
+    let index = index_at(dir.path());
     index
         .append(&[
             entry("A", "2026-01-01T00:00:00.5Z", "t/1/a.json"),
@@ -274,7 +279,7 @@ fn between_reads_only_the_minutes_in_range_and_filters_inside_them() {
 #[test]
 fn repair_drops_lines_of_missing_files_and_adds_missing_lines_once() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::new(dir.path(), Arc::new(crate::io::OsIo));
+    let index = index_at(dir.path());
     let kept = entry("A", "2026-01-01T00:00:00Z", "t/1/a.json");
     let lost = entry("A", "2026-01-01T00:00:01Z", "t/1/b.json");
     let unindexed = entry("A", "2026-01-01T00:00:02Z", "t/1/c.json");
@@ -308,7 +313,7 @@ fn repair_drops_lines_of_missing_files_and_adds_missing_lines_once() {
 #[test]
 fn a_saved_count_is_believed_only_for_the_file_it_was_counted_in() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::new(dir.path(), Arc::new(crate::io::OsIo));
+    let index = index_at(dir.path());
     index
         .append(&[
             entry("A", "2026-01-01T00:00:00Z", "t/1/a.json"),
@@ -325,12 +330,7 @@ fn a_saved_count_is_believed_only_for_the_file_it_was_counted_in() {
     let (dev_ino, born) = id.rsplit_once(':').unwrap();
     // The same file with a forged count of 20: believed, so the check below can fail.
     forge(id).unwrap();
-    assert_eq!(
-        Index::new(dir.path(), Arc::new(crate::io::OsIo))
-            .count()
-            .unwrap(),
-        20
-    );
+    assert_eq!(index_at(dir.path()).count().unwrap(), 20);
     // Same device and inode, another birth: a rewrite that reused the inode number.
     let other_birth = if born == "-" {
         "1".to_string()
@@ -338,26 +338,16 @@ fn a_saved_count_is_believed_only_for_the_file_it_was_counted_in() {
         format!("{}", born.parse::<i128>().unwrap() + 1)
     };
     forge(&format!("{dev_ino}:{other_birth}")).unwrap();
-    assert_eq!(
-        Index::new(dir.path(), Arc::new(crate::io::OsIo))
-            .count()
-            .unwrap(),
-        2
-    );
+    assert_eq!(index_at(dir.path()).count().unwrap(), 2);
     // What an older version wrote (the inode alone) is counted again too.
     forge(dev_ino.split_once(':').unwrap().1).unwrap();
-    assert_eq!(
-        Index::new(dir.path(), Arc::new(crate::io::OsIo))
-            .count()
-            .unwrap(),
-        2
-    );
+    assert_eq!(index_at(dir.path()).count().unwrap(), 2);
 }
 
 #[test]
 fn saved_counts_are_used_for_the_prefix_they_cover_and_dropped_by_a_repair() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::new(dir.path(), Arc::new(crate::io::OsIo));
+    let index = index_at(dir.path());
     let a = entry("A", "2026-01-01T00:00:00Z", "t/1/a.json");
     index
         .append(&[a.clone(), entry("A", "2026-01-01T00:00:01Z", "t/1/b.json")])
@@ -369,17 +359,12 @@ fn saved_counts_are_used_for_the_prefix_they_cover_and_dropped_by_a_repair() {
         .unwrap()
         .replacen(" 2 ", " 7 ", 1);
     fs::write(&counts, forged).unwrap();
-    let reopened = Index::new(dir.path(), Arc::new(crate::io::OsIo));
+    let reopened = index_at(dir.path());
     reopened
         .append(&[entry("A", "2026-01-01T00:00:02Z", "t/1/c.json")])
         .unwrap();
     assert_eq!(reopened.count().unwrap(), 8);
     reopened.repair(&[replayed(a, true)], false).unwrap();
     assert!(!counts.exists());
-    assert_eq!(
-        Index::new(dir.path(), Arc::new(crate::io::OsIo))
-            .count()
-            .unwrap(),
-        3
-    );
+    assert_eq!(index_at(dir.path()).count().unwrap(), 3);
 }

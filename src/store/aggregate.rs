@@ -360,19 +360,18 @@ impl EventStore {
         })?;
         for ((parsed, name), (mut event, size)) in names.into_iter().zip(read) {
             let path = dir.join(&name);
-            let effective = state.current_version() + 1;
-            let is_mine =
+            let mine =
                 event.metadata.aggregate_type == key.0 && event.metadata.aggregate_id == key.1;
             // ByteHot's adapter stamped version 1 on every event of a session: its files
             // are read in file order, each at the version its place gives it.
-            if is_mine
+            let effective = state.current_version() + 1;
+            if mine
                 && event.metadata.aggregate_version != effective
                 && written_by_old_adapter(&*self.io, &path)
             {
                 event.metadata.aggregate_version = effective;
             }
             let m = &event.metadata;
-            let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
             // The old adapter put `a/b` and `a_b` in one directory, which may also be
             // the canonical directory of `a_b`: such a neighbour is not corruption.
             let old_neighbour = m.aggregate_type == key.0

@@ -36,8 +36,9 @@ pub(super) fn written_by_old_adapter(io: &dyn StoreIo, path: &Path) -> bool {
     io.read(path).is_ok_and(|bytes| jackson_printed(&bytes))
 }
 
-/// Whether the first member of a JSON object is followed by `" :"`.
-fn jackson_printed(bytes: &[u8]) -> bool {
+/// Whether the first member of a JSON object is followed by `" :"`: the bytes of a file
+/// [`written_by_old_adapter`].
+pub(super) fn jackson_printed(bytes: &[u8]) -> bool {
     let Some(open) = bytes.iter().position(|b| *b == b'"') else {
         return false;
     };

@@ -8,8 +8,7 @@ use crate::error::{Error, Result};
 use crate::file::{lock, lock_dir};
 
 use super::EventStore;
-use super::aggregate::Need;
-use super::files::{read_event_file, written_by_old_adapter};
+use super::files::{Staged, jackson_printed, parse_event_file};
 
 impl EventStore {
     /// Rewrites each event file of one aggregate that ByteHot's adapter wrote with a
@@ -23,12 +22,7 @@ impl EventStore {
         let key = (aggregate_type.to_string(), aggregate_id.to_string());
         let state = self.state(&key);
         let mut state = lock(&state);
-        self.refresh_for(
-            &key,
-            &mut state,
-            Need::Events,
-            super::aggregate::Dir::Unchecked,
-        )?;
+        self.refresh(&key, &mut state)?;
         let Some(dir) = state.dir.clone().filter(|d| d.is_dir()) else {
             return Ok(0);
         };
@@ -37,25 +31,25 @@ impl EventStore {
         let mut rewritten = 0;
         for known in &state.entries {
             let path = dir.join(&known.name);
-            let mut event = read_event_file(&*self.io, &path)?;
-            if event.metadata.aggregate_version == known.version
-                || !written_by_old_adapter(&*self.io, &path)
-            {
+            let bytes = self.io.read(&path);
+            if bytes.as_ref().is_ok_and(|bytes| !jackson_printed(bytes)) {
+                continue;
+            }
+            let (mut event, _) = parse_event_file(&path, bytes)?;
+            if event.metadata.aggregate_version == known.version {
                 continue;
             }
             event.metadata.aggregate_version = known.version;
             // The new bytes are synced before they replace the only copy of the event: a
             // power loss must leave the old file or the new one, never an empty one.
+            let mut staged = Staged::default();
             let tmp = dir.join(self.tmp_name(&known.name));
-            let replaced = self
-                .io
+            staged.push(tmp.clone());
+            self.io
                 .create_and_write(&tmp, &event.to_file_json())
                 .and_then(|file| self.io.sync_file(&file))
-                .and_then(|()| self.io.rename(&tmp, &path));
-            if let Err(e) = replaced {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(Error::io("rewrite", &path, e));
-            }
+                .map_err(|e| Error::io("rewrite", &path, e))?;
+            staged.rename_next(&*self.io, &path)?;
             rewritten += 1;
         }
         if rewritten > 0 {
