@@ -16,23 +16,12 @@ const AGGREGATES: usize = 2_000;
 #[test]
 fn a_batch_that_runs_out_of_descriptors_leaves_no_empty_directory() {
     if std::env::var_os(CHILD).is_none() {
-        let exe = std::env::current_exe().unwrap();
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "ulimit -n {LIMIT} && exec \"$0\" --exact {TEST} --nocapture --test-threads 1"
-            ))
-            .arg(exe)
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "child: {:?}\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -n {LIMIT} && exec \"$@\""))
+            .arg("sh")
+            .env(CHILD, "1");
+        common::assert_child_passed("child", &common::rerun_test(sh, TEST).unwrap());
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

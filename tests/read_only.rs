@@ -65,30 +65,25 @@ fn rerun_in_mount_namespace(test: &str, dir: &Path, setup: &str) -> bool {
     if std::env::var_os(CHILD).is_some() {
         return false;
     }
-    let script = format!("{setup} && exec \"$0\" --exact {test} --nocapture --test-threads 1");
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .arg(std::env::current_exe().unwrap())
+    let mut unshare = Command::new("unshare");
+    unshare
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!("{setup} && shift && exec \"$@\""))
+        .arg("sh")
         .arg(dir)
-        .env(CHILD, dir)
-        .output();
-    match out {
-        Ok(out) if out.status.success() => {
+        .env(CHILD, dir);
+    match rerun_test(unshare, test) {
+        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("unshare failed") => {
+            println!("skipped: cannot make a mount namespace here (needs root)");
+        }
+        Ok(out) => {
+            assert_child_passed("child", &out);
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(
                 stdout.contains("1 passed"),
                 "the child ran no test:\n{stdout}"
             );
         }
-        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("unshare failed") => {
-            println!("skipped: cannot make a mount namespace here (needs root)");
-        }
-        Ok(out) => panic!(
-            "child: {:?}\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
         Err(e) => println!("skipped: unshare cannot run ({e})"),
     }
     true

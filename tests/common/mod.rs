@@ -430,22 +430,38 @@ pub fn reran_as_nobody(test: &str) -> bool {
     if !root || std::env::var_os(AS_NOBODY).is_some() {
         return false;
     }
-    let out = std::process::Command::new("runuser")
+    let mut runuser = std::process::Command::new("runuser");
+    runuser
         .args(["-u", "nobody", "--"])
-        .arg(std::env::current_exe().expect("test binary"))
-        .args(["--exact", test, "--nocapture"])
         .env(AS_NOBODY, "1")
-        .env("TMPDIR", "/tmp")
-        .output();
-    match out {
-        Ok(out) => assert!(
-            out.status.success(),
-            "as nobody: {:?}\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        .env("TMPDIR", "/tmp");
+    match rerun_test(runuser, test) {
+        Ok(out) => assert_child_passed("as nobody", &out),
         Err(e) => println!("skipped: runuser is not available ({e})"),
     }
     true
+}
+
+/// Runs the test named `test` of this binary again in a child started by `wrapper`
+/// (`runuser -u nobody --`, `sh -c 'ulimit -n 256 && exec "$@"' sh`, ...), which gets the
+/// binary and its arguments appended. `Err` when the wrapper cannot be started.
+pub fn rerun_test(
+    mut wrapper: std::process::Command,
+    test: &str,
+) -> std::io::Result<std::process::Output> {
+    wrapper
+        .arg(std::env::current_exe().expect("test binary"))
+        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+        .output()
+}
+
+/// Asserts that a child of [`rerun_test`] exited successfully.
+pub fn assert_child_passed(what: &str, out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{what}: {:?}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
