@@ -64,7 +64,16 @@ pub struct Config {
     /// metadata is repeated at the start of each object `eventData` (see
     /// [`crate::Event::legacy_readable`]).
     pub legacy_readable: bool,
+    /// Events per file (`max-events-per-file`, 1 by default, at most
+    /// [`MAX_EVENTS_PER_FILE`]). 1 writes one file per event, the spec's layout and the
+    /// files ByteHot's adapter writes. More appends an aggregate's events, one compact
+    /// envelope per line, to a segment file (`.jsonl`) until it holds that many. Reads
+    /// take both kinds in any mix, so the setting may change between opens.
+    pub max_events_per_file: u32,
 }
+
+/// The largest accepted `max-events-per-file`.
+pub const MAX_EVENTS_PER_FILE: u32 = 100_000;
 
 /// Default budget of the in-memory event cache, in bytes.
 pub const DEFAULT_EVENT_CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -79,6 +88,7 @@ impl Default for Config {
             event_cache_bytes: DEFAULT_EVENT_CACHE_BYTES,
             read_only: false,
             legacy_readable: false,
+            max_events_per_file: 1,
         }
     }
 }
@@ -151,6 +161,12 @@ impl Config {
     /// Opens for reading only (see [`Config::read_only`]).
     pub fn read_only(mut self, read_only: bool) -> Config {
         self.read_only = read_only;
+        self
+    }
+
+    /// Sets how many events a file holds (see [`Config::max_events_per_file`]).
+    pub fn max_events_per_file(mut self, events: u32) -> Config {
+        self.max_events_per_file = events;
         self
     }
 
@@ -277,12 +293,16 @@ impl Config {
             "read-only" => self.read_only = parse_bool(key, value)?,
             "legacy-readable" => self.legacy_readable = parse_bool(key, value)?,
             "max-events-per-file" => {
-                if value != "1" {
-                    return Err(Error::config(
-                        key,
-                        "not implemented: the store writes exactly one event per file (only 1 is accepted)",
-                    ));
-                }
+                self.max_events_per_file = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_EVENTS_PER_FILE).contains(n))
+                    .ok_or_else(|| {
+                        Error::config(
+                            key,
+                            format!("expected 1 to {MAX_EVENTS_PER_FILE}, got {value:?}"),
+                        )
+                    })?
             }
             "compression-enabled" | "backup-enabled" => {
                 if parse_bool(key, value)? {
@@ -380,6 +400,18 @@ mod tests {
     }
 
     #[test]
+    fn max_events_per_file_takes_1_to_100000() {
+        for (value, expected) in [("1", 1), ("1000", 1000), ("100000", 100_000)] {
+            let c = Config::resolve(
+                &Map::new(),
+                env(&[("BYTEHOT_EVENTSTORE_MAX_EVENTS_PER_FILE", value)]),
+            )
+            .expect("valid");
+            assert_eq!(c.max_events_per_file, expected);
+        }
+    }
+
+    #[test]
     fn unknown_malformed_and_unimplemented_settings_are_errors() {
         for json in [
             r#"{"pth":"/a"}"#,
@@ -387,7 +419,8 @@ mod tests {
             r#"{"batch-interval-ms":0}"#,
             r#"{"compression-enabled":true}"#,
             r#"{"backup-enabled":"yes"}"#,
-            r#"{"max-events-per-file":1000}"#,
+            r#"{"max-events-per-file":0}"#,
+            r#"{"max-events-per-file":100001}"#,
             r#"{"cleanup.max-age-days":365}"#,
             r#"{"cleanup.max-total-size-mb":1024}"#,
             r#"{"max-event-size-bytes":0}"#,

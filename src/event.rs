@@ -369,6 +369,22 @@ impl Event {
         (bytes.len() <= max_len).then_some(bytes)
     }
 
+    /// The event as one line of a segment: the compact envelope and a newline, or `None`
+    /// when that would pass `max_len` bytes. A line break between the tokens of
+    /// `eventData` becomes a space (valid JSON has none inside a string), so the line
+    /// holds exactly one newline, its last byte.
+    pub fn to_line_within(&self, max_len: usize) -> Option<Vec<u8>> {
+        let mut line = Vec::with_capacity(self.data.get().len() + 256);
+        self.write_json(&mut line);
+        for b in &mut line {
+            if matches!(*b, b'\n' | b'\r') {
+                *b = b' ';
+            }
+        }
+        line.push(b'\n');
+        (line.len() <= max_len).then_some(line)
+    }
+
     /// This event as a store ByteHot's pure-Java adapter must read too keeps it
     /// (`legacy-readable`): that adapter reads an event's metadata from its `eventData`, so
     /// the metadata members it knows (`eventId`, `aggregateType`, `aggregateId`,

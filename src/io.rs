@@ -19,7 +19,7 @@ pub trait StoreIo: Send + Sync {
     /// Creates `path` (which must not exist) and writes all of `bytes` to it.
     fn create_and_write(&self, path: &Path, bytes: &[u8]) -> io::Result<File>;
     /// Writes all of `bytes` to an open file at `offset`: a journal append, into space
-    /// the journal has already zeroed.
+    /// the journal has already zeroed, or lines appended to a segment.
     fn append(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()>;
     /// Flushes a file's data to stable storage.
     fn sync_file(&self, file: &File) -> io::Result<()>;
@@ -51,6 +51,10 @@ pub trait StoreIo: Send + Sync {
     /// Reads a whole file; a symbolic link in the last component is not followed
     /// (`ELOOP`), so that the store can report it without a `stat` per read.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Reads a file from `offset` on, `len` bytes at most (`None`: to its end); like
+    /// [`Self::read`], no link followed. A segment's lines, one of them or those appended
+    /// since it was last read.
+    fn read_at(&self, path: &Path, offset: u64, len: Option<u64>) -> io::Result<Vec<u8>>;
     /// Reads several whole files, like [`Self::read`] each; one result per path, in
     /// order. [`OsIo`] asks the kernel for a few files' data at once, so that reads of
     /// files that are not cached wait on the disk together instead of one after another.
@@ -152,6 +156,15 @@ impl StoreIo for OsIo {
         read_whole(open_no_follow(path)?)
     }
 
+    fn read_at(&self, path: &Path, offset: u64, len: Option<u64>) -> io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = open_no_follow(path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut bytes = Vec::with_capacity(len.map_or(FIRST_READ, |n| n as usize));
+        file.take(len.unwrap_or(u64::MAX)).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
     fn read_many(&self, paths: &[PathBuf]) -> Vec<io::Result<Vec<u8>>> {
         let mut out = Vec::with_capacity(paths.len());
         for window in paths.chunks(READ_AHEAD_FILES) {
@@ -188,7 +201,7 @@ pub enum Call {
     Rename,
     /// [`StoreIo::create_dir_all`].
     CreateDir,
-    /// [`StoreIo::read`].
+    /// [`StoreIo::read`] and [`StoreIo::read_at`].
     Read,
     /// [`StoreIo::append_line`].
     AppendLine,
@@ -313,6 +326,14 @@ impl StoreIo for FaultyIo {
             Err(self.error())
         } else {
             OsIo.read(path)
+        }
+    }
+
+    fn read_at(&self, path: &Path, offset: u64, len: Option<u64>) -> io::Result<Vec<u8>> {
+        if self.strike(Call::Read) {
+            Err(self.error())
+        } else {
+            OsIo.read_at(path, offset, len)
         }
     }
 

@@ -188,7 +188,9 @@ pub fn check_event_type(event_type: &str) -> Result<(), Error> {
     }
 }
 
-/// A parsed event file name: `<yyyyMMddHHmmssSSS>[<seq:3>]-<EventType>.json`.
+/// A parsed event file name: `<yyyyMMddHHmmssSSS>[<seq:3>]-<EventType>.json` (one event),
+/// or `.jsonl` for a segment (one event per line, up to `max-events-per-file`), named as
+/// its first event's file would be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {
     /// The 17 timestamp digits as a number; orders like the time it encodes.
@@ -197,12 +199,23 @@ pub struct FileName {
     pub seq: Option<u16>,
     /// The event type after the dash.
     pub event_type: String,
+    /// A segment (`.jsonl`) rather than a single-event file (`.json`).
+    pub segment: bool,
 }
+
+/// Extension of a single-event file.
+pub const EVENT_EXT: &str = ".json";
+
+/// Extension of a segment file.
+pub const SEGMENT_EXT: &str = ".jsonl";
 
 impl FileName {
     /// Parses a file name; `None` when it is not an event file name.
     pub fn parse(name: &str) -> Option<FileName> {
-        let stem = name.strip_suffix(".json")?;
+        let (stem, segment) = match name.strip_suffix(EVENT_EXT) {
+            Some(stem) => (stem, false),
+            None => (name.strip_suffix(SEGMENT_EXT)?, true),
+        };
         let (digits, event_type) = stem.split_once('-')?;
         if !matches!(digits.len(), 17 | 20) || event_type.is_empty() {
             return None;
@@ -224,6 +237,7 @@ impl FileName {
             stamp,
             seq,
             event_type: event_type.to_string(),
+            segment,
         })
     }
 
@@ -235,11 +249,18 @@ impl FileName {
     /// The name this struct stands for, as this crate writes it (always 20 digits).
     pub fn render(&self) -> String {
         format!(
-            "{:017}{:03}-{}.json",
+            "{:017}{:03}-{}{}",
             self.stamp,
             self.seq.unwrap_or(0),
-            self.event_type
+            self.event_type,
+            if self.segment { SEGMENT_EXT } else { EVENT_EXT }
         )
+    }
+
+    /// The same name as a segment's.
+    pub fn as_segment(mut self) -> FileName {
+        self.segment = true;
+        self
     }
 }
 
@@ -301,6 +322,7 @@ pub fn next_name(last: Option<(u64, u16)>, event_stamp: u64, event_type: &str) -
         stamp,
         seq: Some(seq),
         event_type: event_type.to_string(),
+        segment: false,
     })
 }
 
@@ -405,6 +427,14 @@ mod tests {
         let short = FileName::parse("20250617123000001-ClassFileChanged.json").expect("17 digits");
         assert_eq!(short.seq, None);
         assert!(short.sort_key() < long.sort_key());
+        let segment =
+            FileName::parse("20250617123000001042-ClassFileChanged.jsonl").expect("a segment");
+        assert!(segment.segment && !long.segment);
+        assert_eq!(segment.sort_key(), long.sort_key());
+        assert_eq!(
+            segment.render(),
+            "20250617123000001042-ClassFileChanged.jsonl"
+        );
         for bad in [
             "x.json",
             "2025-A.json",
@@ -412,6 +442,8 @@ mod tests {
             "20250617123000001-.json",
             ".tmp",
             "20250617123000001-A.txt",
+            "20250617123000001-A.jsonl.tmp",
+            "20250617123000001-A.json.zst",
         ] {
             assert_eq!(FileName::parse(bad), None, "{bad}");
         }

@@ -6,6 +6,9 @@
 //! so no mode may lose an acknowledged event here. The writer checkpoints every tenth
 //! batch, so kills also find journals reused from their start over older records.
 //!
+//! Each mode runs twice: one file per event, and segments of seven events
+//! (`max-events-per-file` = 7, so kills land in appends to a segment and in new ones).
+//!
 //! `EVENTSTORE_KILL_TRIALS` sets the number of trials per mode (default 20 for `always`,
 //! a quarter of it for `batch` and `none`; the documented campaign uses 200).
 
@@ -25,6 +28,10 @@ use common::{Rng, append_and_acknowledge, check_crash_aggregates, durability_nam
 const CHILD_DIR: &str = "EVENTSTORE_TEST_CRASH_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_CRASH_TRIAL";
 const CHILD_MODE: &str = "EVENTSTORE_TEST_CRASH_MODE";
+const CHILD_PER_FILE: &str = "EVENTSTORE_TEST_CRASH_PER_FILE";
+
+/// Events per segment in the segment campaigns: small, so that segments fill often.
+const SEGMENT_EVENTS: u32 = 7;
 
 /// The writer role, run in a child process: append until killed.
 #[test]
@@ -34,13 +41,23 @@ fn crash_writer_child() {
     };
     let trial = std::env::var(CHILD_TRIAL).unwrap();
     let mode = durability_named(&std::env::var(CHILD_MODE).unwrap());
-    let store = EventStore::open(Config::new(dir).durability(mode)).unwrap();
+    let per_file = std::env::var(CHILD_PER_FILE).unwrap().parse().unwrap();
+    let config = Config::new(dir)
+        .durability(mode)
+        .max_events_per_file(per_file);
+    let store = EventStore::open(config).unwrap();
     // Event sizes up to ~200 KiB; checkpoints every tenth save, so that kills also land
     // in journals whose tail holds checkpointed records.
     append_and_acknowledge(&store, &trial, 50_000, 10);
 }
 
-fn run_trial(dir: &Path, mode: &str, trial: usize, rng: &mut Rng) -> HashSet<String> {
+fn run_trial(
+    dir: &Path,
+    mode: &str,
+    per_file: u32,
+    trial: usize,
+    rng: &mut Rng,
+) -> HashSet<String> {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -51,6 +68,7 @@ fn run_trial(dir: &Path, mode: &str, trial: usize, rng: &mut Rng) -> HashSet<Str
         .env(CHILD_DIR, dir)
         .env(CHILD_TRIAL, trial.to_string())
         .env(CHILD_MODE, mode)
+        .env(CHILD_PER_FILE, per_file.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -85,20 +103,35 @@ fn run_trial(dir: &Path, mode: &str, trial: usize, rng: &mut Rng) -> HashSet<Str
 
 #[test]
 fn acknowledged_events_survive_sigkill_and_nothing_torn_is_visible() {
-    kill_campaign("always", 1);
+    kill_campaign("always", 1, 1);
 }
 
 #[test]
 fn under_batch_acknowledged_events_survive_sigkill_and_the_index_stays_exact() {
-    kill_campaign("batch", 4);
+    kill_campaign("batch", 1, 4);
 }
 
 #[test]
 fn under_none_acknowledged_events_survive_sigkill_and_the_index_stays_exact() {
-    kill_campaign("none", 4);
+    kill_campaign("none", 1, 4);
 }
 
-fn kill_campaign(mode: &str, fraction: usize) {
+#[test]
+fn in_segments_acknowledged_events_survive_sigkill_and_no_torn_line_is_served() {
+    kill_campaign("always", SEGMENT_EVENTS, 2);
+}
+
+#[test]
+fn in_segments_under_batch_acknowledged_events_survive_sigkill() {
+    kill_campaign("batch", SEGMENT_EVENTS, 4);
+}
+
+#[test]
+fn in_segments_under_none_acknowledged_events_survive_sigkill() {
+    kill_campaign("none", SEGMENT_EVENTS, 4);
+}
+
+fn kill_campaign(mode: &str, per_file: u32, fraction: usize) {
     if std::env::var(CHILD_DIR).is_ok() {
         return;
     }
@@ -112,7 +145,7 @@ fn kill_campaign(mode: &str, fraction: usize) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut all_acked = HashSet::new();
     for trial in 0..trials {
-        all_acked.extend(run_trial(&dir, mode, trial, &mut rng));
+        all_acked.extend(run_trial(&dir, mode, per_file, trial, &mut rng));
         let store = EventStore::open(Config::new(&dir)).unwrap();
         let seen = check_crash_aggregates(&store, &format!("trial {trial}"));
         let lost: Vec<&String> = all_acked.iter().filter(|id| !seen.contains(*id)).collect();
@@ -133,7 +166,7 @@ fn kill_campaign(mode: &str, fraction: usize) {
         store.close().unwrap();
     }
     println!(
-        "kill test ({mode}): {trials} trials, {} events acknowledged, 0 lost",
+        "kill test ({mode}, {per_file} per file): {trials} trials, {} events acknowledged, 0 lost",
         all_acked.len()
     );
 }

@@ -258,3 +258,112 @@ fn a_journal_reused_after_a_checkpoint_replays_exactly_the_events_since() {
     assert_eq!(ids(&copy), ["old1", "old2", "old3", "old4", "old5", "new1"]);
     assert!(lost.exists(), "the event since the checkpoint was replayed");
 }
+
+/// A store whose aggregate `hotswap/agg` holds `e1` as the first line of a segment;
+/// returns the segment's path relative to the store, and its length.
+fn seeded_segment() -> (tempfile::TempDir, PathBuf, String, u64) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let store = EventStore::open(Config::new(&dir).max_events_per_file(100)).unwrap();
+    store.append(new_event("e1", 0, None)).unwrap();
+    store.close().unwrap();
+    let agg = dir.join("hotswap").join("agg");
+    let name = fs::read_dir(&agg)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .find(|n| n.ends_with(".jsonl"))
+        .unwrap();
+    let len = fs::metadata(agg.join(&name)).unwrap().len();
+    (tmp, dir, format!("hotswap/agg/{name}"), len)
+}
+
+fn line(event: &Event) -> Vec<u8> {
+    event.to_line_within(usize::MAX).unwrap()
+}
+
+/// Records for `e2` and `e3`, the lines after `e1` at `offset`.
+fn two_line_journal(segment: &str, offset: u64) -> (Vec<u8>, Vec<u8>) {
+    let (e2, e3) = (
+        line(&new_event("e2", 2, Some("e1"))),
+        line(&new_event("e3", 3, Some("e2"))),
+    );
+    let mut journal = encode_record(&format!("{segment}@{offset}"), &e2);
+    journal.extend(encode_record(
+        &format!("{segment}@{}", offset + e2.len() as u64),
+        &e3,
+    ));
+    (journal, [e2, e3].concat())
+}
+
+#[test]
+fn acknowledged_lines_a_segment_lost_are_appended_again() {
+    let (_tmp, dir, segment, len) = seeded_segment();
+    let (journal, _) = two_line_journal(&segment, len);
+    write_journal(&dir, &journal);
+    assert_eq!(ids(&dir), ["e1", "e2", "e3"]);
+    assert!(!dir.join(".lost").exists());
+}
+
+#[test]
+fn a_segment_whose_journaled_lines_a_power_loss_damaged_is_repaired_with_nothing_set_aside() {
+    for damage in ["torn", "zeros", "zeros-then-a-later-line"] {
+        let (_tmp, dir, segment, len) = seeded_segment();
+        let (journal, lines) = two_line_journal(&segment, len);
+        let path = dir.join(&segment);
+        let mut bytes = fs::read(&path).unwrap();
+        match damage {
+            "torn" => bytes.extend_from_slice(&lines[..lines.len() / 3]),
+            "zeros" => bytes.extend(vec![0u8; lines.len()]),
+            _ => {
+                // The first line's page never reached the disk; the second's did.
+                let first = lines.iter().position(|b| *b == b'\n').unwrap() + 1;
+                bytes.extend(vec![0u8; first]);
+                bytes.extend_from_slice(&lines[first..]);
+            }
+        }
+        fs::write(&path, &bytes).unwrap();
+        write_journal(&dir, &journal);
+        assert_eq!(ids(&dir), ["e1", "e2", "e3"], "{damage}");
+        assert!(!dir.join(".lost").exists(), "{damage}");
+    }
+}
+
+#[test]
+fn a_journaled_first_line_of_a_segment_that_was_lost_creates_it_again() {
+    let (_tmp, dir, segment, len) = seeded_segment();
+    let (journal, _) = two_line_journal(&segment, len);
+    fs::remove_file(dir.join(&segment)).unwrap();
+    let e1 = line(&new_event("e1", 1, None));
+    let mut whole = encode_record(&format!("{segment}@0"), &e1);
+    assert_eq!(e1.len() as u64, len);
+    whole.extend(journal);
+    write_journal(&dir, &whole);
+    assert_eq!(ids(&dir), ["e1", "e2", "e3"]);
+}
+
+#[test]
+fn a_journaled_line_where_another_line_now_stands_was_never_acknowledged_and_is_dropped() {
+    let (_tmp, dir, segment, len) = seeded_segment();
+    let other = line(&new_event("other", 2, Some("e1")));
+    let mut bytes = fs::read(dir.join(&segment)).unwrap();
+    bytes.extend_from_slice(&other);
+    fs::write(dir.join(&segment), &bytes).unwrap();
+    let (journal, _) = two_line_journal(&segment, len);
+    write_journal(&dir, &journal);
+    assert_eq!(ids(&dir), ["e1", "other"]);
+}
+
+#[test]
+fn lines_are_restored_in_a_segment_followed_by_a_newer_one_a_power_loss_left_empty() {
+    let (_tmp, dir, segment, len) = seeded_segment();
+    let (journal, _) = two_line_journal(&segment, len);
+    // A later segment whose name survived the loss and whose lines did not.
+    let later = "hotswap/agg/20991231000000000000-ClassRedefinitionSucceeded.jsonl";
+    let e4 = line(&new_event("e4", 4, Some("e3")));
+    fs::write(dir.join(later), vec![0u8; e4.len()]).unwrap();
+    let mut whole = journal;
+    whole.extend(encode_record(&format!("{later}@0"), &e4));
+    write_journal(&dir, &whole);
+    assert_eq!(ids(&dir), ["e1", "e2", "e3", "e4"]);
+    assert!(!dir.join(".lost").exists());
+}

@@ -53,8 +53,8 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
             ))
         }
     };
-    // `<type dir>/<id dir>/<event file>.json`: a line a torn write cut short fails here
-    // (its file name loses its `.json`), as does most other text.
+    // `<type dir>/<id dir>/<event file>.json` or `.../<segment>.jsonl@<offset>`. A torn
+    // append has no newline and is never read; most other text fails here.
     let mut components = rel.split('/');
     let (Some(type_dir), Some(id_dir), Some(name), None) = (
         components.next(),
@@ -65,7 +65,10 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
         return None;
     };
     let plain = |c: &str| !c.is_empty() && !c.starts_with('.');
-    let file = |n: &str| n.strip_suffix(".json").is_some_and(plain);
+    let file = |n: &str| match crate::journal::split_record_path(n) {
+        (segment, Some(_)) => segment.strip_suffix(".jsonl").is_some_and(plain),
+        (n, None) => n.strip_suffix(".json").is_some_and(plain),
+    };
     (plain(type_dir) && plain(id_dir) && file(name)).then(|| Record {
         time,
         bytes,

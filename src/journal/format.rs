@@ -45,6 +45,28 @@ pub(super) fn epoch_mask(epoch: u64) -> u32 {
     (epoch as u32).wrapping_mul(0x9E37_79B1)
 }
 
+/// The path a record names for an event: its file's path, or for a line of a segment the
+/// segment's path, `@` and the line's offset (`t/a/<name>.jsonl@4096`). The index names
+/// events the same way.
+pub fn record_path(file: &str, at: Option<(u64, u32)>) -> String {
+    match at {
+        Some((offset, _)) => format!("{file}@{offset}"),
+        None => file.to_string(),
+    }
+}
+
+/// Splits what [`record_path`] made into the file's path and the line's offset.
+pub fn split_record_path(path: &str) -> (&str, Option<u64>) {
+    match path.rsplit_once('@') {
+        Some((file, text)) if file.ends_with(".jsonl") => match text.parse::<u64>() {
+            // Only the digits `record_path` writes: no sign, no leading zero.
+            Ok(offset) if offset.to_string() == text => (file, Some(offset)),
+            _ => (path, None),
+        },
+        _ => (path, None),
+    }
+}
+
 /// Frames one record of epoch 0 (a journal without header).
 pub fn encode_record(relative_path: &str, file_bytes: &[u8]) -> Vec<u8> {
     encode_record_in(0, relative_path, file_bytes)

@@ -62,7 +62,7 @@ mod zeroing;
 
 pub use format::{
     JOURNAL_MAGIC, crc32, decode_records, encode_header, encode_record, encode_record_in,
-    journal_epoch,
+    journal_epoch, record_path, split_record_path,
 };
 pub(crate) use recovery::{
     abandoned_journals, accounts_for_everything, checkpoints_sync, cut_short_by_reboot, retire,

@@ -13,10 +13,10 @@ use crate::file::{self, is_symlink, lock};
 use crate::layout::{self, FileName};
 
 use super::EventStore;
-use super::cache::{AggKey, AggState, KnownEvent};
+use super::cache::{AggKey, AggState, KnownEvent, SegmentTail};
 use super::files::{
     AGGREGATE_CHUNK_MIN, in_parallel, list_events, read_event_file, read_event_file_sized,
-    read_event_files, written_by_old_adapter,
+    read_event_files, read_segment, written_by_old_adapter,
 };
 use super::ids_file::{IDS_FILE, IDS_FROM_EVENTS, adopt_ids, ids_lines};
 
@@ -131,10 +131,19 @@ impl EventStore {
         let listed: HashSet<&str> = names.iter().map(|(_, file)| file.as_str()).collect();
         known.retain(|file, _| listed.contains(file.as_str()));
         let mut ids: Vec<String> = Vec::new();
-        for (_, file) in &names {
+        for (parsed, file) in &names {
             if !known.contains_key(file) {
-                let named = read_event_file(&*self.io, &dir.join(file))
-                    .ok()
+                let path = dir.join(file);
+                // A segment holds one aggregate's events: its first line names it.
+                let first = if parsed.segment {
+                    read_segment(&*self.io, &path, 0)
+                        .ok()
+                        .and_then(|lines| lines.events.into_iter().next())
+                        .map(|(event, _, _)| event)
+                } else {
+                    read_event_file(&*self.io, &path).ok()
+                };
+                let named = first
                     .filter(|e| e.metadata.aggregate_type == ty)
                     .map(|e| e.metadata.aggregate_id);
                 known.insert(file.clone(), named);
@@ -158,7 +167,11 @@ impl EventStore {
         state: &AggState,
     ) -> Option<(Vec<(FileName, String)>, u64)> {
         let (ino, len) = state.ids_file?;
-        let (_, last) = state.listed.last()?;
+        let (last_name, last) = state.listed.last()?;
+        // A segment grows without a line in `.ids`: only a listing and its size tell.
+        if last_name.segment {
+            return None;
+        }
         let path = dir.join(IDS_FILE);
         // The common case, nothing written since, costs one `stat` and no descriptor.
         let meta = fs::metadata(&path).ok()?;
@@ -195,7 +208,8 @@ impl EventStore {
             return Ok(false);
         }
         let names = list_events(dir, self.clean())?;
-        if names.len() <= IDS_FROM_EVENTS {
+        // A directory with segments has no `.ids` (see [`IDS_FILE`]).
+        if names.len() <= IDS_FROM_EVENTS || names.iter().any(|(n, _)| n.segment) {
             return Ok(false);
         }
         let path = dir.join(IDS_FILE);
@@ -243,6 +257,7 @@ impl EventStore {
             .enumerate()
             .map(|(i, (name, id))| KnownEvent {
                 name: name.to_string(),
+                at: None,
                 version: i as u64 + 1,
                 event_id: id.clone(),
                 body: None,
@@ -339,6 +354,7 @@ impl EventStore {
                     state.listed.clear();
                     state.entries.clear();
                     state.ids.clear();
+                    state.tail = None;
                 }
                 let skip = state.listed.len();
                 (names, skip)
@@ -346,20 +362,61 @@ impl EventStore {
         };
         let (names, skip) = skip;
         let names: Vec<(FileName, String)> = names.into_iter().skip(skip).collect();
+        // The last segment read may have grown since (another writer appended to it).
+        if let (Some(tail), Some((_, last))) = (state.tail, state.listed.last().cloned()) {
+            let path = dir.join(&last);
+            let grown = read_segment(&*self.io, &path, tail.end)?;
+            state.tail = Some(SegmentTail {
+                end: grown.end,
+                lines: tail.lines + grown.events.len() as u32,
+            });
+            for (event, size, at) in grown.events {
+                self.accept(key, state, &path, last.clone(), Some(at), event, size)?;
+            }
+        }
+        if !names.is_empty() {
+            state.tail = None;
+        }
         // `.ids` is read after the files, to be adopted: asked for now, it arrives with
         // them rather than as one more wait after them on a cold directory.
         let ids = (state.ids_file.is_none() && !state.legacy)
             .then(|| file::open_regular(&dir.join(IDS_FILE), OpenOptions::new().read(true)).ok())
             .flatten()
             .inspect(file::will_need);
-        // All of them are parsed: with several threads, so that a cold directory keeps
-        // several reads in flight.
-        let read = in_parallel(&names, AGGREGATE_CHUNK_MIN, |part| {
-            let paths: Vec<PathBuf> = part.iter().map(|(_, name)| dir.join(name)).collect();
+        // All single-event files are parsed: with several threads, so that a cold
+        // directory keeps several reads in flight. Segments are read whole, one by one.
+        let singles: Vec<&String> = names
+            .iter()
+            .filter(|(parsed, _)| !parsed.segment)
+            .map(|(_, name)| name)
+            .collect();
+        let read = in_parallel(&singles, AGGREGATE_CHUNK_MIN, |part| {
+            let paths: Vec<PathBuf> = part.iter().map(|name| dir.join(name)).collect();
             read_event_files(&*self.io, &paths).into_iter().collect()
         })?;
-        for ((parsed, name), (mut event, size)) in names.into_iter().zip(read) {
+        let mut read = read.into_iter();
+        let last_at = names.len().checked_sub(1);
+        for (i, (parsed, name)) in names.into_iter().enumerate() {
             let path = dir.join(&name);
+            if parsed.segment {
+                let lines = read_segment(&*self.io, &path, 0)?;
+                if Some(i) == last_at {
+                    state.tail = Some(SegmentTail {
+                        end: lines.end,
+                        lines: lines.events.len() as u32,
+                    });
+                }
+                for (event, size, at) in lines.events {
+                    self.accept(key, state, &path, name.clone(), Some(at), event, size)?;
+                }
+                state.listed.push((parsed, name));
+                continue;
+            }
+            let Some((mut event, size)) = read.next() else {
+                return Err(Error::Unavailable {
+                    reason: format!("{}: not read with the other files", path.display()),
+                });
+            };
             let mine =
                 event.metadata.aggregate_type == key.0 && event.metadata.aggregate_id == key.1;
             // ByteHot's adapter stamped version 1 on every event of a session: its files
@@ -371,47 +428,7 @@ impl EventStore {
             {
                 event.metadata.aggregate_version = effective;
             }
-            let m = &event.metadata;
-            // The old adapter put `a/b` and `a_b` in one directory, which may also be
-            // the canonical directory of `a_b`: such a neighbour is not corruption.
-            let old_neighbour = m.aggregate_type == key.0
-                && layout::legacy_id_dir(&m.aggregate_id).as_deref()
-                    == dir.file_name().and_then(|n| n.to_str());
-            if !mine && !state.legacy && !old_neighbour {
-                return Err(Error::corrupt(
-                    &path,
-                    format!(
-                        "its metadata names aggregate {}/{} but it lies in the directory of {}/{}",
-                        m.aggregate_type, m.aggregate_id, key.0, key.1
-                    ),
-                ));
-            }
-            // A missing file (lost, or removed by hand) must not pass for a history: a
-            // reader rebuilding state from it would silently skip an event.
-            if mine && m.aggregate_version != state.current_version() + 1 {
-                return Err(Error::corrupt(
-                    &path,
-                    format!(
-                        "version {} follows version {}: an event file of {}/{} is missing",
-                        m.aggregate_version,
-                        state.current_version(),
-                        key.0,
-                        key.1
-                    ),
-                ));
-            }
-            if mine {
-                state.ids.insert(m.event_id.clone(), state.entries.len());
-                state.entries.push(KnownEvent {
-                    name: name.clone(),
-                    version: m.aggregate_version,
-                    event_id: m.event_id.clone(),
-                    body: None,
-                });
-                if let Some(last) = state.entries.last_mut() {
-                    last.body = self.cache(event, size);
-                }
-            }
+            self.accept(key, state, &path, name.clone(), None, event, size)?;
             state.listed.push((parsed, name));
         }
         if ids_caught_up.is_some() {
@@ -422,6 +439,74 @@ impl EventStore {
             if had_ids && state.ids_file.is_none() {
                 self.check_last_files_present(key, &dir, state)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Takes one event read from `path` (its own file, or the line `at` of a segment)
+    /// into `state`: the aggregate's next version, or a neighbour of an old-layout
+    /// directory; anything else is corruption, named.
+    #[allow(clippy::too_many_arguments)]
+    fn accept(
+        &self,
+        key: &AggKey,
+        state: &mut AggState,
+        path: &Path,
+        name: String,
+        at: Option<(u64, u32)>,
+        event: crate::event::Event,
+        size: usize,
+    ) -> Result<()> {
+        let m = &event.metadata;
+        let mine = m.aggregate_type == key.0 && m.aggregate_id == key.1;
+        let place = match at {
+            Some((offset, _)) => format!("the line at byte {offset}: "),
+            None => String::new(),
+        };
+        // The old adapter put `a/b` and `a_b` in one directory, which may also be
+        // the canonical directory of `a_b`: such a neighbour is not corruption.
+        let dir_name = path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|n| n.to_str());
+        let old_neighbour = m.aggregate_type == key.0
+            && layout::legacy_id_dir(&m.aggregate_id).as_deref() == dir_name;
+        if !mine && !state.legacy && !old_neighbour {
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "{place}its metadata names aggregate {}/{} but it lies in the directory of {}/{}",
+                    m.aggregate_type, m.aggregate_id, key.0, key.1
+                ),
+            ));
+        }
+        if !mine {
+            return Ok(());
+        }
+        // A missing file (lost, or removed by hand) must not pass for a history: a
+        // reader rebuilding state from it would silently skip an event.
+        if m.aggregate_version != state.current_version() + 1 {
+            return Err(Error::corrupt(
+                path,
+                format!(
+                    "{place}version {} follows version {}: an event of {}/{} is missing",
+                    m.aggregate_version,
+                    state.current_version(),
+                    key.0,
+                    key.1
+                ),
+            ));
+        }
+        state.ids.insert(m.event_id.clone(), state.entries.len());
+        state.entries.push(KnownEvent {
+            name,
+            at,
+            version: m.aggregate_version,
+            event_id: m.event_id.clone(),
+            body: None,
+        });
+        if let Some(last) = state.entries.last_mut() {
+            last.body = self.cache(event, size);
         }
         Ok(())
     }

@@ -29,7 +29,10 @@ pub(super) const CACHE_CHECK_EVERY: usize = 1024;
 
 #[derive(Debug, Clone)]
 pub(super) struct KnownEvent {
+    /// The file holding it: its own, or a segment.
     pub(super) name: String,
+    /// In a segment: its line's offset and length (newline included).
+    pub(super) at: Option<(u64, u32)>,
     pub(super) version: u64,
     pub(super) event_id: String,
     /// The parsed event, while the event cache holds it.
@@ -65,6 +68,18 @@ pub(super) struct AggState {
     pub(super) ids: HashMap<String, usize>,
     /// `.ids` (inode, bytes) as far as `entries` reflects it; `None`: not in step.
     pub(super) ids_file: Option<(u64, u64)>,
+    /// When the last listed file is a segment: how far it has been read.
+    pub(super) tail: Option<SegmentTail>,
+}
+
+/// How much of an aggregate's last segment a store has read: the bytes of its complete
+/// lines and how many events they are. What follows is either lines another writer
+/// appended since (read at the next refresh) or a torn line (a crash in mid-append,
+/// never served; the next writer sets it aside).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct SegmentTail {
+    pub(super) end: u64,
+    pub(super) lines: u32,
 }
 
 impl AggState {

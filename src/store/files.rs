@@ -80,16 +80,158 @@ pub(super) fn parse_event_file(
     path: &Path,
     bytes: std::io::Result<Vec<u8>>,
 ) -> Result<(Event, usize)> {
-    let bytes = bytes.map_err(|e| {
-        if e.raw_os_error() == Some(libc::ELOOP) {
-            Error::corrupt(path, "is a symbolic link; the store never follows links")
-        } else {
-            Error::io("read", path, e)
-        }
-    })?;
+    let bytes = bytes.map_err(|e| read_error(path, e))?;
     Event::from_json(&bytes)
         .map(|event| (event, bytes.len()))
         .map_err(|e| Error::corrupt(path, e.to_string()))
+}
+
+/// The events of a segment's complete lines, each with its size and its line's offset
+/// and length (newline included), as [`parse_segment`] found them.
+pub(super) type SegmentLine = (Event, usize, (u64, u32));
+
+/// What [`parse_segment`] read of a segment.
+#[derive(Debug, Default)]
+pub(super) struct SegmentLines {
+    pub(super) events: Vec<SegmentLine>,
+    /// Where its complete lines end (from the start of the file).
+    pub(super) end: u64,
+    /// Bytes after them: a line cut short (a crash in mid-append, or a power loss), never
+    /// an event.
+    pub(super) torn: u64,
+}
+
+/// The events of a segment's bytes read from offset `from` on: one compact envelope per
+/// line. A line without its newline is torn (a crash in mid-append), never served. A
+/// complete line that is not an envelope is a corrupt file, named with the line's offset.
+pub(super) fn parse_segment(path: &Path, bytes: &[u8], from: u64) -> Result<SegmentLines> {
+    let (lines, bad) = scan_segment(bytes, from);
+    if let Some(Bad {
+        offset,
+        reason: Some(reason),
+    }) = bad
+    {
+        return Err(Error::corrupt(
+            path,
+            format!("the line at byte {offset} is not an event: {reason}"),
+        ));
+    }
+    Ok(lines)
+}
+
+/// Where [`scan_segment`] stopped before the end.
+#[derive(Debug)]
+pub(super) struct Bad {
+    /// The offset of the first line that is not an event.
+    pub(super) offset: u64,
+    /// Why the line is not an event; `None` for a torn line (no newline).
+    pub(super) reason: Option<String>,
+}
+
+/// The events of a segment's bytes (read from offset `from` on) up to the first line that
+/// is not one, and where and why it stopped early.
+pub(super) fn scan_segment(bytes: &[u8], from: u64) -> (SegmentLines, Option<Bad>) {
+    let mut out = SegmentLines::default();
+    let mut start = 0;
+    let mut bad = None;
+    for at in memchr::memchr_iter(b'\n', bytes) {
+        let line = &bytes[start..at];
+        let offset = from + start as u64;
+        let len = u32::try_from(at + 1 - start);
+        match (Event::from_json(line), len) {
+            (Ok(event), Ok(len)) => out.events.push((event, line.len(), (offset, len))),
+            (Err(e), _) => {
+                bad = Some(Bad {
+                    offset,
+                    reason: Some(e.to_string()),
+                });
+                break;
+            }
+            (_, Err(_)) => {
+                bad = Some(Bad {
+                    offset,
+                    reason: Some("the line is over 4 GiB".to_string()),
+                });
+                break;
+            }
+        }
+        start = at + 1;
+    }
+    out.end = from + start as u64;
+    out.torn = (bytes.len() - start) as u64;
+    if bad.is_none() && out.torn > 0 {
+        bad = Some(Bad {
+            offset: out.end,
+            reason: None,
+        });
+    }
+    (out, bad)
+}
+
+/// Reads and parses one segment from offset `from` on.
+pub(super) fn read_segment(io: &dyn StoreIo, path: &Path, from: u64) -> Result<SegmentLines> {
+    let bytes = io
+        .read_at(path, from, None)
+        .map_err(|e| read_error(path, e))?;
+    parse_segment(path, &bytes, from)
+}
+
+/// Reads one event where `at` says: its own file, or a line of a segment.
+pub(super) fn read_located(
+    io: &dyn StoreIo,
+    path: &Path,
+    at: Option<(u64, u32)>,
+) -> Result<(Event, usize)> {
+    match at {
+        None => read_event_file_sized(io, path),
+        Some(at) => read_lines(io, path, &[at])?
+            .pop()
+            .ok_or_else(|| Error::Unavailable {
+                reason: format!("{}: a line was not read", path.display()),
+            }),
+    }
+}
+
+/// Reads the lines `at` (in file order, one after another) of the segment at `path` in
+/// one read, and parses each.
+pub(super) fn read_lines(
+    io: &dyn StoreIo,
+    path: &Path,
+    at: &[(u64, u32)],
+) -> Result<Vec<(Event, usize)>> {
+    let (Some(&(start, _)), Some(&(last, last_len))) = (at.first(), at.last()) else {
+        return Ok(Vec::new());
+    };
+    let span = last + u64::from(last_len) - start;
+    let bytes = io
+        .read_at(path, start, Some(span))
+        .map_err(|e| read_error(path, e))?;
+    at.iter()
+        .map(|&(offset, len)| {
+            let from = usize::try_from(offset - start).unwrap_or(usize::MAX);
+            let line = from
+                .checked_add(len as usize)
+                .and_then(|to| bytes.get(from..to))
+                .and_then(|line| line.strip_suffix(b"\n"))
+                .ok_or_else(|| {
+                    Error::corrupt(
+                        path,
+                        format!("no complete line of {len} bytes at byte {offset}: the segment was cut short"),
+                    )
+                })?;
+            Event::from_json(line)
+                .map(|event| (event, line.len()))
+                .map_err(|e| Error::corrupt(path, format!("the line at byte {offset} is not an event: {e}")))
+        })
+        .collect()
+}
+
+fn read_error(path: &Path, e: std::io::Error) -> Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        Error::corrupt(path, "is a symbolic link; the store never follows links")
+    } else {
+        Error::io("read", path, e)
+    }
 }
 
 /// Whether a listing removes what dead writers left.

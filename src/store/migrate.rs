@@ -29,7 +29,8 @@ impl EventStore {
         let _exclusive = lock_dir(&dir)?;
         self.refresh_locked(&key, &mut state)?;
         let mut rewritten = 0;
-        for known in &state.entries {
+        // Segments hold only lines this library wrote.
+        for known in state.entries.iter().filter(|known| known.at.is_none()) {
             let path = dir.join(&known.name);
             let bytes = self.io.read(&path);
             if bytes.as_ref().is_ok_and(|bytes| !jackson_printed(bytes)) {

@@ -9,15 +9,37 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::file::{self, list_dirs, lock};
 use crate::index;
+use crate::journal;
 use crate::layout;
 
 use super::EventStore;
 use super::aggregate::Need;
 use super::cache::{AggState, KnownEvent};
 use super::files::{
-    AGGREGATE_CHUNK_MIN, QUERY_CHUNK_MIN, in_parallel, list_events, read_event_file,
-    read_event_files,
+    AGGREGATE_CHUNK_MIN, QUERY_CHUNK_MIN, in_parallel, list_events, read_event_files, read_lines,
+    read_located,
 };
+
+/// `missing` (indices into `entries`) grouped into runs: consecutive lines of one segment
+/// together, every single-event file alone.
+fn segment_runs(entries: &[KnownEvent], missing: &[usize]) -> Vec<Vec<usize>> {
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    for &k in missing {
+        let e = &entries[k];
+        match runs.last_mut() {
+            Some(run)
+                if e.at.is_some()
+                    && run
+                        .last()
+                        .is_some_and(|&p| p + 1 == k && entries[p].name == e.name) =>
+            {
+                run.push(k)
+            }
+            _ => runs.push(vec![k]),
+        }
+    }
+    runs
+}
 
 impl EventStore {
     /// An aggregate's events with version > `since_version` (0: all), in version order.
@@ -47,13 +69,35 @@ impl EventStore {
                 .map(|e| e.body.as_ref().map(|cached| cached.event.clone()))
                 .collect();
             let missing: Vec<usize> = (0..events.len()).filter(|&k| events[k].is_none()).collect();
-            let read = in_parallel(&missing, AGGREGATE_CHUNK_MIN, |part| {
-                let paths: Vec<PathBuf> = part
+            // A run of lines of one segment is one read: a cold segment costs one wait.
+            let runs = segment_runs(&state.entries[start..], &missing);
+            let read = in_parallel(&runs, AGGREGATE_CHUNK_MIN, |part| {
+                let mut out = Vec::new();
+                let singles: Vec<PathBuf> = part
                     .iter()
-                    .map(|&k| dir.join(&state.entries[start + k].name))
+                    .filter(|run| run.len() == 1 && state.entries[start + run[0]].at.is_none())
+                    .map(|run| dir.join(&state.entries[start + run[0]].name))
                     .collect();
-                read_event_files(&*self.io, &paths).into_iter().collect()
+                let mut singles = read_event_files(&*self.io, &singles).into_iter();
+                for run in part {
+                    let first = &state.entries[start + run[0]];
+                    if first.at.is_none() {
+                        out.push(singles.next().unwrap_or_else(|| {
+                            Err(Error::Unavailable {
+                                reason: "an event file was not read".to_string(),
+                            })
+                        })?);
+                        continue;
+                    }
+                    let located: Vec<(u64, u32)> = run
+                        .iter()
+                        .filter_map(|&k| state.entries[start + k].at)
+                        .collect();
+                    out.extend(read_lines(&*self.io, &dir.join(&first.name), &located)?);
+                }
+                Ok(out)
             })?;
+            let missing: Vec<usize> = runs.into_iter().flatten().collect();
             for (k, (mut event, size)) in missing.into_iter().zip(read) {
                 // The version its place gives it (a file of ByteHot's adapter may say another).
                 event.metadata.aggregate_version = state.entries[start + k].version;
@@ -81,12 +125,11 @@ impl EventStore {
                 version: v,
                 ..
             }) if *v == version => Ok(cached.event.clone()),
-            Some(e) if e.version == version => {
-                read_event_file(&*self.io, &dir.join(&e.name)).map(|mut event| {
+            Some(e) if e.version == version => read_located(&*self.io, &dir.join(&e.name), e.at)
+                .map(|(mut event, _)| {
                     event.metadata.aggregate_version = version;
                     event
-                })
-            }
+                }),
             _ => Err(Error::NotFound {
                 what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
             }),
@@ -118,9 +161,18 @@ impl EventStore {
         keep: impl Fn(&Event) -> bool + Sync,
     ) -> Result<Vec<Event>> {
         let read = |part: &[index::Record]| -> Result<Vec<Event>> {
-            let paths: Vec<PathBuf> = part.iter().map(|r| self.base.join(&r.rel)).collect();
+            let (lines, files): (Vec<&index::Record>, Vec<&index::Record>) = part
+                .iter()
+                .partition(|r| journal::split_record_path(&r.rel).1.is_some());
+            let paths: Vec<PathBuf> = files.iter().map(|r| self.base.join(&r.rel)).collect();
+            let mut read = read_event_files(&*self.io, &paths);
+            for r in lines {
+                let (file, offset) = journal::split_record_path(&r.rel);
+                let at = offset.map(|o| (o, u32::try_from(r.bytes).unwrap_or(u32::MAX)));
+                read.push(read_located(&*self.io, &self.base.join(file), at));
+            }
             let mut events = Vec::with_capacity(part.len());
-            for read in read_event_files(&*self.io, &paths) {
+            for read in read {
                 match read {
                     Ok((event, _)) => events.extend(keep(&event).then_some(event)),
                     // Deleted by hand since the index named it: not an event any more.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, format_instant};
-use crate::file::{Access, list_dirs, lock, lock_dir};
+use crate::file::{self, Access, list_dirs, lock, lock_dir};
 use crate::index;
 use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
@@ -17,7 +17,8 @@ use crate::metadata::{
 };
 
 use super::EventStore;
-use super::files::{list_events, read_event_file, remove_dead_temp_files};
+use super::cache::AggState;
+use super::files::{list_events, read_event_file, remove_dead_temp_files, scan_segment};
 use super::ids_file::write_ids;
 
 /// Serializes the recovery at open between processes (in the journal directory).
@@ -70,11 +71,18 @@ impl PowerLoss {
         let from = files.iter().position(|f| f.schema.is_none())?;
         // The file systems' creation times are coarse: a second of slack.
         let slack = std::time::Duration::from_secs(1);
-        let cut_short = |FoundFile { entry, path, .. }: &FoundFile| {
+        // A segment's bad end counts from the segment's last change: the file itself
+        // may be far older than the lines a loss tore.
+        let cut_short = |FoundFile {
+                             entry, path, tail, ..
+                         }: &FoundFile| {
             !self.journaled.contains(&entry.rel)
                 && fs::symlink_metadata(path)
                     .ok()
-                    .and_then(|m| created(&m))
+                    .and_then(|m| match tail {
+                        Some(_) => m.modified().ok(),
+                        None => created(&m),
+                    })
                     .is_some_and(|born| born + slack >= self.since)
         };
         files[from..].iter().all(cut_short).then_some(from)
@@ -97,12 +105,20 @@ pub(super) struct JournalReplay {
     complete: bool,
 }
 
-/// An event file met by a rebuild.
+/// One record of a journal being replayed: the file it names, for a line of a segment
+/// its offset and bytes, the path the record gave, and its event.
+type JournaledEvent<'a> = (PathBuf, Option<(u64, &'a [u8])>, String, Event);
+
+/// An event file, a line of a segment, or the end of a segment from its first line that
+/// is not an event, met by a rebuild.
 pub(super) struct FoundFile {
     entry: index::Entry,
     /// Its schema version; `None` when it does not parse.
     schema: Option<u32>,
     path: PathBuf,
+    /// For a segment's bad end: where in the segment it starts. Not indexed (a torn line
+    /// is no event; a line that is not an event is reported by reads and `verify`).
+    tail: Option<u64>,
 }
 
 impl EventStore {
@@ -185,11 +201,16 @@ impl EventStore {
     pub(super) fn replay_journal(&self, path: &Path) -> Result<JournalReplay> {
         let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
         let (records, _) = journal::decode_records(&bytes);
-        let records: Vec<(PathBuf, String, Event)> = records
+        let records: Vec<JournaledEvent<'_>> = records
             .into_iter()
             .filter_map(|(rel, content)| {
-                let target = self.journaled_target(&rel)?;
-                Event::from_json(content).ok().map(|e| (target, rel, e))
+                let (target, offset) = self.journaled_target(&rel)?;
+                let json = match offset {
+                    Some(_) => content.strip_suffix(b"\n")?,
+                    None => content,
+                };
+                let line = offset.map(|offset| (offset, content));
+                Event::from_json(json).ok().map(|e| (target, line, rel, e))
             })
             .collect();
         // A record that cannot be settled (its aggregate's directory cannot be written,
@@ -198,8 +219,8 @@ impl EventStore {
         // reports its own trouble.
         let mut complete = true;
         // Torn files first: a reader of an aggregate must be able to parse it all.
-        for (target, _, event) in &records {
-            if target.exists() && read_event_file(&*self.io, target).is_err() {
+        for (target, offset, _, event) in &records {
+            if offset.is_none() && target.exists() && read_event_file(&*self.io, target).is_err() {
                 let dir = target.parent().unwrap_or(&self.base);
                 let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 match self.write_atomically(dir, name, &event.to_file_json()) {
@@ -208,24 +229,52 @@ impl EventStore {
                 }
             }
         }
+        // Segments damaged where their journaled lines go, before any line is settled.
+        let mut lines_by_segment: std::collections::BTreeMap<&Path, Vec<(u64, u64)>> =
+            std::collections::BTreeMap::new();
+        for (target, line, _, _) in &records {
+            if let Some((offset, bytes)) = line {
+                lines_by_segment
+                    .entry(target.as_path())
+                    .or_default()
+                    .push((*offset, bytes.len() as u64));
+            }
+        }
+        for (segment, lines) in lines_by_segment {
+            match self.clear_damaged_end(segment, &lines) {
+                Err(Error::Io { .. }) => complete = false,
+                other => other?,
+            }
+        }
         let mut dirs = std::collections::BTreeSet::new();
         let mut out = Vec::with_capacity(records.len());
-        for (target, rel, event) in records {
-            if !target.exists() {
-                match self.replay_missing(&target, event.clone()) {
-                    Err(Error::Corrupt { .. } | Error::Io { .. }) => complete = false,
+        for (target, offset, rel, event) in records {
+            let on_disk = match offset {
+                Some((offset, line)) => match self.replay_line(&target, offset, line, &event) {
+                    Err(Error::Corrupt { .. } | Error::Io { .. }) => {
+                        complete = false;
+                        None
+                    }
                     other => other?,
+                },
+                None => {
+                    if !target.exists() {
+                        match self.replay_missing(&target, event.clone()) {
+                            Err(Error::Corrupt { .. } | Error::Io { .. }) => complete = false,
+                            other => other?,
+                        }
+                    }
+                    fs::metadata(&target).ok().map(|m| m.len())
                 }
-            }
-            let size = fs::metadata(&target).ok().map(|m| m.len());
+            };
             out.push(index::Replayed {
                 entry: index::Entry {
                     event_type: event.event_type,
                     timestamp: event.metadata.timestamp,
-                    bytes: size.unwrap_or(0),
+                    bytes: on_disk.unwrap_or(0),
                     rel,
                 },
-                on_disk: size.is_some(),
+                on_disk: on_disk.is_some(),
             });
             if let Some(dir) = target.parent() {
                 dirs.insert(dir.to_path_buf());
@@ -241,8 +290,10 @@ impl EventStore {
         })
     }
 
-    /// The file a journal record names, if it is a well-formed event path in the store.
-    pub(super) fn journaled_target(&self, rel: &str) -> Option<PathBuf> {
+    /// The file a journal record names, if it is a well-formed event path in the store,
+    /// with the line's offset for a segment.
+    pub(super) fn journaled_target(&self, rel: &str) -> Option<(PathBuf, Option<u64>)> {
+        let (rel, offset) = journal::split_record_path(rel);
         let parts: Vec<&str> = rel.split('/').collect();
         let [type_dir, id_dir, name] = parts.as_slice() else {
             return None;
@@ -251,7 +302,116 @@ impl EventStore {
         (plain(type_dir) && plain(id_dir) && *type_dir != layout::METADATA_DIR)
             .then_some(())
             .and(FileName::parse(name))
-            .map(|_| self.base.join(type_dir).join(id_dir).join(name))
+            .filter(|parsed| parsed.segment == offset.is_some())
+            .map(|_| (self.base.join(type_dir).join(id_dir).join(name), offset))
+    }
+
+    /// Before a journal's lines for `segment` (offset and length each, in journal order)
+    /// are settled: where the segment stops being complete events at the offset of one of
+    /// them (a crash in mid-append, or a power loss that kept some of its pages and not
+    /// others), the bytes from there on are cut, so that the journaled lines can be
+    /// written again in order. When those lines reach the segment's end, the cut bytes
+    /// were only their damaged copy; otherwise the rest is set aside in `.lost/`.
+    fn clear_damaged_end(&self, segment: &Path, lines: &[(u64, u64)]) -> Result<()> {
+        let Ok(bytes) = self.io.read(segment) else {
+            return Ok(()); // missing: its first journaled line creates it
+        };
+        let (found, bad) = scan_segment(&bytes, 0);
+        let Some(bad) = bad else {
+            return Ok(());
+        };
+        let Some(from) = lines.iter().position(|(offset, _)| *offset == found.end) else {
+            return Ok(()); // not where this journal writes: reads report it
+        };
+        let mut covered = found.end;
+        for (offset, len) in &lines[from..] {
+            if *offset != covered {
+                break;
+            }
+            covered += len;
+        }
+        let dir = segment.parent().unwrap_or(&self.base);
+        let _lock = lock_dir(dir)?;
+        let file = file::open_regular(segment, fs::OpenOptions::new().write(true))
+            .map_err(|e| Error::io("open", segment, e))?;
+        if covered >= bytes.len() as u64 {
+            file.set_len(bad.offset)
+                .map_err(|e| Error::io("truncate", segment, e))
+        } else {
+            self.set_aside_tail(segment, &file, bad.offset)
+        }
+    }
+
+    /// Settles a journaled line of a segment: when the aggregate's last event is the one
+    /// before it and its segment's complete lines end at `offset` (or, for a segment's
+    /// first line, the segment does not exist and would be its last file), the line is
+    /// written there, a torn line at that place set aside first. Returns the line's length
+    /// when the event is stored (now or before), `None` when it was never acknowledged
+    /// (its aggregate moved on without it).
+    pub(super) fn replay_line(
+        &self,
+        target: &Path,
+        offset: u64,
+        line: &[u8],
+        event: &Event,
+    ) -> Result<Option<u64>> {
+        let key = (
+            event.metadata.aggregate_type.clone(),
+            event.metadata.aggregate_id.clone(),
+        );
+        let dir = self.resolve_dir(&key.0, &key.1)?.path;
+        if Some(dir.as_path()) != target.parent() {
+            return Ok(None); // a record that does not belong where it points: never ours
+        }
+        let state = self.state(&key);
+        let mut state = lock(&state);
+        if !dir.is_dir() {
+            self.create_aggregate_dir(&key, &mut state)?;
+        }
+        let _dir_lock = lock_dir(&dir)?;
+        self.refresh(&key, &mut state)?;
+        let m = &event.metadata;
+        if let Some(&at) = state.ids.get(&m.event_id) {
+            return Ok(state.entries[at].at.map(|(_, len)| u64::from(len)));
+        }
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // The line's place is right after the aggregate's last event: the end of its
+        // line in this segment, or the start of this segment when the last event lies in
+        // a file before it. Files after it may exist, empty (a power loss kept their
+        // names and not their lines; their own records follow).
+        let last = state.entries.last();
+        let key_of = |file: &str| FileName::parse(file).map(|n| n.sort_key());
+        let place_free = match last {
+            Some(e) if e.name == name => {
+                e.at.is_some_and(|(at, len)| at + u64::from(len) == offset)
+            }
+            Some(e) => offset == 0 && key_of(&e.name) < key_of(name),
+            None => offset == 0,
+        };
+        let follows = m.aggregate_version == state.current_version() + 1
+            && m.previous_event_id.as_deref() == state.last_event_id();
+        if !(place_free && follows) {
+            return Ok(None);
+        }
+        if target.exists() {
+            let file = file::open_regular(target, fs::OpenOptions::new().write(true))
+                .map_err(|e| Error::io("open", target, e))?;
+            let len = file
+                .metadata()
+                .map_err(|e| Error::io("stat", target, e))?
+                .len();
+            if len > offset {
+                self.set_aside_tail(target, &file, offset)?;
+            }
+            self.io
+                .append(&file, offset, line)
+                .map_err(|e| Error::io("write", target, e))?;
+        } else {
+            self.write_atomically(&dir, name, line)?;
+        }
+        // The cached view does not hold this line: read the directory again next time.
+        *state = AggState::default();
+        Ok(Some(line.len() as u64))
     }
 
     pub(super) fn replay_missing(&self, target: &Path, event: Event) -> Result<()> {
@@ -313,6 +473,39 @@ impl EventStore {
                         .io
                         .read(&path)
                         .map_err(|e| Error::io("read", &path, e))?;
+                    if name.segment {
+                        let (lines, bad) = scan_segment(&bytes, 0);
+                        for (event, _, at) in lines.events {
+                            found.push(FoundFile {
+                                schema: Some(event.metadata.schema_version),
+                                entry: index::Entry {
+                                    event_type: event.event_type,
+                                    timestamp: event.metadata.timestamp,
+                                    bytes: u64::from(at.1),
+                                    rel: journal::record_path(
+                                        &format!("{type_dir}/{agg_dir}/{file}"),
+                                        Some(at),
+                                    ),
+                                },
+                                path: path.clone(),
+                                tail: None,
+                            });
+                        }
+                        if let Some(bad) = bad {
+                            found.push(FoundFile {
+                                schema: None,
+                                entry: index::Entry {
+                                    event_type: name.event_type,
+                                    timestamp: None,
+                                    bytes: bytes.len() as u64 - bad.offset,
+                                    rel: format!("{type_dir}/{agg_dir}/{file}@{}", bad.offset),
+                                },
+                                path,
+                                tail: Some(bad.offset),
+                            });
+                        }
+                        continue;
+                    }
                     // A file that does not parse is indexed by its name (type, no time):
                     // reads by type then report it, as `verify` does, instead of the open
                     // failing or the file vanishing from the queries.
@@ -334,19 +527,43 @@ impl EventStore {
                         entry,
                         schema,
                         path,
+                        tail: None,
                     });
                 }
                 if let Some(from) = loss.and_then(|l| l.torn_tail(&found)) {
                     // Last file first: an open that dies halfway leaves the torn file in
                     // place for the next open to find, never a gap before later files.
+                    let mut moved = std::collections::HashSet::new();
                     for torn in found.drain(from..).rev() {
-                        self.set_aside(&torn.path)?;
+                        match torn.tail {
+                            Some(offset) => {
+                                let _lock = lock_dir(&agg_path)?;
+                                let segment = file::open_regular(
+                                    &torn.path,
+                                    fs::OpenOptions::new().write(true),
+                                )
+                                .map_err(|e| Error::io("open", &torn.path, e))?;
+                                self.set_aside_tail(&torn.path, &segment, offset)?;
+                            }
+                            // A later segment goes whole, with its first line.
+                            None if !moved.insert(torn.path.clone()) => {}
+                            None => self.set_aside(&torn.path)?,
+                        }
                     }
                 }
                 if !found.is_empty() {
                     per_type.aggregates += 1;
                 }
-                for FoundFile { entry, schema, .. } in found {
+                for FoundFile {
+                    entry,
+                    schema,
+                    tail,
+                    ..
+                } in found
+                {
+                    if tail.is_some() {
+                        continue;
+                    }
                     per_type.events += 1;
                     per_type.bytes += entry.bytes;
                     if let Some(version) = schema {
@@ -370,6 +587,40 @@ impl EventStore {
         *lock(&self.known) = schemas;
         *lock(&self.known_types) = types;
         Ok(())
+    }
+
+    /// Moves the bytes of the segment at `path` (open for writing as `file`) from
+    /// `offset` on, a line a crash or a power loss cut short, to `.lost/` (as
+    /// `<segment>.tail`), then cuts the segment there. Only under the directory's
+    /// exclusive lock: no writer is appending to it.
+    pub(super) fn set_aside_tail(&self, path: &Path, file: &fs::File, offset: u64) -> Result<()> {
+        let torn = self
+            .io
+            .read_at(path, offset, None)
+            .map_err(|e| Error::io("read", path, e))?;
+        if !torn.is_empty() {
+            let rel = path.strip_prefix(&self.base).unwrap_or(path);
+            let mut name = rel.file_name().unwrap_or_default().to_os_string();
+            name.push(".tail");
+            let target = self.base.join(LOST_DIR).join(rel.with_file_name(name));
+            let dir = target.parent().unwrap_or(&self.base).to_path_buf();
+            self.io
+                .create_dir_all(&dir)
+                .map_err(|e| Error::io("create directory", &dir, e))?;
+            let file_name = target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("tail");
+            let mut free = file_name.to_string();
+            let mut n = 1;
+            while dir.join(&free).exists() {
+                free = format!("{file_name}.{n}");
+                n += 1;
+            }
+            self.write_atomically(&dir, &free, &torn)?;
+        }
+        file.set_len(offset)
+            .map_err(|e| Error::io("truncate", path, e))
     }
 
     /// Moves a file of the store (an event file a power loss tore, one saved after it in
@@ -417,6 +668,7 @@ mod tests {
             },
             schema: parses.then_some(1),
             path,
+            tail: None,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::journal;
 use crate::layout::{self, FileName};
 use crate::metadata::{AGGREGATE_TYPES, SCHEMA_VERSIONS};
 
-use super::files::{list_events, read_event_file, tmp_owner, written_by_old_adapter};
+use super::files::{list_events, read_event_file, scan_segment, tmp_owner, written_by_old_adapter};
 use super::ids_file::{IDS_FILE, OLD_HEAD_FILE};
 use super::recovery::LOST_DIR;
 use super::{EventStore, ReadOnly};
@@ -175,69 +175,102 @@ impl EventStore {
                         problems.push(format!("{}: not an event file", entry.path().display()));
                     }
                 }
-                for (_, name) in list_events(&agg_path, self.clean())? {
+                for (parsed, name) in list_events(&agg_path, self.clean())? {
                     let path = agg_path.join(&name);
-                    match indexed.remove(&format!("{type_dir}/{agg_dir}/{name}")) {
-                        Some(1) => {}
-                        None => problems.push(format!(
-                            "{}: missing from the index (reopen after removing {}/format to rebuild it)",
-                            path.display(),
-                            index::INDEX_DIR
-                        )),
-                        Some(n) => problems.push(format!("{}: indexed {n} times", path.display())),
+                    let mut events = Vec::new();
+                    if parsed.segment {
+                        let bytes = match self.io.read(&path) {
+                            Ok(bytes) => bytes,
+                            Err(e) => {
+                                problems.push(Error::io("read", &path, e).to_string());
+                                continue;
+                            }
+                        };
+                        let (lines, bad) = scan_segment(&bytes, 0);
+                        for (event, _, at) in lines.events {
+                            events.push((Ok(event), Some(at)));
+                        }
+                        problems.extend(bad.map(|bad| match bad.reason {
+                            Some(reason) => format!(
+                                "{}: the line at byte {} is not an event: {reason}",
+                                path.display(),
+                                bad.offset
+                            ),
+                            None => format!(
+                                "{}: ends in a line cut short at byte {} (a crash in \
+                                 mid-append: never read; the next save to this aggregate \
+                                 sets it aside in {LOST_DIR}/)",
+                                path.display(),
+                                bad.offset
+                            ),
+                        }));
+                    } else {
+                        events.push((read_event_file(&*self.io, &path), None));
                     }
-                    match read_event_file(&*self.io, &path) {
-                        Err(e) => problems.push(e.to_string()),
-                        Ok(e) => {
-                            if let Some(part) = unreadable_part(e.data.get()) {
-                                problems.push(format!(
-                                    "{}: its eventData holds {part}: readers cannot load it",
-                                    path.display()
-                                ));
+                    for (event, at) in events {
+                        let rel = journal::record_path(&format!("{type_dir}/{agg_dir}/{name}"), at);
+                        let place = match at {
+                            Some((offset, _)) => {
+                                format!("{} (line at byte {offset})", path.display())
                             }
-                            let m = &e.metadata;
-                            let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
-                                .is_ok_and(|d| d == type_dir)
-                                && (layout::aggregate_id_dir(&m.aggregate_id)
-                                    .is_ok_and(|(d, _)| d == agg_dir)
-                                    || layout::legacy_id_dir(&m.aggregate_id).as_deref()
-                                        == Some(agg_dir.as_str()));
-                            if !dir_ok {
-                                problems.push(format!(
-                                    "{}: metadata names {}/{}, which does not live here",
-                                    path.display(),
-                                    m.aggregate_type,
-                                    m.aggregate_id
-                                ));
-                            }
-                            if !name.ends_with(&format!("-{}.json", e.event_type)) {
-                                problems.push(format!(
-                                    "{}: eventType {} differs from the file name",
-                                    path.display(),
-                                    e.event_type
-                                ));
-                            }
-                            let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
-                            if m.aggregate_version == *last + 1 {
-                                *last = m.aggregate_version;
-                            } else if written_by_old_adapter(&*self.io, &path) {
-                                problems.push(format!(
-                                    "{}: legacy anomaly, not corruption: ByteHot's adapter stored \
-                                     version {} here, where the file's place makes it version {} \
-                                     (which reads return); rewrite_legacy_versions fixes the file",
-                                    path.display(),
-                                    m.aggregate_version,
-                                    *last + 1
-                                ));
-                                *last += 1;
-                            } else {
-                                problems.push(format!(
-                                    "{}: version {} follows version {}",
-                                    path.display(),
-                                    m.aggregate_version,
-                                    last
-                                ));
-                                *last = m.aggregate_version;
+                            None => path.display().to_string(),
+                        };
+                        match indexed.remove(&rel) {
+                            Some(1) => {}
+                            None => problems.push(format!(
+                                "{place}: missing from the index (reopen after removing {}/format to rebuild it)",
+                                index::INDEX_DIR
+                            )),
+                            Some(n) => problems.push(format!("{place}: indexed {n} times")),
+                        }
+                        match event {
+                            Err(e) => problems.push(e.to_string()),
+                            Ok(e) => {
+                                if let Some(part) = unreadable_part(e.data.get()) {
+                                    problems.push(format!(
+                                        "{place}: its eventData holds {part}: readers cannot load it"
+                                    ));
+                                }
+                                let m = &e.metadata;
+                                let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
+                                    .is_ok_and(|d| d == type_dir)
+                                    && (layout::aggregate_id_dir(&m.aggregate_id)
+                                        .is_ok_and(|(d, _)| d == agg_dir)
+                                        || layout::legacy_id_dir(&m.aggregate_id).as_deref()
+                                            == Some(agg_dir.as_str()));
+                                if !dir_ok {
+                                    problems.push(format!(
+                                        "{place}: metadata names {}/{}, which does not live here",
+                                        m.aggregate_type, m.aggregate_id
+                                    ));
+                                }
+                                if at.is_none()
+                                    && !name.ends_with(&format!("-{}.json", e.event_type))
+                                {
+                                    problems.push(format!(
+                                        "{place}: eventType {} differs from the file name",
+                                        e.event_type
+                                    ));
+                                }
+                                let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
+                                if m.aggregate_version == *last + 1 {
+                                    *last = m.aggregate_version;
+                                } else if at.is_none() && written_by_old_adapter(&*self.io, &path) {
+                                    problems.push(format!(
+                                        "{place}: legacy anomaly, not corruption: ByteHot's adapter stored \
+                                         version {} here, where the file's place makes it version {} \
+                                         (which reads return); rewrite_legacy_versions fixes the file",
+                                        m.aggregate_version,
+                                        *last + 1
+                                    ));
+                                    *last += 1;
+                                } else {
+                                    problems.push(format!(
+                                        "{place}: version {} follows version {}",
+                                        m.aggregate_version, last
+                                    ));
+                                    *last = m.aggregate_version;
+                                }
                             }
                         }
                     }

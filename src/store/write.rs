@@ -16,22 +16,37 @@ use crate::journal;
 use crate::layout::{self, FileName};
 
 use super::EventStore;
-use super::cache::{AggKey, AggState, KnownEvent};
-use super::files::{Staged, read_event_file};
+use super::cache::{AggKey, AggState, KnownEvent, SegmentTail};
+use super::files::{Staged, read_located};
 use super::ids_file::{IDS_FILE, write_ids};
 
 /// What a save does with one event of its batch, decided by [`EventStore::plan`].
 pub(super) enum Planned {
-    /// Already stored under this path (a retry).
-    Stored(PathBuf),
+    /// Already stored under this path, at this line if in a segment (a retry).
+    Stored(PathBuf, Option<(u64, u32)>),
     /// Same event id as an earlier event of this batch.
     SameAs(usize),
-    /// A new event: written under `name`, with `bytes` (the file's JSON of `event`).
+    /// A new event: written into the file `name`, as `bytes` (the file's JSON of `event`,
+    /// or its line in a segment).
     New {
         event: Box<Event>,
         name: FileName,
         bytes: Vec<u8>,
+        /// In a segment: the line's offset and length.
+        at: Option<(u64, u32)>,
+        /// Appended to a segment that exists already (rather than in a file this save
+        /// creates).
+        append: bool,
     },
+}
+
+/// The segment a plan appends to next: its name, where its lines end, how many it holds,
+/// and whether it exists already.
+struct OpenSegment {
+    name: FileName,
+    end: u64,
+    lines: u32,
+    exists: bool,
 }
 
 /// A directory a batch has locked. Two ids can share a directory (ByteHot's old adapter
@@ -97,6 +112,15 @@ fn preflight(dir: &Path) -> Result<()> {
             &ids,
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
         )),
+        _ => Ok(()),
+    }
+}
+
+/// Removes the `.ids` of the aggregate directory `dir`, if it has one.
+fn remove_ids(dir: &Path) -> Result<()> {
+    let ids = dir.join(IDS_FILE);
+    match std::fs::remove_file(&ids) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", &ids, e)),
         _ => Ok(()),
     }
 }
@@ -221,8 +245,17 @@ impl EventStore {
         // files first would keep them from overlapping the journal's sync.
         for ((key, _), (state, plan)) in states.iter().zip(guards.iter().zip(&plans)) {
             if plan.iter().any(|step| matches!(step, Planned::New { .. })) {
-                preflight(state.dir.as_deref().unwrap_or(&self.base))
-                    .map_err(|e| Error::unwritable(key, e))?;
+                let dir = state.dir.as_deref().unwrap_or(&self.base);
+                preflight(dir).map_err(|e| Error::unwritable(key, e))?;
+                // A segment grows without a line in `.ids`, so a directory with segments
+                // has none: a reader believing it would miss the lines. Only a hint, it
+                // goes before the first segment is journaled.
+                if plan
+                    .iter()
+                    .any(|step| matches!(step, Planned::New { at: Some(_), .. }))
+                {
+                    remove_ids(dir).map_err(|e| Error::unwritable(key, e))?;
+                }
             }
         }
         let ticket = self.journal_plans(&guards, &plans)?;
@@ -320,6 +353,22 @@ impl EventStore {
         let mut last_key = state.last_key().max(floor);
         let mut pending: HashMap<&str, usize> = HashMap::new();
         let mut plan = Vec::with_capacity(indices.len());
+        // A directory ByteHot's old adapter made keeps one file per event: it may hold
+        // another id's events, which a segment could not tell apart by its name.
+        let per_file = if state.legacy {
+            1
+        } else {
+            self.config.max_events_per_file
+        };
+        let mut segment = match (state.tail, state.listed.last()) {
+            (Some(tail), Some((name, _))) if per_file > 1 => Some(OpenSegment {
+                name: name.clone(),
+                end: tail.end,
+                lines: tail.lines,
+                exists: true,
+            }),
+            _ => None,
+        };
         let conflict = |expected: u64, actual: u64, detail: String| Error::Conflict {
             aggregate_type: key.0.clone(),
             aggregate_id: key.1.clone(),
@@ -331,12 +380,10 @@ impl EventStore {
             let e = &events[i];
             let m = &e.metadata;
             if let Some(&at) = state.ids.get(&m.event_id) {
+                let known = &state.entries[at];
                 plan.push(Planned::Stored(
-                    state
-                        .dir
-                        .clone()
-                        .unwrap_or_default()
-                        .join(&state.entries[at].name),
+                    state.dir.clone().unwrap_or_default().join(&known.name),
+                    known.at,
                 ));
                 continue;
             }
@@ -384,35 +431,74 @@ impl EventStore {
                          have file names",
                     )
                 })?;
-            let name = layout::next_name(last_key, stamp, &e.event_type).ok_or_else(|| {
-                Error::invalid_event("eventMetadata.timestamp", "no file name after 9999")
-            })?;
+            let next_name = |last: Option<(u64, u16)>| {
+                layout::next_name(last, stamp, &e.event_type).ok_or_else(|| {
+                    Error::invalid_event("eventMetadata.timestamp", "no file name after 9999")
+                })
+            };
             version += 1;
             let mut stored = e.clone();
             stored.metadata.aggregate_version = version;
             stored.metadata.previous_event_id = last_id.clone();
             stored.metadata.timestamp = Some(timestamp);
-            last_key = Some(name.sort_key());
             last_id = Some(m.event_id.clone());
             pending.insert(m.event_id.as_str(), plan.len());
             let max = self.config.max_event_size;
             if self.config.legacy_readable {
                 stored = stored.legacy_readable();
             }
-            let bytes = stored.to_file_json_within(max).ok_or_else(|| {
+            let too_large = |how: &str| {
                 Error::invalid_event(
                     format!("events[{i}].eventData"),
                     format!(
-                        "event {} is over max-event-size-bytes = {max} once pretty-printed \
-                         (its indentation grows with the data's depth)",
+                        "event {} is over max-event-size-bytes = {max} {how}",
                         m.event_id
                     ),
                 )
-            })?;
+            };
+            if per_file == 1 {
+                let name = next_name(last_key)?;
+                last_key = Some(name.sort_key());
+                let bytes = stored.to_file_json_within(max).ok_or_else(|| {
+                    too_large("once pretty-printed (its indentation grows with the data's depth)")
+                })?;
+                plan.push(Planned::New {
+                    event: Box::new(stored),
+                    name,
+                    bytes,
+                    at: None,
+                    append: false,
+                });
+                continue;
+            }
+            let bytes = stored
+                .to_line_within(max)
+                .ok_or_else(|| too_large("as a line of a segment"))?;
+            let len = bytes.len() as u32;
+            let open = match segment.take() {
+                Some(open) if open.lines < per_file => open,
+                _ => {
+                    let name = next_name(last_key)?.as_segment();
+                    last_key = Some(name.sort_key());
+                    OpenSegment {
+                        name,
+                        end: 0,
+                        lines: 0,
+                        exists: false,
+                    }
+                }
+            };
             plan.push(Planned::New {
                 event: Box::new(stored),
-                name,
+                name: open.name.clone(),
                 bytes,
+                at: Some((open.end, len)),
+                append: open.exists,
+            });
+            segment = Some(OpenSegment {
+                end: open.end + u64::from(len),
+                lines: open.lines + 1,
+                ..open
             });
         }
         Ok(plan)
@@ -436,9 +522,12 @@ impl EventStore {
                 .unwrap_or(dir)
                 .to_string_lossy();
             for step in plan {
-                if let Planned::New { name, bytes, .. } = step {
+                if let Planned::New {
+                    name, bytes, at, ..
+                } = step
+                {
                     records.extend(journal::encode_record(
-                        &format!("{rel}/{}", name.render()),
+                        &journal::record_path(&format!("{rel}/{}", name.render()), *at),
                         bytes,
                     ));
                 }
@@ -450,41 +539,48 @@ impl EventStore {
         journal.append(records).map(Some)
     }
 
-    /// Before the journal is durable: records the new names in `.ids` and writes each new
-    /// event file under a temporary name. Returns them staged, in plan order; on failure
-    /// none is left behind.
+    /// Before the journal is durable: records the new names in `.ids` (not in a
+    /// directory with segments, which has none) and writes each file the save creates
+    /// under a temporary name (a single event's, or a new segment with its lines).
+    /// Returns them staged, in plan order; on failure none is left behind. Lines for a
+    /// segment that exists already are written by [`Self::commit_plan`].
     pub(super) fn stage_plan(&self, state: &mut AggState, plan: &[Planned]) -> Result<Staged> {
         let dir = state.dir.clone().unwrap_or_default();
-        let new_names: Vec<(String, String)> = plan
-            .iter()
-            .filter_map(|step| match step {
-                Planned::New { event, name, .. } => {
-                    Some((name.render(), event.metadata.event_id.clone()))
-                }
-                _ => None,
-            })
-            .collect();
         let mut staged = Staged::default();
-        if new_names.is_empty() {
-            return Ok(staged);
-        }
-        write_ids(&*self.io, &dir, state, &new_names)?;
-        for step in plan {
-            if let Planned::New { name, bytes, .. } = step {
-                let tmp = dir.join(self.tmp_name(&name.render()));
-                staged.push(tmp.clone());
-                self.io
-                    .create_and_write(&tmp, bytes)
-                    .map_err(|e| Error::io("write", &tmp, e))?;
+        let segments = plan
+            .iter()
+            .any(|step| matches!(step, Planned::New { at: Some(_), .. }))
+            || state.listed.iter().any(|(name, _)| name.segment);
+        if !segments {
+            let new_names: Vec<(String, String)> = plan
+                .iter()
+                .filter_map(|step| match step {
+                    Planned::New { event, name, .. } => {
+                        Some((name.render(), event.metadata.event_id.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if new_names.is_empty() {
+                return Ok(staged);
             }
+            write_ids(&*self.io, &dir, state, &new_names)?;
+        }
+        for (name, bytes) in new_files(plan) {
+            let tmp = dir.join(self.tmp_name(&name.render()));
+            staged.push(tmp.clone());
+            self.io
+                .create_and_write(&tmp, &bytes)
+                .map_err(|e| Error::io("write", &tmp, e))?;
         }
         Ok(staged)
     }
 
-    /// Once the journal is durable (or at once, without `always`): renames the files
-    /// [`Self::stage_plan`] wrote into place, in plan order, and records them in `state`
-    /// and in `indexed`. On failure the temporary files not yet renamed are removed (by
-    /// `staged`, dropped).
+    /// Once the journal is durable (or at once, without `always`): appends the lines
+    /// for the segment that exists already (setting aside a torn line a crash left at
+    /// its end first), renames the files [`Self::stage_plan`] wrote into place, in plan
+    /// order, and records them in `state` and in `indexed`. On failure the temporary
+    /// files not yet renamed are removed (by `staged`, dropped).
     pub(super) fn commit_plan(
         &self,
         state: &mut AggState,
@@ -498,31 +594,55 @@ impl EventStore {
             .unwrap_or(&dir)
             .to_string_lossy()
             .to_string();
+        self.append_to_segment(&dir, state, &plan)?;
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
         for step in plan {
             let event = match step {
-                Planned::Stored(path) => read_event_file(&*self.io, &path),
+                Planned::Stored(path, at) => read_located(&*self.io, &path, at).map(|(e, _)| e),
                 Planned::SameAs(at) => Ok(out[at].clone()),
-                Planned::New { event, name, bytes } => {
+                Planned::New {
+                    event,
+                    name,
+                    bytes,
+                    at,
+                    append,
+                } => {
                     let file = name.render();
-                    let target = dir.join(&file);
-                    staged.rename_next(&*self.io, &target).map(|()| {
+                    let first_of_file = !append && at.is_none_or(|(offset, _)| offset == 0);
+                    let renamed = if first_of_file {
+                        staged.rename_next(&*self.io, &dir.join(&file))
+                    } else {
+                        Ok(())
+                    };
+                    renamed.map(|()| {
+                        let size = at.map_or(bytes.len(), |(_, len)| len as usize - 1);
                         indexed.push(index::Entry {
                             event_type: event.event_type.clone(),
                             timestamp: event.metadata.timestamp,
                             bytes: bytes.len() as u64,
-                            rel: format!("{rel}/{file}"),
+                            rel: journal::record_path(&format!("{rel}/{file}"), at),
                         });
                         state
                             .ids
                             .insert(event.metadata.event_id.clone(), state.entries.len());
                         state.entries.push(KnownEvent {
                             name: file.clone(),
+                            at,
                             version: event.metadata.aggregate_version,
                             event_id: event.metadata.event_id.clone(),
-                            body: self.cache((*event).clone(), bytes.len()),
+                            body: self.cache((*event).clone(), size),
                         });
-                        state.listed.push((name, file));
+                        state.tail = at.map(|(offset, len)| SegmentTail {
+                            end: offset + u64::from(len),
+                            lines: if first_of_file {
+                                1
+                            } else {
+                                state.tail.map_or(0, |t| t.lines) + 1
+                            },
+                        });
+                        if first_of_file {
+                            state.listed.push((name, file));
+                        }
                         *event
                     })
                 }
@@ -531,6 +651,83 @@ impl EventStore {
         }
         Ok(out)
     }
+
+    /// Writes, in one positioned write, the plan's lines for the segment that exists
+    /// already (its last file). Bytes after its last complete line are a line a crash
+    /// cut short, never an event: they are set aside to `.lost/` first, so that the new
+    /// lines follow the last complete one.
+    fn append_to_segment(&self, dir: &Path, state: &AggState, plan: &[Planned]) -> Result<()> {
+        let mut lines = Vec::new();
+        let mut first = None;
+        let mut target = None;
+        for step in plan {
+            if let Planned::New {
+                name,
+                bytes,
+                at: Some((offset, _)),
+                append: true,
+                ..
+            } = step
+            {
+                first.get_or_insert(*offset);
+                target.get_or_insert_with(|| name.render());
+                lines.extend_from_slice(bytes);
+            }
+        }
+        let (Some(offset), Some(name)) = (first, target) else {
+            return Ok(());
+        };
+        let path = dir.join(&name);
+        if state.tail.map(|t| t.end) != Some(offset) {
+            return Err(Error::Unavailable {
+                reason: format!(
+                    "{}: planned at byte {offset}, where no line ends",
+                    path.display()
+                ),
+            });
+        }
+        let file = file::open_regular(&path, std::fs::OpenOptions::new().write(true))
+            .map_err(|e| Error::io("open", &path, e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io("stat", &path, e))?
+            .len();
+        if len > offset {
+            self.set_aside_tail(&path, &file, offset)?;
+        }
+        self.io
+            .append(&file, offset, &lines)
+            .map_err(|e| Error::io("write", &path, e))
+    }
+}
+
+/// The files a plan creates, in plan order, each with its bytes: a single event's file,
+/// or a new segment with all the plan's lines for it.
+fn new_files(plan: &[Planned]) -> Vec<(FileName, Vec<u8>)> {
+    let mut out: Vec<(FileName, Vec<u8>)> = Vec::new();
+    for step in plan {
+        match step {
+            Planned::New {
+                name,
+                bytes,
+                at: Some((offset, _)),
+                append: false,
+                ..
+            } if *offset > 0 => {
+                if let Some((_, file)) = out.last_mut().filter(|(n, _)| n == name) {
+                    file.extend_from_slice(bytes);
+                }
+            }
+            Planned::New {
+                name,
+                bytes,
+                append: false,
+                ..
+            } => out.push((name.clone(), bytes.clone())),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -562,6 +759,7 @@ mod tests {
         state.listed.push((name, LAST.to_string()));
         state.entries.push(KnownEvent {
             name: LAST.to_string(),
+            at: None,
             version: 1,
             event_id: "e1".to_string(),
             body: None,
@@ -617,7 +815,7 @@ mod tests {
         let plan = store
             .plan(&key(), &state, &events, &[0, 1, 2], None)
             .expect("plan");
-        assert!(matches!(&plan[0], Planned::Stored(path) if path.ends_with(LAST)));
+        assert!(matches!(&plan[0], Planned::Stored(path, None) if path.ends_with(LAST)));
         assert!(matches!(&plan[1], Planned::New { .. }));
         assert!(matches!(&plan[2], Planned::SameAs(1)));
     }

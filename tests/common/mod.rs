@@ -259,6 +259,9 @@ impl StoreIo for HookedIo {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         self.run(Call::Read, path, || OsIo.read(path))
     }
+    fn read_at(&self, path: &Path, offset: u64, len: Option<u64>) -> std::io::Result<Vec<u8>> {
+        self.run(Call::Read, path, || OsIo.read_at(path, offset, len))
+    }
 }
 
 /// How many event files a [`counting_io`] has read.
