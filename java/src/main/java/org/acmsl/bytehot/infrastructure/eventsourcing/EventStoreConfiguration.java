@@ -1,17 +1,29 @@
 package org.acmsl.bytehot.infrastructure.eventsourcing;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeSet;
 import org.acmsl.bytehot.domain.EventStoreConfigurationException;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.UnicodeReader;
 
 /**
  * Settings of a {@link FilesystemEventStoreAdapter} (keys as in {@code docs/configuration.md}).
@@ -19,18 +31,34 @@ import org.acmsl.bytehot.domain.EventStoreConfigurationException;
  * <p>Immutable; the {@code with...} methods return changed copies. Only the settings a user set
  * are sent to the store, which validates them: a setting it does not implement yet (compression,
  * backups, cleanup, more than one event per file) fails the open instead of being ignored.
- * Sources, lowest to highest precedence: defaults, the properties file named by the system
- * property {@value #CONFIG_FILE_PROPERTY}, system properties {@code bytehot.eventstore.<key>},
- * then environment variables {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last,
- * except that a base directory set here and another in the environment is an error.
+ * Sources, lowest to highest precedence: defaults, a configuration file (see {@link #load()}),
+ * system properties {@code bytehot.eventstore.<key>}, then environment variables
+ * {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last, except that a base
+ * directory set here and another in the environment is an error.
  */
 public final class EventStoreConfiguration {
 
     /** Prefix of the keys in system properties and properties files. */
     public static final String PREFIX = "bytehot.eventstore.";
 
-    /** System property naming an optional properties file. */
+    /** System property naming the configuration file (YAML or properties, by extension). */
     public static final String CONFIG_FILE_PROPERTY = PREFIX + "config";
+
+    /**
+     * ByteHot's own system property naming its configuration file, read when
+     * {@value #CONFIG_FILE_PROPERTY} is not set, so that one file configures both.
+     */
+    public static final String BYTEHOT_CONFIG_FILE_PROPERTY = "bhconfig";
+
+    /**
+     * The YAML files looked for in the working directory, in this order, when no system
+     * property names one: ByteHot's own names, so that one file configures both.
+     */
+    public static final List<String> DEFAULT_FILES =
+        List.of("bytehot.yml", "bytehot.yaml", "application.yml", "application.yaml");
+
+    /** The section of a YAML file whose keys are this store's settings. */
+    public static final String SECTION = "bytehot.eventstore";
 
     /** The base directory when none is configured. */
     public static final String DEFAULT_PATH = "./eventstore";
@@ -78,8 +106,13 @@ public final class EventStoreConfiguration {
     /** Key of the spec's cleanup size (not implemented: rejected when set). */
     public static final String CLEANUP_MAX_TOTAL_SIZE_MB = "cleanup.max-total-size-mb";
 
+    /** Every key of the store's settings, in the order of {@code docs/configuration.md}. */
+    public static final List<String> KEYS = List.of(PATH, DURABILITY, BATCH_INTERVAL_MS, MAX_EVENT_SIZE_BYTES,
+        EVENT_CACHE_BYTES, READ_ONLY, LEGACY_READABLE, MAX_EVENTS_PER_FILE, COMPRESSION_ENABLED, BACKUP_ENABLED,
+        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
+
     /** Keys under the prefix that configure this class or the loader, not the store. */
-    private static final String[] NOT_STORE_SETTINGS = {"config", "library"};
+    private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library");
 
     private final Map<String, String> settings;
 
@@ -98,10 +131,15 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * Defaults, overridden by the properties file named by {@value #CONFIG_FILE_PROPERTY} (if
-     * set), overridden by the system properties {@code bytehot.eventstore.<key>}.
+     * Defaults, overridden by a configuration file, overridden by the system properties
+     * {@code bytehot.eventstore.<key>}. The file is the one named by the system property
+     * {@value #CONFIG_FILE_PROPERTY}, else by {@value #BYTEHOT_CONFIG_FILE_PROPERTY}, else the
+     * first of {@link #DEFAULT_FILES} that exists in the working directory, else none. A file
+     * ending in {@code .yml} or {@code .yaml} is YAML, read for its {@value #SECTION} section;
+     * any other is a properties file with keys {@code bytehot.eventstore.<key>}.
      * @return the configuration
-     * @throws EventStoreConfigurationException when the named properties file cannot be read
+     * @throws EventStoreConfigurationException when the file cannot be read or parsed, or sets
+     *     a key that is not one of {@link #KEYS}
      */
     public static EventStoreConfiguration load() {
         return load(System.getProperties());
@@ -111,25 +149,171 @@ public final class EventStoreConfiguration {
      * As {@link #load()}, reading the given properties instead of the system properties.
      * @param systemProperties stand-in for the system properties
      * @return the configuration
+     * @throws EventStoreConfigurationException as {@link #load()}
      */
     public static EventStoreConfiguration load(final Properties systemProperties) {
-        EventStoreConfiguration result = defaults();
-        final String file = systemProperties.getProperty(CONFIG_FILE_PROPERTY);
-        if (file != null) {
-            result = result.withAll(readFile(Paths.get(file)));
-        }
-        return result.withAll(systemProperties);
+        return load(systemProperties, Paths.get(""));
     }
 
-    private static Properties readFile(final Path file) {
-        final Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            properties.load(in);
-        } catch (final IOException e) {
-            throw new EventStoreConfigurationException("cannot read the configuration file " + file + " named by "
-                + CONFIG_FILE_PROPERTY + ": " + e, e);
+    /**
+     * As {@link #load()}, reading the given properties instead of the system properties and
+     * taking another directory as the working directory: the default files are looked for
+     * there, and a relative file name in a property is resolved against it.
+     * @param systemProperties stand-in for the system properties
+     * @param workingDirectory stand-in for the working directory
+     * @return the configuration
+     * @throws EventStoreConfigurationException as {@link #load()}
+     */
+    public static EventStoreConfiguration load(final Properties systemProperties, final Path workingDirectory) {
+        Objects.requireNonNull(systemProperties, "systemProperties must not be null");
+        Objects.requireNonNull(workingDirectory, "workingDirectory must not be null");
+        return new EventStoreConfiguration(readConfigurationFile(systemProperties, workingDirectory))
+            .withAll(systemProperties);
+    }
+
+    private static Map<String, String> readConfigurationFile(final Properties systemProperties,
+        final Path workingDirectory) {
+        for (final String property : List.of(CONFIG_FILE_PROPERTY, BYTEHOT_CONFIG_FILE_PROPERTY)) {
+            final String named = systemProperties.getProperty(property);
+            if (named != null) {
+                return readFile(workingDirectory.resolve(named), "named by " + property);
+            }
         }
-        return properties;
+        for (final String name : DEFAULT_FILES) {
+            final Path file = workingDirectory.resolve(name);
+            if (Files.exists(file)) {
+                return readFile(file, "found in the working directory");
+            }
+        }
+        return Collections.emptyMap();
+    }
+
+    private static Map<String, String> readFile(final Path file, final String origin) {
+        final Path shown = file.toAbsolutePath();
+        final byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (final IOException e) {
+            throw new EventStoreConfigurationException("cannot read the configuration file " + shown + " " + origin
+                + ": " + e, e);
+        }
+        final String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".yml") || name.endsWith(".yaml") ? readYaml(content, shown) : readProperties(content, shown);
+    }
+
+    private static Map<String, String> readProperties(final byte[] content, final Path file) {
+        final Properties properties = new Properties();
+        try {
+            properties.load(new ByteArrayInputStream(content));
+        } catch (final IOException | IllegalArgumentException e) {
+            throw new EventStoreConfigurationException("cannot parse the properties file " + file + ": " + e, e);
+        }
+        final Map<String, String> settings = new LinkedHashMap<>();
+        // Sorted so that the settings sent (and any error about them) do not depend on hash order.
+        for (final String name : new TreeSet<>(properties.stringPropertyNames())) {
+            if (name.startsWith(PREFIX)) {
+                put(settings, name.substring(PREFIX.length()), properties.getProperty(name).trim(), file);
+            }
+        }
+        return settings;
+    }
+
+    private static Map<String, String> readYaml(final byte[] content, final Path file) {
+        final Map<String, String> settings = new LinkedHashMap<>();
+        try {
+            // Nodes rather than Java objects: a scalar keeps the text the file has (1000, false,
+            // 0777), where constructed objects would turn it into what YAML 1.1 resolves it to.
+            for (final Node document : new Yaml(new LoaderOptions()).composeAll(
+                new UnicodeReader(new ByteArrayInputStream(content)))) {
+                if (document instanceof MappingNode) {
+                    readYamlMapping((MappingNode) document, "", settings, file);
+                }
+            }
+        } catch (final YAMLException e) {
+            throw new EventStoreConfigurationException("cannot parse the YAML file " + file + ": " + e.getMessage(), e);
+        }
+        return settings;
+    }
+
+    /**
+     * Collects the settings of the {@value #SECTION} section under a mapping whose entries'
+     * keys, dot-joined after {@code prefix}, are full names: so the nested form, the flat form
+     * ({@code bytehot.eventstore.path: x} at the top) and any mix of them all read alike.
+     */
+    private static void readYamlMapping(final MappingNode mapping, final String prefix,
+        final Map<String, String> settings, final Path file) {
+        final boolean inSection = prefix.equals(SECTION) || prefix.startsWith(SECTION + ".");
+        for (final NodeTuple entry : mapping.getValue()) {
+            if (!(entry.getKeyNode() instanceof ScalarNode)) {
+                if (inSection) {
+                    throw new EventStoreConfigurationException("the " + SECTION + " section of " + file
+                        + " has a key that is not a plain name (line " + line(entry.getKeyNode()) + ")");
+                }
+                continue;
+            }
+            final String key = ((ScalarNode) entry.getKeyNode()).getValue();
+            final String name = prefix.isEmpty() ? key : prefix + "." + key;
+            final Node value = entry.getValueNode();
+            if (name.equals(SECTION)) {
+                if (value instanceof MappingNode) {
+                    readYamlMapping((MappingNode) value, name, settings, file);
+                } else if (!isNull(value)) {
+                    throw new EventStoreConfigurationException(SECTION + " in " + file + " is not a map of settings"
+                        + " (line " + line(value) + ")");
+                }
+            } else if (name.startsWith(SECTION + ".")) {
+                readYamlSetting(name.substring(SECTION.length() + 1), value, settings, file);
+            } else if (SECTION.startsWith(name + ".") && value instanceof MappingNode) {
+                readYamlMapping((MappingNode) value, name, settings, file);
+            }
+        }
+    }
+
+    private static void readYamlSetting(final String key, final Node value, final Map<String, String> settings,
+        final Path file) {
+        if (value instanceof MappingNode) {
+            // Only a key some setting continues (cleanup) may hold a map; checking here rather
+            // than at the leaves also stops an alias that nests a map in itself.
+            if (KEYS.stream().noneMatch(known -> known.startsWith(key + "."))) {
+                throw unknownKey(key, file);
+            }
+            readYamlMapping((MappingNode) value, SECTION + "." + key, settings, file);
+        } else if (value instanceof SequenceNode) {
+            throw new EventStoreConfigurationException("the setting " + key + " in " + file
+                + " is a list; it takes a single value (line " + line(value) + ")");
+        } else if (isNull(value)) {
+            throw new EventStoreConfigurationException("the setting " + key + " in " + file
+                + " has no value (line " + line(value) + "); remove it to keep the default");
+        } else {
+            put(settings, key, ((ScalarNode) value).getValue(), file);
+        }
+    }
+
+    private static void put(final Map<String, String> settings, final String key, final String value,
+        final Path file) {
+        if (!KEYS.contains(key)) {
+            throw unknownKey(key, file);
+        }
+        if (settings.putIfAbsent(key, value) != null) {
+            // Spring-style profile documents would need the active profiles to choose between.
+            throw new EventStoreConfigurationException("the setting " + key + " is set twice in " + file
+                + "; set it once (every document of a YAML file applies: profiles are not evaluated)");
+        }
+    }
+
+    private static EventStoreConfigurationException unknownKey(final String key, final Path file) {
+        final String hint = NOT_STORE_SETTINGS.contains(key)
+            ? " (" + PREFIX + key + " is read from the system properties only)" : "";
+        return new EventStoreConfigurationException("unknown setting " + key + " in " + file + hint + "; known: "
+            + String.join(", ", KEYS));
+    }
+
+    private static boolean isNull(final Node node) {
+        return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
+    }
+
+    private static int line(final Node node) {
+        return node.getStartMark().getLine() + 1;
     }
 
     /**
@@ -142,7 +326,7 @@ public final class EventStoreConfiguration {
         // Sorted so that the settings sent (and any error about them) do not depend on hash order.
         for (final String name : new TreeSet<>(properties.stringPropertyNames())) {
             final String key = name.substring(Math.min(PREFIX.length(), name.length()));
-            if (name.startsWith(PREFIX) && !java.util.Arrays.asList(NOT_STORE_SETTINGS).contains(key)) {
+            if (name.startsWith(PREFIX) && !NOT_STORE_SETTINGS.contains(key)) {
                 copy.put(key, properties.getProperty(name).trim());
             }
         }

@@ -48,8 +48,9 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
     private final EventStoreConfiguration configuration;
 
     /**
-     * Opens the store configured by system properties and the optional properties file
-     * ({@link EventStoreConfiguration#load()}), by default in {@code ./eventstore}.
+     * Opens the store configured by the configuration file (for example the
+     * {@code bytehot.eventstore} section of {@code bytehot.yml} in the working directory) and
+     * system properties ({@link EventStoreConfiguration#load()}), by default in {@code ./eventstore}.
      */
     public FilesystemEventStoreAdapter() {
         this(EventStoreConfiguration.load());

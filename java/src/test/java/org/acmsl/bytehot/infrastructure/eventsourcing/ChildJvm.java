@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.yaml.snakeyaml.Yaml;
 
 /** Starts a test's second JVM: the same classpath and the native library this one loaded. */
 final class ChildJvm {
@@ -52,7 +53,7 @@ final class ChildJvm {
             entries.add(entry);
         }
         for (final Class<?> type : new Class<?>[] {main, FilesystemEventStoreAdapter.class,
-            ObjectMapper.class, JsonParser.class, JsonCreator.class, JavaTimeModule.class}) {
+            ObjectMapper.class, JsonParser.class, JsonCreator.class, JavaTimeModule.class, Yaml.class}) {
             entries.add(Paths.get(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         return String.join(File.pathSeparator, entries);

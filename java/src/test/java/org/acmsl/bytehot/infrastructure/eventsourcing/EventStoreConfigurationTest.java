@@ -96,8 +96,9 @@ class EventStoreConfigurationTest {
     @Test
     void theStoreRejectsSettingsItDoesNotImplement() {
         final EventStoreConfiguration base = EventStoreConfiguration.defaults().withPath(dir);
+        // Zero events per file: invalid whether or not segment files (issue 18) are built.
         for (final EventStoreConfiguration rejected : new EventStoreConfiguration[] {
-            base.withMaxEventsPerFile(1000), base.withCompressionEnabled(true), base.withBackupEnabled(true),
+            base.withMaxEventsPerFile(0), base.withCompressionEnabled(true), base.withBackupEnabled(true),
             base.withCleanupMaxAgeDays(365), base.withCleanupMaxTotalSizeMb(1024), base.withDurability("sometimes"),
             base.with("no-such-setting", "1")}) {
             assertThatThrownBy(() -> new FilesystemEventStoreAdapter(rejected))
