@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.reader.UnicodeReader;
  *
  * <p>Immutable; the {@code with...} methods return changed copies. Only the settings a user set
  * are sent to the store, which validates them: a setting it does not implement yet (compression,
- * backups, cleanup, more than one event per file) fails the open instead of being ignored.
+ * backups, cleanup) fails the open instead of being ignored.
  * Sources, lowest to highest precedence: defaults, a configuration file (see {@link #load()}),
  * system properties {@code bytehot.eventstore.<key>}, then environment variables
  * {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last, except that a base
@@ -78,7 +78,7 @@ public final class EventStoreConfiguration {
     /** Key of the budget of the store's in-memory cache of parsed events, in bytes (0: none). */
     public static final String EVENT_CACHE_BYTES = "event-cache-bytes";
 
-    /** Key of the spec's events-per-file setting (only 1 is accepted). */
+    /** Key of the spec's events-per-file setting (1 to 100000; more than 1 writes segment files). */
     public static final String MAX_EVENTS_PER_FILE = "max-events-per-file";
 
     /** Key of the spec's compression setting (only false is accepted). */
@@ -427,7 +427,8 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The spec's events-per-file setting; the store accepts only 1.
+     * The spec's events-per-file setting: 1 (the default) writes one file per event, more (up
+     * to 100000) appends an aggregate's events to segment files of that many.
      * @param events the number
      * @return the copy
      */
