@@ -370,17 +370,15 @@ impl Event {
     }
 
     /// The event as one line of a segment: the compact envelope and a newline, or `None`
-    /// when that would pass `max_len` bytes. A line break between the tokens of
-    /// `eventData` becomes a space (valid JSON has none inside a string), so the line
-    /// holds exactly one newline, its last byte.
+    /// when that would pass `max_len` bytes. `eventData` loses the whitespace between
+    /// its tokens (every token keeps its bytes), so the line holds exactly one newline,
+    /// its last byte.
     pub fn to_line_within(&self, max_len: usize) -> Option<Vec<u8>> {
-        let mut line = Vec::with_capacity(self.data.get().len() + 256);
-        self.write_json(&mut line);
-        for b in &mut line {
-            if matches!(*b, b'\n' | b'\r') {
-                *b = b' ';
-            }
-        }
+        let data = minify(self.data.get());
+        let data = RawValue::from_string(data).unwrap_or_else(|_| self.data.clone());
+        let mut out = self.out();
+        out.event_data = &data;
+        let mut line = serde_json::to_vec(&out).unwrap_or_default();
         line.push(b'\n');
         (line.len() <= max_len).then_some(line)
     }
@@ -545,6 +543,28 @@ pub fn unreadable_part(json: &str) -> Option<String> {
     None
 }
 
+/// Valid JSON text without the whitespace between its tokens: every string and number
+/// keeps its exact bytes. Linear in the text, whatever its depth.
+pub fn minify(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Re-indents valid JSON text by two spaces per level, starting at `level`; only
 /// whitespace between tokens changes, so every string and number keeps its exact bytes.
 pub fn reindent(json: &str, level: usize) -> String {
@@ -622,7 +642,14 @@ pub fn reindent_within(json: &str, level: usize, max_len: usize) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use serde_json::Value;
+
+    #[test]
+    fn minify_drops_whitespace_between_tokens_and_keeps_strings_whole() {
+        let json = "{\n  \"a b\" : [ 1 ,\t2 ],\r\n  \"q\": \"x \\\" \\\\ y\" }";
+        assert_eq!(minify(json), r#"{"a b":[1,2],"q":"x \" \\ y"}"#);
+    }
 
     const ENVELOPE: &str = r#"{"eventType":"ClassFileChanged","eventMetadata":{"eventId":"e1","aggregateType":"filewatch","aggregateId":"/app/Foo.class","aggregateVersion":0,"timestamp":"2025-06-17T12:30:00.001Z","schemaVersion":1,"previousEventId":null},"eventData":{"n":12345678901234567890123,"s":"é🚀\u0000","nested":{"a":[1,2,{}],"b":[]},"f":1.0e-7}}"#;
 

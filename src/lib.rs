@@ -20,7 +20,10 @@ mod metadata;
 mod store;
 
 pub use clock::{Clock, SystemClock};
-pub use config::{Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, SETTINGS};
+pub use config::{
+    Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, MAX_EVENTS_PER_FILE,
+    SETTINGS,
+};
 pub use error::{Error, NameKind, Result};
 pub use event::{
     Event, EventMetadata, MAX_DATA_DEPTH, MAX_NAME_LENGTH, MAX_NUMBER_LENGTH, MAX_STRING_LENGTH,
@@ -38,4 +41,4 @@ pub use layout::{
 pub use metadata::{
     AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
 };
-pub use store::{EventStore, Health};
+pub use store::{Compaction, EventStore, Health};

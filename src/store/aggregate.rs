@@ -316,6 +316,7 @@ impl EventStore {
         // a failure on the way leaves them for the next refresh, which would otherwise
         // find nothing new and serve (and append after) the shorter history.
         let mut ids_caught_up = None;
+        let mut before: Vec<(String, String)> = Vec::new();
         let skip = match self.names_after_cache(&dir, state) {
             // Only what follows the cache.
             Some((newer, ids_len)) => {
@@ -326,35 +327,26 @@ impl EventStore {
                 state.ids_file = None;
                 let names = list_events(&dir, self.clean())?;
                 let known = state.listed.len();
-                // Files are never removed, so the cache must be a prefix of the listing;
-                // if it is not (a person edited the directory), start over.
+                // Files only come, except where `compact` replaced single-event files by
+                // a segment holding the same events: unless the cache is a prefix of the
+                // listing, start over, and check below that every event it knew is
+                // still there.
                 let is_prefix = known <= names.len()
                     && state
                         .listed
                         .last()
                         .is_none_or(|(_, last)| names[known - 1].1 == *last);
                 if !is_prefix {
-                    // A file this store saw is gone: serving the rest would pass a shorter
-                    // history for the whole one, and the next save would reuse a version.
-                    let present: HashSet<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
-                    if let Some((_, gone)) = state
-                        .listed
+                    before = state
+                        .entries
                         .iter()
-                        .find(|(_, name)| !present.contains(name.as_str()))
-                    {
-                        return Err(Error::corrupt(
-                            dir.join(gone),
-                            format!(
-                                "this event file of {}/{} was read before and is gone (event \
-                                 files are never removed): restore it from a backup",
-                                key.0, key.1
-                            ),
-                        ));
-                    }
+                        .map(|e| (e.event_id.clone(), e.name.clone()))
+                        .collect();
                     state.listed.clear();
                     state.entries.clear();
                     state.ids.clear();
                     state.tail = None;
+                    state.superseded.clear();
                 }
                 let skip = state.listed.len();
                 (names, skip)
@@ -431,6 +423,18 @@ impl EventStore {
             self.accept(key, state, &path, name.clone(), None, event, size)?;
             state.listed.push((parsed, name));
         }
+        // An event this store saw is gone: serving the rest would pass a shorter history
+        // for the whole one, and the next save would reuse a version.
+        if let Some((_, gone)) = before.iter().find(|(id, _)| !state.ids.contains_key(id)) {
+            return Err(Error::corrupt(
+                dir.join(gone),
+                format!(
+                    "an event of {}/{} read before from this file is gone (events are never \
+                     removed): restore it from a backup",
+                    key.0, key.1
+                ),
+            ));
+        }
         if ids_caught_up.is_some() {
             state.ids_file = ids_caught_up;
         } else if state.ids_file.is_none() && !state.legacy {
@@ -482,6 +486,25 @@ impl EventStore {
         }
         if !mine {
             return Ok(());
+        }
+        // The same event as a single-event file and as a line of a segment: `compact`
+        // was cut short between writing the segment and removing the files it replaces.
+        // The segment's copy stands; the file is superseded (the next `compact` removes it).
+        if let Some(&known) = state.ids.get(&m.event_id) {
+            let event_id = m.event_id.clone();
+            let earlier = &mut state.entries[known];
+            if earlier.version == m.aggregate_version && earlier.at.is_some() != at.is_some() {
+                let file = if at.is_some() {
+                    let file = std::mem::replace(&mut earlier.name, name);
+                    earlier.at = at;
+                    earlier.body = self.cache(event, size);
+                    file
+                } else {
+                    name
+                };
+                state.superseded.push((file, event_id));
+                return Ok(());
+            }
         }
         // A missing file (lost, or removed by hand) must not pass for a history: a
         // reader rebuilding state from it would silently skip an event.

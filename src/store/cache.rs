@@ -70,6 +70,9 @@ pub(super) struct AggState {
     pub(super) ids_file: Option<(u64, u64)>,
     /// When the last listed file is a segment: how far it has been read.
     pub(super) tail: Option<SegmentTail>,
+    /// Single-event files (and their event ids) whose event a segment holds too (a
+    /// `compact` cut short).
+    pub(super) superseded: Vec<(String, String)>,
 }
 
 /// How much of an aggregate's last segment a store has read: the bytes of its complete

@@ -13,6 +13,7 @@
 //! | `read.rs` | the read APIs |
 //! | `recovery.rs` | what an open does after a crash: replay, rebuild, set aside |
 //! | `verify.rs` | health and verify |
+//! | `compact.rs` | single-event files rewritten into segments, online |
 //!
 //! Invariants (see DESIGN.md section 3):
 //! - Inside an aggregate, versions run 1, 2, 3 ... : every append happens under the
@@ -25,6 +26,7 @@
 
 mod aggregate;
 mod cache;
+mod compact;
 mod files;
 mod ids_file;
 mod meta;
@@ -34,6 +36,7 @@ mod recovery;
 mod verify;
 mod write;
 
+pub use compact::Compaction;
 pub use verify::Health;
 
 use std::collections::HashMap;

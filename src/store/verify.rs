@@ -175,9 +175,9 @@ impl EventStore {
                         problems.push(format!("{}: not an event file", entry.path().display()));
                     }
                 }
+                let mut units = Vec::new();
                 for (parsed, name) in list_events(&agg_path, self.clean())? {
                     let path = agg_path.join(&name);
-                    let mut events = Vec::new();
                     if parsed.segment {
                         let bytes = match self.io.read(&path) {
                             Ok(bytes) => bytes,
@@ -188,7 +188,7 @@ impl EventStore {
                         };
                         let (lines, bad) = scan_segment(&bytes, 0);
                         for (event, _, at) in lines.events {
-                            events.push((Ok(event), Some(at)));
+                            units.push((name.clone(), Ok(event), Some(at)));
                         }
                         problems.extend(bad.map(|bad| match bad.reason {
                             Some(reason) => format!(
@@ -205,72 +205,110 @@ impl EventStore {
                             ),
                         }));
                     } else {
-                        events.push((read_event_file(&*self.io, &path), None));
+                        units.push((name, read_event_file(&*self.io, &path), None));
                     }
-                    for (event, at) in events {
-                        let rel = journal::record_path(&format!("{type_dir}/{agg_dir}/{name}"), at);
-                        let place = match at {
-                            Some((offset, _)) => {
-                                format!("{} (line at byte {offset})", path.display())
-                            }
-                            None => path.display().to_string(),
-                        };
-                        match indexed.remove(&rel) {
-                            Some(1) => {}
-                            None => problems.push(format!(
-                                "{place}: missing from the index (reopen after removing {}/format to rebuild it)",
-                                index::INDEX_DIR
-                            )),
-                            Some(n) => problems.push(format!("{place}: indexed {n} times")),
+                }
+                // An event both in a file and in a segment: `compact` was cut short. One
+                // problem for the pair; the index must name one of the two.
+                let mut copies: HashMap<(String, u64), usize> = HashMap::new();
+                let mut copy_of: HashMap<usize, usize> = HashMap::new();
+                for (i, (_, event, at)) in units.iter().enumerate() {
+                    let Ok(e) = event else { continue };
+                    let id = (e.metadata.event_id.clone(), e.metadata.aggregate_version);
+                    match copies.get(&id) {
+                        Some(&j) if units[j].2.is_some() != at.is_some() => {
+                            copy_of.insert(i, j);
                         }
-                        match event {
-                            Err(e) => problems.push(e.to_string()),
-                            Ok(e) => {
-                                if let Some(part) = unreadable_part(e.data.get()) {
-                                    problems.push(format!(
-                                        "{place}: its eventData holds {part}: readers cannot load it"
-                                    ));
-                                }
-                                let m = &e.metadata;
-                                let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
-                                    .is_ok_and(|d| d == type_dir)
-                                    && (layout::aggregate_id_dir(&m.aggregate_id)
-                                        .is_ok_and(|(d, _)| d == agg_dir)
-                                        || layout::legacy_id_dir(&m.aggregate_id).as_deref()
-                                            == Some(agg_dir.as_str()));
-                                if !dir_ok {
-                                    problems.push(format!(
-                                        "{place}: metadata names {}/{}, which does not live here",
-                                        m.aggregate_type, m.aggregate_id
-                                    ));
-                                }
-                                if at.is_none()
-                                    && !name.ends_with(&format!("-{}.json", e.event_type))
-                                {
-                                    problems.push(format!(
-                                        "{place}: eventType {} differs from the file name",
-                                        e.event_type
-                                    ));
-                                }
-                                let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
-                                if m.aggregate_version == *last + 1 {
-                                    *last = m.aggregate_version;
-                                } else if at.is_none() && written_by_old_adapter(&*self.io, &path) {
-                                    problems.push(format!(
-                                        "{place}: legacy anomaly, not corruption: ByteHot's adapter stored \
-                                         version {} here, where the file's place makes it version {} \
-                                         (which reads return); rewrite_legacy_versions fixes the file",
-                                        m.aggregate_version,
-                                        *last + 1
-                                    ));
-                                    *last += 1;
-                                } else {
-                                    problems.push(format!(
-                                        "{place}: version {} follows version {}",
-                                        m.aggregate_version, last
-                                    ));
-                                    *last = m.aggregate_version;
-                                }
+                        _ => {
+                            copies.insert(id, i);
+                        }
+                    }
+                }
+                let place_of = |name: &str, at: Option<(u64, u32)>| {
+                    let path = agg_path.join(name);
+                    match at {
+                        Some((offset, _)) => format!("{} (line at byte {offset})", path.display()),
+                        None => path.display().to_string(),
+                    }
+                };
+                let rel_of = |name: &str, at: Option<(u64, u32)>| {
+                    journal::record_path(&format!("{type_dir}/{agg_dir}/{name}"), at)
+                };
+                for (i, (name, event, at)) in units.iter().enumerate() {
+                    let (rel, place) = (rel_of(name, *at), place_of(name, *at));
+                    if let Some(&j) = copy_of.get(&i) {
+                        let (other_name, _, other_at) = &units[j];
+                        let other = rel_of(other_name, *other_at);
+                        let listed = [&rel, &other]
+                            .iter()
+                            .filter(|r| indexed.remove(r.as_str()).is_some())
+                            .count();
+                        problems.push(format!(
+                            "{place}: the same event as {}: a copy an interrupted compact left \
+                             ({listed} of the two indexed); run compact again",
+                            place_of(other_name, *other_at)
+                        ));
+                        continue;
+                    }
+                    let path = agg_path.join(name);
+                    // The index of a pair was checked with its copy.
+                    let paired = copy_of.values().any(|&j| j == i);
+                    match (paired, indexed.get(&rel).copied()) {
+                        (true, _) | (false, Some(1)) => {}
+                        (false, None) => problems.push(format!(
+                            "{place}: missing from the index (reopen after removing {}/format to rebuild it)",
+                            index::INDEX_DIR
+                        )),
+                        (false, Some(n)) => problems.push(format!("{place}: indexed {n} times")),
+                    }
+                    if !paired {
+                        indexed.remove(&rel);
+                    }
+                    match event {
+                        Err(e) => problems.push(e.to_string()),
+                        Ok(e) => {
+                            if let Some(part) = unreadable_part(e.data.get()) {
+                                problems.push(format!(
+                                    "{place}: its eventData holds {part}: readers cannot load it"
+                                ));
+                            }
+                            let m = &e.metadata;
+                            let dir_ok = layout::aggregate_type_dir(&m.aggregate_type)
+                                .is_ok_and(|d| d == type_dir)
+                                && (layout::aggregate_id_dir(&m.aggregate_id)
+                                    .is_ok_and(|(d, _)| d == agg_dir)
+                                    || layout::legacy_id_dir(&m.aggregate_id).as_deref()
+                                        == Some(agg_dir.as_str()));
+                            if !dir_ok {
+                                problems.push(format!(
+                                    "{place}: metadata names {}/{}, which does not live here",
+                                    m.aggregate_type, m.aggregate_id
+                                ));
+                            }
+                            if at.is_none() && !name.ends_with(&format!("-{}.json", e.event_type)) {
+                                problems.push(format!(
+                                    "{place}: eventType {} differs from the file name",
+                                    e.event_type
+                                ));
+                            }
+                            let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
+                            if m.aggregate_version == *last + 1 {
+                                *last = m.aggregate_version;
+                            } else if at.is_none() && written_by_old_adapter(&*self.io, &path) {
+                                problems.push(format!(
+                                    "{place}: legacy anomaly, not corruption: ByteHot's adapter stored \
+                                     version {} here, where the file's place makes it version {} \
+                                     (which reads return); rewrite_legacy_versions fixes the file",
+                                    m.aggregate_version,
+                                    *last + 1
+                                ));
+                                *last += 1;
+                            } else {
+                                problems.push(format!(
+                                    "{place}: version {} follows version {}",
+                                    m.aggregate_version, last
+                                ));
+                                *last = m.aggregate_version;
                             }
                         }
                     }

@@ -117,7 +117,7 @@ fn preflight(dir: &Path) -> Result<()> {
 }
 
 /// Removes the `.ids` of the aggregate directory `dir`, if it has one.
-fn remove_ids(dir: &Path) -> Result<()> {
+pub(super) fn remove_ids(dir: &Path) -> Result<()> {
     let ids = dir.join(IDS_FILE);
     match std::fs::remove_file(&ids) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", &ids, e)),
