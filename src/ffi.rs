@@ -250,6 +250,15 @@ fn aggregate_call<'l>(
     Ok(i64::try_from(call(&store, &t, &id)?).unwrap_or(i64::MAX))
 }
 
+/// What a compaction did, as the Java side reads it.
+fn compaction(done: crate::Compaction) -> serde_json::Value {
+    serde_json::json!({
+        "filesMerged": done.files_merged,
+        "segmentsWritten": done.segments_written,
+        "leftoversRemoved": done.leftovers_removed,
+    })
+}
+
 /// Defines the native methods of `NativeEventStore`: each is an `extern "system"` function
 /// exported under the JNI name of its Java method, whose body runs inside [`run`] (so a
 /// panic or an error becomes a Java exception and the JVM gets `$default`). A body only
@@ -375,6 +384,26 @@ natives! {
         aggregate_id: JByteArray<'l>,
     ) -> jlong, 0 => {
         aggregate_call(env, handle, &aggregate_type, &aggregate_id, EventStore::rewrite_legacy_versions)
+    }
+
+    fn compact = "compact"(env, handle: jlong) -> jbyteArray, NULL_ARRAY => {
+        let done = store(handle)?.compact()?;
+        to_java(env, &json(&compaction(done)))
+    }
+
+    fn compact_aggregate = "compactAggregate"(
+        env,
+        handle: jlong,
+        aggregate_type: JByteArray<'l>,
+        aggregate_id: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let (t, id) = (
+            text(env, &aggregate_type, "aggregateType")?,
+            text(env, &aggregate_id, "aggregateId")?,
+        );
+        let done = store.compact_aggregate(&t, &id)?;
+        to_java(env, &json(&compaction(done)))
     }
 
     fn event_count = "eventCount"(
