@@ -70,7 +70,19 @@ pub struct Config {
     /// envelope per line, to a segment file (`.jsonl`) until it holds that many. Reads
     /// take both kinds in any mix, so the setting may change between opens.
     pub max_events_per_file: u32,
+    /// Compress with zstd (`compression-enabled`, `false` by default): a segment once it
+    /// holds `max-events-per-file` events (`.jsonl.zst`), and a single-event file larger
+    /// than [`Config::compression_min_bytes`] (`.json.zst`). `zstdcat` reads both.
+    pub compression: bool,
+    /// The size from which a single-event file is compressed (`compression-min-bytes`,
+    /// [`DEFAULT_COMPRESSION_MIN_BYTES`] by default).
+    pub compression_min_bytes: usize,
 }
+
+/// Default `compression-min-bytes`: one 4 KiB block. A smaller file takes a whole block on
+/// the file systems the store runs on (ext4, XFS, APFS, NTFS) compressed or not, so
+/// compressing it would only cost time.
+pub const DEFAULT_COMPRESSION_MIN_BYTES: usize = 4096;
 
 /// The largest accepted `max-events-per-file`.
 pub const MAX_EVENTS_PER_FILE: u32 = 100_000;
@@ -89,6 +101,8 @@ impl Default for Config {
             read_only: false,
             legacy_readable: false,
             max_events_per_file: 1,
+            compression: false,
+            compression_min_bytes: DEFAULT_COMPRESSION_MIN_BYTES,
         }
     }
 }
@@ -112,6 +126,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "compression-enabled",
         "BYTEHOT_EVENTSTORE_COMPRESSION_ENABLED",
+    ),
+    (
+        "compression-min-bytes",
+        "BYTEHOT_EVENTSTORE_COMPRESSION_MIN_BYTES",
     ),
     ("backup-enabled", "BYTEHOT_EVENTSTORE_BACKUP_ENABLED"),
     (
@@ -167,6 +185,12 @@ impl Config {
     /// Sets how many events a file holds (see [`Config::max_events_per_file`]).
     pub fn max_events_per_file(mut self, events: u32) -> Config {
         self.max_events_per_file = events;
+        self
+    }
+
+    /// Turns compression on or off (see [`Config::compression`]).
+    pub fn compression(mut self, compression: bool) -> Config {
+        self.compression = compression;
         self
     }
 
@@ -304,7 +328,16 @@ impl Config {
                         )
                     })?
             }
-            "compression-enabled" | "backup-enabled" => {
+            "compression-enabled" => self.compression = parse_bool(key, value)?,
+            "compression-min-bytes" => {
+                self.compression_min_bytes = value.parse().map_err(|_| {
+                    Error::config(
+                        key,
+                        format!("expected a non-negative integer, got {value:?}"),
+                    )
+                })?
+            }
+            "backup-enabled" => {
                 if parse_bool(key, value)? {
                     return Err(Error::config(
                         key,
@@ -417,7 +450,8 @@ mod tests {
             r#"{"pth":"/a"}"#,
             r#"{"durability":"sometimes"}"#,
             r#"{"batch-interval-ms":0}"#,
-            r#"{"compression-enabled":true}"#,
+            r#"{"compression-enabled":"maybe"}"#,
+            r#"{"compression-min-bytes":-1}"#,
             r#"{"backup-enabled":"yes"}"#,
             r#"{"max-events-per-file":0}"#,
             r#"{"max-events-per-file":100001}"#,

@@ -256,6 +256,7 @@ fn compaction(done: crate::Compaction) -> serde_json::Value {
         "filesMerged": done.files_merged,
         "segmentsWritten": done.segments_written,
         "leftoversRemoved": done.leftovers_removed,
+        "segmentsCompressed": done.segments_compressed,
     })
 }
 

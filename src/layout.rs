@@ -201,6 +201,17 @@ pub struct FileName {
     pub event_type: String,
     /// A segment (`.jsonl`) rather than a single-event file (`.json`).
     pub segment: bool,
+    /// Compressed with zstd (`.zst` after either extension).
+    pub compressed: bool,
+}
+
+/// Extension added to a file compressed with zstd.
+pub const COMPRESSED_EXT: &str = ".zst";
+
+/// A file name without its `.zst`: the name a segment's lines go by in the journal and
+/// the index, compressed or not.
+pub fn plain_name(name: &str) -> &str {
+    name.strip_suffix(COMPRESSED_EXT).unwrap_or(name)
 }
 
 /// Extension of a single-event file.
@@ -212,6 +223,10 @@ pub const SEGMENT_EXT: &str = ".jsonl";
 impl FileName {
     /// Parses a file name; `None` when it is not an event file name.
     pub fn parse(name: &str) -> Option<FileName> {
+        let (name, compressed) = match name.strip_suffix(COMPRESSED_EXT) {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
         let (stem, segment) = match name.strip_suffix(EVENT_EXT) {
             Some(stem) => (stem, false),
             None => (name.strip_suffix(SEGMENT_EXT)?, true),
@@ -238,6 +253,7 @@ impl FileName {
             seq,
             event_type: event_type.to_string(),
             segment,
+            compressed,
         })
     }
 
@@ -249,17 +265,24 @@ impl FileName {
     /// The name this struct stands for, as this crate writes it (always 20 digits).
     pub fn render(&self) -> String {
         format!(
-            "{:017}{:03}-{}{}",
+            "{:017}{:03}-{}{}{}",
             self.stamp,
             self.seq.unwrap_or(0),
             self.event_type,
-            if self.segment { SEGMENT_EXT } else { EVENT_EXT }
+            if self.segment { SEGMENT_EXT } else { EVENT_EXT },
+            if self.compressed { COMPRESSED_EXT } else { "" }
         )
     }
 
     /// The same name as a segment's.
     pub fn as_segment(mut self) -> FileName {
         self.segment = true;
+        self
+    }
+
+    /// The same name, compressed or not.
+    pub fn compressed(mut self, compressed: bool) -> FileName {
+        self.compressed = compressed;
         self
     }
 }
@@ -323,6 +346,7 @@ pub fn next_name(last: Option<(u64, u16)>, event_stamp: u64, event_type: &str) -
         seq: Some(seq),
         event_type: event_type.to_string(),
         segment: false,
+        compressed: false,
     })
 }
 
@@ -435,6 +459,15 @@ mod tests {
             segment.render(),
             "20250617123000001042-ClassFileChanged.jsonl"
         );
+        for name in [
+            "20250617123000001042-ClassFileChanged.json.zst",
+            "20250617123000001042-ClassFileChanged.jsonl.zst",
+        ] {
+            let parsed = FileName::parse(name).expect("a compressed name");
+            assert!(parsed.compressed);
+            assert_eq!(parsed.render(), name);
+            assert_eq!(parsed.sort_key(), long.sort_key());
+        }
         for bad in [
             "x.json",
             "2025-A.json",
@@ -443,7 +476,8 @@ mod tests {
             ".tmp",
             "20250617123000001-A.txt",
             "20250617123000001-A.jsonl.tmp",
-            "20250617123000001-A.json.zst",
+            "20250617123000001-A.zst",
+            "20250617123000001-A.json.zst.tmp",
         ] {
             assert_eq!(FileName::parse(bad), None, "{bad}");
         }

@@ -7,7 +7,9 @@
 //! batch, so kills also find journals reused from their start over older records.
 //!
 //! Each mode runs twice: one file per event, and segments of seven events
-//! (`max-events-per-file` = 7, so kills land in appends to a segment and in new ones).
+//! (`max-events-per-file` = 7, so kills land in appends to a segment and in new ones);
+//! `always` once more with compression and segments of five (kills landing in the
+//! compression of a full segment too).
 //!
 //! `EVENTSTORE_KILL_TRIALS` sets the number of trials per mode (default 20 for `always`,
 //! a quarter of it for `batch` and `none`; the documented campaign uses 200).
@@ -29,9 +31,14 @@ const CHILD_DIR: &str = "EVENTSTORE_TEST_CRASH_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_CRASH_TRIAL";
 const CHILD_MODE: &str = "EVENTSTORE_TEST_CRASH_MODE";
 const CHILD_PER_FILE: &str = "EVENTSTORE_TEST_CRASH_PER_FILE";
+const CHILD_COMPRESSION: &str = "EVENTSTORE_TEST_CRASH_COMPRESSION";
 
 /// Events per segment in the segment campaigns: small, so that segments fill often.
 const SEGMENT_EVENTS: u32 = 7;
+
+/// Events per segment in the campaign with compression (full segments compressed as
+/// they fill, and kills landing in that too).
+const COMPRESSED_SEGMENT_EVENTS: u32 = 5;
 
 /// The writer role, run in a child process: append until killed.
 #[test]
@@ -44,7 +51,8 @@ fn crash_writer_child() {
     let per_file = std::env::var(CHILD_PER_FILE).unwrap().parse().unwrap();
     let config = Config::new(dir)
         .durability(mode)
-        .max_events_per_file(per_file);
+        .max_events_per_file(per_file)
+        .compression(std::env::var(CHILD_COMPRESSION).is_ok());
     let store = EventStore::open(config).unwrap();
     // Event sizes up to ~200 KiB; checkpoints every tenth save, so that kills also land
     // in journals whose tail holds checkpointed records.
@@ -58,7 +66,11 @@ fn run_trial(
     trial: usize,
     rng: &mut Rng,
 ) -> HashSet<String> {
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    if per_file == COMPRESSED_SEGMENT_EVENTS {
+        command.env(CHILD_COMPRESSION, "1");
+    }
+    let mut child = command
         .args([
             "--exact",
             "crash_writer_child",
@@ -119,6 +131,11 @@ fn under_none_acknowledged_events_survive_sigkill_and_the_index_stays_exact() {
 #[test]
 fn in_segments_acknowledged_events_survive_sigkill_and_no_torn_line_is_served() {
     kill_campaign("always", SEGMENT_EVENTS, 2);
+}
+
+#[test]
+fn in_compressed_segments_acknowledged_events_survive_sigkill() {
+    kill_campaign("always", COMPRESSED_SEGMENT_EVENTS, 2);
 }
 
 #[test]

@@ -28,6 +28,7 @@
 //! the others). Each mode runs again with segments of seven events
 //! (`max-events-per-file` = 7; default 4 trials for `always`, 2 for the others): a line
 //! a cut tore is restored from the journal (`always`) or set aside with what follows it.
+//! `always` runs once more with compression and segments of five (2 trials).
 
 mod common;
 
@@ -49,6 +50,9 @@ const CHILD_DIR: &str = "EVENTSTORE_TEST_POWER_DIR";
 const CHILD_TRIAL: &str = "EVENTSTORE_TEST_POWER_TRIAL";
 const CHILD_MODE: &str = "EVENTSTORE_TEST_POWER_MODE";
 const CHILD_PER_FILE: &str = "EVENTSTORE_TEST_POWER_PER_FILE";
+const CHILD_COMPRESSION: &str = "EVENTSTORE_TEST_POWER_COMPRESSION";
+/// Events per segment in the campaign with compression.
+const COMPRESSED_SEGMENT_EVENTS: u32 = 5;
 /// Events per segment in the segment campaigns: small, so that segments fill often.
 const SEGMENT_EVENTS: u32 = 7;
 /// The writer's `batch` interval; a `batch` save must be on the disk this long after its
@@ -70,7 +74,8 @@ fn power_cut_writer_child() {
     let per_file = std::env::var(CHILD_PER_FILE).unwrap().parse().unwrap();
     let mut config = Config::new(dir)
         .durability(mode)
-        .max_events_per_file(per_file);
+        .max_events_per_file(per_file)
+        .compression(std::env::var(CHILD_COMPRESSION).is_ok());
     config.batch_interval = BATCH_INTERVAL;
     let store = EventStore::open(config).unwrap();
     // Some multi-block files, without filling the image over the trials.
@@ -336,8 +341,12 @@ fn run_trial(
     rng: &mut Rng,
     acks: &mut Acks,
 ) -> (Cut, PathBuf) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    if per_file == COMPRESSED_SEGMENT_EVENTS {
+        command.env(CHILD_COMPRESSION, "1");
+    }
     let mut child = Writer(
-        Command::new(std::env::current_exe().unwrap())
+        command
             .args([
                 "--exact",
                 "power_cut_writer_child",
@@ -529,6 +538,11 @@ fn under_none_what_was_synced_survives_a_power_cut_and_torn_files_are_named() {
 #[test]
 fn in_segments_under_always_every_acknowledged_event_survives_a_power_cut() {
     power_cut_campaign("always", SEGMENT_EVENTS, 4);
+}
+
+#[test]
+fn in_compressed_segments_under_always_every_acknowledged_event_survives_a_power_cut() {
+    power_cut_campaign("always", COMPRESSED_SEGMENT_EVENTS, 2);
 }
 
 #[test]

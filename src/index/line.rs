@@ -67,7 +67,9 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
     let plain = |c: &str| !c.is_empty() && !c.starts_with('.');
     let file = |n: &str| match crate::journal::split_record_path(n) {
         (segment, Some(_)) => segment.strip_suffix(".jsonl").is_some_and(plain),
-        (n, None) => n.strip_suffix(".json").is_some_and(plain),
+        (n, None) => crate::layout::plain_name(n)
+            .strip_suffix(".json")
+            .is_some_and(plain),
     };
     (plain(type_dir) && plain(id_dir) && file(name)).then(|| Record {
         time,

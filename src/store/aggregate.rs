@@ -51,6 +51,15 @@ pub(super) enum Dir {
     HeldOpen,
 }
 
+/// What an aggregate's view held before a listing that does not extend it.
+struct Known {
+    listed: Vec<(FileName, String)>,
+    entries: Vec<KnownEvent>,
+    ids: std::collections::HashMap<String, usize>,
+    tail: Option<SegmentTail>,
+    superseded: Vec<(String, String)>,
+}
+
 impl EventStore {
     /// The directory an aggregate lives in: its own encoded name, or the directory
     /// ByteHot's old adapter made for it, or (for a new aggregate) its own.
@@ -316,7 +325,7 @@ impl EventStore {
         // a failure on the way leaves them for the next refresh, which would otherwise
         // find nothing new and serve (and append after) the shorter history.
         let mut ids_caught_up = None;
-        let mut before: Vec<(String, String)> = Vec::new();
+        let mut before: Option<Known> = None;
         let skip = match self.names_after_cache(&dir, state) {
             // Only what follows the cache.
             Some((newer, ids_len)) => {
@@ -331,22 +340,23 @@ impl EventStore {
                 // a segment holding the same events: unless the cache is a prefix of the
                 // listing, start over, and check below that every event it knew is
                 // still there.
+                // A segment compressed since keeps its place under its new name.
                 let is_prefix = known <= names.len()
-                    && state
-                        .listed
-                        .last()
-                        .is_none_or(|(_, last)| names[known - 1].1 == *last);
+                    && state.listed.last().is_none_or(|(_, last)| {
+                        layout::plain_name(&names[known - 1].1) == layout::plain_name(last)
+                    });
+                if is_prefix && known > 0 && names[known - 1].1 != state.listed[known - 1].1 {
+                    state.listed[known - 1] = names[known - 1].clone();
+                }
                 if !is_prefix {
-                    before = state
-                        .entries
-                        .iter()
-                        .map(|e| (e.event_id.clone(), e.name.clone()))
-                        .collect();
-                    state.listed.clear();
-                    state.entries.clear();
-                    state.ids.clear();
-                    state.tail = None;
-                    state.superseded.clear();
+                    // Kept whole until the new view is known to hold every event it held.
+                    before = Some(Known {
+                        listed: std::mem::take(&mut state.listed),
+                        entries: std::mem::take(&mut state.entries),
+                        ids: std::mem::take(&mut state.ids),
+                        tail: state.tail.take(),
+                        superseded: std::mem::take(&mut state.superseded),
+                    });
                 }
                 let skip = state.listed.len();
                 (names, skip)
@@ -364,6 +374,10 @@ impl EventStore {
             });
             for (event, size, at) in grown.events {
                 self.accept(key, state, &path, last.clone(), Some(at), event, size)?;
+            }
+            // Compressed since: sealed, nothing more comes.
+            if last.ends_with(layout::COMPRESSED_EXT) {
+                state.tail = None;
             }
         }
         if !names.is_empty() {
@@ -392,7 +406,8 @@ impl EventStore {
             let path = dir.join(&name);
             if parsed.segment {
                 let lines = read_segment(&*self.io, &path, 0)?;
-                if Some(i) == last_at {
+                // A compressed segment is sealed: nothing is appended to it.
+                if Some(i) == last_at && !parsed.compressed {
                     state.tail = Some(SegmentTail {
                         end: lines.end,
                         lines: lines.events.len() as u32,
@@ -425,7 +440,21 @@ impl EventStore {
         }
         // An event this store saw is gone: serving the rest would pass a shorter history
         // for the whole one, and the next save would reuse a version.
-        if let Some((_, gone)) = before.iter().find(|(id, _)| !state.ids.contains_key(id)) {
+        let gone = before.as_ref().and_then(|known| {
+            known
+                .entries
+                .iter()
+                .find(|e| !state.ids.contains_key(&e.event_id))
+                .map(|e| e.name.clone())
+        });
+        if let (Some(gone), Some(known)) = (gone, before) {
+            // The old view stays, so that every later use fails the same way until the
+            // file is back, instead of taking the shorter listing for the history.
+            state.listed = known.listed;
+            state.entries = known.entries;
+            state.ids = known.ids;
+            state.tail = known.tail;
+            state.superseded = known.superseded;
             return Err(Error::corrupt(
                 dir.join(gone),
                 format!(

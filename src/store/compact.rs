@@ -24,7 +24,7 @@ use crate::layout::FileName;
 
 use super::EventStore;
 use super::cache::{AggKey, AggState};
-use super::files::{Staged, read_event_file, read_located};
+use super::files::{Staged, compressed, read_event_file, read_located};
 
 /// What [`EventStore::compact`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,9 +34,11 @@ pub struct Compaction {
     pub files_merged: u64,
     /// Segments written.
     pub segments_written: u64,
-    /// Files an earlier, interrupted compaction had already copied into a segment,
+    /// Files an earlier, interrupted compaction (or compression) had already copied,
     /// removed now.
     pub leftovers_removed: u64,
+    /// Full segments compressed (with `compression-enabled`).
+    pub segments_compressed: u64,
 }
 
 impl Compaction {
@@ -44,6 +46,7 @@ impl Compaction {
         self.files_merged += other.files_merged;
         self.segments_written += other.segments_written;
         self.leftovers_removed += other.leftovers_removed;
+        self.segments_compressed += other.segments_compressed;
     }
 }
 
@@ -98,7 +101,7 @@ impl EventStore {
         for c in copied {
             let removed = self.remove_superseded(&c.key)?;
             let mut stats = c.stats;
-            stats.leftovers_removed = removed.saturating_sub(stats.files_merged);
+            stats.leftovers_removed += removed.saturating_sub(stats.files_merged);
             total.add(stats);
         }
         Ok(total)
@@ -139,19 +142,30 @@ impl EventStore {
                 known.at,
             ));
         }
-        let runs = single_file_runs(&state, self.config.max_events_per_file as usize);
         let mut stats = Compaction::default();
+        if self.config.compression {
+            stats.leftovers_removed += remove_compressed_copies(&dir, &state)?;
+            for name in self.sealed_segments(&dir, &state) {
+                self.seal(&mut state, &name)?;
+                stats.segments_compressed += 1;
+            }
+        }
+        let runs = single_file_runs(&state, self.config.max_events_per_file as usize);
         if !runs.is_empty() {
             // A directory with segments has no `.ids` (see `write.rs`).
             super::write::remove_ids(&dir)?;
         }
         for run in runs {
             let first = &state.entries[run[0]].name;
-            let Some(name) = FileName::parse(first).map(|n| n.as_segment().render()) else {
+            let Some(segment) = FileName::parse(first).map(FileName::as_segment) else {
                 continue;
             };
-            let target = dir.join(&name);
-            if target.exists() {
+            // A full segment is sealed: with compression on, it is written compressed.
+            let full = run.len() == self.config.max_events_per_file as usize;
+            let seal = self.config.compression && full;
+            let plain = segment.clone().compressed(false).render();
+            let name = segment.compressed(seal).render();
+            if dir.join(&plain).exists() || dir.join(&name).exists() {
                 continue;
             }
             let mut bytes = Vec::new();
@@ -169,17 +183,19 @@ impl EventStore {
                 bytes.extend_from_slice(&line);
                 lines.push((known.name.clone(), event, at));
             }
+            let bytes = if seal { compressed(&bytes)? } else { bytes };
             self.write_synced(&dir, &name, &bytes)?;
             for (file, event, at) in lines {
                 index.push(replayed(&event, format!("{rel}/{file}"), None));
                 index.push(replayed(
                     &event,
-                    journal::record_path(&format!("{rel}/{name}"), Some(at)),
+                    journal::record_path(&format!("{rel}/{plain}"), Some(at)),
                     Some(at),
                 ));
             }
             stats.files_merged += run.len() as u64;
             stats.segments_written += 1;
+            stats.segments_compressed += u64::from(seal);
         }
         if stats.segments_written > 0 {
             // fsync the folder: the segments must be durable before any file they
@@ -194,11 +210,31 @@ impl EventStore {
             legacy: state.legacy,
             ..AggState::default()
         };
-        Ok((!index.is_empty()).then(|| Copied {
+        let changed = stats != Compaction::default();
+        Ok((changed || !index.is_empty()).then(|| Copied {
             key: key.clone(),
             index,
             stats,
         }))
+    }
+
+    /// The aggregate's segments no save appends to any more, still uncompressed: those
+    /// holding `max-events-per-file` lines, and every one but the last file.
+    fn sealed_segments(&self, dir: &Path, state: &AggState) -> Vec<String> {
+        let last = state.listed.last().map(|(_, name)| name.as_str());
+        state
+            .listed
+            .iter()
+            .filter(|(parsed, name)| {
+                parsed.segment && !parsed.compressed && dir.join(name).exists()
+            })
+            .filter(|(_, name)| {
+                Some(name.as_str()) != last
+                    || state.entries.iter().filter(|e| e.name == *name).count()
+                        >= self.config.max_events_per_file as usize
+            })
+            .map(|(_, name)| name.clone())
+            .collect()
     }
 
     /// The last step for one aggregate, under its locks: removes the single-event files
@@ -237,7 +273,7 @@ impl EventStore {
 
     /// Writes `bytes` to `dir/name` whole and synced, whatever the durability mode: it
     /// takes the place of files that may be the only durable copy of their events.
-    fn write_synced(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    pub(super) fn write_synced(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
         let tmp = dir.join(self.tmp_name(name));
         let mut staged = Staged::default();
         staged.push(tmp.clone());
@@ -247,6 +283,24 @@ impl EventStore {
             .map_err(|e| Error::io("write", &tmp, e))?;
         staged.rename_next(&*self.io, &dir.join(name))
     }
+}
+
+/// Removes each segment a compression cut short left beside its compressed copy (the
+/// copy is complete: it was synced before it was renamed into place). Returns how many.
+fn remove_compressed_copies(dir: &Path, state: &AggState) -> Result<u64> {
+    let mut removed = 0;
+    for (parsed, name) in &state.listed {
+        if !parsed.compressed {
+            continue;
+        }
+        let plain = dir.join(crate::layout::plain_name(name));
+        match std::fs::remove_file(&plain) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &plain, e)),
+        }
+    }
+    Ok(removed)
 }
 
 /// An index change for `event` named `rel`: present when it is a segment's line.

@@ -12,7 +12,7 @@ use crate::event::Event;
 use crate::file;
 use crate::io::StoreIo;
 use crate::journal;
-use crate::layout::FileName;
+use crate::layout::{self, FileName};
 
 use super::EventStore;
 use super::ids_file::IDS_FILE;
@@ -81,6 +81,7 @@ pub(super) fn parse_event_file(
     bytes: std::io::Result<Vec<u8>>,
 ) -> Result<(Event, usize)> {
     let bytes = bytes.map_err(|e| read_error(path, e))?;
+    let bytes = decoded(path, bytes, MAX_DECODED_FILE)?;
     Event::from_json(&bytes)
         .map(|event| (event, bytes.len()))
         .map_err(|e| Error::corrupt(path, e.to_string()))
@@ -170,10 +171,95 @@ pub(super) fn scan_segment(bytes: &[u8], from: u64) -> (SegmentLines, Option<Bad
 
 /// Reads and parses one segment from offset `from` on.
 pub(super) fn read_segment(io: &dyn StoreIo, path: &Path, from: u64) -> Result<SegmentLines> {
-    let bytes = io
-        .read_at(path, from, None)
-        .map_err(|e| read_error(path, e))?;
+    let bytes = segment_bytes(io, path, from, None)?;
     parse_segment(path, &bytes, from)
+}
+
+/// Largest decompressed single-event file: more than any event the store accepts, far
+/// less than a decompression bomb would make.
+const MAX_DECODED_FILE: u64 = 1 << 30;
+
+/// Largest decompressed segment (line offsets are kept in 32 bits of length each, and
+/// a segment is read whole).
+const MAX_DECODED_SEGMENT: u64 = 1 << 34;
+
+/// `bytes` as read from `path`, decompressed when the name ends in `.zst`, at most `max`
+/// bytes (more is a corrupt file, not an allocation as large as the file claims).
+pub(super) fn decoded(path: &Path, bytes: Vec<u8>, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    if !is_compressed(path) {
+        return Ok(bytes);
+    }
+    let corrupt = |e: String| Error::corrupt(path, format!("is not readable zstd data: {e}"));
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    zstd::stream::read::Decoder::new(bytes.as_slice())
+        .map_err(|e| corrupt(e.to_string()))?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| corrupt(e.to_string()))?;
+    if out.len() as u64 > max {
+        return Err(corrupt(format!("it decompresses to more than {max} bytes")));
+    }
+    Ok(out)
+}
+
+/// Whether the file at `path` is compressed (its name ends in `.zst`).
+pub(super) fn is_compressed(path: &Path) -> bool {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .ends_with(layout::COMPRESSED_EXT.as_bytes())
+}
+
+/// The path of the compressed copy of the segment at `path`.
+pub(super) fn sealed_path(path: &Path) -> PathBuf {
+    let mut sealed = path.as_os_str().to_os_string();
+    sealed.push(layout::COMPRESSED_EXT);
+    PathBuf::from(sealed)
+}
+
+/// `bytes` compressed with zstd, as the store writes `.zst` files.
+pub(super) fn compressed(bytes: &[u8]) -> Result<Vec<u8>> {
+    zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(|e| Error::io("compress", Path::new(""), e))
+}
+
+/// zstd's default level: most of the gain of the higher ones at a fraction of the time.
+const ZSTD_LEVEL: i32 = 3;
+
+/// The bytes of a segment from `from` on (`len` of them, or all): read where they lie in
+/// the file, or decompressed from it when it is compressed, or from `<path>.zst` when the
+/// segment named `path` was compressed since its lines were named (the journal and the
+/// index name lines by the plain name).
+pub(super) fn segment_bytes(
+    io: &dyn StoreIo,
+    path: &Path,
+    from: u64,
+    len: Option<u64>,
+) -> Result<Vec<u8>> {
+    let whole_compressed = |path: &Path| -> Result<Vec<u8>> {
+        let bytes = io.read(path).map_err(|e| read_error(path, e))?;
+        let all = decoded(path, bytes, MAX_DECODED_SEGMENT)?;
+        let start = usize::try_from(from).unwrap_or(usize::MAX).min(all.len());
+        let end = len.map_or(all.len(), |n| {
+            start
+                .saturating_add(usize::try_from(n).unwrap_or(usize::MAX))
+                .min(all.len())
+        });
+        Ok(all[start..end].to_vec())
+    };
+    if is_compressed(path) {
+        return whole_compressed(path);
+    }
+    match io.read_at(path, from, len) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let zst = sealed_path(path);
+            if zst.exists() {
+                whole_compressed(&zst)
+            } else {
+                Err(read_error(path, e))
+            }
+        }
+        other => other.map_err(|e| read_error(path, e)),
+    }
 }
 
 /// Reads one event where `at` says: its own file, or a line of a segment.
@@ -203,9 +289,27 @@ pub(super) fn read_lines(
         return Ok(Vec::new());
     };
     let span = last + u64::from(last_len) - start;
-    let bytes = io
-        .read_at(path, start, Some(span))
-        .map_err(|e| read_error(path, e))?;
+    let bytes = segment_bytes(io, path, start, Some(span))?;
+    let parsed = parse_lines(path, &bytes, start, at);
+    // A segment left beside its compressed copy by a compression a crash cut short may
+    // be torn: the copy is whole.
+    match parsed {
+        Err(_) if !is_compressed(path) && sealed_path(path).exists() => {
+            let sealed = sealed_path(path);
+            let bytes = segment_bytes(io, &sealed, start, Some(span))?;
+            parse_lines(&sealed, &bytes, start, at)
+        }
+        parsed => parsed,
+    }
+}
+
+/// The events of the lines `at` within `bytes`, the segment's bytes from offset `start`.
+fn parse_lines(
+    path: &Path,
+    bytes: &[u8],
+    start: u64,
+    at: &[(u64, u32)],
+) -> Result<Vec<(Event, usize)>> {
     at.iter()
         .map(|&(offset, len)| {
             let from = usize::try_from(offset - start).unwrap_or(usize::MAX);
@@ -252,9 +356,16 @@ pub(super) fn list_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName, Str
     if clean == Clean::DeadTemps {
         remove_dead_temps(dir, &all)?;
     }
+    // A segment and its compressed copy both there: the compression was cut short
+    // after its copy was complete (synced, then renamed into place). The copy stands.
+    let compressed: std::collections::HashSet<&str> = all
+        .iter()
+        .filter_map(|name| name.strip_suffix(layout::COMPRESSED_EXT))
+        .collect();
     let mut names: Vec<(FileName, String)> = all
-        .into_iter()
-        .filter_map(|name| FileName::parse(&name).map(|parsed| (parsed, name)))
+        .iter()
+        .filter(|name| !compressed.contains(name.as_str()))
+        .filter_map(|name| FileName::parse(name).map(|parsed| (parsed, name.clone())))
         .collect();
     names.sort_by(|a, b| {
         a.0.sort_key()

@@ -166,10 +166,22 @@ impl EventStore {
                 .partition(|r| journal::split_record_path(&r.rel).1.is_some());
             let paths: Vec<PathBuf> = files.iter().map(|r| self.base.join(&r.rel)).collect();
             let mut read = read_event_files(&*self.io, &paths);
+            // The lines of one segment are read together: one read, or one decompression
+            // of a compressed segment, per segment.
+            let mut by_segment: std::collections::BTreeMap<&str, Vec<(u64, u32)>> =
+                std::collections::BTreeMap::new();
             for r in lines {
-                let (file, offset) = journal::split_record_path(&r.rel);
-                let at = offset.map(|o| (o, u32::try_from(r.bytes).unwrap_or(u32::MAX)));
-                read.push(read_located(&*self.io, &self.base.join(file), at));
+                if let (file, Some(offset)) = journal::split_record_path(&r.rel) {
+                    let len = u32::try_from(r.bytes).unwrap_or(u32::MAX);
+                    by_segment.entry(file).or_default().push((offset, len));
+                }
+            }
+            for (file, mut at) in by_segment {
+                at.sort_unstable();
+                match read_lines(&*self.io, &self.base.join(file), &at) {
+                    Ok(events) => read.extend(events.into_iter().map(Ok)),
+                    Err(e) => read.push(Err(e)),
+                }
             }
             let mut events = Vec::with_capacity(part.len());
             for read in read {

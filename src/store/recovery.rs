@@ -18,7 +18,10 @@ use crate::metadata::{
 
 use super::EventStore;
 use super::cache::AggState;
-use super::files::{list_events, read_event_file, remove_dead_temp_files, scan_segment};
+use super::files::{
+    compressed, decoded, is_compressed, list_events, read_event_file, remove_dead_temp_files,
+    scan_segment, sealed_path,
+};
 use super::ids_file::write_ids;
 
 /// Serializes the recovery at open between processes (in the journal directory).
@@ -86,6 +89,16 @@ impl PowerLoss {
                     .is_some_and(|born| born + slack >= self.since)
         };
         files[from..].iter().all(cut_short).then_some(from)
+    }
+}
+
+/// The bytes of the event file `name` holding `event`: compressed when the name says so.
+fn file_bytes(name: &str, event: &Event) -> Result<Vec<u8>> {
+    let json = event.to_file_json();
+    if name.ends_with(layout::COMPRESSED_EXT) {
+        compressed(&json)
+    } else {
+        Ok(json)
     }
 }
 
@@ -223,7 +236,7 @@ impl EventStore {
             if offset.is_none() && target.exists() && read_event_file(&*self.io, target).is_err() {
                 let dir = target.parent().unwrap_or(&self.base);
                 let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                match self.write_atomically(dir, name, &event.to_file_json()) {
+                match self.write_atomically(dir, name, &file_bytes(name, event)?) {
                     Err(Error::Io { .. }) => complete = false,
                     other => other?,
                 }
@@ -313,6 +326,16 @@ impl EventStore {
     /// written again in order. When those lines reach the segment's end, the cut bytes
     /// were only their damaged copy; otherwise the rest is set aside in `.lost/`.
     fn clear_damaged_end(&self, segment: &Path, lines: &[(u64, u64)]) -> Result<()> {
+        if sealed_path(segment).exists() {
+            // A compression cut short: the copy is whole (synced before its rename), the
+            // segment may not be (its lines were never synced). The copy stands.
+            return match fs::remove_file(segment) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(Error::io("remove", segment, e))
+                }
+                _ => Ok(()),
+            };
+        }
         let Ok(bytes) = self.io.read(segment) else {
             return Ok(()); // missing: its first journaled line creates it
         };
@@ -442,7 +465,7 @@ impl EventStore {
                 &mut state,
                 &[(name.to_string(), m.event_id.clone())],
             )?;
-            self.write_atomically(&dir, name, &event.to_file_json())?;
+            self.write_atomically(&dir, name, &file_bytes(name, &event)?)?;
             // The cached view does not hold this file: list the directory next time.
             state.ids_file = None;
         }
@@ -473,8 +496,12 @@ impl EventStore {
                         .io
                         .read(&path)
                         .map_err(|e| Error::io("read", &path, e))?;
+                    // A compressed file that does not decompress parses as nothing.
+                    let bytes = decoded(&path, bytes, u64::MAX).unwrap_or_default();
                     if name.segment {
                         let (lines, bad) = scan_segment(&bytes, 0);
+                        // Its lines go by the plain name, compressed or not.
+                        let file = layout::plain_name(&file);
                         for (event, _, at) in lines.events {
                             found.push(FoundFile {
                                 schema: Some(event.metadata.schema_version),
@@ -535,7 +562,14 @@ impl EventStore {
                     // place for the next open to find, never a gap before later files.
                     let mut moved = std::collections::HashSet::new();
                     for torn in found.drain(from..).rev() {
+                        let sealed = is_compressed(&torn.path);
                         match torn.tail {
+                            // A compressed segment cannot be cut: it goes whole.
+                            Some(_) if sealed => {
+                                if moved.insert(torn.path.clone()) {
+                                    self.set_aside(&torn.path)?;
+                                }
+                            }
                             Some(offset) => {
                                 let _lock = lock_dir(&agg_path)?;
                                 let segment = file::open_regular(

@@ -12,7 +12,9 @@ use crate::journal;
 use crate::layout::{self, FileName};
 use crate::metadata::{AGGREGATE_TYPES, SCHEMA_VERSIONS};
 
-use super::files::{list_events, read_event_file, scan_segment, tmp_owner, written_by_old_adapter};
+use super::files::{
+    decoded, list_events, read_event_file, scan_segment, tmp_owner, written_by_old_adapter,
+};
 use super::ids_file::{IDS_FILE, OLD_HEAD_FILE};
 use super::recovery::LOST_DIR;
 use super::{EventStore, ReadOnly};
@@ -174,15 +176,28 @@ impl EventStore {
                     {
                         problems.push(format!("{}: not an event file", entry.path().display()));
                     }
+                    let zst = format!("{name}{}", layout::COMPRESSED_EXT);
+                    if FileName::parse(&name).is_some() && agg_path.join(&zst).exists() {
+                        problems.push(format!(
+                            "{}: left beside {zst} by an interrupted compression (never read); \
+                             compact removes it",
+                            entry.path().display()
+                        ));
+                    }
                 }
                 let mut units = Vec::new();
                 for (parsed, name) in list_events(&agg_path, self.clean())? {
                     let path = agg_path.join(&name);
                     if parsed.segment {
-                        let bytes = match self.io.read(&path) {
+                        let read = self
+                            .io
+                            .read(&path)
+                            .map_err(|e| Error::io("read", &path, e))
+                            .and_then(|bytes| decoded(&path, bytes, u64::MAX));
+                        let bytes = match read {
                             Ok(bytes) => bytes,
                             Err(e) => {
-                                problems.push(Error::io("read", &path, e).to_string());
+                                problems.push(e.to_string());
                                 continue;
                             }
                         };
@@ -231,7 +246,13 @@ impl EventStore {
                         None => path.display().to_string(),
                     }
                 };
+                // A segment's lines go by its plain name, compressed or not.
                 let rel_of = |name: &str, at: Option<(u64, u32)>| {
+                    let name = if at.is_some() {
+                        layout::plain_name(name)
+                    } else {
+                        name
+                    };
                     journal::record_path(&format!("{type_dir}/{agg_dir}/{name}"), at)
                 };
                 for (i, (name, event, at)) in units.iter().enumerate() {
@@ -285,7 +306,10 @@ impl EventStore {
                                     m.aggregate_type, m.aggregate_id
                                 ));
                             }
-                            if at.is_none() && !name.ends_with(&format!("-{}.json", e.event_type)) {
+                            if at.is_none()
+                                && !layout::plain_name(name)
+                                    .ends_with(&format!("-{}.json", e.event_type))
+                            {
                                 problems.push(format!(
                                     "{place}: eventType {} differs from the file name",
                                     e.event_type

@@ -17,7 +17,7 @@ use crate::layout::{self, FileName};
 
 use super::EventStore;
 use super::cache::{AggKey, AggState, KnownEvent, SegmentTail};
-use super::files::{Staged, read_located};
+use super::files::{Staged, compressed, read_located};
 use super::ids_file::{IDS_FILE, write_ids};
 
 /// What a save does with one event of its batch, decided by [`EventStore::plan`].
@@ -283,7 +283,9 @@ impl EventStore {
         }
         let mut indexed = Vec::new();
         let mut staged = staged.into_iter();
+        let mut sealed = Vec::with_capacity(plans.len());
         for ((state, plan), indices) in guards.iter_mut().zip(plans).zip(groups.values()) {
+            sealed.push(self.sealed_by(state, &plan));
             let tmps = staged.next().unwrap_or_default();
             let written = self
                 .commit_plan(state, plan, tmps, &mut indexed)
@@ -295,6 +297,13 @@ impl EventStore {
         // Before the ticket goes: until then no checkpoint can empty the journal, which
         // is what tells the next open which lines a crash here may have lost.
         self.index.append(&indexed).map_err(unknown)?;
+        for (state, names) in guards.iter_mut().zip(sealed) {
+            for name in names {
+                // The save is stored whatever happens here: a segment left uncompressed
+                // is compressed by the next `compact`.
+                let _ = self.seal(state, &name);
+            }
+        }
         drop(ticket);
         drop(dir_locks);
         drop(guards);
@@ -457,11 +466,13 @@ impl EventStore {
                 )
             };
             if per_file == 1 {
-                let name = next_name(last_key)?;
-                last_key = Some(name.sort_key());
                 let bytes = stored.to_file_json_within(max).ok_or_else(|| {
                     too_large("once pretty-printed (its indentation grows with the data's depth)")
                 })?;
+                let compress =
+                    self.config.compression && bytes.len() > self.config.compression_min_bytes;
+                let name = next_name(last_key)?.compressed(compress);
+                last_key = Some(name.sort_key());
                 plan.push(Planned::New {
                     event: Box::new(stored),
                     name,
@@ -568,6 +579,12 @@ impl EventStore {
         }
         for (name, bytes) in new_files(plan) {
             let tmp = dir.join(self.tmp_name(&name.render()));
+            // Compressed while the journal syncs: the record holds the plain bytes.
+            let bytes = if name.compressed {
+                compressed(&bytes)?
+            } else {
+                bytes
+            };
             staged.push(tmp.clone());
             self.io
                 .create_and_write(&tmp, &bytes)
@@ -650,6 +667,80 @@ impl EventStore {
             out.push(event?);
         }
         Ok(out)
+    }
+
+    /// With compression on: the segments `plan` fills to `max-events-per-file` lines.
+    fn sealed_by(&self, state: &AggState, plan: &[Planned]) -> Vec<String> {
+        if !self.config.compression {
+            return Vec::new();
+        }
+        let mut lines: Vec<(String, u32)> = Vec::new();
+        for step in plan {
+            if let Planned::New {
+                name,
+                at: Some(_),
+                append,
+                ..
+            } = step
+            {
+                let file = name.render();
+                match lines.last_mut() {
+                    Some((last, n)) if *last == file => *n += 1,
+                    _ if *append => lines.push((file, state.tail.map_or(0, |t| t.lines) + 1)),
+                    _ => lines.push((file, 1)),
+                }
+            }
+        }
+        lines
+            .into_iter()
+            .filter(|(_, n)| *n >= self.config.max_events_per_file)
+            .map(|(file, _)| file)
+            .collect()
+    }
+
+    /// Replaces the full segment `name` of `state`'s directory by its compressed copy
+    /// (`<name>.zst`), under the directory's exclusive lock. The copy is synced and
+    /// renamed into place, and the directory synced, before the segment goes: a crash
+    /// leaves the segment, or both (readers take the copy), never neither.
+    pub(super) fn seal(&self, state: &mut AggState, name: &str) -> Result<()> {
+        let dir = state.dir.clone().unwrap_or_default();
+        let path = dir.join(name);
+        let bytes = self
+            .io
+            .read(&path)
+            .map_err(|e| Error::io("read", &path, e))?;
+        let zst = format!("{name}{}", layout::COMPRESSED_EXT);
+        self.write_synced(&dir, &zst, &compressed(&bytes)?)?;
+        // fsync the folder: the copy's name must be durable before the segment goes.
+        File::open(&dir)
+            .and_then(|handle| self.io.sync_dir(&handle))
+            .map_err(|e| Error::io("sync directory", &dir, e))?;
+        std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+        // And again: a removal lost to a power cut would bring back a segment whose
+        // lines were never synced (the journal vouched for them) beside the copy.
+        File::open(&dir)
+            .and_then(|handle| self.io.sync_dir(&handle))
+            .map_err(|e| Error::io("sync directory", &dir, e))?;
+        for (parsed, listed) in &mut state.listed {
+            if listed == name {
+                *listed = zst.clone();
+                parsed.compressed = true;
+            }
+        }
+        // Its lines are together, near the end: stop once past them.
+        let mut met = false;
+        for known in state.entries.iter_mut().rev() {
+            if known.name == name {
+                known.name = zst.clone();
+                met = true;
+            } else if met {
+                break;
+            }
+        }
+        if state.listed.last().is_some_and(|(_, last)| *last == zst) {
+            state.tail = None;
+        }
+        Ok(())
     }
 
     /// Writes, in one positioned write, the plan's lines for the segment that exists
