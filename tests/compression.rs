@@ -6,7 +6,7 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bytehot_eventstore::{Config, Durability, EventStore};
@@ -148,8 +148,9 @@ fn compact_compresses_segments_no_save_appends_to_and_leaves_the_open_one() {
     assert_eq!(store.compact().unwrap().segments_compressed, 0);
 }
 
-#[test]
-fn a_segment_left_beside_its_compressed_copy_is_not_read_twice_and_compact_removes_it() {
+/// A closed store whose aggregate `t/a` holds a sealed (compressed) segment of two events
+/// and an open one of one; with the aggregate's directory and the sealed segment's name.
+fn one_sealed_segment() -> (TempStore, PathBuf, String) {
     let t = TempStore::new();
     let store = open(&t.base, 2, true);
     for i in 0..3 {
@@ -161,6 +162,12 @@ fn a_segment_left_beside_its_compressed_copy_is_not_read_twice_and_compact_remov
         .into_iter()
         .find(|n| n.ends_with(".zst"))
         .unwrap();
+    (t, dir, sealed)
+}
+
+#[test]
+fn a_segment_left_beside_its_compressed_copy_is_not_read_twice_and_compact_removes_it() {
+    let (t, dir, sealed) = one_sealed_segment();
     let plain = sealed.strip_suffix(".zst").unwrap();
     fs::write(dir.join(plain), unzstd(&dir.join(&sealed))).unwrap();
     let store = open(&t.base, 2, true);
@@ -179,17 +186,7 @@ fn a_segment_left_beside_its_compressed_copy_is_not_read_twice_and_compact_remov
 
 #[test]
 fn a_compressed_file_that_does_not_decompress_is_a_corrupt_file_named_by_reads() {
-    let t = TempStore::new();
-    let store = open(&t.base, 2, true);
-    for i in 0..3 {
-        store.append(ev("t", "a", &format!("e{i}"))).unwrap();
-    }
-    store.close().unwrap();
-    let dir = t.base.join("t").join("a");
-    let sealed = names(&dir)
-        .into_iter()
-        .find(|n| n.ends_with(".zst"))
-        .unwrap();
+    let (t, dir, sealed) = one_sealed_segment();
     fs::write(dir.join(&sealed), b"\x28\xb5\x2f\xfdgarbage").unwrap();
     let store = open(&t.base, 2, true);
     let err = store.read_aggregate("t", "a", 0).unwrap_err().to_string();

@@ -200,9 +200,7 @@ impl EventStore {
         if stats.segments_written > 0 {
             // fsync the folder: the segments must be durable before any file they
             // replace is removed.
-            std::fs::File::open(&dir)
-                .and_then(|handle| self.io.sync_dir(&handle))
-                .map_err(|e| Error::io("sync directory", &dir, e))?;
+            self.sync_directory(&dir)?;
         }
         // The view holds the files: list the directory again next time.
         *state = AggState {
@@ -259,9 +257,7 @@ impl EventStore {
             }
         }
         if !superseded.is_empty() {
-            std::fs::File::open(&dir)
-                .and_then(|handle| self.io.sync_dir(&handle))
-                .map_err(|e| Error::io("sync directory", &dir, e))?;
+            self.sync_directory(&dir)?;
             *state = AggState {
                 dir: state.dir.clone(),
                 legacy: state.legacy,

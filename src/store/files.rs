@@ -506,6 +506,13 @@ impl EventStore {
         format!(".{name}.{}-{n}.tmp", std::process::id())
     }
 
+    /// Makes the entries of the directory `dir` durable (files created, renamed, removed).
+    pub(super) fn sync_directory(&self, dir: &Path) -> Result<()> {
+        fs::File::open(dir)
+            .and_then(|handle| self.io.sync_dir(&handle))
+            .map_err(|e| Error::io("sync directory", dir, e))
+    }
+
     /// Writes `bytes` to `dir/name` so that it appears whole or not at all. Not synced:
     /// the journal makes event files recoverable, and a checkpoint makes them durable.
     pub(super) fn write_atomically(&self, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {

@@ -55,9 +55,7 @@ impl EventStore {
         }
         if rewritten > 0 {
             // fsync the folder: the renames are durable only once the directory is.
-            std::fs::File::open(&dir)
-                .and_then(|handle| self.io.sync_dir(&handle))
-                .map_err(|e| Error::io("sync directory", &dir, e))?;
+            self.sync_directory(&dir)?;
         }
         Ok(rewritten)
     }

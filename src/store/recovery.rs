@@ -378,73 +378,92 @@ impl EventStore {
         line: &[u8],
         event: &Event,
     ) -> Result<Option<u64>> {
-        let key = (
-            event.metadata.aggregate_type.clone(),
-            event.metadata.aggregate_id.clone(),
-        );
-        let dir = self.resolve_dir(&key.0, &key.1)?.path;
-        if Some(dir.as_path()) != target.parent() {
-            return Ok(None); // a record that does not belong where it points: never ours
-        }
-        let state = self.state(&key);
-        let mut state = lock(&state);
-        if !dir.is_dir() {
-            self.create_aggregate_dir(&key, &mut state)?;
-        }
-        let _dir_lock = lock_dir(&dir)?;
-        self.refresh(&key, &mut state)?;
-        let m = &event.metadata;
-        if let Some(&at) = state.ids.get(&m.event_id) {
-            return Ok(state.entries[at].at.map(|(_, len)| u64::from(len)));
-        }
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        // The line's place is right after the aggregate's last event: the end of its
-        // line in this segment, or the start of this segment when the last event lies in
-        // a file before it. Files after it may exist, empty (a power loss kept their
-        // names and not their lines; their own records follow).
-        let last = state.entries.last();
-        let key_of = |file: &str| FileName::parse(file).map(|n| n.sort_key());
-        let place_free = match last {
-            Some(e) if e.name == name => {
-                e.at.is_some_and(|(at, len)| at + u64::from(len) == offset)
+        self.with_replay_state(target, event, None, |dir, state| {
+            let m = &event.metadata;
+            if let Some(&at) = state.ids.get(&m.event_id) {
+                return Ok(state.entries[at].at.map(|(_, len)| u64::from(len)));
             }
-            Some(e) => offset == 0 && key_of(&e.name) < key_of(name),
-            None => offset == 0,
-        };
-        let follows = m.aggregate_version == state.current_version() + 1
-            && m.previous_event_id.as_deref() == state.last_event_id();
-        if !(place_free && follows) {
-            return Ok(None);
-        }
-        if target.exists() {
-            let file = file::open_regular(target, fs::OpenOptions::new().write(true))
-                .map_err(|e| Error::io("open", target, e))?;
-            let len = file
-                .metadata()
-                .map_err(|e| Error::io("stat", target, e))?
-                .len();
-            if len > offset {
-                self.set_aside_tail(target, &file, offset)?;
+            let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            // The line's place is right after the aggregate's last event: the end of its
+            // line in this segment, or the start of this segment when the last event lies in
+            // a file before it. Files after it may exist, empty (a power loss kept their
+            // names and not their lines; their own records follow).
+            let last = state.entries.last();
+            let key_of = |file: &str| FileName::parse(file).map(|n| n.sort_key());
+            let place_free = match last {
+                Some(e) if e.name == name => {
+                    e.at.is_some_and(|(at, len)| at + u64::from(len) == offset)
+                }
+                Some(e) => offset == 0 && key_of(&e.name) < key_of(name),
+                None => offset == 0,
+            };
+            let follows = m.aggregate_version == state.current_version() + 1
+                && m.previous_event_id.as_deref() == state.last_event_id();
+            if !(place_free && follows) {
+                return Ok(None);
             }
-            self.io
-                .append(&file, offset, line)
-                .map_err(|e| Error::io("write", target, e))?;
-        } else {
-            self.write_atomically(&dir, name, line)?;
-        }
-        // The cached view does not hold this line: read the directory again next time.
-        *state = AggState::default();
-        Ok(Some(line.len() as u64))
+            if target.exists() {
+                let file = file::open_regular(target, fs::OpenOptions::new().write(true))
+                    .map_err(|e| Error::io("open", target, e))?;
+                let len = file
+                    .metadata()
+                    .map_err(|e| Error::io("stat", target, e))?
+                    .len();
+                if len > offset {
+                    self.set_aside_tail(target, &file, offset)?;
+                }
+                self.io
+                    .append(&file, offset, line)
+                    .map_err(|e| Error::io("write", target, e))?;
+            } else {
+                self.write_atomically(dir, name, line)?;
+            }
+            // The cached view does not hold this line: read the directory again next time.
+            *state = AggState::default();
+            Ok(Some(line.len() as u64))
+        })
     }
 
     pub(super) fn replay_missing(&self, target: &Path, event: Event) -> Result<()> {
+        self.with_replay_state(target, &event, (), |dir, state| {
+            let m = &event.metadata;
+            let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let follows = m.aggregate_version == state.current_version() + 1
+                && m.previous_event_id.as_deref() == state.last_event_id()
+                && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
+            if follows && !state.ids.contains_key(&m.event_id) {
+                write_ids(
+                    &*self.io,
+                    dir,
+                    state,
+                    &[(name.to_string(), m.event_id.clone())],
+                )?;
+                self.write_atomically(dir, name, &file_bytes(name, &event)?)?;
+                // The cached view does not hold this file: list the directory next time.
+                state.ids_file = None;
+            }
+            Ok(())
+        })
+    }
+
+    /// `f` of the directory and view of the aggregate `event` belongs to, under its locks
+    /// and refreshed, for settling a journal record about `target`; `outside` when
+    /// `target` does not lie in that aggregate's directory (a record that does not belong
+    /// where it points is never ours).
+    fn with_replay_state<R>(
+        &self,
+        target: &Path,
+        event: &Event,
+        outside: R,
+        f: impl FnOnce(&Path, &mut AggState) -> Result<R>,
+    ) -> Result<R> {
         let key = (
             event.metadata.aggregate_type.clone(),
             event.metadata.aggregate_id.clone(),
         );
         let dir = self.resolve_dir(&key.0, &key.1)?.path;
         if Some(dir.as_path()) != target.parent() {
-            return Ok(()); // a record that does not belong where it points: never ours
+            return Ok(outside);
         }
         let state = self.state(&key);
         let mut state = lock(&state);
@@ -453,23 +472,7 @@ impl EventStore {
         }
         let _dir_lock = lock_dir(&dir)?;
         self.refresh(&key, &mut state)?;
-        let m = &event.metadata;
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let follows = m.aggregate_version == state.current_version() + 1
-            && m.previous_event_id.as_deref() == state.last_event_id()
-            && FileName::parse(name).is_some_and(|n| Some(n.sort_key()) > state.last_key());
-        if follows && !state.ids.contains_key(&m.event_id) {
-            write_ids(
-                &*self.io,
-                &dir,
-                &mut state,
-                &[(name.to_string(), m.event_id.clone())],
-            )?;
-            self.write_atomically(&dir, name, &file_bytes(name, &event)?)?;
-            // The cached view does not hold this file: list the directory next time.
-            state.ids_file = None;
-        }
-        Ok(())
+        f(&dir, &mut state)
     }
 
     /// Walks every aggregate directory and reads every event file: rebuilds the index

@@ -712,15 +712,11 @@ impl EventStore {
         let zst = format!("{name}{}", layout::COMPRESSED_EXT);
         self.write_synced(&dir, &zst, &compressed(&bytes)?)?;
         // fsync the folder: the copy's name must be durable before the segment goes.
-        File::open(&dir)
-            .and_then(|handle| self.io.sync_dir(&handle))
-            .map_err(|e| Error::io("sync directory", &dir, e))?;
+        self.sync_directory(&dir)?;
         std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
         // And again: a removal lost to a power cut would bring back a segment whose
         // lines were never synced (the journal vouched for them) beside the copy.
-        File::open(&dir)
-            .and_then(|handle| self.io.sync_dir(&handle))
-            .map_err(|e| Error::io("sync directory", &dir, e))?;
+        self.sync_directory(&dir)?;
         for (parsed, listed) in &mut state.listed {
             if listed == name {
                 *listed = zst.clone();
