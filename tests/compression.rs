@@ -193,3 +193,34 @@ fn a_compressed_file_that_does_not_decompress_is_a_corrupt_file_named_by_reads()
     assert!(err.contains(&sealed) && err.contains("zstd"), "{err}");
     assert!(!store.verify().unwrap().is_empty());
 }
+
+#[test]
+fn an_aggregate_in_the_event_cache_is_not_decompressed_again() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (t, _, _) = one_sealed_segment();
+    let compressed_reads = Arc::new(AtomicU64::new(0));
+    let counter = compressed_reads.clone();
+    let io = common::HookedIo::default().before(bytehot_eventstore::Call::Read, move |_, path| {
+        if path.to_string_lossy().ends_with(".zst") {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    });
+    let config = Config::new(&t.base)
+        .durability(Durability::None)
+        .max_events_per_file(2)
+        .compression(true);
+    let store = EventStore::open_with(
+        config,
+        Arc::new(bytehot_eventstore::SystemClock),
+        Arc::new(io),
+    )
+    .unwrap();
+    let first = store.read_aggregate("t", "a", 0).unwrap();
+    assert_eq!(compressed_reads.load(Ordering::Relaxed), 1);
+    for _ in 0..3 {
+        assert_eq!(store.read_aggregate("t", "a", 0).unwrap(), first);
+    }
+    assert_eq!(compressed_reads.load(Ordering::Relaxed), 1);
+}
