@@ -29,8 +29,8 @@ import org.yaml.snakeyaml.reader.UnicodeReader;
  * Settings of a {@link FilesystemEventStoreAdapter} (keys as in {@code docs/configuration.md}).
  *
  * <p>Immutable; the {@code with...} methods return changed copies. Only the settings a user set
- * are sent to the store, which validates them: a setting it does not implement yet (compression,
- * backups, cleanup) fails the open instead of being ignored.
+ * are sent to the store, which validates them: a setting it does not implement yet (backups,
+ * cleanup) fails the open instead of being ignored.
  * Sources, lowest to highest precedence: defaults, a configuration file (see {@link #load()}),
  * system properties {@code bytehot.eventstore.<key>}, then environment variables
  * {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last, except that a base
@@ -81,8 +81,14 @@ public final class EventStoreConfiguration {
     /** Key of the spec's events-per-file setting (1 to 100000; more than 1 writes segment files). */
     public static final String MAX_EVENTS_PER_FILE = "max-events-per-file";
 
-    /** Key of the spec's compression setting (only false is accepted). */
+    /**
+     * Key of the spec's compression setting: {@code true} compresses full segments and
+     * single-event files over {@value #COMPRESSION_MIN_BYTES} with zstd.
+     */
     public static final String COMPRESSION_ENABLED = "compression-enabled";
+
+    /** Key of the size in bytes from which a single-event file is compressed (with compression on). */
+    public static final String COMPRESSION_MIN_BYTES = "compression-min-bytes";
 
     /** Key of the spec's backup setting (only false is accepted). */
     public static final String BACKUP_ENABLED = "backup-enabled";
@@ -108,8 +114,8 @@ public final class EventStoreConfiguration {
 
     /** Every key of the store's settings, in the order of {@code docs/configuration.md}. */
     public static final List<String> KEYS = List.of(PATH, DURABILITY, BATCH_INTERVAL_MS, MAX_EVENT_SIZE_BYTES,
-        EVENT_CACHE_BYTES, READ_ONLY, LEGACY_READABLE, MAX_EVENTS_PER_FILE, COMPRESSION_ENABLED, BACKUP_ENABLED,
-        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
+        EVENT_CACHE_BYTES, READ_ONLY, LEGACY_READABLE, MAX_EVENTS_PER_FILE, COMPRESSION_ENABLED,
+        COMPRESSION_MIN_BYTES, BACKUP_ENABLED, CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
 
     /** Keys under the prefix that configure this class or the loader, not the store. */
     private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library");
@@ -437,12 +443,24 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The spec's compression setting; the store accepts only {@code false}.
+     * The spec's compression setting ({@link #COMPRESSION_ENABLED}): {@code true} writes full
+     * segments as {@code .jsonl.zst} and single-event files over
+     * {@link #withCompressionMinBytes the minimum} as {@code .json.zst}; reads decompress.
      * @param enabled the flag
      * @return the copy
      */
     public EventStoreConfiguration withCompressionEnabled(final boolean enabled) {
         return with(COMPRESSION_ENABLED, Boolean.toString(enabled));
+    }
+
+    /**
+     * A copy with another size from which a single-event file is compressed, when compression
+     * is on ({@link #COMPRESSION_MIN_BYTES}).
+     * @param bytes the size
+     * @return the copy
+     */
+    public EventStoreConfiguration withCompressionMinBytes(final long bytes) {
+        return with(COMPRESSION_MIN_BYTES, Long.toString(bytes));
     }
 
     /**

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.InvalidEventException;
+import org.acmsl.bytehot.domain.VersionedDomainEvent;
 import org.acmsl.bytehot.domain.events.ClassFileChanged;
 import org.acmsl.bytehot.domain.events.EventMetadata;
 import org.junit.jupiter.api.Test;
@@ -30,13 +32,13 @@ class EventStoreConfigurationTest {
     void withersSetTheDocumentedKeys() {
         final EventStoreConfiguration configuration = EventStoreConfiguration.defaults()
             .withPath(dir).withDurability("none").withMaxEventSizeBytes(1024).withMaxEventsPerFile(1)
-            .withCompressionEnabled(false).withBackupEnabled(false).withCleanupMaxAgeDays(365)
-            .withCleanupMaxTotalSizeMb(1024).withBatchIntervalMs(50).withEventCacheBytes(0);
+            .withCompressionEnabled(false).withCompressionMinBytes(8192).withBackupEnabled(false)
+            .withCleanupMaxAgeDays(365).withCleanupMaxTotalSizeMb(1024).withBatchIntervalMs(50).withEventCacheBytes(0);
 
         assertThat(configuration.getSettings()).containsExactly(
             Map.entry("path", dir.toString()), Map.entry("durability", "none"), Map.entry("max-event-size-bytes", "1024"),
             Map.entry("max-events-per-file", "1"), Map.entry("compression-enabled", "false"),
-            Map.entry("backup-enabled", "false"), Map.entry("cleanup.max-age-days", "365"),
+            Map.entry("compression-min-bytes", "8192"), Map.entry("backup-enabled", "false"), Map.entry("cleanup.max-age-days", "365"),
             Map.entry("cleanup.max-total-size-mb", "1024"), Map.entry("batch-interval-ms", "50"),
             Map.entry("event-cache-bytes", "0"));
         assertThat(configuration.with("durability", null).getSettings()).doesNotContainKey("durability");
@@ -96,9 +98,9 @@ class EventStoreConfigurationTest {
     @Test
     void theStoreRejectsSettingsItDoesNotImplement() {
         final EventStoreConfiguration base = EventStoreConfiguration.defaults().withPath(dir);
-        // Zero events per file: invalid whether or not segment files (issue 18) are built.
+        // Zero events per file and a negative size are values no store could use.
         for (final EventStoreConfiguration rejected : new EventStoreConfiguration[] {
-            base.withMaxEventsPerFile(0), base.withCompressionEnabled(true), base.withBackupEnabled(true),
+            base.withMaxEventsPerFile(0), base.withCompressionMinBytes(-1), base.withBackupEnabled(true),
             base.withCleanupMaxAgeDays(365), base.withCleanupMaxTotalSizeMb(1024), base.withDurability("sometimes"),
             base.with("no-such-setting", "1")}) {
             assertThatThrownBy(() -> new FilesystemEventStoreAdapter(rejected))
@@ -110,7 +112,7 @@ class EventStoreConfigurationTest {
     }
 
     @Test
-    void theStoreAcceptsTheSettingsItImplements() {
+    void theStoreAcceptsTheSettingsItImplements() throws Exception {
         try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(EventStoreConfiguration.defaults()
             .withPath(dir).withDurability("none").withMaxEventSizeBytes(4096).withMaxEventsPerFile(1)
             .withCompressionEnabled(false).withBackupEnabled(false))) {
@@ -124,6 +126,16 @@ class EventStoreConfigurationTest {
             .withPath(dir).withDurability("batch").withBatchIntervalMs(5))) {
             store.save(new ClassFileChanged(EventMetadata.forNewAggregate("filewatch", "a"), null, "A", 2, null));
             assertThat(store.getTotalEventCount()).isEqualTo(2);
+        }
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(EventStoreConfiguration.defaults()
+            .withPath(dir).withCompressionEnabled(true).withCompressionMinBytes(100))) {
+            final VersionedDomainEvent big = store.saveAndReturn(new ClassFileChanged(
+                EventMetadata.forNewAggregate("filewatch", "b"), null, "y".repeat(1000), 3, null));
+            assertThat(store.getEventsForAggregate("filewatch", "b")).containsExactly(big);
+        }
+        try (Stream<Path> files = Files.list(dir.resolve("filewatch").resolve("b"))) {
+            assertThat(files.map(file -> file.getFileName().toString()).filter(name -> !name.startsWith(".")))
+                .singleElement().asString().endsWith(".json.zst");
         }
     }
 }
