@@ -27,9 +27,10 @@ import org.acmsl.bytehot.domain.VersionedDomainEvent;
 
 /**
  * The event store: events as pretty-printed JSON files under a base directory
- * ({@code <base>/<aggregate type>/<aggregate id>/<time+seq>-<EventType>.json}), written and read
- * by the native Rust store. Safe for use from many threads and, on one directory, from many
- * processes.
+ * ({@code <base>/<aggregate type>/<aggregate id>/<time+seq>-<EventType>.json}), or with
+ * {@value EventStoreConfiguration#MAX_EVENTS_PER_FILE} above 1 as lines of segment files
+ * ({@code .jsonl}) there, written and read by the native Rust store. Safe for use from many
+ * threads and, on one directory, from many processes.
  *
  * <p>Close it when done ({@link AutoCloseable}); an adapter that is never closed releases its
  * native store when it is garbage-collected. After {@link #close()} every method throws
@@ -318,6 +319,42 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
         final byte[] id = text(aggregateId, "aggregateId");
         return handle.call(OperationType.SAVE, aggregateType, aggregateId,
                 h -> NativeEventStore.rewriteLegacyVersions(h, type, id));
+    }
+
+    /**
+     * Compacts every aggregate of the store (see {@link #compact(String, String)}); the index
+     * is rewritten once for all of them.
+     * @return what the compaction did, summed over the aggregates
+     * @throws EventStoreUnavailableException when the store is read-only or closed
+     */
+    public CompactionResult compact() {
+        return handle.call(OperationType.SAVE, null, null,
+                h -> CompactionResult.fromJson(NativeEventStore.compact(h)));
+    }
+
+    /**
+     * Rewrites an aggregate's runs of single-event files (written with
+     * {@value EventStoreConfiguration#MAX_EVENTS_PER_FILE} 1) into segment files of as many
+     * events as this store's {@value EventStoreConfiguration#MAX_EVENTS_PER_FILE} setting,
+     * then removes those files: the aggregate then reads in a few files instead of one per
+     * event, and small events stop taking a file-system block each. With
+     * {@value EventStoreConfiguration#COMPRESSION_ENABLED} it also compresses the aggregate's
+     * segments no save appends to any more (the full ones, those it writes included). With
+     * the setting at 1 and compression off it does nothing. Online: other writers and
+     * readers, in this process or another, go on meanwhile. Crash-safe: killed at any point,
+     * the store reads the same events, each once; run again, it finishes what was left. A
+     * directory named the way ByteHot's adapter named it, for an id the store's encoding
+     * escapes (one with {@code /}, for example), keeps its files.
+     * @param aggregateType the aggregate type
+     * @param aggregateId the aggregate id
+     * @return what the compaction did (all zeros when there was nothing to merge)
+     * @throws EventStoreUnavailableException when the store is read-only or closed
+     */
+    public CompactionResult compact(final String aggregateType, final String aggregateId) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        return handle.call(OperationType.SAVE, aggregateType, aggregateId,
+                h -> CompactionResult.fromJson(NativeEventStore.compactAggregate(h, type, id)));
     }
 
     @Override

@@ -27,6 +27,12 @@ final class NativeEventStore {
 
     static native long rewriteLegacyVersions(long handle, byte[] aggregateType, byte[] aggregateId);
 
+    /** Compacts every aggregate; returns {@code {"filesMerged":n,"segmentsWritten":n,"leftoversRemoved":n}}. */
+    static native byte[] compact(long handle);
+
+    /** Compacts one aggregate; returns the same JSON object as {@link #compact(long)}. */
+    static native byte[] compactAggregate(long handle, byte[] aggregateType, byte[] aggregateId);
+
     static native long totalEventCount(long handle);
 
     static native void checkpoint(long handle);

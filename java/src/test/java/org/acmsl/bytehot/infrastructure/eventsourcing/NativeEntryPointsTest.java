@@ -31,7 +31,7 @@ class NativeEntryPointsTest {
     private static final Set<String> NATIVES = new TreeSet<>(Arrays.asList(
         "open", "close", "append", "readAggregate", "readByType", "readBetween", "currentVersion",
         "totalEventCount", "checkpoint", "eventCount", "aggregateExists", "aggregateTypes",
-        "aggregateIds", "health", "basePath", "verify", "rewriteLegacyVersions"));
+        "aggregateIds", "health", "basePath", "verify", "rewriteLegacyVersions", "compact", "compactAggregate"));
 
     @TempDir
     Path dir;
