@@ -519,10 +519,12 @@ impl EventStore {
         // The same event as a single-event file and as a line of a segment: `compact`
         // was cut short between writing the segment and removing the files it replaces.
         // The segment's copy stands; the file is superseded (the next `compact` removes it).
+        // Their versions may differ: a file of ByteHot's adapter reads at the version its
+        // place gives it, which the copy beside it shifts.
         if let Some(&known) = state.ids.get(&m.event_id) {
             let event_id = m.event_id.clone();
             let earlier = &mut state.entries[known];
-            if earlier.version == m.aggregate_version && earlier.at.is_some() != at.is_some() {
+            if earlier.at.is_some() != at.is_some() {
                 let file = if at.is_some() {
                     let file = std::mem::replace(&mut earlier.name, name);
                     earlier.at = at;
