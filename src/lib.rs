@@ -1,8 +1,9 @@
 //! bytehot-eventstore: an embedded, file-per-event event store.
 //!
 //! Every event is one pretty-printed JSON file at
-//! `<base>/<aggregateType>/<aggregateId>/<yyyyMMddHHmmssSSS><seq>-<EventType>.json`;
-//! see `docs/filesystem-format.md` for the format and `docs/architecture.md` for the map.
+//! `<base>/<aggregateType>/<aggregateId>/<yyyyMMddHHmmssSSS><seq>-<EventType>.json`, or,
+//! with `max-events-per-file` above 1, one line of a segment file (`.jsonl`); see
+//! `docs/filesystem-format.md` for the format and `docs/architecture.md` for the map.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(missing_docs)]
 
@@ -21,8 +22,8 @@ mod store;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{
-    Config, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE, Durability, MAX_EVENTS_PER_FILE,
-    SETTINGS,
+    Config, DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE,
+    Durability, MAX_EVENTS_PER_FILE, SETTINGS,
 };
 pub use error::{Error, NameKind, Result};
 pub use event::{
