@@ -1,6 +1,7 @@
 package org.acmsl.bytehot.bench;
 
 import org.acmsl.bytehot.bench.Contenders.Saver;
+import static org.acmsl.bytehot.bench.Contenders.config;
 import static org.acmsl.bytehot.bench.Contenders.newEvent;
 import static org.acmsl.bytehot.bench.Contenders.ours;
 import static org.acmsl.bytehot.bench.Contenders.payload;
@@ -39,12 +40,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -62,16 +60,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.infrastructure.eventsourcing.CompactionResult;
 import org.acmsl.bytehot.infrastructure.eventsourcing.EventStoreConfiguration;
 import org.acmsl.bytehot.infrastructure.eventsourcing.FilesystemEventStoreAdapter;
 
 /**
- * Issue 4's benchmark: this store (each durability), SQLite (WAL, synchronous FULL and NORMAL)
- * and the disk's own fsync limit, on the same workloads in the same run. Plain Java, no JMH.
+ * Issue 4's benchmark: this store (each durability, in each layout of issue 18), SQLite (WAL,
+ * synchronous FULL and NORMAL) and the disk's own fsync limit, on the same workloads in the
+ * same run. Plain Java, no JMH.
  *
- * <p>Usage: {@code Benchmark [--smoke] [--out FILE] [--work DIR] [--runs N] [--w1-saves N]
- * [--w2-seconds S] [--large N] [--w7-stores N,N] [--only W1,W2,...]}
+ * <p>Usage: {@code Benchmark [--smoke] [--out FILE] [--work DIR] [--layouts 1,1000,1000z]
+ * [--runs N] [--w1-saves N] [--w2-seconds S] [--large N] [--w7-stores N,N]
+ * [--w6-mix-changes N] [--only W1,W2,...]}
  */
 public final class Benchmark {
 
@@ -94,6 +97,8 @@ public final class Benchmark {
     final int smallEvents;
     final String extraStores;
     final List<String> only;
+    final List<Layout> layouts;
+    final int mixChanges;
     final String payload1k;
     boolean dropCachesWorks;
 
@@ -110,6 +115,13 @@ public final class Benchmark {
         extraStores = opts.getOrDefault("w7-stores", smoke ? "" : "10000,100000");
         smallEvents = extraStores.isEmpty() ? 0 : Integer.parseInt(extraStores.split(",")[0]);
         only = opts.containsKey("only") ? Arrays.asList(opts.get("only").split(",")) : null;
+        // The smoke adds 10z: at its tiny scale no aggregate fills a segment of 1,000, and a
+        // full segment is what gets compressed and read back decompressed.
+        layouts = Layout.parseList(opts.getOrDefault("layouts", smoke ? "1,1000,1000z,10z" : "1,1000,1000z"));
+        // W6's ByteHot mix: each class changed this often, so that its hot-swap aggregate
+        // holds this many events (its file-watch aggregate twice as many): segments of up to
+        // this N fill up and are sealed (compressed).
+        mixChanges = Integer.parseInt(opts.getOrDefault("w6-mix-changes", smoke ? "20" : "1000"));
         payload1k = payload(KIB, 1);
     }
 
@@ -193,6 +205,7 @@ public final class Benchmark {
     Map<String, Object> settings() {
         final Map<String, Object> s = new LinkedHashMap<>();
         s.put("smoke", smoke);
+        s.put("layouts", layouts.stream().map(l -> l.label).collect(Collectors.toList()));
         s.put("runs", runs);
         s.put("w1Saves", w1Saves);
         s.put("w1Warmup", w1Warmup);
@@ -206,13 +219,15 @@ public final class Benchmark {
         s.put("eventsPerAggregate", EVENTS_PER_AGGREGATE);
         s.put("eventTypes", "stored events / 1,000 (each type has 1,000 events)");
         s.put("payloadBytes", KIB);
+        s.put("w6MixClasses", MIX_CLASSES);
+        s.put("w6MixChanges", mixChanges);
         s.put("batchIntervalMs", "store default (50)");
         s.put("dropCachesWorks", dropCachesWorks);
         return s;
     }
 
     Saver openSaver(final String name, final Path dir, final int threads) throws Exception {
-        return Contenders.openSaver(name, dir, threads, payload1k);
+        return Contenders.openSaver(name, dir, threads, payload1k, layouts);
     }
 
     // ------------------------------------------------------------------------------------
@@ -224,7 +239,7 @@ public final class Benchmark {
         final Map<String, List<Map<String, Object>>> perRun = new LinkedHashMap<>();
         for (int r = 0; r < runs; r++) {
             // Contenders interleaved run by run, so that a noisy minute hits all of them.
-            for (final String c : writeContenders()) {
+            for (final String c : writeContenders(layouts)) {
                 final Path dir = work.resolve("w1-" + c + "-" + r);
                 final long[] lat;
                 try (Saver s = openSaver(c, dir, 1)) {
@@ -260,7 +275,7 @@ public final class Benchmark {
             + " run(s)");
         final Map<String, List<Map<String, Object>>> perRun = new LinkedHashMap<>();
         for (int r = 0; r < w2Runs; r++) {
-            for (final String c : writeContenders()) {
+            for (final String c : writeContenders(layouts)) {
                 final Path dir = work.resolve("w2-" + c + "-" + r);
                 final AtomicLong total = new AtomicLong();
                 final AtomicBoolean stop = new AtomicBoolean();
@@ -314,30 +329,37 @@ public final class Benchmark {
     }
 
     // ------------------------------------------------------------------------------------
-    // W3, W4, W5, W7 on a store of N events (N/100 aggregates of 100 events, 100 event types)
+    // W3, W4, W5, W7 on a store of N events (N/100 aggregates of 100 events), one per layout
     // ------------------------------------------------------------------------------------
 
     Map<String, Object> storeSuite(final int events, final boolean withW5) throws Exception {
         final int aggregates = events / EVENTS_PER_AGGREGATE;
         final Map<String, Object> suite = new LinkedHashMap<>();
-        final Path oursDir = work.resolve("store-" + events + "-ours");
+        final Map<Layout, Path> ours = new LinkedHashMap<>();
         final Path sqliteDir = work.resolve("store-" + events + "-sqlite");
         Files.createDirectories(sqliteDir);
         final Path db = sqliteDir.resolve("events.db");
+        final Map<String, Object> builds = new LinkedHashMap<>();
 
-        log("store of " + events + " events: building (ours with durability none, SQLite NORMAL)");
-        long t0 = System.nanoTime();
-        try (FilesystemEventStoreAdapter store = ours(oursDir, "none")) {
-            for (int a = 0; a < aggregates; a++) {
-                final List<VersionedDomainEvent> batch = new ArrayList<>(EVENTS_PER_AGGREGATE);
-                for (int v = 0; v < EVENTS_PER_AGGREGATE; v++) {
-                    batch.add(largeStoreEvent(a, v, events));
+        for (final Layout l : layouts) {
+            final Path dir = work.resolve("store-" + events + "-ours-" + l.label);
+            log("store of " + events + " events, layout " + l + ": building (durability none, saveAll of "
+                + EVENTS_PER_AGGREGATE + ")");
+            final long t0 = System.nanoTime();
+            try (FilesystemEventStoreAdapter store = ours(dir, "none", l)) {
+                for (int a = 0; a < aggregates; a++) {
+                    final List<VersionedDomainEvent> batch = new ArrayList<>(EVENTS_PER_AGGREGATE);
+                    for (int v = 0; v < EVENTS_PER_AGGREGATE; v++) {
+                        batch.add(largeStoreEvent(a, v, events));
+                    }
+                    store.saveAll(batch);
                 }
-                store.saveAll(batch);
             }
+            builds.put("ours-none-saveAll" + l.suffix(), (System.nanoTime() - t0) / 1e9);
+            ours.put(l, dir);
+            log(String.format(Locale.ROOT, "  built: %.1f s", builds.get("ours-none-saveAll" + l.suffix())));
         }
-        final double oursBuild = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
+        final long t0 = System.nanoTime();
         try (Connection c = sqlite(db, "NORMAL", true, true); PreparedStatement ps = c.prepareStatement(SQLITE_INSERT)) {
             for (int a = 0; a < aggregates; a++) {
                 for (int v = 0; v < EVENTS_PER_AGGREGATE; v++) {
@@ -349,27 +371,27 @@ public final class Benchmark {
             }
             c.commit();
         }
-        final double sqliteBuild = (System.nanoTime() - t0) / 1e9;
-        suite.put("buildSeconds", map("ours-none-saveAll", oursBuild, "sqlite-NORMAL-batched", sqliteBuild));
-        log(String.format(Locale.ROOT, "  built: ours %.1f s, SQLite %.1f s", oursBuild, sqliteBuild));
-        // Both builds (and W2 before the first store) leave dirty pages that the kernel
+        builds.put("sqlite-NORMAL-batched", (System.nanoTime() - t0) / 1e9);
+        suite.put("buildSeconds", builds);
+        log(String.format(Locale.ROOT, "  built SQLite: %.1f s", builds.get("sqlite-NORMAL-batched")));
+        // The builds (and W2 before the first store) leave dirty pages that the kernel
         // writes back over the next half minute: written now, they do not compete with
         // the reads measured next.
-        t0 = System.nanoTime();
+        final long s0 = System.nanoTime();
         sync();
-        suite.put("syncAfterBuildSeconds", (System.nanoTime() - t0) / 1e9);
+        suite.put("syncAfterBuildSeconds", (System.nanoTime() - s0) / 1e9);
 
         if (enabled("W3")) {
-            suite.put("W3", w3(oursDir, db, aggregates));
+            suite.put("W3", w3(ours, db, aggregates));
         }
         if (enabled("W4")) {
-            suite.put("W4", w4(oursDir, db, aggregates));
+            suite.put("W4", w4(ours, db, aggregates));
         }
         if (withW5) {
-            suite.put("W5", w5(oursDir, db));
+            suite.put("W5", w5(ours, db));
         }
         if (enabled("W7") || enabled("W1")) {
-            suite.put("W1onStore", w1OnStore(oursDir, db, aggregates));
+            suite.put("W1onStore", w1OnStore(ours, db, aggregates));
         }
         return suite;
     }
@@ -387,117 +409,148 @@ public final class Benchmark {
             BASE_TIME.plusMillis(i), payload1k);
     }
 
-    Map<String, Object> w3(final Path oursDir, final Path db, final int aggregates) throws Exception {
+    Map<String, Object> w3(final Map<Layout, Path> ours, final Path db, final int aggregates) throws Exception {
         log("  W3: reconstruct a 100-event aggregate (with deserialization)");
         final Map<String, Object> r = new LinkedHashMap<>();
         final int warmReps = smoke ? 10 : 200;
         final int coldReps = smoke ? 2 : 5;
         final Random rnd = new Random(3);
-        // warm
-        try (FilesystemEventStoreAdapter store = ours(oursDir, "always")) {
-            final String id = "agg-" + (aggregates / 2);
-            final long[] lat = new long[warmReps];
-            for (int i = 0; i < 20; i++) {
-                check(store.getEventsForAggregate("bench", id).size(), EVENTS_PER_AGGREGATE, "ours W3 warm-up");
-            }
-            for (int i = 0; i < warmReps; i++) {
-                final long t0 = System.nanoTime();
-                final List<VersionedDomainEvent> l = store.getEventsForAggregate("bench", id);
-                lat[i] = System.nanoTime() - t0;
-                check(l.size(), EVENTS_PER_AGGREGATE, "ours W3");
-            }
-            r.put("ours-warm", percentiles(lat));
+        final String warmId = "agg-" + (aggregates / 2);
+        for (final Map.Entry<Layout, Path> e : ours.entrySet()) {
+            final String sfx = e.getKey().suffix();
+            final EventStoreConfiguration c = config(e.getValue(), "always", e.getKey());
+            r.put("ours-warm" + sfx, oursWarmReads(c, warmId, warmReps));
+            // The same reads with the event cache off (event-cache-bytes 0): the files come
+            // from the page cache and are parsed on every read. What the cache is worth.
+            r.put("ours-warm-nocache" + sfx, oursWarmReads(c.withEventCacheBytes(0), warmId, warmReps));
         }
         try (Connection c = sqlite(db, "FULL", false); PreparedStatement ps = c.prepareStatement(SQLITE_AGGREGATE)) {
-            final String id = "agg-" + (aggregates / 2);
             final long[] lat = new long[warmReps];
             for (int i = 0; i < 20; i++) {
-                sqliteAggregate(ps, id);
+                sqliteAggregate(ps, warmId);
             }
             for (int i = 0; i < warmReps; i++) {
                 final long t0 = System.nanoTime();
-                final List<VersionedDomainEvent> l = sqliteAggregate(ps, id);
+                final List<VersionedDomainEvent> l = sqliteAggregate(ps, warmId);
                 lat[i] = System.nanoTime() - t0;
                 check(l.size(), EVENTS_PER_AGGREGATE, "SQLite W3");
             }
             r.put("sqlite-warm", percentiles(lat));
         }
-        // cold: page cache dropped (when possible) and a freshly opened store / new connection
-        final long[] oursOpen = new long[coldReps];
-        final long[] oursRead = new long[coldReps];
+        // cold: page cache dropped (when possible) and a freshly opened store / new connection;
+        // each repetition reads one random aggregate in every layout, SQLite and plain.
+        final Map<Layout, long[]> oursOpen = new LinkedHashMap<>();
+        final Map<Layout, long[]> oursRead = new LinkedHashMap<>();
+        final Map<Layout, long[]> filesRead = new LinkedHashMap<>();
+        for (final Layout l : ours.keySet()) {
+            oursOpen.put(l, new long[coldReps]);
+            oursRead.put(l, new long[coldReps]);
+            filesRead.put(l, new long[coldReps]);
+        }
         final long[] sqlOpen = new long[coldReps];
         final long[] sqlRead = new long[coldReps];
-        final long[] filesRead = new long[coldReps];
         final ExecutorService readers = Executors.newFixedThreadPool(PLAIN_READERS);
         for (int i = 0; i < coldReps; i++) {
             final String id = "agg-" + rnd.nextInt(aggregates);
-            dropCaches();
-            long t0 = System.nanoTime();
-            try (FilesystemEventStoreAdapter store = ours(oursDir, "always")) {
-                oursOpen[i] = System.nanoTime() - t0;
-                t0 = System.nanoTime();
-                check(store.getEventsForAggregate("bench", id).size(), EVENTS_PER_AGGREGATE, "ours W3 cold");
-                oursRead[i] = System.nanoTime() - t0;
+            for (final Map.Entry<Layout, Path> e : ours.entrySet()) {
+                dropCaches();
+                long t0 = System.nanoTime();
+                try (FilesystemEventStoreAdapter store = ours(e.getValue(), "always", e.getKey())) {
+                    oursOpen.get(e.getKey())[i] = System.nanoTime() - t0;
+                    t0 = System.nanoTime();
+                    check(store.getEventsForAggregate("bench", id).size(), EVENTS_PER_AGGREGATE, "ours W3 cold");
+                    oursRead.get(e.getKey())[i] = System.nanoTime() - t0;
+                }
             }
             dropCaches();
-            t0 = System.nanoTime();
+            long t0 = System.nanoTime();
             try (Connection c = sqlite(db, "FULL", false); PreparedStatement ps = c.prepareStatement(SQLITE_AGGREGATE)) {
                 sqlOpen[i] = System.nanoTime() - t0;
                 t0 = System.nanoTime();
                 check(sqliteAggregate(ps, id).size(), EVENTS_PER_AGGREGATE, "SQLite W3 cold");
                 sqlRead[i] = System.nanoTime() - t0;
             }
-            dropCaches();
-            t0 = System.nanoTime();
-            check(readAllFiles(readers, oursDir.resolve("bench").resolve(id)), EVENTS_PER_AGGREGATE + 1,
-                "plain read W3 cold");
-            filesRead[i] = System.nanoTime() - t0;
+            for (final Map.Entry<Layout, Path> e : ours.entrySet()) {
+                final Layout l = e.getKey();
+                dropCaches();
+                t0 = System.nanoTime();
+                // One file per event also has its .ids (an aggregate of over 16 files); segments have none.
+                check(readAllFiles(readers, e.getValue().resolve("bench").resolve(id)),
+                    l.filesFor(EVENTS_PER_AGGREGATE) + (l.eventsPerFile == 1 ? 1 : 0), "plain read W3 cold " + l);
+                filesRead.get(l)[i] = System.nanoTime() - t0;
+            }
         }
         readers.shutdown();
-        r.put("ours-cold", map("readMedianMs", medianMs(oursRead), "openMedianMs", medianMs(oursOpen),
-            "reps", coldReps, "pageCacheDropped", dropCachesWorks));
+        for (final Layout l : ours.keySet()) {
+            r.put("ours-cold" + l.suffix(), map("readMedianMs", medianMs(oursRead.get(l)), "openMedianMs",
+                medianMs(oursOpen.get(l)), "reps", coldReps, "pageCacheDropped", dropCachesWorks));
+            r.put("files-cold" + l.suffix(), map("readMedianMs", medianMs(filesRead.get(l)), "reps", coldReps,
+                "threads", PLAIN_READERS, "pageCacheDropped", dropCachesWorks));
+        }
         r.put("sqlite-cold", map("readMedianMs", medianMs(sqlRead), "openMedianMs", medianMs(sqlOpen),
             "reps", coldReps, "pageCacheDropped", dropCachesWorks));
-        r.put("files-cold", map("readMedianMs", medianMs(filesRead), "reps", coldReps, "threads", PLAIN_READERS,
-            "pageCacheDropped", dropCachesWorks));
-        log(String.format(Locale.ROOT, "    warm p50: ours %.3f ms, SQLite %.3f ms; cold read median: ours %.3f ms, SQLite %.3f ms,"
-            + " plain read of the files %.3f ms",
-            ((Map<?, ?>) r.get("ours-warm")).get("p50Ms"), ((Map<?, ?>) r.get("sqlite-warm")).get("p50Ms"),
-            medianMs(oursRead), medianMs(sqlRead), medianMs(filesRead)));
+        for (final Layout l : ours.keySet()) {
+            log(String.format(Locale.ROOT, "    layout %-6s warm p50 %.3f ms (cache off %.3f); cold read median %.3f ms,"
+                + " plain read of its files %.3f ms", l,
+                ((Map<?, ?>) r.get("ours-warm" + l.suffix())).get("p50Ms"),
+                ((Map<?, ?>) r.get("ours-warm-nocache" + l.suffix())).get("p50Ms"),
+                medianMs(oursRead.get(l)), medianMs(filesRead.get(l))));
+        }
+        log(String.format(Locale.ROOT, "    SQLite warm p50 %.3f ms, cold read median %.3f ms",
+            ((Map<?, ?>) r.get("sqlite-warm")).get("p50Ms"), medianMs(sqlRead)));
         return r;
     }
 
-    Map<String, Object> w4(final Path oursDir, final Path db, final int aggregates) throws Exception {
+    /** Percentiles of {@code reps} reads of one aggregate from an open store, after 20 warm-up reads. */
+    static Map<String, Object> oursWarmReads(final EventStoreConfiguration c, final String id, final int reps) {
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(c)) {
+            final long[] lat = new long[reps];
+            for (int i = 0; i < 20; i++) {
+                check(store.getEventsForAggregate("bench", id).size(), EVENTS_PER_AGGREGATE, "ours W3 warm-up");
+            }
+            for (int i = 0; i < reps; i++) {
+                final long t0 = System.nanoTime();
+                final List<VersionedDomainEvent> l = store.getEventsForAggregate("bench", id);
+                lat[i] = System.nanoTime() - t0;
+                check(l.size(), EVENTS_PER_AGGREGATE, "ours W3");
+            }
+            return percentiles(lat);
+        }
+    }
+
+    Map<String, Object> w4(final Map<Layout, Path> ours, final Path db, final int aggregates) throws Exception {
         log("  W4: by-type and by-time queries");
         final Map<String, Object> r = new LinkedHashMap<>();
         final int reps = smoke ? 1 : 3;
         final int total = aggregates * EVENTS_PER_AGGREGATE;
+        final int types = typesFor(total);
         final Instant from = BASE_TIME.plusMillis(total / 2);
         final Instant to = from.plusMillis(999);
-        try (FilesystemEventStoreAdapter store = ours(oursDir, "always")) {
-            final long[] byType = new long[reps];
-            final long[] byTime = new long[reps];
-            int nType = 0;
-            int nTime = 0;
-            final int types = typesFor(total);
-            // Warm-ups of the JIT (as many for SQLite below) and of the page cache: by time
-            // then measures the steady cost of its window, not the first read after W3's
-            // dropped caches nor code still interpreted; each by-type repetition still asks
-            // for a type the warm-ups did not read.
-            for (int i = 0; i < w4Warmup; i++) {
-                store.getEventsByType("BenchEvent0");
-                store.getEventsBetween(from, to);
+        for (final Map.Entry<Layout, Path> e : ours.entrySet()) {
+            try (FilesystemEventStoreAdapter store = ours(e.getValue(), "always", e.getKey())) {
+                final long[] byType = new long[reps];
+                final long[] byTime = new long[reps];
+                int nType = 0;
+                int nTime = 0;
+                // Warm-ups of the JIT (as many for SQLite below) and of the page cache: by time
+                // then measures the steady cost of its window, not the first read after W3's
+                // dropped caches nor code still interpreted; each by-type repetition still asks
+                // for a type the warm-ups did not read.
+                for (int i = 0; i < w4Warmup; i++) {
+                    store.getEventsByType("BenchEvent0");
+                    store.getEventsBetween(from, to);
+                }
+                for (int i = 0; i < reps; i++) {
+                    long t0 = System.nanoTime();
+                    nType = store.getEventsByType("BenchEvent" + ((types / 2 + i) % types)).size();
+                    byType[i] = System.nanoTime() - t0;
+                    t0 = System.nanoTime();
+                    nTime = store.getEventsBetween(from, to).size();
+                    byTime[i] = System.nanoTime() - t0;
+                }
+                r.put("ours" + e.getKey().suffix(), map("byTypeMedianMs", medianMs(byType), "byTypeResults", nType,
+                    "byTimeMedianMs", medianMs(byTime), "byTimeResults", nTime, "reps", reps));
             }
-            for (int i = 0; i < reps; i++) {
-                long t0 = System.nanoTime();
-                nType = store.getEventsByType("BenchEvent" + ((types / 2 + i) % types)).size();
-                byType[i] = System.nanoTime() - t0;
-                t0 = System.nanoTime();
-                nTime = store.getEventsBetween(from, to).size();
-                byTime[i] = System.nanoTime() - t0;
-            }
-            r.put("ours", map("byTypeMedianMs", medianMs(byType), "byTypeResults", nType,
-                "byTimeMedianMs", medianMs(byTime), "byTimeResults", nTime, "reps", reps));
         }
         try (Connection c = sqlite(db, "FULL", false);
              PreparedStatement pt = c.prepareStatement(SQLITE_BY_TYPE);
@@ -506,7 +559,6 @@ public final class Benchmark {
             final long[] byTime = new long[reps];
             int nType = 0;
             int nTime = 0;
-            final int types = typesFor(total);
             for (int i = 0; i < w4Warmup; i++) {
                 pt.setString(1, "BenchEvent0");
                 sqliteEvents(pt);
@@ -532,18 +584,23 @@ public final class Benchmark {
         return r;
     }
 
-    Map<String, Object> w5(final Path oursDir, final Path db) throws Exception {
+    Map<String, Object> w5(final Map<Layout, Path> ours, final Path db) throws Exception {
         log("  W5: open time and memory (child JVM per open)");
         final Map<String, Object> r = new LinkedHashMap<>();
         final int reps = smoke ? 1 : 3;
-        for (final String who : new String[] {"ours", "sqlite"}) {
+        final Map<String, Path> contenders = new LinkedHashMap<>();
+        for (final Map.Entry<Layout, Path> e : ours.entrySet()) {
+            contenders.put("ours" + e.getKey().suffix(), e.getValue());
+        }
+        contenders.put("sqlite", db);
+        for (final Map.Entry<String, Path> who : contenders.entrySet()) {
             for (final boolean cold : dropCachesWorks && !smoke ? new boolean[] {false, true} : new boolean[] {false}) {
                 final List<Map<String, Object>> list = new ArrayList<>();
                 for (int i = 0; i < reps; i++) {
                     if (cold) {
                         dropCaches();
                     }
-                    list.add(child(who, who.equals("ours") ? oursDir : db));
+                    list.add(child(who.getKey(), who.getValue()));
                 }
                 final Map<String, Object> m = new LinkedHashMap<>();
                 for (final String k : list.get(0).keySet()) {
@@ -551,8 +608,12 @@ public final class Benchmark {
                     m.put(k, median(v));
                 }
                 m.put("reps", reps);
-                r.put(who + (cold ? "-cold" : "-warm"), m);
-                log("    " + who + (cold ? " cold " : " warm ") + m);
+                // ours-warm@1000: the mode before the layout, as every other result name.
+                final int at = who.getKey().indexOf('@');
+                final String name = at < 0 ? who.getKey() + (cold ? "-cold" : "-warm")
+                    : who.getKey().substring(0, at) + (cold ? "-cold" : "-warm") + who.getKey().substring(at);
+                r.put(name, m);
+                log("    " + name + " " + m);
             }
         }
         return r;
@@ -580,11 +641,15 @@ public final class Benchmark {
         return m;
     }
 
-    /** In a fresh JVM: RSS and heap before and after opening the store (or SQLite database). */
+    /**
+     * In a fresh JVM: RSS and heap before and after opening the store (or SQLite database).
+     * {@code who} is {@code sqlite} or {@code ours}, with its layout after an {@code @}.
+     */
     static void childOpen(final String who, final Path path) throws Exception {
         registerKinds();
+        final boolean isOurs = who.startsWith("ours");
         // Load the classes and the native library / driver first, so that the open is what is measured.
-        if (who.equals("ours")) {
+        if (isOurs) {
             final Path empty = Files.createTempDirectory("bench-empty");
             new FilesystemEventStoreAdapter(EventStoreConfiguration.defaults().withPath(empty)).close();
             deleteTree(empty);
@@ -601,8 +666,10 @@ public final class Benchmark {
         final long heap0 = heapUsed();
         final long t0 = System.nanoTime();
         long count;
-        if (who.equals("ours")) {
-            final FilesystemEventStoreAdapter s = ours(path, "always");
+        if (isOurs) {
+            final int at = who.indexOf('@');
+            final Layout layout = Layout.parseList(at < 0 ? Layout.DEFAULT : who.substring(at + 1)).get(0);
+            final FilesystemEventStoreAdapter s = ours(path, "always", layout);
             final long t1 = System.nanoTime();
             count = s.getTotalEventCount();
             emitChild(t0, t1, rss0, heap0, count);
@@ -638,24 +705,28 @@ public final class Benchmark {
         System.out.println(new ObjectMapper().writeValueAsString(m));
     }
 
-    /** W1 (and W3 warm) again on the built store: does the store's size change the save latency? */
-    Map<String, Object> w1OnStore(final Path oursDir, final Path db, final int aggregates) throws Exception {
+    /** W1 again on the built store: does the store's size change the save latency? */
+    Map<String, Object> w1OnStore(final Map<Layout, Path> ours, final Path db, final int aggregates) throws Exception {
         final int n = smoke ? 20 : 1000;
-        log("  W1 on this store: " + n + " saves, ours always vs SQLite FULL");
+        log("  W1 on this store: " + n + " saves, ours always (each layout) vs SQLite FULL");
         final Map<String, Object> r = new LinkedHashMap<>();
-        final Random rnd = new Random(1);
-        try (FilesystemEventStoreAdapter store = ours(oursDir, "always")) {
-            final long[] lat = new long[n];
-            for (int i = 0; i < n + 50; i++) { // 50 warm-up saves
-                final String id = "agg-" + rnd.nextInt(aggregates);
-                final long t0 = System.nanoTime();
-                store.save(newEvent("bench", id, 0, "BenchEvent0", null, payload1k));
-                if (i >= 50) {
-                    lat[i - 50] = System.nanoTime() - t0;
+        for (final Map.Entry<Layout, Path> e : ours.entrySet()) {
+            // Every contender saves into the same sequence of aggregates.
+            final Random rnd = new Random(1);
+            try (FilesystemEventStoreAdapter store = ours(e.getValue(), "always", e.getKey())) {
+                final long[] lat = new long[n];
+                for (int i = 0; i < n + 50; i++) { // 50 warm-up saves
+                    final String id = "agg-" + rnd.nextInt(aggregates);
+                    final long t0 = System.nanoTime();
+                    store.save(newEvent("bench", id, 0, "BenchEvent0", null, payload1k));
+                    if (i >= 50) {
+                        lat[i - 50] = System.nanoTime() - t0;
+                    }
                 }
+                r.put("ours-always" + e.getKey().suffix(), percentiles(lat));
             }
-            r.put("ours-always", percentiles(lat));
         }
+        final Random rnd = new Random(1);
         try (Connection c = sqlite(db, "FULL", true); PreparedStatement ps = c.prepareStatement(SQLITE_APPEND)) {
             final long[] lat = new long[n];
             for (int i = 0; i < n + 50; i++) { // 50 warm-up saves
@@ -676,6 +747,16 @@ public final class Benchmark {
     // W6: bytes on disk over payload bytes
     // ------------------------------------------------------------------------------------
 
+    /** Where a W6 case's events go: a store's or SQLite's save. */
+    interface EventSink {
+        void save(VersionedDomainEvent e) throws Exception;
+    }
+
+    /** A W6 case: writes its events into a sink, returns the payload bytes they carry. */
+    interface Events {
+        long writeTo(EventSink sink) throws Exception;
+    }
+
     Map<String, Object> w6() throws Exception {
         log("W6: bytes on disk / payload bytes");
         final Map<String, Object> r = new LinkedHashMap<>();
@@ -684,58 +765,128 @@ public final class Benchmark {
             final int size = cs[0];
             final int count = cs[1];
             final String p = payload(size, 2);
-            final long payloadBytes = (long) size * count;
-            final Map<String, Object> forSize = new LinkedHashMap<>();
-            final Path od = work.resolve("w6-ours-" + size);
-            try (FilesystemEventStoreAdapter store = ours(od, "always")) {
+            final String key = size == KIB ? "1KiB" : "100KiB";
+            r.put(key, w6Case(key, sink -> {
                 for (int i = 0; i < count; i++) {
-                    store.save(newEvent("bench", "agg-" + (i % 100), 0, "BenchEvent0", null, p));
+                    sink.save(newEvent("bench", "agg-" + (i % 100), 0, "BenchEvent0", null, p));
                 }
-            }
-            forSize.put("ours", diskUsage(od, payloadBytes));
-            final Path sd = work.resolve("w6-sqlite-" + size);
-            Files.createDirectories(sd);
-            try (Connection c = sqlite(sd.resolve("events.db"), "FULL", true); PreparedStatement ps = c.prepareStatement(SQLITE_APPEND)) {
-                for (int i = 0; i < count; i++) {
-                    sqliteAppend(ps, newEvent("bench", "agg-" + (i % 100), 0, "BenchEvent0", null, p));
-                }
-            }
-            forSize.put("sqlite", diskUsage(sd, payloadBytes));
-            forSize.put("events", count);
-            forSize.put("payloadBytes", payloadBytes);
-            r.put(size == KIB ? "1KiB" : "100KiB", forSize);
-            log("  " + size + " B x " + count + ": " + forSize);
+                return (long) size * count;
+            }));
         }
+        final ByteHotMix mix = new ByteHotMix(MIX_CLASSES, mixChanges);
+        final Map<String, Object> m = w6Case("bytehot-mix", mix::writeTo);
+        m.put("classFilesInPool", mix.poolSize());
+        m.put("classes", MIX_CLASSES);
+        m.put("changesPerClass", mixChanges);
+        r.put("bytehot-mix", m);
         return r;
     }
 
-    Map<String, Object> diskUsage(final Path dir, final long payloadBytes) throws Exception {
-        final long[] acc = new long[3];
-        Files.walkFileTree(dir, new SimpleFileVisitor<Path>() {
-            @Override
-            public FileVisitResult preVisitDirectory(final Path d, final BasicFileAttributes a) {
-                acc[1] += (a.size() + 4095) / 4096 * 4096;
-                return FileVisitResult.CONTINUE;
-            }
+    /** Classes of W6's ByteHot mix that are changed again and again (each its own aggregates). */
+    static final int MIX_CLASSES = 4;
 
-            @Override
-            public FileVisitResult visitFile(final Path f, final BasicFileAttributes a) {
-                acc[0] += a.size();
-                acc[1] += (a.size() + 4095) / 4096 * 4096;
-                acc[2]++;
-                return FileVisitResult.CONTINUE;
+    /**
+     * One W6 case in every layout and in SQLite FULL (durability always; sizes after close).
+     * Where the run has one file per event and a segment layout, the one-file-per-event tree
+     * is then compacted into the last segment layout ({@code ours-compacted@1000z}): what
+     * moving an existing store over costs, and gives.
+     */
+    Map<String, Object> w6Case(final String name, final Events events) throws Exception {
+        final Map<String, Object> forCase = new LinkedHashMap<>();
+        long payloadBytes = 0;
+        final long[] count = new long[1];
+        for (final Layout l : layouts) {
+            final Path od = work.resolve("w6-" + name + "-ours-" + l.label);
+            count[0] = 0;
+            try (FilesystemEventStoreAdapter store = ours(od, "always", l)) {
+                payloadBytes = events.writeTo(e -> {
+                    store.save(e);
+                    count[0]++;
+                });
             }
-        });
-        final Process p = new ProcessBuilder("du", "-sk", dir.toString()).start();
-        final String out;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            out = in.readLine();
+            forCase.put("ours" + l.suffix(), diskUsage(od, payloadBytes));
         }
-        p.waitFor();
-        final long duBytes = Long.parseLong(out.split("\\s+")[0]) * 1024;
-        return map("apparentBytes", acc[0], "blocks4KiBBytes", acc[1], "duSkBytes", duBytes, "files", acc[2],
-            "apparentOverPayload", acc[0] / (double) payloadBytes, "blocksOverPayload", acc[1] / (double) payloadBytes,
-            "duOverPayload", duBytes / (double) payloadBytes);
+        final Path sd = work.resolve("w6-" + name + "-sqlite");
+        Files.createDirectories(sd);
+        try (Connection c = sqlite(sd.resolve("events.db"), "FULL", true); PreparedStatement ps = c.prepareStatement(SQLITE_APPEND)) {
+            events.writeTo(e -> sqliteAppend(ps, e));
+        }
+        forCase.put("sqlite", diskUsage(sd, payloadBytes));
+        final Layout single = layouts.stream().filter(l -> l.label.equals(Layout.DEFAULT)).findFirst().orElse(null);
+        final Layout target = layouts.stream().filter(l -> l.eventsPerFile > 1).reduce((a, b) -> b).orElse(null);
+        if (single != null && target != null) {
+            final Path od = work.resolve("w6-" + name + "-ours-" + single.label);
+            final long t0 = System.nanoTime();
+            final CompactionResult done;
+            try (FilesystemEventStoreAdapter store = ours(od, "always", target)) {
+                done = store.compact();
+            }
+            final Map<String, Object> compacted = diskUsage(od, payloadBytes);
+            compacted.put("compactSeconds", (System.nanoTime() - t0) / 1e9);
+            compacted.put("filesMerged", done.getFilesMerged());
+            compacted.put("segmentsWritten", done.getSegmentsWritten());
+            compacted.put("segmentsCompressed", done.getSegmentsCompressed());
+            forCase.put("ours-compacted" + target.suffix(), compacted);
+        }
+        forCase.put("events", count[0]);
+        forCase.put("payloadBytes", payloadBytes);
+        for (final Map.Entry<String, Object> e : forCase.entrySet()) {
+            if (e.getValue() instanceof Map) {
+                final Map<?, ?> u = (Map<?, ?>) e.getValue();
+                log(String.format(Locale.ROOT, "  %s %-24s du %.2fx payload, apparent %.2fx, %s files%s", name, e.getKey(),
+                    u.get("duOverPayload"), u.get("apparentOverPayload"), u.get("files"),
+                    u.containsKey("compactSeconds") ? String.format(Locale.ROOT, ", compact took %.2f s", u.get("compactSeconds")) : ""));
+            }
+        }
+        return forCase;
+    }
+
+    /**
+     * What a tree occupies on disk after its store was closed: {@code du -B1} (blocks
+     * allocated, directories included) and its apparent size, with the store's {@code .journal}
+     * directory left out. An open store's journal holds space made ahead of need (1 MiB at
+     * first) and is deleted at close; it is the cost of an open store, not of its events.
+     */
+    static Map<String, Object> diskUsage(final Path dir, final long payloadBytes) throws Exception {
+        final long allocated = duBytes(dir, "-s");
+        final long apparent = duBytes(dir, "-s", "--apparent-size");
+        // Where the bytes are: per entry of the base directory (the type directories, .index, metadata).
+        final Map<String, Object> byEntry = new LinkedHashMap<>();
+        for (final String line : du(dir, "--all", "--max-depth=1")) {
+            final String[] f = line.split("\t", 2);
+            final Path p = Paths.get(f[1]);
+            if (!p.equals(dir)) {
+                byEntry.put(p.getFileName().toString(), Long.parseLong(f[0]));
+            }
+        }
+        final long files;
+        try (Stream<Path> all = Files.walk(dir)) {
+            files = all.filter(f -> !dir.relativize(f).startsWith(".journal")).filter(Files::isRegularFile).count();
+        }
+        return map("duBytes", allocated, "apparentBytes", apparent, "files", files, "duByEntry", byEntry,
+            "duOverPayload", allocated / (double) payloadBytes, "apparentOverPayload", apparent / (double) payloadBytes);
+    }
+
+    static long duBytes(final Path dir, final String... options) throws Exception {
+        final List<String> lines = du(dir, options);
+        return Long.parseLong(lines.get(lines.size() - 1).split("\t")[0]);
+    }
+
+    static List<String> du(final Path dir, final String... options) throws Exception {
+        final List<String> cmd = new ArrayList<>(Arrays.asList("du", "-B1", "--exclude=.journal"));
+        cmd.addAll(Arrays.asList(options));
+        cmd.add(dir.toString());
+        final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        final List<String> lines = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                lines.add(line);
+            }
+        }
+        if (p.waitFor() != 0 || lines.isEmpty()) {
+            throw new IllegalStateException(cmd + " failed: " + lines);
+        }
+        return lines;
     }
 
 }

@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -46,16 +47,25 @@ final class Contenders {
         void close() throws IOException, SQLException;
     }
 
-    static List<String> writeContenders() {
-        return Arrays.asList("ours-always", "ours-batch", "ours-none", "sqlite-FULL", "sqlite-NORMAL",
-            "disk-create-fsync", "disk-append-fdatasync");
+    /** Each of ours once per layout ({@code ours-always@1000z}), then SQLite and the disk probes once. */
+    static List<String> writeContenders(final List<Layout> layouts) {
+        final List<String> names = new ArrayList<>();
+        for (final Layout l : layouts) {
+            for (final String durability : Benchmark.OURS) {
+                names.add("ours-" + durability + l.suffix());
+            }
+        }
+        names.addAll(Arrays.asList("sqlite-FULL", "sqlite-NORMAL", "disk-create-fsync", "disk-append-fdatasync"));
+        return names;
     }
 
-    static Saver openSaver(final String name, final Path dir, final int threads, final String payload1k)
-        throws Exception {
+    static Saver openSaver(final String name, final Path dir, final int threads, final String payload1k,
+        final List<Layout> layouts) throws Exception {
         Files.createDirectories(dir);
         if (name.startsWith("ours-")) {
-            final FilesystemEventStoreAdapter store = ours(dir, name.substring(5));
+            final int at = name.indexOf('@');
+            final FilesystemEventStoreAdapter store = ours(dir, name.substring(5, at < 0 ? name.length() : at),
+                Layout.of(name, layouts));
             return new Saver() {
                 @Override
                 public void save(final String aggregateId, final int thread) {
@@ -134,8 +144,12 @@ final class Contenders {
         throw new IllegalArgumentException(name);
     }
 
-    static FilesystemEventStoreAdapter ours(final Path dir, final String durability) {
-        return new FilesystemEventStoreAdapter(EventStoreConfiguration.defaults().withPath(dir).withDurability(durability));
+    static FilesystemEventStoreAdapter ours(final Path dir, final String durability, final Layout layout) {
+        return new FilesystemEventStoreAdapter(config(dir, durability, layout));
+    }
+
+    static EventStoreConfiguration config(final Path dir, final String durability, final Layout layout) {
+        return layout.configure(EventStoreConfiguration.defaults().withPath(dir).withDurability(durability));
     }
 
     static void registerKinds() {
