@@ -17,12 +17,18 @@ use bytehot_eventstore::{Compaction, Config, Durability, Event, EventMetadata, E
 use common::{Rng, assert_chain, data_tokens, ev, ev_with, meta, walk};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_COMPACT_DIR";
+const CHILD_COMPRESSION: &str = "EVENTSTORE_TEST_COMPACT_COMPRESSION";
 
 fn open(base: &Path, per_file: u32) -> EventStore {
+    open_with(base, per_file, false)
+}
+
+fn open_with(base: &Path, per_file: u32, compression: bool) -> EventStore {
     EventStore::open(
         Config::new(base)
             .durability(Durability::None)
-            .max_events_per_file(per_file),
+            .max_events_per_file(per_file)
+            .compression(compression),
     )
     .expect("open store")
 }
@@ -183,7 +189,8 @@ fn compact_child() {
     let Ok(dir) = std::env::var(CHILD_DIR) else {
         return;
     };
-    let store = open(Path::new(&dir), 8);
+    let compression = std::env::var(CHILD_COMPRESSION).is_ok();
+    let store = open_with(Path::new(&dir), 8, compression);
     store.compact().unwrap();
     println!("done");
     std::thread::sleep(Duration::from_secs(3600));
@@ -205,7 +212,13 @@ fn a_compaction_killed_at_any_point_loses_and_duplicates_nothing_and_the_next_on
         let base = tmp.path().join("eventstore");
         seed(&base, 12, 20);
         let before = snapshot(&open(&base, 1));
-        let mut child = Command::new(std::env::current_exe().unwrap())
+        // Every other trial with compression: full runs are written compressed.
+        let compression = trial % 2 == 1;
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        if compression {
+            command.env(CHILD_COMPRESSION, "1");
+        }
+        let mut child = command
             .args([
                 "--exact",
                 "compact_child",
@@ -220,7 +233,7 @@ fn a_compaction_killed_at_any_point_loses_and_duplicates_nothing_and_the_next_on
         std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let store = open(&base, 8);
+        let store = open_with(&base, 8, compression);
         assert_eq!(snapshot(&store), before, "trial {trial}: after the kill");
         let problems = store.verify().unwrap();
         if !problems.is_empty() {
@@ -242,6 +255,88 @@ fn a_compaction_killed_at_any_point_loses_and_duplicates_nothing_and_the_next_on
             "trial {trial}"
         );
         assert_eq!(files(&base, ".json"), 0, "trial {trial}");
+        store.close().unwrap();
+        // The index the next open rebuilds from the files agrees too.
+        std::fs::remove_file(base.join(".index").join("format")).unwrap();
+        let rebuilt = open_with(&base, 8, compression);
+        assert_eq!(snapshot(&rebuilt), before, "trial {trial}: after a rebuild");
     }
     println!("compact kill test: {trials} trials, {interrupted} left copies for the next run");
+}
+
+/// Seeds `agg/a00` with three single-event files; returns the store's base and the path
+/// and bytes of the second file.
+fn three_files(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    let base = tmp.join("eventstore");
+    seed(&base, 1, 3);
+    let dir = base.join("agg").join("a00");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    let second = names[1].clone();
+    let bytes = std::fs::read(&second).unwrap();
+    (base, second, bytes)
+}
+
+#[test]
+fn a_rebuilt_index_names_an_event_a_killed_compact_left_twice_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, second, bytes) = three_files(tmp.path());
+    let store = open(&base, 2);
+    store.compact().unwrap();
+    store.close().unwrap();
+    // As if the kill came before the file was removed; then the index is rebuilt.
+    std::fs::write(&second, bytes).unwrap();
+    std::fs::remove_file(base.join(".index").join("format")).unwrap();
+    let store = open(&base, 2);
+    assert_eq!(store.read_by_type("Seeded").unwrap().len(), 3);
+    assert_eq!(store.total_event_count().unwrap(), 3);
+}
+
+#[test]
+fn a_store_whose_view_of_the_files_compact_replaced_reads_every_event() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, second, bytes) = three_files(tmp.path());
+    // No event cache: the view's names are all it has.
+    let mut config = Config::new(&base).durability(Durability::None);
+    config.event_cache_bytes = 0;
+    let viewer = EventStore::open(config).unwrap();
+    assert_eq!(viewer.read_aggregate("agg", "a00", 0).unwrap().len(), 3);
+    let compactor = open(&base, 2);
+    compactor.compact().unwrap();
+    // A kill between removing the first file of the run and the second.
+    std::fs::write(&second, bytes).unwrap();
+    let events = viewer.read_aggregate("agg", "a00", 0).unwrap();
+    assert_eq!(events.len(), 3);
+    assert_chain(&events);
+}
+
+#[test]
+fn queries_running_beside_compact_return_every_event_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("eventstore");
+    seed(&base, 6, 30);
+    let store = open(&base, 4);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut queries = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) || queries == 0 {
+                let events = store.read_by_type("Seeded").unwrap();
+                let ids: std::collections::HashSet<_> =
+                    events.iter().map(|e| e.metadata.event_id.clone()).collect();
+                assert_eq!((events.len(), ids.len()), (180, 180), "query {queries}");
+                queries += 1;
+            }
+        });
+        for a in 0..6 {
+            store.compact_aggregate("agg", &format!("a{a:02}")).unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap();
+    });
+    assert_eq!(files(&base, ".json"), 0);
 }

@@ -367,3 +367,31 @@ fn lines_are_restored_in_a_segment_followed_by_a_newer_one_a_power_loss_left_emp
     assert_eq!(ids(&dir), ["e1", "e2", "e3", "e4"]);
     assert!(!dir.join(".lost").exists());
 }
+
+#[test]
+fn lines_of_two_dead_journals_interleaved_in_one_segment_are_all_restored() {
+    // Two writers took turns on one aggregate: one journaled e2 and e4, the other e3.
+    // A power loss took all three lines; whichever journal is replayed first, all return.
+    let (_tmp, dir, segment, len) = seeded_segment();
+    let lines = [
+        line(&new_event("e2", 2, Some("e1"))),
+        line(&new_event("e3", 3, Some("e2"))),
+        line(&new_event("e4", 4, Some("e3"))),
+    ];
+    let mut offsets = vec![len];
+    for l in &lines {
+        offsets.push(offsets.last().unwrap() + l.len() as u64);
+    }
+    let record = |k: usize| encode_record(&format!("{segment}@{}", offsets[k]), &lines[k]);
+    let first = [record(0), record(2)].concat();
+    let second = record(1);
+    fs::create_dir_all(dir.join(".journal")).unwrap();
+    fs::write(dir.join(format!(".journal/{DEAD_PID}-0.journal")), &first).unwrap();
+    fs::write(
+        dir.join(format!(".journal/{}-0.journal", DEAD_PID + 1)),
+        &second,
+    )
+    .unwrap();
+    assert_eq!(ids(&dir), ["e1", "e2", "e3", "e4"]);
+    assert!(!dir.join(".lost").exists());
+}

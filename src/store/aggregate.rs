@@ -340,13 +340,20 @@ impl EventStore {
                 // a segment holding the same events: unless the cache is a prefix of the
                 // listing, start over, and check below that every event it knew is
                 // still there.
-                // A segment compressed since keeps its place under its new name.
+                // Every known name, not only the last: `compact` removes files from the
+                // front. A segment compressed since keeps its place under its new name.
                 let is_prefix = known <= names.len()
-                    && state.listed.last().is_none_or(|(_, last)| {
-                        layout::plain_name(&names[known - 1].1) == layout::plain_name(last)
-                    });
-                if is_prefix && known > 0 && names[known - 1].1 != state.listed[known - 1].1 {
-                    state.listed[known - 1] = names[known - 1].clone();
+                    && state
+                        .listed
+                        .iter()
+                        .zip(&names)
+                        .all(|((_, a), (_, b))| layout::plain_name(a) == layout::plain_name(b));
+                if is_prefix {
+                    for (mine, now) in state.listed.iter_mut().zip(&names) {
+                        if mine.1 != now.1 {
+                            *mine = now.clone();
+                        }
+                    }
                 }
                 if !is_prefix {
                     // Kept whole until the new view is known to hold every event it held.
@@ -371,6 +378,7 @@ impl EventStore {
             state.tail = Some(SegmentTail {
                 end: grown.end,
                 lines: tail.lines + grown.events.len() as u32,
+                torn: grown.torn,
             });
             for (event, size, at) in grown.events {
                 self.accept(key, state, &path, last.clone(), Some(at), event, size)?;
@@ -411,6 +419,7 @@ impl EventStore {
                     state.tail = Some(SegmentTail {
                         end: lines.end,
                         lines: lines.events.len() as u32,
+                        torn: lines.torn,
                     });
                 }
                 for (event, size, at) in lines.events {

@@ -83,6 +83,8 @@ pub(super) struct AggState {
 pub(super) struct SegmentTail {
     pub(super) end: u64,
     pub(super) lines: u32,
+    /// Bytes after `end` when it was read: a torn line, if no writer appended since.
+    pub(super) torn: u64,
 }
 
 impl AggState {

@@ -99,7 +99,15 @@ impl EventStore {
         }
         let mut total = Compaction::default();
         for c in copied {
-            let removed = self.remove_superseded(&c.key)?;
+            // Only the files whose lines this run took out of the index: another
+            // compaction's copies wait for that one's index step (or the next run).
+            let unindexed: std::collections::HashSet<&str> = c
+                .index
+                .iter()
+                .filter(|r| !r.on_disk)
+                .filter_map(|r| r.entry.rel.rsplit('/').next())
+                .collect();
+            let removed = self.remove_superseded(&c.key, &unindexed)?;
             let mut stats = c.stats;
             stats.leftovers_removed += removed.saturating_sub(stats.files_merged);
             total.add(stats);
@@ -138,7 +146,11 @@ impl EventStore {
             index.push(replayed(&event, format!("{rel}/{file}"), None));
             index.push(replayed(
                 &event,
-                journal::record_path(&format!("{rel}/{}", known.name), known.at),
+                // Lines go by the segment's plain name, compressed or not.
+                journal::record_path(
+                    &format!("{rel}/{}", crate::layout::plain_name(&known.name)),
+                    known.at,
+                ),
                 known.at,
             ));
         }
@@ -236,8 +248,13 @@ impl EventStore {
     }
 
     /// The last step for one aggregate, under its locks: removes the single-event files
-    /// whose events a segment holds (the index no longer names them). Returns how many.
-    fn remove_superseded(&self, key: &AggKey) -> Result<u64> {
+    /// whose events a segment holds and whose index lines this run dropped (`unindexed`).
+    /// Returns how many.
+    fn remove_superseded(
+        &self,
+        key: &AggKey,
+        unindexed: &std::collections::HashSet<&str>,
+    ) -> Result<u64> {
         let state = self.state(key);
         let mut state = lock(&state);
         self.refresh(key, &mut state)?;
@@ -246,7 +263,10 @@ impl EventStore {
         };
         let _exclusive = lock_dir(&dir)?;
         self.refresh_locked(key, &mut state)?;
-        let superseded = std::mem::take(&mut state.superseded);
+        let (superseded, others): (Vec<_>, Vec<_>) = std::mem::take(&mut state.superseded)
+            .into_iter()
+            .partition(|(file, _)| unindexed.contains(file.as_str()));
+        state.superseded = others;
         for (file, _) in &superseded {
             let path = dir.join(file);
             match std::fs::remove_file(&path) {

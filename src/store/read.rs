@@ -155,11 +155,32 @@ impl EventStore {
 
     /// The events the index lists, read from their files, keeping those `keep` accepts
     /// (the files are the truth), ordered by time; a file removed by hand is skipped.
-    pub(super) fn read_indexed(
+    ///
+    /// A file the index named and that is gone makes the query run once more on the index
+    /// as it is then: `compact` renames events into segments (the index names the lines
+    /// before the files go), so a query that read the index before may meet the files
+    /// after. Gone a second time, the file was deleted by hand: not an event any more.
+    pub(super) fn query(
         &self,
-        records: Vec<index::Record>,
+        records: impl Fn() -> Result<Vec<index::Record>>,
         keep: impl Fn(&Event) -> bool + Sync,
     ) -> Result<Vec<Event>> {
+        match self.read_indexed(records()?, &keep)? {
+            (events, false) => Ok(events),
+            (_, true) => self
+                .read_indexed(records()?, &keep)
+                .map(|(events, _)| events),
+        }
+    }
+
+    /// The events `records` name that `keep` accepts, ordered by time, and whether a file
+    /// they named was gone.
+    fn read_indexed(
+        &self,
+        records: Vec<index::Record>,
+        keep: &(impl Fn(&Event) -> bool + Sync),
+    ) -> Result<(Vec<Event>, bool)> {
+        let gone = std::sync::atomic::AtomicBool::new(false);
         let read = |part: &[index::Record]| -> Result<Vec<Event>> {
             let (lines, files): (Vec<&index::Record>, Vec<&index::Record>) = part
                 .iter()
@@ -187,16 +208,21 @@ impl EventStore {
             for read in read {
                 match read {
                     Ok((event, _)) => events.extend(keep(&event).then_some(event)),
-                    // Deleted by hand since the index named it: not an event any more.
                     Err(Error::Io { source, .. })
-                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                        if source.kind() == std::io::ErrorKind::NotFound =>
+                    {
+                        gone.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
                     Err(e) => return Err(e),
                 }
             }
             Ok(events)
         };
         let out = in_parallel(&records, QUERY_CHUNK_MIN, read)?;
-        Ok(EventStore::sorted_by_time(out))
+        Ok((
+            EventStore::sorted_by_time(out),
+            gone.load(std::sync::atomic::Ordering::Relaxed),
+        ))
     }
 
     pub(super) fn sorted_by_time(mut events: Vec<Event>) -> Vec<Event> {
@@ -223,18 +249,20 @@ impl EventStore {
     pub fn read_by_type(&self, event_type: &str) -> Result<Vec<Event>> {
         layout::check_event_type(event_type)?;
         self.check_index()?;
-        let records = self.index.by_type(event_type)?;
-        self.read_indexed(records, |e| e.event_type == event_type)
+        self.query(
+            || self.index.by_type(event_type),
+            |e| e.event_type == event_type,
+        )
     }
 
     /// Every event whose timestamp lies in `[start, end]`, ordered like [`Self::read_by_type`].
     /// Reads the index logs of the minutes in range and the matching events' files only.
     pub fn read_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Event>> {
         self.check_index()?;
-        let records = self.index.between(&start, &end)?;
-        self.read_indexed(records, |e| {
-            e.metadata.timestamp.is_some_and(|t| t >= start && t <= end)
-        })
+        self.query(
+            || self.index.between(&start, &end),
+            |e| e.metadata.timestamp.is_some_and(|t| t >= start && t <= end),
+        )
     }
 
     /// Number of events in the store, from the index (no event file is read).

@@ -109,7 +109,7 @@ pub(super) fn created(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
     meta.created().or_else(|_| meta.modified()).ok()
 }
 
-/// What [`EventStore::replay_journal`] settled of one journal.
+/// What [`EventStore::replay_journals`] settled of one journal.
 pub(super) struct JournalReplay {
     /// The journal's events, for the index repair.
     events: Vec<index::Replayed>,
@@ -132,6 +132,9 @@ pub(super) struct FoundFile {
     /// For a segment's bad end: where in the segment it starts. Not indexed (a torn line
     /// is no event; a line that is not an event is reported by reads and `verify`).
     tail: Option<u64>,
+    /// The event's id, when it parses, and whether it is a line of a segment: a file
+    /// whose event a segment holds too (a `compact` cut short) is not indexed twice.
+    copy_of: Option<(String, bool)>,
 }
 
 impl EventStore {
@@ -166,12 +169,14 @@ impl EventStore {
         let mut cut_short = Vec::new();
         let mut vouching = Vec::new();
         let mut kept = Vec::new();
-        for (path, _owner_lock) in &journals {
+        let paths: Vec<PathBuf> = journals.iter().map(|(path, _)| path.clone()).collect();
+        for (path, JournalReplay { events, complete }) in
+            paths.iter().zip(self.replay_journals(&paths)?)
+        {
             rebuild |= !journal::accounts_for_everything(path);
             if journal::cut_short_by_reboot(path) {
                 cut_short.push(path.as_path());
             }
-            let JournalReplay { events, complete } = self.replay_journal(path)?;
             if journal::checkpoints_sync(path) {
                 vouching.extend(events.iter().map(|r| r.entry.rel.clone()));
             }
@@ -205,67 +210,88 @@ impl EventStore {
         Journal::create(&self.base, self.io.clone(), self.config.durability)
     }
 
-    /// Finishes what one dead writer journaled: an acknowledged event whose file a crash
-    /// lost or tore is written again; an event that was never acknowledged (its
-    /// aggregate has moved on without it) is dropped. Returns the journal's events, each
-    /// with whether its file exists now, for the index repair, and false when a record
-    /// could not be settled because an earlier file of its aggregate does not parse (the
-    /// journal is then kept, not deleted).
-    pub(super) fn replay_journal(&self, path: &Path) -> Result<JournalReplay> {
-        let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
-        let (records, _) = journal::decode_records(&bytes);
-        let records: Vec<JournaledEvent<'_>> = records
-            .into_iter()
-            .filter_map(|(rel, content)| {
+    /// Finishes what dead writers journaled: an acknowledged event whose file (or line) a
+    /// crash lost or tore is written again; an event that was never acknowledged (its
+    /// aggregate has moved on without it) is dropped. The journals are settled together,
+    /// each aggregate's records in version order: two writers' saves to one aggregate
+    /// interleave, and a record can only be settled after the one before it, whichever
+    /// journal holds that. Returns, per journal, its events, each with whether it is
+    /// stored now, for the index repair, and false when a record could not be settled
+    /// because an earlier file of its aggregate does not parse (the journal is then kept,
+    /// not deleted).
+    pub(super) fn replay_journals(&self, paths: &[PathBuf]) -> Result<Vec<JournalReplay>> {
+        let contents = paths
+            .iter()
+            .map(|path| fs::read(path).map_err(|e| Error::io("read", path, e)))
+            .collect::<Result<Vec<Vec<u8>>>>()?;
+        let mut records: Vec<(usize, JournaledEvent<'_>)> = Vec::new();
+        for (j, bytes) in contents.iter().enumerate() {
+            let (decoded, _) = journal::decode_records(bytes);
+            records.extend(decoded.into_iter().filter_map(|(rel, content)| {
                 let (target, offset) = self.journaled_target(&rel)?;
                 let json = match offset {
                     Some(_) => content.strip_suffix(b"\n")?,
                     None => content,
                 };
                 let line = offset.map(|offset| (offset, content));
-                Event::from_json(json).ok().map(|e| (target, line, rel, e))
-            })
-            .collect();
+                Event::from_json(json)
+                    .ok()
+                    .map(|e| (j, (target, line, rel, e)))
+            }));
+        }
+        records.sort_by(|(_, (_, _, _, a)), (_, (_, _, _, b))| {
+            let (a, b) = (&a.metadata, &b.metadata);
+            (&a.aggregate_type, &a.aggregate_id, a.aggregate_version).cmp(&(
+                &b.aggregate_type,
+                &b.aggregate_id,
+                b.aggregate_version,
+            ))
+        });
         // A record that cannot be settled (its aggregate's directory cannot be written,
         // or an earlier file of it does not parse) concerns that aggregate alone: the open
         // goes on, the journal is kept (set aside) with the record, and the aggregate
         // reports its own trouble.
-        let mut complete = true;
+        let mut complete = vec![true; paths.len()];
         // Torn files first: a reader of an aggregate must be able to parse it all.
-        for (target, offset, _, event) in &records {
+        for (j, (target, offset, _, event)) in &records {
             if offset.is_none() && target.exists() && read_event_file(&*self.io, target).is_err() {
                 let dir = target.parent().unwrap_or(&self.base);
                 let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 match self.write_atomically(dir, name, &file_bytes(name, event)?) {
-                    Err(Error::Io { .. }) => complete = false,
+                    Err(Error::Io { .. }) => complete[*j] = false,
                     other => other?,
                 }
             }
         }
-        // Segments damaged where their journaled lines go, before any line is settled.
-        let mut lines_by_segment: std::collections::BTreeMap<&Path, Vec<(u64, u64)>> =
+        // Segments damaged where journaled lines go, before any line is settled: the
+        // lines of every journal, in offset order, tell how far the journals cover them.
+        let mut lines_by_segment: std::collections::BTreeMap<&Path, Vec<(u64, u64, usize)>> =
             std::collections::BTreeMap::new();
-        for (target, line, _, _) in &records {
+        for (j, (target, line, _, _)) in &records {
             if let Some((offset, bytes)) = line {
-                lines_by_segment
-                    .entry(target.as_path())
-                    .or_default()
-                    .push((*offset, bytes.len() as u64));
+                lines_by_segment.entry(target.as_path()).or_default().push((
+                    *offset,
+                    bytes.len() as u64,
+                    *j,
+                ));
             }
         }
-        for (segment, lines) in lines_by_segment {
-            match self.clear_damaged_end(segment, &lines) {
-                Err(Error::Io { .. }) => complete = false,
+        for (segment, mut lines) in lines_by_segment {
+            lines.sort_unstable();
+            lines.dedup_by_key(|(offset, _, _)| *offset);
+            let spans: Vec<(u64, u64)> = lines.iter().map(|(o, l, _)| (*o, *l)).collect();
+            match self.clear_damaged_end(segment, &spans) {
+                Err(Error::Io { .. }) => lines.iter().for_each(|(_, _, j)| complete[*j] = false),
                 other => other?,
             }
         }
         let mut dirs = std::collections::BTreeSet::new();
-        let mut out = Vec::with_capacity(records.len());
-        for (target, offset, rel, event) in records {
+        let mut out: Vec<Vec<index::Replayed>> = vec![Vec::new(); paths.len()];
+        for (j, (target, offset, rel, event)) in records {
             let on_disk = match offset {
                 Some((offset, line)) => match self.replay_line(&target, offset, line, &event) {
                     Err(Error::Corrupt { .. } | Error::Io { .. }) => {
-                        complete = false;
+                        complete[j] = false;
                         None
                     }
                     other => other?,
@@ -273,14 +299,14 @@ impl EventStore {
                 None => {
                     if !target.exists() {
                         match self.replay_missing(&target, event.clone()) {
-                            Err(Error::Corrupt { .. } | Error::Io { .. }) => complete = false,
+                            Err(Error::Corrupt { .. } | Error::Io { .. }) => complete[j] = false,
                             other => other?,
                         }
                     }
                     fs::metadata(&target).ok().map(|m| m.len())
                 }
             };
-            out.push(index::Replayed {
+            out[j].push(index::Replayed {
                 entry: index::Entry {
                     event_type: event.event_type,
                     timestamp: event.metadata.timestamp,
@@ -297,10 +323,11 @@ impl EventStore {
             // Leftovers only: one that cannot be removed now is removed at a later listing.
             let _ = remove_dead_temp_files(&dir);
         }
-        Ok(JournalReplay {
-            events: out,
-            complete,
-        })
+        Ok(out
+            .into_iter()
+            .zip(complete)
+            .map(|(events, complete)| JournalReplay { events, complete })
+            .collect())
     }
 
     /// The file a journal record names, if it is a well-formed event path in the store,
@@ -326,6 +353,15 @@ impl EventStore {
     /// written again in order. When those lines reach the segment's end, the cut bytes
     /// were only their damaged copy; otherwise the rest is set aside in `.lost/`.
     fn clear_damaged_end(&self, segment: &Path, lines: &[(u64, u64)]) -> Result<()> {
+        // Everything below is read and decided under the directory's lock: a live writer
+        // may set the same torn line aside and append after it at any time before.
+        let dir = segment.parent().unwrap_or(&self.base);
+        let _lock = match lock_dir(dir) {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(()); // missing: its first journaled line creates it
+            }
+            lock => lock?,
+        };
         if sealed_path(segment).exists() {
             // A compression cut short: the copy is whole (synced before its rename), the
             // segment may not be (its lines were never synced). The copy stands.
@@ -353,8 +389,6 @@ impl EventStore {
             }
             covered += len;
         }
-        let dir = segment.parent().unwrap_or(&self.base);
-        let _lock = lock_dir(dir)?;
         let file = file::open_regular(segment, fs::OpenOptions::new().write(true))
             .map_err(|e| Error::io("open", segment, e))?;
         if covered >= bytes.len() as u64 {
@@ -362,6 +396,26 @@ impl EventStore {
                 .map_err(|e| Error::io("truncate", segment, e))
         } else {
             self.set_aside_tail(segment, &file, bad.offset)
+        }
+    }
+
+    /// Sets aside the segment's bytes from `offset` on, if its complete events still end
+    /// there once its directory is locked (a live writer may have set the same torn line
+    /// aside and appended after it since the segment was read).
+    fn cut_bad_end(&self, segment: &Path, offset: u64) -> Result<()> {
+        let dir = segment.parent().unwrap_or(&self.base);
+        let _lock = lock_dir(dir)?;
+        let bytes = self
+            .io
+            .read(segment)
+            .map_err(|e| Error::io("read", segment, e))?;
+        match scan_segment(&bytes, 0) {
+            (found, Some(_)) if found.end == offset => {
+                let file = file::open_regular(segment, fs::OpenOptions::new().write(true))
+                    .map_err(|e| Error::io("open", segment, e))?;
+                self.set_aside_tail(segment, &file, offset)
+            }
+            _ => Ok(()),
         }
     }
 
@@ -507,6 +561,7 @@ impl EventStore {
                         let file = layout::plain_name(&file);
                         for (event, _, at) in lines.events {
                             found.push(FoundFile {
+                                copy_of: Some((event.metadata.event_id.clone(), true)),
                                 schema: Some(event.metadata.schema_version),
                                 entry: index::Entry {
                                     event_type: event.event_type,
@@ -532,6 +587,7 @@ impl EventStore {
                                 },
                                 path,
                                 tail: Some(bad.offset),
+                                copy_of: None,
                             });
                         }
                         continue;
@@ -539,13 +595,14 @@ impl EventStore {
                     // A file that does not parse is indexed by its name (type, no time):
                     // reads by type then report it, as `verify` does, instead of the open
                     // failing or the file vanishing from the queries.
-                    let (event_type, timestamp, schema) = match Event::from_json(&bytes) {
+                    let (event_type, timestamp, schema, copy_of) = match Event::from_json(&bytes) {
                         Ok(event) => (
                             event.event_type,
                             event.metadata.timestamp,
                             Some(event.metadata.schema_version),
+                            Some((event.metadata.event_id, false)),
                         ),
-                        Err(_) => (name.event_type, None, None),
+                        Err(_) => (name.event_type, None, None, None),
                     };
                     let entry = index::Entry {
                         event_type,
@@ -558,7 +615,20 @@ impl EventStore {
                         schema,
                         path,
                         tail: None,
+                        copy_of,
                     });
+                }
+                // A compaction cut short left events both as files and as segment lines:
+                // the lines stand (as reads take them), the files are not indexed.
+                let in_segments: std::collections::HashSet<String> = found
+                    .iter()
+                    .filter_map(|f| f.copy_of.clone())
+                    .filter_map(|(id, line)| line.then_some(id))
+                    .collect();
+                if !in_segments.is_empty() {
+                    found.retain(
+                        |f| !matches!(&f.copy_of, Some((id, false)) if in_segments.contains(id)),
+                    );
                 }
                 if let Some(from) = loss.and_then(|l| l.torn_tail(&found)) {
                     // Last file first: an open that dies halfway leaves the torn file in
@@ -573,15 +643,7 @@ impl EventStore {
                                     self.set_aside(&torn.path)?;
                                 }
                             }
-                            Some(offset) => {
-                                let _lock = lock_dir(&agg_path)?;
-                                let segment = file::open_regular(
-                                    &torn.path,
-                                    fs::OpenOptions::new().write(true),
-                                )
-                                .map_err(|e| Error::io("open", &torn.path, e))?;
-                                self.set_aside_tail(&torn.path, &segment, offset)?;
-                            }
+                            Some(offset) => self.cut_bad_end(&torn.path, offset)?,
                             // A later segment goes whole, with its first line.
                             None if !moved.insert(torn.path.clone()) => {}
                             None => self.set_aside(&torn.path)?,
@@ -706,6 +768,7 @@ mod tests {
             schema: parses.then_some(1),
             path,
             tail: None,
+            copy_of: None,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::layout::{self, FileName};
 
 use super::EventStore;
 use super::cache::{AggKey, AggState, KnownEvent, SegmentTail};
-use super::files::{Staged, compressed, read_located};
+use super::files::{Bad, Staged, compressed, read_located, scan_segment};
 use super::ids_file::{IDS_FILE, write_ids};
 
 /// What a save does with one event of its batch, decided by [`EventStore::plan`].
@@ -255,6 +255,20 @@ impl EventStore {
                     .any(|step| matches!(step, Planned::New { at: Some(_), .. }))
                 {
                     remove_ids(dir).map_err(|e| Error::unwritable(key, e))?;
+                }
+                // A torn line where this save appends goes aside now: after the record,
+                // a failure to set it aside would leave the save's outcome unknown.
+                if let (Some(tail), Some((_, last))) = (state.tail, state.listed.last())
+                    && tail.torn > 0
+                    && plan
+                        .iter()
+                        .any(|step| matches!(step, Planned::New { append: true, .. }))
+                {
+                    let path = dir.join(last);
+                    file::open_regular(&path, std::fs::OpenOptions::new().write(true))
+                        .map_err(|e| Error::io("open", &path, e))
+                        .and_then(|segment| self.set_aside_tail(&path, &segment, tail.end))
+                        .map_err(|e| Error::unwritable(key, e))?;
                 }
             }
         }
@@ -651,6 +665,7 @@ impl EventStore {
                         });
                         state.tail = at.map(|(offset, len)| SegmentTail {
                             end: offset + u64::from(len),
+                            torn: 0,
                             lines: if first_of_file {
                                 1
                             } else {
@@ -705,10 +720,28 @@ impl EventStore {
     pub(super) fn seal(&self, state: &mut AggState, name: &str) -> Result<()> {
         let dir = state.dir.clone().unwrap_or_default();
         let path = dir.join(name);
-        let bytes = self
+        let mut bytes = self
             .io
             .read(&path)
             .map_err(|e| Error::io("read", &path, e))?;
+        // Only complete events are sealed: a torn line (a crash in mid-append, that a
+        // save by a writer of one event per file never set aside) goes to `.lost/` first,
+        // and a line that is not an event stays for reads and `verify` to report.
+        match scan_segment(&bytes, 0) {
+            (_, None) => {}
+            (found, Some(Bad { reason: None, .. })) => {
+                let file = file::open_regular(&path, std::fs::OpenOptions::new().write(true))
+                    .map_err(|e| Error::io("open", &path, e))?;
+                self.set_aside_tail(&path, &file, found.end)?;
+                bytes.truncate(usize::try_from(found.end).unwrap_or(usize::MAX));
+            }
+            (_, Some(Bad { offset, .. })) => {
+                return Err(Error::corrupt(
+                    &path,
+                    format!("the line at byte {offset} is not an event: not compressed"),
+                ));
+            }
+        }
         let zst = format!("{name}{}", layout::COMPRESSED_EXT);
         self.write_synced(&dir, &zst, &compressed(&bytes)?)?;
         // fsync the folder: the copy's name must be durable before the segment goes.
