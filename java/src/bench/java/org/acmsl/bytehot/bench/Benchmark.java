@@ -63,6 +63,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.domain.events.HotSwapRequested;
 import org.acmsl.bytehot.infrastructure.eventsourcing.CompactionResult;
 import org.acmsl.bytehot.infrastructure.eventsourcing.EventStoreConfiguration;
 import org.acmsl.bytehot.infrastructure.eventsourcing.FilesystemEventStoreAdapter;
@@ -757,6 +758,11 @@ public final class Benchmark {
         long writeTo(EventSink sink) throws Exception;
     }
 
+    /** Measures reads of a W6 case's closed tree in one layout. */
+    interface ReadBack {
+        Map<String, Object> measure(Layout layout, Path dir) throws Exception;
+    }
+
     Map<String, Object> w6() throws Exception {
         log("W6: bytes on disk / payload bytes");
         final Map<String, Object> r = new LinkedHashMap<>();
@@ -771,10 +777,11 @@ public final class Benchmark {
                     sink.save(newEvent("bench", "agg-" + (i % 100), 0, "BenchEvent0", null, p));
                 }
                 return (long) size * count;
-            }));
+            }, null));
         }
         final ByteHotMix mix = new ByteHotMix(MIX_CLASSES, mixChanges);
-        final Map<String, Object> m = w6Case("bytehot-mix", mix::writeTo);
+        final Map<String, Object> m = w6Case("bytehot-mix", mix::writeTo,
+            (l, dir) -> readAggregate(l, dir, HotSwapRequested.AGGREGATE_TYPE, mix.requestAggregate(0), mixChanges));
         m.put("classFilesInPool", mix.poolSize());
         m.put("classes", MIX_CLASSES);
         m.put("changesPerClass", mixChanges);
@@ -791,38 +798,48 @@ public final class Benchmark {
      * is then compacted into the last segment layout ({@code ours-compacted@1000z}): what
      * moving an existing store over costs, and gives.
      */
-    Map<String, Object> w6Case(final String name, final Events events) throws Exception {
+    Map<String, Object> w6Case(final String name, final Events events, final ReadBack readBack) throws Exception {
         final Map<String, Object> forCase = new LinkedHashMap<>();
         long payloadBytes = 0;
         final long[] count = new long[1];
         for (final Layout l : layouts) {
             final Path od = work.resolve("w6-" + name + "-ours-" + l.label);
             count[0] = 0;
+            final long t0 = System.nanoTime();
             try (FilesystemEventStoreAdapter store = ours(od, "always", l)) {
                 payloadBytes = events.writeTo(e -> {
                     store.save(e);
                     count[0]++;
                 });
             }
-            forCase.put("ours" + l.suffix(), diskUsage(od, payloadBytes));
+            final Map<String, Object> u = diskUsage(od, payloadBytes);
+            // Making the events (the mix's base64 included) is timed too, alike for every contender.
+            u.put("writeSeconds", (System.nanoTime() - t0) / 1e9);
+            if (readBack != null) {
+                u.put("readBack", readBack.measure(l, od));
+            }
+            forCase.put("ours" + l.suffix(), u);
         }
         final Path sd = work.resolve("w6-" + name + "-sqlite");
         Files.createDirectories(sd);
+        final long t0 = System.nanoTime();
         try (Connection c = sqlite(sd.resolve("events.db"), "FULL", true); PreparedStatement ps = c.prepareStatement(SQLITE_APPEND)) {
             events.writeTo(e -> sqliteAppend(ps, e));
         }
-        forCase.put("sqlite", diskUsage(sd, payloadBytes));
+        final Map<String, Object> sq = diskUsage(sd, payloadBytes);
+        sq.put("writeSeconds", (System.nanoTime() - t0) / 1e9);
+        forCase.put("sqlite", sq);
         final Layout single = layouts.stream().filter(l -> l.label.equals(Layout.DEFAULT)).findFirst().orElse(null);
         final Layout target = layouts.stream().filter(l -> l.eventsPerFile > 1).reduce((a, b) -> b).orElse(null);
         if (single != null && target != null) {
             final Path od = work.resolve("w6-" + name + "-ours-" + single.label);
-            final long t0 = System.nanoTime();
+            final long c0 = System.nanoTime();
             final CompactionResult done;
             try (FilesystemEventStoreAdapter store = ours(od, "always", target)) {
                 done = store.compact();
             }
             final Map<String, Object> compacted = diskUsage(od, payloadBytes);
-            compacted.put("compactSeconds", (System.nanoTime() - t0) / 1e9);
+            compacted.put("compactSeconds", (System.nanoTime() - c0) / 1e9);
             compacted.put("filesMerged", done.getFilesMerged());
             compacted.put("segmentsWritten", done.getSegmentsWritten());
             compacted.put("segmentsCompressed", done.getSegmentsCompressed());
@@ -833,12 +850,42 @@ public final class Benchmark {
         for (final Map.Entry<String, Object> e : forCase.entrySet()) {
             if (e.getValue() instanceof Map) {
                 final Map<?, ?> u = (Map<?, ?>) e.getValue();
-                log(String.format(Locale.ROOT, "  %s %-24s du %.2fx payload, apparent %.2fx, %s files%s", name, e.getKey(),
+                log(String.format(Locale.ROOT, "  %s %-24s du %.2fx payload, apparent %.2fx, %s files%s%s%s", name, e.getKey(),
                     u.get("duOverPayload"), u.get("apparentOverPayload"), u.get("files"),
-                    u.containsKey("compactSeconds") ? String.format(Locale.ROOT, ", compact took %.2f s", u.get("compactSeconds")) : ""));
+                    u.containsKey("writeSeconds") ? String.format(Locale.ROOT, ", written in %.2f s", u.get("writeSeconds")) : "",
+                    u.containsKey("compactSeconds") ? String.format(Locale.ROOT, ", compact took %.2f s", u.get("compactSeconds")) : "",
+                    u.containsKey("readBack") ? ", read back " + u.get("readBack") : ""));
             }
         }
         return forCase;
+    }
+
+    /**
+     * One aggregate of a closed W6 tree read back: cold (page cache dropped, fresh open; the
+     * read alone is timed) and from the page cache with the event cache off (median of 5
+     * after one read), so that every read parses (and decompresses) its files again.
+     */
+    Map<String, Object> readAggregate(final Layout l, final Path dir, final String type, final String id,
+        final int events) throws Exception {
+        dropCaches();
+        final EventStoreConfiguration c = config(dir, "always", l);
+        final long cold;
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(c)) {
+            final long t0 = System.nanoTime();
+            check(store.getEventsForAggregate(type, id).size(), events, "W6 read back cold");
+            cold = System.nanoTime() - t0;
+        }
+        final long[] warm = new long[5];
+        try (FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(c.withEventCacheBytes(0))) {
+            check(store.getEventsForAggregate(type, id).size(), events, "W6 read back");
+            for (int i = 0; i < warm.length; i++) {
+                final long t0 = System.nanoTime();
+                check(store.getEventsForAggregate(type, id).size(), events, "W6 read back");
+                warm[i] = System.nanoTime() - t0;
+            }
+        }
+        return map("aggregate", type + "/" + id, "events", events, "coldMs", cold / 1e6,
+            "warmNoCacheMedianMs", medianMs(warm), "pageCacheDropped", dropCachesWorks);
     }
 
     /**

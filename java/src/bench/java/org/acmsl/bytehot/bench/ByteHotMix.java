@@ -94,6 +94,15 @@ final class ByteHotMix {
         return pool.size();
     }
 
+    /** The id of class j's hot-swap aggregate, which holds one event per change. */
+    String requestAggregate(final int j) {
+        return className(j) + "-request";
+    }
+
+    private String className(final int j) {
+        return names.get(j * changes % pool.size());
+    }
+
     /**
      * Saves the mix's events into {@code sink}, in the order ByteHot would: round after round,
      * each class changes once. Returns the class-file bytes carried: the mix's payload.
@@ -105,7 +114,7 @@ final class ByteHotMix {
         for (int k = 0; k < changes; k++) {
             for (int j = 0; j < classes; j++) {
                 // Class j keeps its name (its aggregates); its k-th version's bytes are class file j*changes+k.
-                final String className = names.get(j * changes % pool.size());
+                final String className = className(j);
                 final Path classFile = Paths.get("/app/target/classes", className.replace('.', '/') + ".class");
                 final byte[] bytes = pool.get((j * changes + k) % pool.size());
                 final ClassFileChanged change = ClassFileChanged.forExistingSession(classFile, className, bytes.length,
