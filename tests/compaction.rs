@@ -14,23 +14,13 @@ use std::time::Duration;
 
 use bytehot_eventstore::{Compaction, Config, Durability, Event, EventMetadata, EventStore};
 
-use common::{Rng, assert_chain, data_tokens, ev, ev_with, meta, walk};
+use common::{Rng, assert_chain, data_tokens, ev, ev_with, meta, open_segmented, walk};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_COMPACT_DIR";
 const CHILD_COMPRESSION: &str = "EVENTSTORE_TEST_COMPACT_COMPRESSION";
 
 fn open(base: &Path, per_file: u32) -> EventStore {
-    open_with(base, per_file, false)
-}
-
-fn open_with(base: &Path, per_file: u32, compression: bool) -> EventStore {
-    EventStore::open(
-        Config::new(base)
-            .durability(Durability::None)
-            .max_events_per_file(per_file)
-            .compression(compression),
-    )
-    .expect("open store")
+    open_segmented(base, per_file, false)
 }
 
 /// Seeds `aggregates` aggregates of `events` events each, one file per event.
@@ -190,7 +180,7 @@ fn compact_child() {
         return;
     };
     let compression = std::env::var(CHILD_COMPRESSION).is_ok();
-    let store = open_with(Path::new(&dir), 8, compression);
+    let store = open_segmented(Path::new(&dir), 8, compression);
     store.compact().unwrap();
     println!("done");
     std::thread::sleep(Duration::from_secs(3600));
@@ -233,7 +223,7 @@ fn a_compaction_killed_at_any_point_loses_and_duplicates_nothing_and_the_next_on
         std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let store = open_with(&base, 8, compression);
+        let store = open_segmented(&base, 8, compression);
         assert_eq!(snapshot(&store), before, "trial {trial}: after the kill");
         let problems = store.verify().unwrap();
         if !problems.is_empty() {
@@ -258,7 +248,7 @@ fn a_compaction_killed_at_any_point_loses_and_duplicates_nothing_and_the_next_on
         store.close().unwrap();
         // The index the next open rebuilds from the files agrees too.
         std::fs::remove_file(base.join(".index").join("format")).unwrap();
-        let rebuilt = open_with(&base, 8, compression);
+        let rebuilt = open_segmented(&base, 8, compression);
         assert_eq!(snapshot(&rebuilt), before, "trial {trial}: after a rebuild");
     }
     println!("compact kill test: {trials} trials, {interrupted} left copies for the next run");

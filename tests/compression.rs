@@ -11,17 +11,7 @@ use std::process::Command;
 
 use bytehot_eventstore::{Config, Durability, EventStore};
 
-use common::{TempStore, assert_chain, data_tokens, ev, ev_with, meta};
-
-fn open(base: &Path, per_file: u32, compression: bool) -> EventStore {
-    EventStore::open(
-        Config::new(base)
-            .durability(Durability::None)
-            .max_events_per_file(per_file)
-            .compression(compression),
-    )
-    .expect("open store")
-}
+use common::{TempStore, assert_chain, data_tokens, ev, ev_with, meta, open_segmented as open};
 
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)

@@ -9,17 +9,12 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use bytehot_eventstore::{Config, Durability, Event, EventStore};
+use bytehot_eventstore::{Event, EventStore};
 
 use common::{TempStore, assert_chain, assert_same_event, ev, ev_with, meta, walk};
 
 fn open(base: &Path, per_file: u32) -> EventStore {
-    EventStore::open(
-        Config::new(base)
-            .durability(Durability::None)
-            .max_events_per_file(per_file),
-    )
-    .expect("open store")
+    common::open_segmented(base, per_file, false)
 }
 
 /// Every file of an aggregate directory that holds events, sorted by name.

@@ -47,6 +47,18 @@ impl TempStore {
     }
 }
 
+/// Opens a store at `base` without fsync, with `per_file` events per file and compression
+/// on or off: for the tests of segments, compression and compaction.
+pub fn open_segmented(base: &Path, per_file: u32, compression: bool) -> EventStore {
+    EventStore::open(
+        Config::new(base)
+            .durability(Durability::None)
+            .max_events_per_file(per_file)
+            .compression(compression),
+    )
+    .expect("open store")
+}
+
 /// Metadata with only the required fields; version 0 ("next"), no timestamp.
 pub fn meta(aggregate_type: &str, aggregate_id: &str, event_id: &str) -> EventMetadata {
     EventMetadata::new(aggregate_type, aggregate_id, event_id)
