@@ -4,12 +4,16 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.yaml.snakeyaml.Yaml;
 
 /** Starts a test's second JVM: the same classpath and the native library this one loaded. */
@@ -44,6 +48,34 @@ final class ChildJvm {
         command.addAll(List.of("-cp", classpath(main), main.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true);
+    }
+
+    /**
+     * Runs {@code command} to its end.
+     * @param command the child's command (its error output merged into its output)
+     * @return its exit status and the lines it printed
+     */
+    static Output run(final ProcessBuilder command) throws Exception {
+        final Process child = command.start();
+        final List<String> lines;
+        try (BufferedReader output = new BufferedReader(
+            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            lines = output.lines().collect(Collectors.toList());
+        }
+        return new Output(child.waitFor(), lines);
+    }
+
+    /** What a child printed, and how it ended. */
+    static final class Output {
+        /** The exit status. */
+        final int status;
+        /** The lines printed, error output included. */
+        final List<String> lines;
+
+        Output(final int status, final List<String> lines) {
+            this.status = status;
+            this.lines = lines;
+        }
     }
 
     /** The test JVM's classpath, plus the jars and directories of what the child needs, wherever the runner put them. */

@@ -3,9 +3,6 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -296,14 +293,10 @@ class ConfigurationFileTest {
             "bytehot:\n  watch:\n    - path: target/classes\n  eventstore:\n    path: ./events\n    durability: none\n");
         final ProcessBuilder command = ChildJvm.command(WorkingDirectoryStoreMain.class).directory(workingDirectory.toFile());
         command.environment().keySet().removeIf(name -> name.startsWith("BYTEHOT_EVENTSTORE_"));
-        final Process child = command.start();
-        final List<String> lines;
-        try (BufferedReader output = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            lines = output.lines().collect(Collectors.toList());
-        }
+        final ChildJvm.Output child = ChildJvm.run(command);
+        final List<String> lines = child.lines;
 
-        assertThat(child.waitFor()).as(String.join("\n", lines)).isZero();
+        assertThat(child.status).as(String.join("\n", lines)).isZero();
         final Path events = workingDirectory.toRealPath().resolve("events");
         assertThat(lines).containsExactly("base:" + events, "durability:none", "read:com.acme.A");
         assertThat(events.resolve("filewatch").resolve("a")).isDirectory();

@@ -2,12 +2,8 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +24,10 @@ class EnvironmentPathTest {
         new FilesystemEventStoreAdapter(dir.resolve("loads-the-library").toString()).close();
         final ProcessBuilder command = ChildJvm.command(PathProbeMain.class, fromCode.toString());
         command.environment().put("BYTEHOT_EVENTSTORE_PATH", fromEnvironment.toString());
-        final Process child = command.start();
-        final List<String> lines;
-        try (BufferedReader output = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            lines = output.lines().collect(Collectors.toList());
-        }
+        final ChildJvm.Output child = ChildJvm.run(command);
+        final List<String> lines = child.lines;
 
-        assertThat(child.waitFor()).as(String.join("\n", lines)).isZero();
+        assertThat(child.status).as(String.join("\n", lines)).isZero();
         assertThat(lines).hasSize(2);
         assertThat(lines.get(0)).isEqualTo("default:" + fromEnvironment);
         assertThat(lines.get(1)).startsWith("explicit:refused:").contains(fromCode.toString())

@@ -111,13 +111,9 @@ class SegmentStorageFromYamlTest {
         final ProcessBuilder command = ChildJvm.command(SegmentStoreMain.class, mode).directory(workingDirectory.toFile());
         // Only bytehot.yml configures the store: a variable of the environment running the tests would win over it.
         command.environment().keySet().removeIf(name -> name.startsWith("BYTEHOT_EVENTSTORE_"));
-        final Process child = command.start();
-        final List<String> lines;
-        try (BufferedReader output = new BufferedReader(
-            new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            lines = output.lines().collect(Collectors.toList());
-        }
-        assertThat(child.waitFor()).as(mode + ": " + String.join("\n", lines.subList(0, Math.min(lines.size(), 40))))
+        final ChildJvm.Output child = ChildJvm.run(command);
+        final List<String> lines = child.lines;
+        assertThat(child.status).as(mode + ": " + String.join("\n", lines.subList(0, Math.min(lines.size(), 40))))
             .isZero();
         return lines;
     }
