@@ -292,3 +292,36 @@ fn a_segment_of_small_events_costs_far_less_disk_than_one_file_per_event() {
         }
     }
 }
+
+#[test]
+fn a_store_that_knows_an_aggregate_by_its_ids_file_sees_the_segments_another_writer_adds() {
+    let t = TempStore::new();
+    let single = open(&t.base, 1);
+    for i in 0..20 {
+        single.append(ev("t", "a", &format!("e{i}"))).unwrap();
+    }
+    let dir = t.base.join("t").join("a");
+    assert!(dir.join(".ids").exists(), "more than 16 events: .ids kept");
+    assert_eq!(single.current_version("t", "a").unwrap(), 20);
+    let segmented = open(&t.base, 100);
+    for i in 20..23 {
+        segmented.append(ev("t", "a", &format!("e{i}"))).unwrap();
+    }
+    assert!(
+        !dir.join(".ids").exists(),
+        "a directory with segments has no .ids"
+    );
+    assert_eq!(single.current_version("t", "a").unwrap(), 23);
+    let events = single.read_aggregate("t", "a", 0).unwrap();
+    assert_chain(&events);
+    assert_eq!(events.len(), 23);
+    assert_eq!(
+        single
+            .append(ev("t", "a", "e23"))
+            .unwrap()
+            .metadata
+            .aggregate_version,
+        24
+    );
+    assert_eq!(segmented.verify().unwrap(), Vec::<String>::new());
+}

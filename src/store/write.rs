@@ -249,11 +249,12 @@ impl EventStore {
                 preflight(dir).map_err(|e| Error::unwritable(key, e))?;
                 // A segment grows without a line in `.ids`, so a directory with segments
                 // has none: a reader believing it would miss the lines. Only a hint, it
-                // goes before the first segment is journaled.
-                if plan
-                    .iter()
-                    .any(|step| matches!(step, Planned::New { at: Some(_), .. }))
-                {
+                // goes before the directory's first segment is journaled.
+                let first_segment = !state.listed.iter().any(|(name, _)| name.segment)
+                    && plan
+                        .iter()
+                        .any(|step| matches!(step, Planned::New { at: Some(_), .. }));
+                if first_segment {
                     remove_ids(dir).map_err(|e| Error::unwritable(key, e))?;
                 }
                 // A torn line where this save appends goes aside now: after the record,
