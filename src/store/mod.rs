@@ -306,10 +306,11 @@ impl EventStore {
         error
     }
 
-    /// Makes every event saved so far durable (one `syncfs`, unless `durability = none`)
-    /// and starts the journal over; saves wait while it runs. Stores do this by themselves
-    /// every 64 MiB of journal and at close; call it to bound what `batch` or `none` may
-    /// lose at a moment of the application's choosing.
+    /// Makes every event saved so far durable (one `syncfs`) and starts the journal over;
+    /// saves wait while it runs. Stores do this by themselves every 64 MiB of journal and at
+    /// close; call it to bound what `batch` may lose at a moment of the application's
+    /// choosing. With `durability = none` it syncs nothing (that mode never does): only
+    /// the journal starts over, and a machine crash may still lose every save.
     pub fn checkpoint(&self) -> Result<()> {
         self.check_writable()?;
         match &self.journal {

@@ -382,10 +382,11 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
     }
 
     /**
-     * Makes every event saved so far durable (one file-system sync, unless the durability
-     * is {@code none}) and starts the store's journal over; saves wait while it runs. The
-     * store does this by itself every 64 MiB of journal and at {@link #close()}; call it
-     * to bound what {@code batch} or {@code none} could lose at a moment of your choosing.
+     * Makes every event saved so far durable (one file-system sync) and starts the store's
+     * journal over; saves wait while it runs. The store does this by itself every 64 MiB of
+     * journal and at {@link #close()}; call it to bound what {@code batch} could lose at a
+     * moment of your choosing. With durability {@code none} it syncs nothing (that mode
+     * never does): a machine crash may still lose every save.
      * @throws EventStoreUnavailableException when the sync fails (the store then refuses
      *     writes until it is reopened)
      */
