@@ -3,9 +3,6 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,10 +195,10 @@ class CompactTest {
         // ByteHot's adapter named the directory of "/app/Foo.class" "_app_Foo.class"; such a
         // directory may hold the events of colliding ids, so the store never turns it into segments.
         final Path oldNamed = dir.resolve("filewatch").resolve("_app_Foo.class");
-        writeAsByteHotDid(oldNamed, "20250617120000000-ClassFileChanged.json", "e1", "/app/Foo.class",
-            "2025-06-17T12:00:00Z");
-        writeAsByteHotDid(oldNamed, "20250617120100000-ClassFileChanged.json", "e2", "/app/Foo.class",
-            "2025-06-17T12:01:00Z");
+        ByteHotAdapterFiles.write(oldNamed, "20250617120000000-ClassFileChanged.json", "e1", "/app/Foo.class",
+            "2025-06-17T12:00:00Z", null);
+        ByteHotAdapterFiles.write(oldNamed, "20250617120100000-ClassFileChanged.json", "e2", "/app/Foo.class",
+            "2025-06-17T12:01:00Z", null);
         final List<String> oldNamedFiles = eventFiles(oldNamed);
 
         try (FilesystemEventStoreAdapter store = open(10)) {
@@ -218,23 +215,4 @@ class CompactTest {
         }
     }
 
-    /** An event file as ByteHot's pure-Java adapter printed it (Jackson's pretty printer, version 1). */
-    private static void writeAsByteHotDid(final Path folder, final String name, final String eventId,
-        final String aggregateId, final String at) throws IOException {
-        final ObjectMapper jackson = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        final ObjectNode envelope = jackson.createObjectNode();
-        envelope.put("eventType", "ClassFileChanged");
-        final ObjectNode metadata = envelope.putObject("eventMetadata");
-        metadata.put("eventId", eventId);
-        metadata.put("aggregateType", "filewatch");
-        metadata.put("aggregateId", aggregateId);
-        metadata.put("aggregateVersion", 1);
-        metadata.put("timestamp", at);
-        metadata.put("schemaVersion", 1);
-        final ObjectNode data = envelope.putObject("eventData");
-        data.put("className", "com.acme.Foo");
-        data.put("fileSize", 10);
-        Files.createDirectories(folder);
-        Files.write(folder.resolve(name), jackson.writeValueAsBytes(envelope));
-    }
 }

@@ -2,9 +2,6 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -32,24 +29,7 @@ class LegacyVersionsTest {
 
     private void writeAsByteHotDid(final Path folder, final String name, final String eventId, final String at,
         final String classFile) throws Exception {
-        final ObjectMapper jackson = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        final ObjectNode envelope = jackson.createObjectNode();
-        envelope.put("eventType", "ClassFileChanged");
-        final ObjectNode metadata = envelope.putObject("eventMetadata");
-        metadata.put("eventId", eventId);
-        metadata.put("aggregateType", "filewatch");
-        metadata.put("aggregateId", "Foo.class");
-        metadata.put("aggregateVersion", 1);
-        metadata.put("timestamp", at);
-        metadata.put("schemaVersion", 1);
-        final ObjectNode data = envelope.putObject("eventData");
-        data.put("className", "com.acme.Foo");
-        data.put("fileSize", 10);
-        if (classFile != null) {
-            data.put("classFile", classFile);
-        }
-        Files.createDirectories(folder);
-        Files.write(folder.resolve(name), jackson.writeValueAsBytes(envelope));
+        ByteHotAdapterFiles.write(folder, name, eventId, "Foo.class", at, classFile);
     }
 
     @Test
