@@ -243,11 +243,20 @@ fn aggregate_call<'l>(
     call: impl FnOnce(&EventStore, &str, &str) -> crate::Result<u64>,
 ) -> FfiResult<jlong> {
     let store = store(handle)?;
-    let (t, id) = (
+    let (t, id) = aggregate_key(env, aggregate_type, aggregate_id)?;
+    Ok(i64::try_from(call(&store, &t, &id)?).unwrap_or(i64::MAX))
+}
+
+/// An aggregate's type and id from their Java UTF-8 arrays.
+fn aggregate_key<'l>(
+    env: &mut JNIEnv<'l>,
+    aggregate_type: &JByteArray<'l>,
+    aggregate_id: &JByteArray<'l>,
+) -> FfiResult<(String, String)> {
+    Ok((
         text(env, aggregate_type, "aggregateType")?,
         text(env, aggregate_id, "aggregateId")?,
-    );
-    Ok(i64::try_from(call(&store, &t, &id)?).unwrap_or(i64::MAX))
+    ))
 }
 
 /// What a compaction did, as the Java side reads it.
@@ -339,10 +348,7 @@ natives! {
                 format!("must not be negative, got {since_version}"),
             )
         })?;
-        let (t, id) = (
-            text(env, &aggregate_type, "aggregateType")?,
-            text(env, &aggregate_id, "aggregateId")?,
-        );
+        let (t, id) = aggregate_key(env, &aggregate_type, &aggregate_id)?;
         let events = store.read_aggregate(&t, &id, since)?;
         to_java(env, &Event::batch_to_json(&events))
     }
@@ -399,10 +405,7 @@ natives! {
         aggregate_id: JByteArray<'l>,
     ) -> jbyteArray, NULL_ARRAY => {
         let store = store(handle)?;
-        let (t, id) = (
-            text(env, &aggregate_type, "aggregateType")?,
-            text(env, &aggregate_id, "aggregateId")?,
-        );
+        let (t, id) = aggregate_key(env, &aggregate_type, &aggregate_id)?;
         let done = store.compact_aggregate(&t, &id)?;
         to_java(env, &json(&compaction(done)))
     }

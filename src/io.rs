@@ -53,8 +53,19 @@ pub trait StoreIo: Send + Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Reads a file from `offset` on, `len` bytes at most (`None`: to its end); like
     /// [`Self::read`], no link followed. A segment's lines, one of them or those appended
-    /// since it was last read.
-    fn read_at(&self, path: &Path, offset: u64, len: Option<u64>) -> io::Result<Vec<u8>>;
+    /// since it was last read. By default the whole file is read and cut: an
+    /// implementation written before segments keeps working; [`OsIo`] reads only the part.
+    fn read_at(&self, path: &Path, offset: u64, len: Option<u64>) -> io::Result<Vec<u8>> {
+        let mut bytes = self.read(path)?;
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        bytes.drain(..start);
+        if let Some(len) = len {
+            bytes.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        }
+        Ok(bytes)
+    }
     /// Reads several whole files, like [`Self::read`] each; one result per path, in
     /// order. [`OsIo`] asks the kernel for a few files' data at once, so that reads of
     /// files that are not cached wait on the disk together instead of one after another.

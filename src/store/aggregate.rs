@@ -394,7 +394,7 @@ impl EventStore {
         // `.ids` is read after the files, to be adopted: asked for now, it arrives with
         // them rather than as one more wait after them on a cold directory.
         // A directory with segments has none (see `write.rs`): not looked for.
-        let segments = state.listed.iter().chain(&names).any(|(n, _)| n.segment);
+        let segments = state.has_segments() || names.iter().any(|(n, _)| n.segment);
         let ids = (state.ids_file.is_none() && !state.legacy && !segments)
             .then(|| file::open_regular(&dir.join(IDS_FILE), OpenOptions::new().read(true)).ok())
             .flatten()

@@ -96,6 +96,11 @@ impl AggState {
         self.entries.last().map(|e| e.event_id.as_str())
     }
 
+    /// Whether a segment is among the files listed (such a directory has no `.ids`).
+    pub(super) fn has_segments(&self) -> bool {
+        self.listed.iter().any(|(name, _)| name.segment)
+    }
+
     pub(super) fn last_key(&self) -> Option<(u64, u16)> {
         self.listed.last().map(|(n, _)| n.sort_key())
     }

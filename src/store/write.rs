@@ -2,6 +2,7 @@
 //! locks, journal the new files, stage them under temp names while the journal syncs,
 //! rename them into place once it is durable, and index them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -250,7 +251,7 @@ impl EventStore {
                 // A segment grows without a line in `.ids`, so a directory with segments
                 // has none: a reader believing it would miss the lines. Only a hint, it
                 // goes before the directory's first segment is journaled.
-                let first_segment = !state.listed.iter().any(|(name, _)| name.segment)
+                let first_segment = !state.has_segments()
                     && plan
                         .iter()
                         .any(|step| matches!(step, Planned::New { at: Some(_), .. }));
@@ -576,7 +577,7 @@ impl EventStore {
         let segments = plan
             .iter()
             .any(|step| matches!(step, Planned::New { at: Some(_), .. }))
-            || state.listed.iter().any(|(name, _)| name.segment);
+            || state.has_segments();
         if !segments {
             let new_names: Vec<(String, String)> = plan
                 .iter()
@@ -596,7 +597,7 @@ impl EventStore {
             let tmp = dir.join(self.tmp_name(&name.render()));
             // Compressed while the journal syncs: the record holds the plain bytes.
             let bytes = if name.compressed {
-                compressed(&bytes)?
+                Cow::Owned(compressed(&bytes)?)
             } else {
                 bytes
             };
@@ -822,10 +823,10 @@ impl EventStore {
     }
 }
 
-/// The files a plan creates, in plan order, each with its bytes: a single event's file,
-/// or a new segment with all the plan's lines for it.
-fn new_files(plan: &[Planned]) -> Vec<(FileName, Vec<u8>)> {
-    let mut out: Vec<(FileName, Vec<u8>)> = Vec::new();
+/// The files a plan creates, in plan order, each with its bytes: a single event's file
+/// (borrowed from the plan), or a new segment with all the plan's lines for it.
+fn new_files(plan: &[Planned]) -> Vec<(&FileName, Cow<'_, [u8]>)> {
+    let mut out: Vec<(&FileName, Cow<'_, [u8]>)> = Vec::new();
     for step in plan {
         match step {
             Planned::New {
@@ -835,8 +836,8 @@ fn new_files(plan: &[Planned]) -> Vec<(FileName, Vec<u8>)> {
                 append: false,
                 ..
             } if *offset > 0 => {
-                if let Some((_, file)) = out.last_mut().filter(|(n, _)| n == name) {
-                    file.extend_from_slice(bytes);
+                if let Some((_, file)) = out.last_mut().filter(|(n, _)| *n == name) {
+                    file.to_mut().extend_from_slice(bytes);
                 }
             }
             Planned::New {
@@ -844,7 +845,7 @@ fn new_files(plan: &[Planned]) -> Vec<(FileName, Vec<u8>)> {
                 bytes,
                 append: false,
                 ..
-            } => out.push((name.clone(), bytes.clone())),
+            } => out.push((name, Cow::Borrowed(bytes))),
             _ => {}
         }
     }
