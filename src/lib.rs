@@ -42,4 +42,4 @@ pub use layout::{
 pub use metadata::{
     AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
 };
-pub use store::{Compaction, EventStore, Health};
+pub use store::{BACKUP_MANIFEST, BackupReport, Compaction, EventStore, Health};

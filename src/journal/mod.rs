@@ -65,8 +65,8 @@ pub use format::{
     journal_epoch, record_path, split_record_path,
 };
 pub(crate) use recovery::{
-    abandoned_journals, accounts_for_everything, checkpoints_sync, cut_short_by_reboot, retire,
-    writer_alive,
+    abandoned_journals, accounts_for_everything, checkpoints_sync, cut_short_by_reboot, live_journals,
+    retire, writer_alive,
 };
 pub(crate) use syncer::{Syncer, spawn_batch_syncer, spawn_sync_ahead};
 
@@ -280,6 +280,11 @@ impl Journal {
             }),
             None => Ok(()),
         }
+    }
+
+    /// This journal's file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Appends the records of one batch (framed by [`encode_record`], outside the lock)

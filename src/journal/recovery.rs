@@ -57,6 +57,30 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
     Ok(out)
 }
 
+/// The journals in `<base>/.journal` a live store holds (this process's own included).
+pub(crate) fn live_journals(base: &Path) -> Result<Vec<PathBuf>> {
+    let dir = base.join(JOURNAL_DIR);
+    let mut out = Vec::new();
+    for name in file::dir_names(&dir)? {
+        if !name.ends_with(".journal") {
+            continue;
+        }
+        let path = dir.join(&name);
+        let Ok(journal) = file::open_regular(&path, std::fs::OpenOptions::new().read(true))
+        else {
+            continue;
+        };
+        if matches!(
+            journal.try_lock_shared(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Whether a store whose process has the id `pid` (in its own PID namespace) is open on
 /// the store at `base`: one of the journals named after that pid is locked. This is what
 /// tells a live writer from a dead one across PID namespaces, where `/proc/<pid>` means

@@ -93,6 +93,13 @@ impl EventStore {
         Ok(stats)
     }
 
+    /// The store's statistics, counted from the index (no event file is read, nothing is
+    /// written; a read-only store answers too while its index is complete).
+    pub fn statistics(&self) -> Result<StorageStatistics> {
+        self.check_index()?;
+        self.statistics_from_index()
+    }
+
     /// Recomputes `storage-statistics.json` from the index (done at close too).
     pub fn refresh_statistics(&self) -> Result<StorageStatistics> {
         self.check_writable()?;

@@ -14,6 +14,7 @@
 //! | `recovery.rs` | what an open does after a crash: replay, rebuild, set aside |
 //! | `verify.rs` | health and verify |
 //! | `compact.rs` | single-event files rewritten into segments, online |
+//! | `backup.rs` | online backup with a manifest, and restore |
 //!
 //! Invariants (see DESIGN.md section 3):
 //! - Inside an aggregate, versions run 1, 2, 3 ... : every append happens under the
@@ -25,6 +26,7 @@
 //!   files themselves, and is checked against the directory listing on every use.
 
 mod aggregate;
+mod backup;
 mod cache;
 mod compact;
 mod files;
@@ -36,6 +38,7 @@ mod recovery;
 mod verify;
 mod write;
 
+pub use backup::{BACKUP_MANIFEST, BackupReport};
 pub use compact::Compaction;
 pub use verify::Health;
 

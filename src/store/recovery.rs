@@ -143,25 +143,7 @@ impl EventStore {
     /// store's journal. Reads no event
     /// file unless a crash left the index unaccounted for (then it is rebuilt).
     pub(super) fn recover(&self) -> Result<Journal> {
-        let journal_dir = self.base.join(journal::JOURNAL_DIR);
-        let journals_dir = journal::open_dir(&self.base, &*self.io)?;
-        let lock_path = journal_dir.join(RECOVERY_LOCK);
-        let open_lock = || journals_dir.open_file(RECOVERY_LOCK, Access::WriteCreate);
-        // Anything but a regular file there (a FIFO, a link) is not the lock: replaced.
-        let opened = match open_lock() {
-            Err(e)
-                if e.kind() != std::io::ErrorKind::NotFound
-                    && fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) =>
-            {
-                journals_dir
-                    .remove_file(RECOVERY_LOCK)
-                    .and_then(|()| open_lock())
-            }
-            other => other,
-        };
-        let _recovery = opened
-            .and_then(|f| f.lock().map(|()| f))
-            .map_err(|e| Error::io("lock", &lock_path, e))?;
+        let _recovery = self.recovery_lock()?;
         index::remove_leftovers(&self.base)?;
         let mut rebuild = !self.index.is_complete();
         let journals = journal::abandoned_journals(&self.base)?;
@@ -527,6 +509,57 @@ impl EventStore {
         let _dir_lock = lock_dir(&dir)?;
         self.refresh(&key, &mut state)?;
         f(&dir, &mut state)
+    }
+
+    /// Takes `.journal/recovery.lock`, which openers hold while they replay dead writers'
+    /// journals and create their own, and a rebuild holds so that no store opens meanwhile.
+    fn recovery_lock(&self) -> Result<fs::File> {
+        let journal_dir = self.base.join(journal::JOURNAL_DIR);
+        let journals_dir = journal::open_dir(&self.base, &*self.io)?;
+        let lock_path = journal_dir.join(RECOVERY_LOCK);
+        let open_lock = || journals_dir.open_file(RECOVERY_LOCK, Access::WriteCreate);
+        // Anything but a regular file there (a FIFO, a link) is not the lock: replaced.
+        let opened = match open_lock() {
+            Err(e)
+                if e.kind() != std::io::ErrorKind::NotFound
+                    && fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) =>
+            {
+                journals_dir
+                    .remove_file(RECOVERY_LOCK)
+                    .and_then(|()| open_lock())
+            }
+            other => other,
+        };
+        opened
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| Error::io("lock", &lock_path, e))
+    }
+
+    /// Rebuilds the index and the metadata files from the event files, as an open does
+    /// when the index is missing: the operator's answer to an index that `verify` finds
+    /// wrong. Refused while another store (in this process or another) has the base
+    /// directory open: its saves append index lines meanwhile, and a line appended to a
+    /// log the rebuild then replaces would be lost. Opens wait while it runs.
+    pub fn rebuild_index(&self) -> Result<()> {
+        self.check_writable()?;
+        let _recovery = self.recovery_lock()?;
+        let own = self.journal.as_ref().map(|j| j.path().to_path_buf());
+        let others: Vec<String> = journal::live_journals(&self.base)?
+            .into_iter()
+            .filter(|path| Some(path) != own.as_ref())
+            .map(|path| path.display().to_string())
+            .collect();
+        if !others.is_empty() {
+            return Err(Error::Unavailable {
+                reason: format!(
+                    "other stores have {} open (their journals: {}): close them, then \
+                     rebuild the index",
+                    self.base.display(),
+                    others.join(", ")
+                ),
+            });
+        }
+        self.rebuild_all(None)
     }
 
     /// Walks every aggregate directory and reads every event file: rebuilds the index

@@ -1,0 +1,694 @@
+//! One function per command: open the store, call the library, print. No store logic
+//! lives here; what the tool needs and the library lacked was added to the library.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bytehot_eventstore::{Event, EventStore, parse_instant};
+use chrono::{DateTime, Utc};
+use clap::Args;
+use serde_json::json;
+
+use crate::output::{self, EVENT_HEADER, event_line, event_row};
+use crate::{Command, Failure, Global, Outcome, settings};
+
+/// Which events `query` and `export` select: all of them by default.
+#[derive(Args, Debug, Default)]
+pub struct Filter {
+    /// Only events of this event type.
+    #[arg(long = "type", value_name = "EVENT_TYPE")]
+    event_type: Option<String>,
+    /// Only events of aggregates of this type.
+    #[arg(long, value_name = "TYPE")]
+    aggregate_type: Option<String>,
+    /// Only events at or after this instant (ISO-8601, e.g. 2026-12-04T10:00:00Z).
+    #[arg(long, value_name = "INSTANT")]
+    from: Option<String>,
+    /// Only events at or before this instant (ISO-8601).
+    #[arg(long, value_name = "INSTANT")]
+    to: Option<String>,
+    /// Only events with this correlation id.
+    #[arg(long, value_name = "ID")]
+    correlation_id: Option<String>,
+    /// Only events of this user.
+    #[arg(long, value_name = "ID")]
+    user_id: Option<String>,
+    /// At most this many events.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+}
+
+/// Runs one command.
+pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
+    match command {
+        Command::Stats => stats(global),
+        Command::Ls { aggregate_type } => ls(global, aggregate_type),
+        Command::Show {
+            aggregate_type,
+            aggregate_id,
+            since,
+            data,
+        } => show(global, &aggregate_type, &aggregate_id, since, data),
+        Command::Query(filter) => query(global, &filter),
+        Command::Tail {
+            lines,
+            follow,
+            interval_ms,
+        } => tail(global, lines, follow, Duration::from_millis(interval_ms)),
+        Command::Verify { repair } => verify(global, repair),
+        Command::RebuildIndex => rebuild_index(global),
+        Command::Compact => compact(global),
+        Command::Export { filter, output } => export(global, &filter, output.as_deref()),
+        Command::Import { file, renumber } => import(global, &file, renumber),
+        Command::Backup { dest, link_dest } => backup(global, &dest, link_dest.as_deref()),
+        Command::Restore {
+            backup,
+            dest,
+            force,
+        } => restore(global, &backup, &dest, force),
+    }
+}
+
+/// Opens the store as configured, read-only when asked or when `read_only`.
+fn open(global: &Global, read_only: bool) -> Result<EventStore, Failure> {
+    open_store(global, read_only, false)
+}
+
+/// [`open`], creating the store when `create` (an import into a new store).
+fn open_store(global: &Global, read_only: bool, create: bool) -> Result<EventStore, Failure> {
+    let mut overrides = Vec::new();
+    if let Some(store) = &global.store {
+        overrides.push(("path", store.to_string_lossy().to_string()));
+    }
+    if global.read_only || read_only {
+        overrides.push(("read-only", "true".to_string()));
+    }
+    let working_dir = std::env::current_dir()
+        .map_err(|e| Failure::io("read", Path::new("the working directory"), e))?;
+    let config = settings::resolve(global.config.as_deref(), &working_dir, &overrides)?;
+    if !create && !config.path.is_dir() {
+        // Every command but restore reads an existing store: creating an empty one
+        // because of a typo in a path would hide the mistake.
+        return Err(Failure::config(format!(
+            "{} is not a store (no such directory): give the store's directory with --store, \
+             the configuration file with --config, or set BYTEHOT_EVENTSTORE_PATH",
+            config.path.display()
+        )));
+    }
+    Ok(EventStore::open(config)?)
+}
+
+fn close(store: EventStore) -> Result<(), Failure> {
+    store.close().map_err(Failure::from)
+}
+
+fn stats(global: &Global) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let stats = store.statistics()?;
+    let path = store.path().display().to_string();
+    close(store)?;
+    if global.json {
+        output::json(&json!({ "store": path, "statistics": stats }));
+        return Ok(Outcome::Ok);
+    }
+    println!("store       {path}");
+    println!("events      {}", stats.total_events);
+    println!("aggregates  {}", stats.total_aggregates);
+    println!("event bytes {}", output::bytes(stats.total_bytes));
+    println!();
+    let rows: Vec<Vec<String>> = stats
+        .aggregate_types
+        .iter()
+        .map(|(name, t)| {
+            vec![
+                name.clone(),
+                t.aggregates.to_string(),
+                t.events.to_string(),
+                output::bytes(t.bytes),
+            ]
+        })
+        .collect();
+    output::table(&["AGGREGATE TYPE", "AGGREGATES", "EVENTS", "BYTES"], &rows);
+    Ok(Outcome::Ok)
+}
+
+fn ls(global: &Global, aggregate_type: Option<String>) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let Some(aggregate_type) = aggregate_type else {
+        let types = store.aggregate_types()?;
+        close(store)?;
+        if global.json {
+            output::json(&json!({ "aggregateTypes": types }));
+        } else {
+            for name in types {
+                println!("{name}");
+            }
+        }
+        return Ok(Outcome::Ok);
+    };
+    let ids = store.aggregate_ids(&aggregate_type)?;
+    let bar = output::progress(ids.len() as u64, "reading versions");
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        let version = store.current_version(&aggregate_type, &id)?;
+        rows.push((id, version));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    close(store)?;
+    if global.json {
+        let aggregates: Vec<_> = rows
+            .iter()
+            .map(|(id, v)| json!({ "aggregateId": id, "version": v }))
+            .collect();
+        output::json(&json!({ "aggregateType": aggregate_type, "aggregates": aggregates }));
+    } else {
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|(id, v)| vec![id, v.to_string()])
+            .collect();
+        output::table(&["AGGREGATE ID", "VERSION"], &rows);
+    }
+    Ok(Outcome::Ok)
+}
+
+fn show(
+    global: &Global,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    since: u64,
+    data: bool,
+) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    if !store.aggregate_exists(aggregate_type, aggregate_id)? {
+        return Err(Failure::input(format!(
+            "the store {} has no aggregate {aggregate_type}/{aggregate_id}: `ls {aggregate_type}` \
+             lists those it has",
+            store.path().display()
+        )));
+    }
+    let events = store.read_aggregate(aggregate_type, aggregate_id, since)?;
+    close(store)?;
+    print_events(global, &events, data)?;
+    Ok(Outcome::Ok)
+}
+
+fn print_events(global: &Global, events: &[Event], data: bool) -> Result<(), Failure> {
+    if global.json {
+        let mut stdout = std::io::stdout().lock();
+        for event in events {
+            stdout
+                .write_all(&event_line(event))
+                .map_err(|e| Failure::io("write", Path::new("stdout"), e))?;
+        }
+        return Ok(());
+    }
+    if data {
+        for event in events {
+            println!("{}", event_row(event).join("  "));
+            println!("{}", event.data.get());
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = events.iter().map(event_row).collect();
+    output::table(&EVENT_HEADER, &rows);
+    Ok(())
+}
+
+fn instant(option: &str, text: &Option<String>) -> Result<Option<DateTime<Utc>>, Failure> {
+    text.as_deref()
+        .map(|t| {
+            parse_instant(t).ok_or_else(|| {
+                Failure::input(format!(
+                    "{option} {t:?} is not an ISO-8601 instant (e.g. 2026-12-04T10:00:00Z)"
+                ))
+            })
+        })
+        .transpose()
+}
+
+impl Filter {
+    fn keeps(&self, event: &Event, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
+        let m = &event.metadata;
+        let in_time = match (m.timestamp, from.is_some() || to.is_some()) {
+            (_, false) => true,
+            (None, true) => false,
+            (Some(t), true) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t <= e),
+        };
+        in_time
+            && self
+                .event_type
+                .as_ref()
+                .is_none_or(|t| *t == event.event_type)
+            && self
+                .aggregate_type
+                .as_ref()
+                .is_none_or(|t| *t == m.aggregate_type)
+            && self
+                .correlation_id
+                .as_ref()
+                .is_none_or(|c| m.correlation_id.as_ref() == Some(c))
+            && self
+                .user_id
+                .as_ref()
+                .is_none_or(|u| m.user_id.as_ref() == Some(u))
+    }
+
+    /// Hands every selected event to `sink`, up to the limit. With an event type or a time
+    /// range, the index finds them (ordered by time); otherwise every aggregate is read,
+    /// one at a time, in version order, so that memory holds one aggregate at most.
+    fn select(
+        &self,
+        store: &EventStore,
+        mut sink: impl FnMut(&Event) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let from = instant("--from", &self.from)?;
+        let to = instant("--to", &self.to)?;
+        let limit = self.limit.unwrap_or(usize::MAX);
+        let mut given = 0;
+        let mut offer = |event: &Event| -> Result<bool, Failure> {
+            if given < limit && self.keeps(event, from, to) {
+                given += 1;
+                sink(event)?;
+            }
+            Ok(given < limit)
+        };
+        let indexed = if let Some(event_type) = &self.event_type {
+            Some(store.read_by_type(event_type)?)
+        } else if from.is_some() || to.is_some() {
+            Some(store.read_between(
+                from.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                to.unwrap_or(DateTime::<Utc>::MAX_UTC),
+            )?)
+        } else {
+            None
+        };
+        if let Some(events) = indexed {
+            for event in &events {
+                if !offer(event)? {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let types = match &self.aggregate_type {
+            Some(t) => vec![t.clone()],
+            None => store.aggregate_types()?,
+        };
+        let mut aggregates = Vec::new();
+        for t in types {
+            for id in store.aggregate_ids(&t)? {
+                aggregates.push((t.clone(), id));
+            }
+        }
+        let bar = output::progress(aggregates.len() as u64, "reading aggregates");
+        for (t, id) in aggregates {
+            for event in &store.read_aggregate(&t, &id, 0)? {
+                if !offer(event)? {
+                    bar.finish_and_clear();
+                    return Ok(());
+                }
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        Ok(())
+    }
+}
+
+fn query(global: &Global, filter: &Filter) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let mut events = Vec::new();
+    filter.select(&store, |e| {
+        events.push(e.clone());
+        Ok(())
+    })?;
+    close(store)?;
+    print_events(global, &events, false)?;
+    Ok(Outcome::Ok)
+}
+
+/// The latest events by timestamp: the last hour's, widened until there are enough.
+fn latest(store: &EventStore, n: usize, now: DateTime<Utc>) -> Result<Vec<Event>, Failure> {
+    let mut window = chrono::Duration::hours(1);
+    loop {
+        let start = now.checked_sub_signed(window);
+        let events = store.read_between(
+            start.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            DateTime::<Utc>::MAX_UTC,
+        )?;
+        if events.len() >= n || start.is_none() {
+            let skip = events.len().saturating_sub(n);
+            return Ok(events.into_iter().skip(skip).collect());
+        }
+        window = window
+            .checked_mul(24)
+            .unwrap_or(chrono::Duration::MAX)
+            .min(chrono::Duration::days(365 * 20_000));
+        if start.is_some_and(|s| s.year_ce().1 < 1) {
+            window = chrono::Duration::MAX;
+        }
+    }
+}
+
+use chrono::Datelike;
+
+fn tail(global: &Global, n: usize, follow: bool, interval: Duration) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let events = latest(&store, n, Utc::now())?;
+    print_events(global, &events, false)?;
+    if !follow {
+        close(store)?;
+        return Ok(Outcome::Ok);
+    }
+    // Followed by timestamp: every poll asks for the events stamped since a little before
+    // the last one shown, so that an event of another process whose clock is a little
+    // behind is still shown; those already shown are skipped by id.
+    const LOOKBACK: chrono::Duration = chrono::Duration::seconds(10);
+    let mut shown: HashMap<String, DateTime<Utc>> = events
+        .iter()
+        .filter_map(|e| Some((e.metadata.event_id.clone(), e.metadata.timestamp?)))
+        .collect();
+    let mut since = events
+        .iter()
+        .filter_map(|e| e.metadata.timestamp)
+        .max()
+        .unwrap_or_else(Utc::now);
+    loop {
+        std::thread::sleep(interval);
+        let start = since.checked_sub_signed(LOOKBACK).unwrap_or(since);
+        let new: Vec<Event> = store
+            .read_between(start, DateTime::<Utc>::MAX_UTC)?
+            .into_iter()
+            .filter(|e| !shown.contains_key(&e.metadata.event_id))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        if global.json {
+            print_events(global, &new, false)?;
+        } else {
+            for event in &new {
+                println!("{}", event_row(event).join("  "));
+            }
+        }
+        let _ = std::io::stdout().flush();
+        for event in &new {
+            if let Some(t) = event.metadata.timestamp {
+                since = since.max(t);
+                shown.insert(event.metadata.event_id.clone(), t);
+            }
+        }
+        shown.retain(|_, t| *t >= start);
+    }
+}
+
+fn verify(global: &Global, repair: bool) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    if repair {
+        let spinner = output::spinner("rebuilding the index");
+        store.rebuild_index()?;
+        spinner.finish_and_clear();
+    }
+    let spinner = output::spinner("reading every event");
+    let problems = store.verify()?;
+    spinner.finish_and_clear();
+    close(store)?;
+    if global.json {
+        output::json(&json!({ "problems": problems }));
+    } else if problems.is_empty() {
+        println!("no problems found");
+    } else {
+        for problem in &problems {
+            println!("{problem}");
+        }
+        println!("{} problem(s)", problems.len());
+    }
+    Ok(if problems.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Problems
+    })
+}
+
+fn rebuild_index(global: &Global) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let spinner = output::spinner("rebuilding the index");
+    store.rebuild_index()?;
+    spinner.finish_and_clear();
+    let events = store.total_event_count()?;
+    close(store)?;
+    if global.json {
+        output::json(&json!({ "indexedEvents": events }));
+    } else {
+        println!("index rebuilt: {events} events");
+    }
+    Ok(Outcome::Ok)
+}
+
+fn compact(global: &Global) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let spinner = output::spinner("compacting");
+    let done = store.compact()?;
+    spinner.finish_and_clear();
+    close(store)?;
+    if global.json {
+        output::json(&json!({
+            "filesMerged": done.files_merged,
+            "segmentsWritten": done.segments_written,
+            "segmentsCompressed": done.segments_compressed,
+            "leftoversRemoved": done.leftovers_removed,
+        }));
+    } else {
+        println!(
+            "{} files merged into {} segments, {} segments compressed, {} leftovers removed",
+            done.files_merged,
+            done.segments_written,
+            done.segments_compressed,
+            done.leftovers_removed
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+fn export(global: &Global, filter: &Filter, output: Option<&Path>) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let mut count = 0u64;
+    match output {
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            filter.select(&store, |event| {
+                count += 1;
+                stdout
+                    .write_all(&event_line(event))
+                    .map_err(|e| Failure::io("write", Path::new("stdout"), e))
+            })?;
+            stdout
+                .flush()
+                .map_err(|e| Failure::io("write", Path::new("stdout"), e))?;
+        }
+        Some(path) => {
+            // Written beside and renamed when complete: an interrupted export never
+            // leaves a file that looks whole.
+            let partial = sibling(path, &format!("partial-{}", std::process::id()));
+            let file = std::fs::File::create(&partial)
+                .map_err(|e| Failure::io("create", &partial, e))?;
+            let mut out = std::io::BufWriter::new(file);
+            let written = filter.select(&store, |event| {
+                count += 1;
+                out.write_all(&event_line(event))
+                    .map_err(|e| Failure::io("write", &partial, e))
+            });
+            let finished = written.and_then(|()| {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| Failure::io("write", &partial, e.into_error()))?;
+                file.sync_all()
+                    .map_err(|e| Failure::io("sync", &partial, e))?;
+                std::fs::rename(&partial, path).map_err(|e| Failure::io("rename", &partial, e))
+            });
+            if let Err(failure) = finished {
+                let _ = std::fs::remove_file(&partial);
+                return Err(failure);
+            }
+        }
+    }
+    close(store)?;
+    if let Some(path) = output {
+        if global.json {
+            output::json(&json!({ "exported": count, "file": path }));
+        } else {
+            eprintln!("{count} events exported to {}", path.display());
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `path` with `.<tag>` appended to its file name.
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{tag}"));
+    path.with_file_name(name)
+}
+
+/// What an import knows of one aggregate: its events' ids and its version.
+struct Known {
+    ids: HashSet<String>,
+    version: u64,
+}
+
+/// Events saved together: one journal sync for many.
+const IMPORT_BATCH: usize = 1000;
+
+fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failure> {
+    let reader: Box<dyn BufRead> = if file == Path::new("-") {
+        Box::new(BufReader::new(std::io::stdin().lock()))
+    } else {
+        Box::new(BufReader::new(
+            std::fs::File::open(file).map_err(|e| Failure::io("open", file, e))?,
+        ))
+    };
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let store = open_store(global, false, true)?;
+    let bar = output::progress(size, "importing (bytes)");
+    let mut known: HashMap<(String, String), Known> = HashMap::new();
+    let mut pending: Vec<Event> = Vec::new();
+    let (mut imported, mut skipped, mut renumbered) = (0u64, 0u64, 0u64);
+    let mut conflicts = Vec::new();
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.map_err(|e| Failure::io("read", file, e))?;
+        bar.inc(line.len() as u64 + 1);
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let mut event = Event::from_json(&line).map_err(|e| {
+            Failure::input(format!(
+                "{} line {}: not an event envelope ({e}); nothing after line {} was imported",
+                file.display(),
+                n + 1,
+                n
+            ))
+        })?;
+        let m = &event.metadata;
+        let key = (m.aggregate_type.clone(), m.aggregate_id.clone());
+        if !known.contains_key(&key) {
+            let events = store.read_aggregate(&key.0, &key.1, 0)?;
+            known.insert(
+                key.clone(),
+                Known {
+                    version: events.last().map_or(0, |e| e.metadata.aggregate_version),
+                    ids: events.into_iter().map(|e| e.metadata.event_id).collect(),
+                },
+            );
+        }
+        let Some(state) = known.get_mut(&key) else {
+            continue;
+        };
+        if state.ids.contains(&m.event_id) {
+            skipped += 1;
+            continue;
+        }
+        let next = state.version + 1;
+        if m.aggregate_version != next {
+            if !renumber {
+                conflicts.push(format!(
+                    "{} line {}: event {} of {}/{} has version {}, but the aggregate's next \
+                     version is {next} (another event holds it, or an earlier one is not in \
+                     the file); refused: --renumber appends it as version {next}",
+                    file.display(),
+                    n + 1,
+                    m.event_id,
+                    key.0,
+                    key.1,
+                    m.aggregate_version
+                ));
+                continue;
+            }
+            renumbered += 1;
+            event.metadata.aggregate_version = next;
+        }
+        state.version = next;
+        state.ids.insert(event.metadata.event_id.clone());
+        pending.push(event);
+        if pending.len() >= IMPORT_BATCH {
+            imported += pending.len() as u64;
+            store.append_batch(std::mem::take(&mut pending))?;
+        }
+    }
+    if !pending.is_empty() {
+        imported += pending.len() as u64;
+        store.append_batch(pending)?;
+    }
+    bar.finish_and_clear();
+    close(store)?;
+    if global.json {
+        output::json(&json!({
+            "imported": imported,
+            "renumbered": renumbered,
+            "skipped": skipped,
+            "refused": conflicts.len(),
+            "conflicts": conflicts,
+        }));
+    } else {
+        for conflict in &conflicts {
+            eprintln!("{conflict}");
+        }
+        println!(
+            "{imported} events imported ({renumbered} renumbered), {skipped} already stored, {} refused",
+            conflicts.len()
+        );
+    }
+    Ok(if conflicts.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Problems
+    })
+}
+
+fn backup(global: &Global, dest: &Path, link_dest: Option<&Path>) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let spinner = output::spinner("backing up");
+    let done = store.backup(dest, link_dest)?;
+    spinner.finish_and_clear();
+    close(store)?;
+    if global.json {
+        output::json(&json!({
+            "backup": dest,
+            "files": done.files,
+            "bytes": done.bytes,
+            "linked": done.linked,
+            "events": done.events,
+        }));
+    } else {
+        println!(
+            "backup {}: {} events in {} files ({}; {} files linked from the earlier backup)",
+            dest.display(),
+            done.events,
+            done.files,
+            output::bytes(done.bytes),
+            done.linked
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+fn restore(global: &Global, backup: &Path, dest: &Path, force: bool) -> Result<Outcome, Failure> {
+    let _ = global;
+    let spinner = output::spinner("restoring");
+    let done = EventStore::restore(backup, dest, force)?;
+    spinner.finish_and_clear();
+    if global.json {
+        output::json(&json!({ "restored": dest, "files": done.files, "events": done.events }));
+    } else {
+        println!(
+            "restored {} events ({} files) from {} into {}; the store verifies clean",
+            done.events,
+            done.files,
+            backup.display(),
+            dest.display()
+        );
+    }
+    Ok(Outcome::Ok)
+}
