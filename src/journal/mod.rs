@@ -65,8 +65,8 @@ pub use format::{
     journal_epoch, record_path, split_record_path,
 };
 pub(crate) use recovery::{
-    abandoned_journals, accounts_for_everything, checkpoints_sync, cut_short_by_reboot, live_journals,
-    retire, writer_alive,
+    abandoned_journals, accounts_for_everything, checkpoints_sync, cut_short_by_reboot,
+    live_journals, retire, writer_alive,
 };
 pub(crate) use syncer::{Syncer, spawn_batch_syncer, spawn_sync_ahead};
 

@@ -66,8 +66,7 @@ pub(crate) fn live_journals(base: &Path) -> Result<Vec<PathBuf>> {
             continue;
         }
         let path = dir.join(&name);
-        let Ok(journal) = file::open_regular(&path, std::fs::OpenOptions::new().read(true))
-        else {
+        let Ok(journal) = file::open_regular(&path, std::fs::OpenOptions::new().read(true)) else {
             continue;
         };
         if matches!(

@@ -370,7 +370,10 @@ impl EventStore {
             if !plain {
                 return Err(Error::corrupt(
                     backup.join(BACKUP_MANIFEST),
-                    format!("lists the path {:?}, which is not inside the backup", entry.path),
+                    format!(
+                        "lists the path {:?}, which is not inside the backup",
+                        entry.path
+                    ),
                 ));
             }
             let source = backup.join(rel);

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytehot_eventstore::{Event, EventStore, parse_instant};
+use bytehot_eventstore::{Event, EventStore, parse_instant, reindent};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
@@ -208,7 +208,7 @@ fn print_events(global: &Global, events: &[Event], data: bool) -> Result<(), Fai
     if data {
         for event in events {
             println!("{}", event_row(event).join("  "));
-            println!("{}", event.data.get());
+            println!("{}", reindent(event.data.get(), 0));
         }
         return Ok(());
     }
@@ -367,15 +367,18 @@ fn tail(global: &Global, n: usize, follow: bool, interval: Duration) -> Result<O
     // the last one shown, so that an event of another process whose clock is a little
     // behind is still shown; those already shown are skipped by id.
     const LOOKBACK: chrono::Duration = chrono::Duration::seconds(10);
-    let mut shown: HashMap<String, DateTime<Utc>> = events
-        .iter()
-        .filter_map(|e| Some((e.metadata.event_id.clone(), e.metadata.timestamp?)))
-        .collect();
     let mut since = events
         .iter()
         .filter_map(|e| e.metadata.timestamp)
         .max()
         .unwrap_or_else(Utc::now);
+    // What the store held at the start was either printed or left out on purpose (-n).
+    let start = since.checked_sub_signed(LOOKBACK).unwrap_or(since);
+    let mut shown: HashMap<String, DateTime<Utc>> = store
+        .read_between(start, DateTime::<Utc>::MAX_UTC)?
+        .iter()
+        .filter_map(|e| Some((e.metadata.event_id.clone(), e.metadata.timestamp?)))
+        .collect();
     loop {
         std::thread::sleep(interval);
         let start = since.checked_sub_signed(LOOKBACK).unwrap_or(since);
@@ -493,8 +496,8 @@ fn export(global: &Global, filter: &Filter, output: Option<&Path>) -> Result<Out
             // Written beside and renamed when complete: an interrupted export never
             // leaves a file that looks whole.
             let partial = sibling(path, &format!("partial-{}", std::process::id()));
-            let file = std::fs::File::create(&partial)
-                .map_err(|e| Failure::io("create", &partial, e))?;
+            let file =
+                std::fs::File::create(&partial).map_err(|e| Failure::io("create", &partial, e))?;
             let mut out = std::io::BufWriter::new(file);
             let written = filter.select(&store, |event| {
                 count += 1;
@@ -533,10 +536,11 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// What an import knows of one aggregate: its events' ids and its version.
+/// What an import knows of one aggregate: its events' ids, its version, its last event.
 struct Known {
     ids: HashSet<String>,
     version: u64,
+    last: Option<String>,
 }
 
 /// Events saved together: one journal sync for many.
@@ -579,6 +583,7 @@ fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failu
                 key.clone(),
                 Known {
                     version: events.last().map_or(0, |e| e.metadata.aggregate_version),
+                    last: events.last().map(|e| e.metadata.event_id.clone()),
                     ids: events.into_iter().map(|e| e.metadata.event_id).collect(),
                 },
             );
@@ -591,25 +596,37 @@ fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failu
             continue;
         }
         let next = state.version + 1;
-        if m.aggregate_version != next {
+        // An event that names its predecessor follows only that one.
+        let follows = m
+            .previous_event_id
+            .as_ref()
+            .is_none_or(|previous| Some(previous) == state.last.as_ref());
+        if m.aggregate_version != next || !follows {
             if !renumber {
                 conflicts.push(format!(
-                    "{} line {}: event {} of {}/{} has version {}, but the aggregate's next \
-                     version is {next} (another event holds it, or an earlier one is not in \
-                     the file); refused: --renumber appends it as version {next}",
+                    "{} line {}: event {} of {}/{} is version {} after {}, but the aggregate's \
+                     next version is {next} after {} (another event holds its place, or an \
+                     earlier one is not in the file); refused: --renumber appends it as \
+                     version {next}",
                     file.display(),
                     n + 1,
                     m.event_id,
                     key.0,
                     key.1,
-                    m.aggregate_version
+                    m.aggregate_version,
+                    m.previous_event_id.as_deref().unwrap_or("nothing"),
+                    state.last.as_deref().unwrap_or("nothing"),
                 ));
                 continue;
             }
             renumbered += 1;
             event.metadata.aggregate_version = next;
+            if event.metadata.previous_event_id.is_some() {
+                event.metadata.previous_event_id = state.last.clone();
+            }
         }
         state.version = next;
+        state.last = Some(event.metadata.event_id.clone());
         state.ids.insert(event.metadata.event_id.clone());
         pending.push(event);
         if pending.len() >= IMPORT_BATCH {

@@ -29,11 +29,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", line(header.to_vec()));
     for row in rows {
-        let _ = writeln!(
-            stdout,
-            "{}",
-            line(row.iter().map(String::as_str).collect())
-        );
+        let _ = writeln!(stdout, "{}", line(row.iter().map(String::as_str).collect()));
     }
 }
 

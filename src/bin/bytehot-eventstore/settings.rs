@@ -71,7 +71,10 @@ fn read_file(file: &Path, origin: &str) -> Result<Map<String, Value>, SettingsEr
     let mut settings = Map::new();
     if name.ends_with(".yml") || name.ends_with(".yaml") {
         let documents = YamlLoader::load_from_str(&content).map_err(|e| {
-            SettingsError(format!("cannot parse the YAML file {}: {e}", shown.display()))
+            SettingsError(format!(
+                "cannot parse the YAML file {}: {e}",
+                shown.display()
+            ))
         })?;
         for document in &documents {
             if let Yaml::Hash(_) = document {
@@ -256,7 +259,10 @@ mod tests {
     #[test]
     fn unknown_twice_set_list_and_empty_settings_are_errors_naming_the_file() {
         for (content, expected) in [
-            ("bytehot.eventstore:\n  colour: red\n", "unknown setting colour"),
+            (
+                "bytehot.eventstore:\n  colour: red\n",
+                "unknown setting colour",
+            ),
             (
                 "bytehot.eventstore.path: a\nbytehot:\n  eventstore:\n    path: b\n",
                 "set twice",
