@@ -302,6 +302,7 @@ macro_rules! natives {
 
 natives! {
     fn open = "open"(env, config: JByteArray<'l>) -> jlong, 0 => {
+        crate::jni_log::install(env);
         let settings: Map<String, Value> =
             serde_json::from_slice(&bytes(env, &config, "configJson")?)
                 .map_err(|e| Error::config("configJson", format!("not a JSON object: {e}")))?;

@@ -15,6 +15,7 @@ mod ffi;
 mod file;
 mod index;
 mod io;
+mod jni_log;
 mod journal;
 mod layout;
 mod metadata;

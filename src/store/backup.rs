@@ -231,6 +231,15 @@ impl EventStore {
                 files,
             },
         )?;
+        log::info!(
+            "{}: backed up {} events in {} files to {} ({} linked from {})",
+            self.base.display(),
+            report.events,
+            report.files,
+            dest.display(),
+            report.linked,
+            link_dest.map_or("no earlier backup".to_string(), |d| d.display().to_string())
+        );
         Ok(report)
     }
 
@@ -355,6 +364,12 @@ impl EventStore {
         fs::File::open(parent)
             .and_then(|d| d.sync_all())
             .map_err(io_err("sync", parent))?;
+        log::info!(
+            "restored {} events from {} into {}",
+            report.events,
+            backup.display(),
+            dest.display()
+        );
         Ok(report)
     }
 

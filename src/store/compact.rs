@@ -69,7 +69,18 @@ impl EventStore {
                 keys.push((aggregate_type.clone(), aggregate_id));
             }
         }
-        self.compact_keys(&keys)
+        let done = self.compact_keys(&keys)?;
+        if done != Compaction::default() {
+            log::info!(
+                "{}: compacted {} files into {} segments, compressed {}, removed {} leftovers",
+                self.base.display(),
+                done.files_merged,
+                done.segments_written,
+                done.segments_compressed,
+                done.leftovers_removed
+            );
+        }
+        Ok(done)
     }
 
     /// Rewrites the runs of single-event files of one aggregate into segments of

@@ -155,6 +155,11 @@ impl EventStore {
             // A full disk still lets the store be read: what the open could not write (the
             // journal's first megabyte, most likely) only stops writes.
             Err(e) if e.is_out_of_space() => {
+                log::warn!(
+                    "{}: opened for reading only, the disk is full ({e}): free some space \
+                     and reopen the store to write",
+                    store.base.display()
+                );
                 store.read_only = Some(ReadOnly {
                     reason: format!(
                         "the open could not write ({e}): reads are served, writes are \
@@ -298,9 +303,17 @@ impl EventStore {
     /// Records a failed sync: what was written since the last good one may be lost
     /// whatever a later sync says (the "fsyncgate" lesson), so writes stop until reopen.
     fn poison(&self, error: Error) -> Error {
-        let reason = lock(&self.poisoned)
-            .get_or_insert_with(|| error.to_string())
-            .clone();
+        let reason = {
+            let mut poisoned = lock(&self.poisoned);
+            if poisoned.is_none() {
+                log::error!(
+                    "{}: writes refused until the store is reopened: a sync failed ({error}), \
+                     so what was written since the last good sync may not be on disk",
+                    self.base.display()
+                );
+            }
+            poisoned.get_or_insert_with(|| error.to_string()).clone()
+        };
         // Nor may a checkpoint (another thread's, or the application's) start the journal
         // over: what the failure left unknown is settled by replaying it at the next open.
         if let Some(journal) = &self.journal {

@@ -167,7 +167,24 @@ impl EventStore {
             }
             replayed.extend(events);
         }
+        if !replayed.is_empty() {
+            log::info!(
+                "{}: settled {} event(s) of {} journal(s) of stores that ended without closing",
+                self.base.display(),
+                replayed.len(),
+                paths.len()
+            );
+        }
         if rebuild {
+            log::info!(
+                "{}: rebuilding the index from the event files ({})",
+                self.base.display(),
+                if self.index.is_complete() {
+                    "a crash may have left files the journals do not account for"
+                } else {
+                    "the index is missing or incomplete"
+                }
+            );
             let loss = PowerLoss::new(&cut_short, vouching);
             self.rebuild_all(loss.as_ref())?;
         } else {
@@ -559,6 +576,7 @@ impl EventStore {
                 ),
             });
         }
+        log::info!("{}: rebuilding the index on request", self.base.display());
         self.rebuild_all(None)
     }
 
@@ -750,6 +768,13 @@ impl EventStore {
                 n += 1;
             }
             self.write_atomically(&dir, &free, &torn)?;
+            log::warn!(
+                "the torn last {} bytes of {} (a save that was never acknowledged) set aside \
+                 to {}",
+                torn.len(),
+                path.display(),
+                dir.join(&free).display()
+            );
         }
         file.set_len(offset)
             .map_err(|e| Error::io("truncate", path, e))
@@ -777,7 +802,14 @@ impl EventStore {
         }
         self.io
             .rename(path, &free)
-            .map_err(|e| Error::io("set aside", path, e))
+            .map_err(|e| Error::io("set aside", path, e))?;
+        log::warn!(
+            "{} set aside to {}: a crash or power loss left it unreadable or unaccounted for \
+             (see docs/reliability.md); it is no longer read",
+            path.display(),
+            free.display()
+        );
+        Ok(())
     }
 }
 

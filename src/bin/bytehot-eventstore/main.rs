@@ -217,7 +217,30 @@ impl Failure {
     }
 }
 
+/// The store's log records (recovery, rebuilds, set-asides, backups) on stderr.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let level = record.level().to_string().to_lowercase();
+            eprintln!("bytehot-eventstore: {level}: {}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLogger = StderrLogger;
+
 fn main() -> ExitCode {
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
     let cli = Cli::parse();
     match commands::run(&cli.global, cli.command) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
