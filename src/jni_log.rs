@@ -80,17 +80,19 @@ impl log::Log for JvmLogger {
             eprintln!("bytehot-eventstore: {message}");
             return;
         }
-        let delivered = env.byte_array_from_slice(message.as_bytes()).and_then(|bytes| {
-            env.call_static_method(
-                &self.sink,
-                "log",
-                "(I[B)V",
-                &[
-                    JValue::Int(level_code(record.level())),
-                    JValue::Object(&bytes),
-                ],
-            )
-        });
+        let delivered = env
+            .byte_array_from_slice(message.as_bytes())
+            .and_then(|bytes| {
+                env.call_static_method(
+                    &self.sink,
+                    "log",
+                    "(I[B)V",
+                    &[
+                        JValue::Int(level_code(record.level())),
+                        JValue::Object(&bytes),
+                    ],
+                )
+            });
         if delivered.is_err() {
             // A handler that threw must not leave its exception to the store's caller.
             let _ = env.exception_clear();

@@ -43,4 +43,6 @@ pub use layout::{
 pub use metadata::{
     AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
 };
-pub use store::{BACKUP_MANIFEST, BackupReport, Compaction, EventStore, Health};
+pub use store::{
+    BACKUP_MANIFEST, BackupReport, Compaction, EventFilter, EventStore, Health, ImportReport,
+};

@@ -358,7 +358,7 @@ fn an_import_conflicting_with_stored_versions_is_refused_unless_renumbered() {
         .arg(&file)
         .assert()
         .code(1)
-        .stderr(contains("refused: --renumber appends it as version 2"));
+        .stderr(contains("refused: renumbering appends it as version 2"));
     // u1-2 and u1-3 follow u1-1, which was refused: they are refused too.
     let store = EventStore::open(Config::new(&other)).unwrap();
     assert_eq!(store.current_version("user", "u1").unwrap(), 1);

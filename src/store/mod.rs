@@ -15,6 +15,7 @@
 //! | `verify.rs` | health and verify |
 //! | `compact.rs` | single-event files rewritten into segments, online |
 //! | `backup.rs` | online backup with a manifest, and restore |
+//! | `transfer.rs` | export and import as JSON Lines, and the filter that selects events |
 //!
 //! Invariants (see DESIGN.md section 3):
 //! - Inside an aggregate, versions run 1, 2, 3 ... : every append happens under the
@@ -35,11 +36,13 @@ mod meta;
 mod migrate;
 mod read;
 mod recovery;
+mod transfer;
 mod verify;
 mod write;
 
 pub use backup::{BACKUP_MANIFEST, BackupReport};
 pub use compact::Compaction;
+pub use transfer::{EventFilter, ImportReport};
 pub use verify::Health;
 
 use std::collections::HashMap;

@@ -1,12 +1,12 @@
 //! One function per command: open the store, call the library, print. No store logic
 //! lives here; what the tool needs and the library lacked was added to the library.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytehot_eventstore::{Event, EventStore, parse_instant, reindent};
+use bytehot_eventstore::{Error, Event, EventFilter, EventStore, parse_instant, reindent};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
@@ -230,101 +230,36 @@ fn instant(option: &str, text: &Option<String>) -> Result<Option<DateTime<Utc>>,
 }
 
 impl Filter {
-    fn keeps(&self, event: &Event, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
-        let m = &event.metadata;
-        let in_time = match (m.timestamp, from.is_some() || to.is_some()) {
-            (_, false) => true,
-            (None, true) => false,
-            (Some(t), true) => from.is_none_or(|f| t >= f) && to.is_none_or(|e| t <= e),
-        };
-        in_time
-            && self
-                .event_type
-                .as_ref()
-                .is_none_or(|t| *t == event.event_type)
-            && self
-                .aggregate_type
-                .as_ref()
-                .is_none_or(|t| *t == m.aggregate_type)
-            && self
-                .correlation_id
-                .as_ref()
-                .is_none_or(|c| m.correlation_id.as_ref() == Some(c))
-            && self
-                .user_id
-                .as_ref()
-                .is_none_or(|u| m.user_id.as_ref() == Some(u))
-    }
-
-    /// Hands every selected event to `sink`, up to the limit. With an event type or a time
-    /// range, the index finds them (ordered by time); otherwise every aggregate is read,
-    /// one at a time, in version order, so that memory holds one aggregate at most.
-    fn select(
-        &self,
-        store: &EventStore,
-        mut sink: impl FnMut(&Event) -> Result<(), Failure>,
-    ) -> Result<(), Failure> {
-        let from = instant("--from", &self.from)?;
-        let to = instant("--to", &self.to)?;
-        let limit = self.limit.unwrap_or(usize::MAX);
-        let mut given = 0;
-        let mut offer = |event: &Event| -> Result<bool, Failure> {
-            if given < limit && self.keeps(event, from, to) {
-                given += 1;
-                sink(event)?;
-            }
-            Ok(given < limit)
-        };
-        let indexed = if let Some(event_type) = &self.event_type {
-            Some(store.read_by_type(event_type)?)
-        } else if from.is_some() || to.is_some() {
-            Some(store.read_between(
-                from.unwrap_or(DateTime::<Utc>::MIN_UTC),
-                to.unwrap_or(DateTime::<Utc>::MAX_UTC),
-            )?)
-        } else {
-            None
-        };
-        if let Some(events) = indexed {
-            for event in &events {
-                if !offer(event)? {
-                    break;
-                }
-            }
-            return Ok(());
-        }
-        let types = match &self.aggregate_type {
-            Some(t) => vec![t.clone()],
-            None => store.aggregate_types()?,
-        };
-        let mut aggregates = Vec::new();
-        for t in types {
-            for id in store.aggregate_ids(&t)? {
-                aggregates.push((t.clone(), id));
-            }
-        }
-        let bar = output::progress(aggregates.len() as u64, "reading aggregates");
-        for (t, id) in aggregates {
-            for event in &store.read_aggregate(&t, &id, 0)? {
-                if !offer(event)? {
-                    bar.finish_and_clear();
-                    return Ok(());
-                }
-            }
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        Ok(())
+    /// The library's filter, the instants parsed.
+    fn to_filter(&self) -> Result<EventFilter, Failure> {
+        let mut filter = EventFilter::default();
+        filter.event_type = self.event_type.clone();
+        filter.aggregate_type = self.aggregate_type.clone();
+        filter.from = instant("--from", &self.from)?;
+        filter.to = instant("--to", &self.to)?;
+        filter.correlation_id = self.correlation_id.clone();
+        filter.user_id = self.user_id.clone();
+        filter.limit = self.limit;
+        Ok(filter)
     }
 }
 
 fn query(global: &Global, filter: &Filter) -> Result<Outcome, Failure> {
     let store = open(global, false)?;
     let mut events = Vec::new();
-    filter.select(&store, |e| {
-        events.push(e.clone());
-        Ok(())
-    })?;
+    let bar = output::progress(0, "reading aggregates");
+    store.select(
+        &filter.to_filter()?,
+        |e| {
+            events.push(e.clone());
+            Ok(())
+        },
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
+    bar.finish_and_clear();
     close(store)?;
     print_events(global, &events, false)?;
     Ok(Outcome::Ok)
@@ -477,20 +412,16 @@ fn compact(global: &Global) -> Result<Outcome, Failure> {
 }
 
 fn export(global: &Global, filter: &Filter, output: Option<&Path>) -> Result<Outcome, Failure> {
+    let filter = filter.to_filter()?;
     let store = open(global, false)?;
-    let mut count = 0u64;
-    match output {
+    let count = match output {
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            filter.select(&store, |event| {
-                count += 1;
-                stdout
-                    .write_all(&event_line(event))
-                    .map_err(|e| Failure::io("write", Path::new("stdout"), e))
-            })?;
+            let count = store.export(&filter, &mut stdout)?;
             stdout
                 .flush()
                 .map_err(|e| Failure::io("write", Path::new("stdout"), e))?;
+            count
         }
         Some(path) => {
             // Written beside and renamed when complete: an interrupted export never
@@ -499,25 +430,28 @@ fn export(global: &Global, filter: &Filter, output: Option<&Path>) -> Result<Out
             let file =
                 std::fs::File::create(&partial).map_err(|e| Failure::io("create", &partial, e))?;
             let mut out = std::io::BufWriter::new(file);
-            let written = filter.select(&store, |event| {
-                count += 1;
-                out.write_all(&event_line(event))
-                    .map_err(|e| Failure::io("write", &partial, e))
-            });
-            let finished = written.and_then(|()| {
-                let file = out
-                    .into_inner()
-                    .map_err(|e| Failure::io("write", &partial, e.into_error()))?;
-                file.sync_all()
-                    .map_err(|e| Failure::io("sync", &partial, e))?;
-                std::fs::rename(&partial, path).map_err(|e| Failure::io("rename", &partial, e))
-            });
-            if let Err(failure) = finished {
-                let _ = std::fs::remove_file(&partial);
-                return Err(failure);
+            let finished = store
+                .export(&filter, &mut out)
+                .map_err(Failure::from)
+                .and_then(|count| {
+                    let file = out
+                        .into_inner()
+                        .map_err(|e| Failure::io("write", &partial, e.into_error()))?;
+                    file.sync_all()
+                        .map_err(|e| Failure::io("sync", &partial, e))?;
+                    std::fs::rename(&partial, path)
+                        .map_err(|e| Failure::io("rename", &partial, e))?;
+                    Ok(count)
+                });
+            match finished {
+                Ok(count) => count,
+                Err(failure) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(failure);
+                }
             }
         }
-    }
+    };
     close(store)?;
     if let Some(path) = output {
         if global.json {
@@ -536,18 +470,8 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// What an import knows of one aggregate: its events' ids, its version, its last event.
-struct Known {
-    ids: HashSet<String>,
-    version: u64,
-    last: Option<String>,
-}
-
-/// Events saved together: one journal sync for many.
-const IMPORT_BATCH: usize = 1000;
-
 fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failure> {
-    let reader: Box<dyn BufRead> = if file == Path::new("-") {
+    let mut reader: Box<dyn BufRead> = if file == Path::new("-") {
         Box::new(BufReader::new(std::io::stdin().lock()))
     } else {
         Box::new(BufReader::new(
@@ -557,107 +481,35 @@ fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failu
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let store = open_store(global, false, true)?;
     let bar = output::progress(size, "importing (bytes)");
-    let mut known: HashMap<(String, String), Known> = HashMap::new();
-    let mut pending: Vec<Event> = Vec::new();
-    let (mut imported, mut skipped, mut renumbered) = (0u64, 0u64, 0u64);
-    let mut conflicts = Vec::new();
-    for (n, line) in reader.split(b'\n').enumerate() {
-        let line = line.map_err(|e| Failure::io("read", file, e))?;
-        bar.inc(line.len() as u64 + 1);
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        let mut event = Event::from_json(&line).map_err(|e| {
-            Failure::input(format!(
-                "{} line {}: not an event envelope ({e}); nothing after line {} was imported",
-                file.display(),
-                n + 1,
-                n
-            ))
+    let report = store
+        .import(&mut reader, renumber, |read| bar.set_position(read))
+        .map_err(|e| match e {
+            Error::InvalidEvent { .. } => Failure::input(format!("{}: {e}", file.display())),
+            other => Failure::from(other),
         })?;
-        let m = &event.metadata;
-        let key = (m.aggregate_type.clone(), m.aggregate_id.clone());
-        if !known.contains_key(&key) {
-            let events = store.read_aggregate(&key.0, &key.1, 0)?;
-            known.insert(
-                key.clone(),
-                Known {
-                    version: events.last().map_or(0, |e| e.metadata.aggregate_version),
-                    last: events.last().map(|e| e.metadata.event_id.clone()),
-                    ids: events.into_iter().map(|e| e.metadata.event_id).collect(),
-                },
-            );
-        }
-        let Some(state) = known.get_mut(&key) else {
-            continue;
-        };
-        if state.ids.contains(&m.event_id) {
-            skipped += 1;
-            continue;
-        }
-        let next = state.version + 1;
-        // An event that names its predecessor follows only that one.
-        let follows = m
-            .previous_event_id
-            .as_ref()
-            .is_none_or(|previous| Some(previous) == state.last.as_ref());
-        if m.aggregate_version != next || !follows {
-            if !renumber {
-                conflicts.push(format!(
-                    "{} line {}: event {} of {}/{} is version {} after {}, but the aggregate's \
-                     next version is {next} after {} (another event holds its place, or an \
-                     earlier one is not in the file); refused: --renumber appends it as \
-                     version {next}",
-                    file.display(),
-                    n + 1,
-                    m.event_id,
-                    key.0,
-                    key.1,
-                    m.aggregate_version,
-                    m.previous_event_id.as_deref().unwrap_or("nothing"),
-                    state.last.as_deref().unwrap_or("nothing"),
-                ));
-                continue;
-            }
-            renumbered += 1;
-            event.metadata.aggregate_version = next;
-            if event.metadata.previous_event_id.is_some() {
-                event.metadata.previous_event_id = state.last.clone();
-            }
-        }
-        state.version = next;
-        state.last = Some(event.metadata.event_id.clone());
-        state.ids.insert(event.metadata.event_id.clone());
-        pending.push(event);
-        if pending.len() >= IMPORT_BATCH {
-            imported += pending.len() as u64;
-            store.append_batch(std::mem::take(&mut pending))?;
-        }
-    }
-    if !pending.is_empty() {
-        imported += pending.len() as u64;
-        store.append_batch(pending)?;
-    }
     bar.finish_and_clear();
     close(store)?;
     if global.json {
         output::json(&json!({
-            "imported": imported,
-            "renumbered": renumbered,
-            "skipped": skipped,
-            "refused": conflicts.len(),
-            "conflicts": conflicts,
+            "imported": report.imported,
+            "renumbered": report.renumbered,
+            "skipped": report.skipped,
+            "refused": report.conflicts.len(),
+            "conflicts": report.conflicts,
         }));
     } else {
-        for conflict in &conflicts {
-            eprintln!("{conflict}");
+        for conflict in &report.conflicts {
+            eprintln!("{}: {conflict}", file.display());
         }
         println!(
-            "{imported} events imported ({renumbered} renumbered), {skipped} already stored, {} refused",
-            conflicts.len()
+            "{} events imported ({} renumbered), {} already stored, {} refused",
+            report.imported,
+            report.renumbered,
+            report.skipped,
+            report.conflicts.len()
         );
     }
-    Ok(if conflicts.is_empty() {
+    Ok(if report.conflicts.is_empty() {
         Outcome::Ok
     } else {
         Outcome::Problems
