@@ -9,7 +9,9 @@
 //! - Strings and JSON cross as standard UTF-8 `byte[]` (see `docs/jni-boundary.md`).
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
@@ -22,7 +24,8 @@ use serde_json::{Map, Value};
 use crate::config::Config;
 use crate::error::Error;
 use crate::event::Event;
-use crate::store::EventStore;
+use crate::jni_stream::{JavaInput, JavaOutput};
+use crate::store::{EventFilter, EventStore};
 
 static STORES: LazyLock<RwLock<HashMap<jlong, Arc<EventStore>>>> = LazyLock::new(Default::default);
 static NEXT_HANDLE: AtomicI64 = AtomicI64::new(1);
@@ -465,4 +468,117 @@ natives! {
         let problems = store(handle)?.verify()?;
         to_java(env, &json(&problems))
     }
+
+    fn backup = "backup"(
+        env,
+        handle: jlong,
+        dest: JByteArray<'l>,
+        link_dest: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let dest = PathBuf::from(text(env, &dest, "dest")?);
+        let link_dest = if link_dest.is_null() {
+            None
+        } else {
+            Some(PathBuf::from(text(env, &link_dest, "linkDest")?))
+        };
+        let done = store.backup(&dest, link_dest.as_deref())?;
+        to_java(env, &json(&backup_report(&done)))
+    }
+
+    fn restore = "restore"(
+        env,
+        backup: JByteArray<'l>,
+        dest: JByteArray<'l>,
+        replace: jboolean,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let backup = PathBuf::from(text(env, &backup, "backup")?);
+        let dest = PathBuf::from(text(env, &dest, "dest")?);
+        let done = EventStore::restore(&backup, &dest, replace == JNI_TRUE)?;
+        to_java(env, &json(&backup_report(&done)))
+    }
+
+    fn export_events = "exportEvents"(
+        env,
+        handle: jlong,
+        filter: JByteArray<'l>,
+        out: JObject<'l>,
+    ) -> jlong, 0 => {
+        let store = store(handle)?;
+        let filter = event_filter(&bytes(env, &filter, "filterJson")?)?;
+        if out.is_null() {
+            return Err(FfiError::Null("out"));
+        }
+        let mut stream = JavaOutput::new(env, &out)?;
+        let count = store.export(&filter, &mut stream)?;
+        stream
+            .flush()
+            .map_err(|e| Error::io("write", Path::new("the export"), e))?;
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+
+    fn import_events = "importEvents"(
+        env,
+        handle: jlong,
+        input: JObject<'l>,
+        renumber: jboolean,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        if input.is_null() {
+            return Err(FfiError::Null("in"));
+        }
+        let report = {
+            let mut stream = std::io::BufReader::new(JavaInput::new(env, &input)?);
+            store.import(&mut stream, renumber == JNI_TRUE, |_| {})?
+        };
+        let body = serde_json::json!({
+            "imported": report.imported,
+            "renumbered": report.renumbered,
+            "skipped": report.skipped,
+            "conflicts": report.conflicts,
+        });
+        to_java(env, &json(&body))
+    }
+}
+
+/// What a backup or a restore did, as the Java side reads it.
+fn backup_report(done: &crate::BackupReport) -> serde_json::Value {
+    serde_json::json!({
+        "files": done.files,
+        "bytes": done.bytes,
+        "linked": done.linked,
+        "events": done.events,
+    })
+}
+
+/// The filter of an export from its JSON (`eventType`, `aggregateType`, `from`, `to` as
+/// ISO-8601 instants, `correlationId`, `userId`, `limit`; each optional).
+fn event_filter(json: &[u8]) -> FfiResult<EventFilter> {
+    let fields: Map<String, Value> = serde_json::from_slice(json)
+        .map_err(|e| Error::invalid_event("filter", format!("not a JSON object: {e}")))?;
+    let text = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_string);
+    let instant = |name: &'static str| -> FfiResult<Option<DateTime<Utc>>> {
+        text(name)
+            .map(|t| {
+                crate::event::parse_instant(&t).ok_or_else(|| {
+                    FfiError::from(Error::invalid_event(
+                        name,
+                        format!("{t:?} is not an instant of years 0-9999"),
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let mut filter = EventFilter::default();
+    filter.event_type = text("eventType");
+    filter.aggregate_type = text("aggregateType");
+    filter.from = instant("from")?;
+    filter.to = instant("to")?;
+    filter.correlation_id = text("correlationId");
+    filter.user_id = text("userId");
+    filter.limit = fields
+        .get("limit")
+        .and_then(Value::as_u64)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    Ok(filter)
 }

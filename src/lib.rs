@@ -16,6 +16,7 @@ mod file;
 mod index;
 mod io;
 mod jni_log;
+mod jni_stream;
 mod journal;
 mod layout;
 mod metadata;

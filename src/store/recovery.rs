@@ -175,7 +175,8 @@ impl EventStore {
                 paths.len()
             );
         }
-        if rebuild {
+        // A new store has no index yet: building its empty one is no news.
+        if rebuild && !self.type_dirs()?.is_empty() {
             log::info!(
                 "{}: rebuilding the index from the event files ({})",
                 self.base.display(),
@@ -185,6 +186,8 @@ impl EventStore {
                     "the index is missing or incomplete"
                 }
             );
+        }
+        if rebuild {
             let loss = PowerLoss::new(&cut_short, vouching);
             self.rebuild_all(loss.as_ref())?;
         } else {

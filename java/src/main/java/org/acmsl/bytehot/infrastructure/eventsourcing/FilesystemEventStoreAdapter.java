@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.acmsl.bytehot.domain.Adapter;
 import org.acmsl.bytehot.domain.ConcurrencyConflictException;
+import org.acmsl.bytehot.domain.CorruptEventDataException;
 import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.EventStoreException;
 import org.acmsl.bytehot.domain.EventStorePort;
@@ -355,6 +360,109 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
         final byte[] id = text(aggregateId, "aggregateId");
         return handle.call(OperationType.SAVE, aggregateType, aggregateId,
                 h -> CompactionResult.fromJson(NativeEventStore.compactAggregate(h, type, id)));
+    }
+
+    /**
+     * Backs the store up into {@code dest}, a new or empty directory outside the store, while
+     * other writers (in this process or others) keep saving: every aggregate as it was at one
+     * moment (a prefix of its history), with a manifest of sizes and checksums written last.
+     * The store is only read. See {@code docs/operations.md}, "Backup and restore".
+     * @param dest where the backup goes
+     * @return what the backup holds
+     * @throws EventStoreUnavailableException when {@code dest} is not empty or lies inside the store
+     */
+    public BackupResult backup(final Path dest) {
+        return backup(dest, null);
+    }
+
+    /**
+     * As {@link #backup(Path)}, hard-linking from {@code linkDest} (an earlier backup) every file
+     * it holds unchanged, so that a new generation costs only what changed.
+     * @param dest where the backup goes
+     * @param linkDest an earlier backup, or {@code null}
+     * @return what the backup holds
+     * @throws EventStoreUnavailableException when {@code dest} is not empty or lies inside the store
+     * @throws CorruptEventDataException when {@code linkDest} is not a complete backup
+     */
+    public BackupResult backup(final Path dest, final Path linkDest) {
+        Objects.requireNonNull(dest, "dest");
+        final byte[] to = text(dest.toString(), "dest");
+        final byte[] from = linkDest == null ? null : text(linkDest.toString(), "linkDest");
+        return handle.call(OperationType.RETRIEVE, null, null,
+            h -> BackupResult.fromJson(NativeEventStore.backup(h, to, from)));
+    }
+
+    /**
+     * Restores a backup into {@code dest}: checks every file against the backup's manifest,
+     * builds the store beside {@code dest}, opens and verifies it, and only then renames it into
+     * place. {@code dest} must be absent or empty unless {@code replace}; a replaced directory is
+     * removed only once the restored store is in place.
+     * @param backup a backup {@link #backup(Path)} wrote
+     * @param dest the restored store's directory
+     * @param replace whether a non-empty {@code dest} may be replaced
+     * @return what was restored
+     * @throws CorruptEventDataException when the backup is incomplete or damaged
+     * @throws EventStoreUnavailableException when {@code dest} is not empty and not to be replaced
+     */
+    public static BackupResult restore(final Path backup, final Path dest, final boolean replace) {
+        Objects.requireNonNull(backup, "backup");
+        Objects.requireNonNull(dest, "dest");
+        NativeLibraryLoader.ensureLoaded();
+        return BackupResult.fromJson(NativeEventStore.restore(text(backup.toString(), "backup"),
+            text(dest.toString(), "dest"), replace));
+    }
+
+    /**
+     * Writes the events {@code filter} selects to {@code out} as JSON Lines: one compact envelope
+     * ({@code eventType}, {@code eventMetadata}, {@code eventData}) per line, the format
+     * {@link #importEvents(InputStream)} and the command-line tool read. Streams: memory holds
+     * one aggregate at most. {@code out} is flushed, not closed.
+     * @param filter which events ({@link EventFilter#all()} for every one)
+     * @param out where they go
+     * @return how many events were written
+     * @throws IOException when {@code out} throws
+     */
+    public long exportEvents(final EventFilter filter, final OutputStream out) throws IOException {
+        final byte[] json = Objects.requireNonNull(filter, "filter").toJson();
+        final OutputStream unchecked = new UncheckedStreams.Output(out);
+        try {
+            return handle.call(OperationType.RETRIEVE, null, null,
+                h -> NativeEventStore.exportEvents(h, json, unchecked));
+        } catch (final UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Saves the events of JSON Lines of envelopes (an export), in order. Idempotent: an event its
+     * aggregate already holds (same eventId) is skipped. An event that does not fit (its version
+     * is taken, or it follows an event its aggregate does not end with) is refused and listed in
+     * {@link ImportResult#getConflicts()}; the others are still saved.
+     * @param in the JSON Lines (read to its end, not closed)
+     * @return what was imported
+     * @throws IOException when {@code in} throws
+     * @throws InvalidEventException when a line is not an envelope (the lines before it are saved)
+     */
+    public ImportResult importEvents(final InputStream in) throws IOException {
+        return importEvents(in, false);
+    }
+
+    /**
+     * As {@link #importEvents(InputStream)}; with {@code renumber}, an event that does not fit is
+     * appended after its aggregate's last event instead (its version changes, its eventId stays).
+     * @param in the JSON Lines
+     * @param renumber whether to append conflicting events instead of refusing them
+     * @return what was imported
+     * @throws IOException when {@code in} throws
+     */
+    public ImportResult importEvents(final InputStream in, final boolean renumber) throws IOException {
+        final InputStream unchecked = new UncheckedStreams.Input(in);
+        try {
+            return handle.call(OperationType.SAVE, null, null,
+                h -> ImportResult.fromJson(NativeEventStore.importEvents(h, unchecked, renumber)));
+        } catch (final UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     @Override

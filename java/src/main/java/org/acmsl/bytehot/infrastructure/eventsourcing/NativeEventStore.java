@@ -52,4 +52,16 @@ final class NativeEventStore {
 
     /** Deep check: reads every file; returns a JSON array of problems, each naming a path. */
     static native byte[] verify(long handle);
+
+    /** Backs the store up into {@code dest}; returns the JSON object of a {@link BackupResult}. */
+    static native byte[] backup(long handle, byte[] dest, byte[] linkDest);
+
+    /** Restores a backup into {@code dest}; returns the JSON object of a {@link BackupResult}. */
+    static native byte[] restore(byte[] backup, byte[] dest, boolean replace);
+
+    /** Writes the events an {@link EventFilter} (as JSON) selects to {@code out}; returns how many. */
+    static native long exportEvents(long handle, byte[] filterJson, java.io.OutputStream out);
+
+    /** Imports JSON Lines of envelopes from {@code in}; returns the JSON object of an {@link ImportResult}. */
+    static native byte[] importEvents(long handle, java.io.InputStream in, boolean renumber);
 }

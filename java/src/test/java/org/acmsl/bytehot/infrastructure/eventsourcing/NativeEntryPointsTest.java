@@ -31,7 +31,11 @@ class NativeEntryPointsTest {
     private static final Set<String> NATIVES = new TreeSet<>(Arrays.asList(
         "open", "close", "append", "readAggregate", "readByType", "readBetween", "currentVersion",
         "totalEventCount", "checkpoint", "eventCount", "aggregateExists", "aggregateTypes",
-        "aggregateIds", "health", "basePath", "verify", "rewriteLegacyVersions", "compact", "compactAggregate"));
+        "aggregateIds", "health", "basePath", "verify", "rewriteLegacyVersions", "compact", "compactAggregate",
+        "backup", "restore", "exportEvents", "importEvents"));
+
+    /** The native methods that take no handle. */
+    private static final Set<String> WITHOUT_HANDLE = Set.of("open", "restore");
 
     @TempDir
     Path dir;
@@ -58,7 +62,7 @@ class NativeEntryPointsTest {
     @Test
     void everyNativeMethodOnAHandleRejectsAMadeUpHandleAsUnavailable() throws Exception {
         for (final Method method : natives()) {
-            if (method.getName().equals("open")) {
+            if (WITHOUT_HANDLE.contains(method.getName())) {
                 continue;
             }
             final Class<?>[] types = method.getParameterTypes();
@@ -86,6 +90,17 @@ class NativeEntryPointsTest {
             .hasMessageContaining(file.toString());
     }
 
+    @Test
+    void restoreOfADirectoryThatIsNoBackupIsCorruptData() throws Exception {
+        final Method restore = NativeEventStore.class.getDeclaredMethod("restore", byte[].class, byte[].class,
+            boolean.class);
+
+        assertThat(thrownBy(restore, new Object[] {dir.toString().getBytes(StandardCharsets.UTF_8),
+            dir.resolve("restored").toString().getBytes(StandardCharsets.UTF_8), false}))
+            .isInstanceOf(org.acmsl.bytehot.domain.CorruptEventDataException.class)
+            .hasMessageContaining("not a complete backup");
+    }
+
     private static Object argument(final Class<?> type) {
         if (type == byte[].class) {
             return "x".getBytes(StandardCharsets.UTF_8);
@@ -95,6 +110,15 @@ class NativeEntryPointsTest {
         }
         if (type == int.class) {
             return 0;
+        }
+        if (type == boolean.class) {
+            return false;
+        }
+        if (type == java.io.OutputStream.class) {
+            return java.io.OutputStream.nullOutputStream();
+        }
+        if (type == java.io.InputStream.class) {
+            return java.io.InputStream.nullInputStream();
         }
         throw new AssertionError("no sample argument for " + type);
     }
