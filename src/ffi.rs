@@ -569,16 +569,16 @@ fn event_filter(json: &[u8]) -> FfiResult<EventFilter> {
             })
             .transpose()
     };
-    let mut filter = EventFilter::default();
-    filter.event_type = text("eventType");
-    filter.aggregate_type = text("aggregateType");
-    filter.from = instant("from")?;
-    filter.to = instant("to")?;
-    filter.correlation_id = text("correlationId");
-    filter.user_id = text("userId");
-    filter.limit = fields
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
-    Ok(filter)
+    Ok(EventFilter {
+        event_type: text("eventType"),
+        aggregate_type: text("aggregateType"),
+        from: instant("from")?,
+        to: instant("to")?,
+        correlation_id: text("correlationId"),
+        user_id: text("userId"),
+        limit: fields
+            .get("limit")
+            .and_then(Value::as_u64)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+    })
 }
