@@ -77,6 +77,16 @@ pub struct Config {
     /// The size from which a single-event file is compressed (`compression-min-bytes`,
     /// [`DEFAULT_COMPRESSION_MIN_BYTES`] by default).
     pub compression_min_bytes: usize,
+    /// Back up by itself (`backup-enabled`, `false` by default): at close and every
+    /// [`Config::backup_interval`] while open, a generation into [`Config::backup_path`],
+    /// keeping [`Config::backup_keep`] of them.
+    pub backup_enabled: bool,
+    /// Where automatic backups go (`backup.path`); `None`: `<path>-backups` beside the store.
+    pub backup_path: Option<PathBuf>,
+    /// Time between automatic backups while open (`backup.interval-minutes`, 60 by default).
+    pub backup_interval: Duration,
+    /// Automatic backup generations kept (`backup.keep`, 7 by default); older ones are removed.
+    pub backup_keep: u32,
 }
 
 /// Default `compression-min-bytes`: one 4 KiB block. A smaller file takes a whole block on
@@ -103,6 +113,10 @@ impl Default for Config {
             max_events_per_file: 1,
             compression: false,
             compression_min_bytes: DEFAULT_COMPRESSION_MIN_BYTES,
+            backup_enabled: false,
+            backup_path: None,
+            backup_interval: Duration::from_secs(60 * 60),
+            backup_keep: 7,
         }
     }
 }
@@ -132,6 +146,12 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "BYTEHOT_EVENTSTORE_COMPRESSION_MIN_BYTES",
     ),
     ("backup-enabled", "BYTEHOT_EVENTSTORE_BACKUP_ENABLED"),
+    ("backup.path", "BYTEHOT_EVENTSTORE_BACKUP_PATH"),
+    (
+        "backup.interval-minutes",
+        "BYTEHOT_EVENTSTORE_BACKUP_INTERVAL_MINUTES",
+    ),
+    ("backup.keep", "BYTEHOT_EVENTSTORE_BACKUP_KEEP"),
     (
         "cleanup.max-age-days",
         "BYTEHOT_EVENTSTORE_CLEANUP_MAX_AGE_DAYS",
@@ -337,13 +357,32 @@ impl Config {
                     )
                 })?
             }
-            "backup-enabled" => {
-                if parse_bool(key, value)? {
-                    return Err(Error::config(
-                        key,
-                        "not implemented yet: only false is accepted",
-                    ));
-                }
+            "backup-enabled" => self.backup_enabled = parse_bool(key, value)?,
+            "backup.path" if value.is_empty() => {
+                return Err(Error::config(key, "must not be empty"));
+            }
+            "backup.path" => self.backup_path = Some(PathBuf::from(value)),
+            "backup.interval-minutes" => {
+                self.backup_interval = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=525_600).contains(n))
+                    .map(|n| Duration::from_secs(n * 60))
+                    .ok_or_else(|| {
+                        Error::config(key, format!("expected 1 to 525600 minutes, got {value:?}"))
+                    })?
+            }
+            "backup.keep" => {
+                self.backup_keep = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| {
+                        Error::config(
+                            key,
+                            format!("expected 1 to 10000 generations, got {value:?}"),
+                        )
+                    })?
             }
             "cleanup.max-age-days" | "cleanup.max-total-size-mb" => {
                 return Err(Error::config(
@@ -471,10 +510,33 @@ mod tests {
         }
         let typo = Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_PAHT", "/x")]));
         assert!(matches!(typo, Err(Error::Config { key, .. }) if key == "BYTEHOT_EVENTSTORE_PAHT"));
-        let bad = Config::resolve(
-            &Map::new(),
-            env(&[("BYTEHOT_EVENTSTORE_BACKUP_ENABLED", "true")]),
-        );
-        assert!(matches!(bad, Err(Error::Config { key, .. }) if key.contains("backup-enabled")));
+        let bad = Config::resolve(&Map::new(), env(&[("BYTEHOT_EVENTSTORE_BACKUP_KEEP", "0")]));
+        assert!(matches!(bad, Err(Error::Config { key, .. }) if key.contains("backup.keep")));
+    }
+
+    #[test]
+    fn backup_settings_read_from_keys_and_environment() {
+        let c = Config::resolve(
+            &settings(r#"{"path":"/s","backup-enabled":true,"backup.keep":"3"}"#),
+            env(&[("BYTEHOT_EVENTSTORE_BACKUP_INTERVAL_MINUTES", "15")]),
+        )
+        .expect("valid");
+        assert!(c.backup_enabled);
+        assert_eq!(c.backup_keep, 3);
+        assert_eq!(c.backup_interval, Duration::from_secs(15 * 60));
+        assert_eq!(c.backup_path, None);
+        for bad in [
+            r#"{"backup.interval-minutes":0}"#,
+            r#"{"backup.keep":"many"}"#,
+            r#"{"backup.path":""}"#,
+        ] {
+            assert!(
+                matches!(
+                    Config::resolve(&settings(bad), env(&[])),
+                    Err(Error::Config { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 }

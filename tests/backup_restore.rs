@@ -256,3 +256,50 @@ fn a_restore_killed_at_a_random_point_leaves_its_destination_absent_or_whole() {
     }
     println!("{interrupted} of {} restores interrupted", trials());
 }
+
+#[test]
+fn backup_enabled_takes_a_generation_at_close_and_every_interval_keeping_the_newest() {
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("eventstore");
+    let mut config = Config::new(&base).durability(Durability::None);
+    config.backup_enabled = true;
+    config.backup_keep = 2;
+    config.backup_interval = Duration::from_millis(300);
+    let root = tmp.path().join("eventstore-backups");
+    let generations = || -> Vec<std::path::PathBuf> {
+        let mut dirs: Vec<_> = std::fs::read_dir(&root)
+            .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        dirs
+    };
+    let store = EventStore::open(config.clone()).unwrap();
+    for n in 0..3 {
+        store.append(ev("agg", "a", &format!("e{n}"))).unwrap();
+    }
+    // The timer's first generation, beside the store by default.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while generations().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!generations().is_empty(), "no periodic backup");
+    store.append(ev("agg", "a", "e3")).unwrap();
+    store.close().unwrap();
+    let kept = generations();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    // The newest, taken at close, holds every event; it restores and verifies clean.
+    let restored = tmp.path().join("restored");
+    let done = EventStore::restore(kept.last().unwrap(), &restored, false).unwrap();
+    assert_eq!(done.events, 4);
+
+    // A backup path inside the store is refused at open.
+    config.backup_path = Some(base.join("backups"));
+    let refused = EventStore::open(config).err().unwrap();
+    assert!(
+        refused.to_string().contains("inside the store"),
+        "{refused}"
+    );
+}

@@ -74,7 +74,7 @@ fn io_when_an_event_name_is_a_directory_or_a_type_dir_is_a_file() {
 #[test]
 fn config_errors_name_the_setting() {
     let settings: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(r#"{"backup-enabled":true}"#).unwrap();
+        serde_json::from_str(r#"{"backup-enabled":"sometimes"}"#).unwrap();
     match Config::resolve(&settings, Vec::new()) {
         Err(Error::Config { key, .. }) => assert_eq!(key, "backup-enabled"),
         other => panic!("{other:?}"),

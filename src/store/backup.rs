@@ -20,14 +20,19 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+
+use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::format_instant;
-use crate::file::{self, list_dirs};
+use crate::file::{self, list_dirs, lock};
+use crate::io::StoreIo;
 use crate::journal::crc32;
 use crate::layout;
 
@@ -170,6 +175,302 @@ fn is_within(inner: &Path, outer: &Path) -> bool {
     resolve(inner).starts_with(resolve(outer))
 }
 
+/// Where automatic backups go: `backup.path`, or `<path>-backups` beside the store.
+pub(super) fn backup_root(config: &Config) -> PathBuf {
+    config.backup_path.clone().unwrap_or_else(|| {
+        let mut name = config
+            .path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "eventstore".into());
+        name.push("-backups");
+        config.path.with_file_name(name)
+    })
+}
+
+/// Fails when automatic backups would land inside the store they back up.
+pub(super) fn check_backup_root(config: &Config) -> Result<()> {
+    let root = backup_root(config);
+    if config.backup_enabled && is_within(&root, &config.path) {
+        return Err(Error::config(
+            "backup.path",
+            format!(
+                "{} lies inside the store {}: choose a directory outside it",
+                root.display(),
+                config.path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn backup_into(
+    base: &Path,
+    io: &dyn StoreIo,
+    now: &DateTime<Utc>,
+    dest: &Path,
+    link_dest: Option<&Path>,
+) -> Result<BackupReport> {
+    if is_within(dest, base) {
+        return Err(Error::Unavailable {
+            reason: format!(
+                "the backup's directory {} lies inside the store {}: choose one outside it",
+                dest.display(),
+                base.display()
+            ),
+        });
+    }
+    if !is_absent_or_empty(dest)? {
+        return Err(Error::Unavailable {
+            reason: format!(
+                "{} is not empty: back up into a new or empty directory",
+                dest.display()
+            ),
+        });
+    }
+    let earlier: HashMap<String, ManifestFile> = match link_dest {
+        Some(dir) => read_manifest(dir)?
+            .files
+            .into_iter()
+            .map(|f| (f.path.clone(), f))
+            .collect(),
+        None => HashMap::new(),
+    };
+    fs::create_dir_all(dest).map_err(io_err("create directory", dest))?;
+    let mut report = BackupReport::default();
+    let mut files = Vec::new();
+    let type_dirs = list_dirs(base)?
+        .into_iter()
+        .filter(|(name, _)| name != layout::METADATA_DIR);
+    for (type_dir, type_path) in type_dirs {
+        for (agg_dir, agg_path) in list_dirs(&type_path)? {
+            let rel_dir = format!("{type_dir}/{agg_dir}");
+            let target_dir = dest.join(&type_dir).join(&agg_dir);
+            backup_aggregate(
+                io,
+                &agg_path,
+                &rel_dir,
+                &target_dir,
+                link_dest.map(|d| (d, &earlier)),
+                &mut report,
+                &mut files,
+            )?;
+        }
+    }
+    file::sync_file_system(dest).map_err(io_err("sync", dest))?;
+    write_manifest(
+        dest,
+        &Manifest {
+            format: BACKUP_FORMAT.to_string(),
+            created: format_instant(now),
+            source: base.display().to_string(),
+            events: report.events,
+            files,
+        },
+    )?;
+    log::info!(
+        "{}: backed up {} events in {} files to {} ({} linked from {})",
+        base.display(),
+        report.events,
+        report.files,
+        dest.display(),
+        report.linked,
+        link_dest.map_or("no earlier backup".to_string(), |d| d.display().to_string())
+    );
+    Ok(report)
+}
+
+/// A generation's directory name: its time (so names sort in time order) and the pid of
+/// the process writing it (so two processes never share one, and a dead one's leftover
+/// is known for one).
+fn generation_name(now: &DateTime<Utc>) -> String {
+    format!(
+        "{}-{}",
+        now.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    )
+}
+
+fn take_generation(
+    base: &Path,
+    io: &dyn StoreIo,
+    now: &DateTime<Utc>,
+    root: &Path,
+    keep: u32,
+) -> Result<(PathBuf, BackupReport)> {
+    fs::create_dir_all(root).map_err(io_err("create directory", root))?;
+    let complete: Vec<(String, PathBuf)> = list_dirs(root)?
+        .into_iter()
+        .filter(|(_, dir)| dir.join(BACKUP_MANIFEST).is_file())
+        .collect();
+    let mut dest = root.join(generation_name(now));
+    let mut n = 1;
+    while dest.exists() {
+        dest = root.join(format!("{}.{n}", generation_name(now)));
+        n += 1;
+    }
+    let report = backup_into(
+        base,
+        io,
+        now,
+        &dest,
+        complete.last().map(|(_, dir)| dir.as_path()),
+    )?;
+    prune_generations(root, keep)?;
+    Ok((dest, report))
+}
+
+/// Removes the complete generations beyond the newest `keep`, and the incomplete ones
+/// (no manifest) whose writer is no longer running.
+fn prune_generations(root: &Path, keep: u32) -> Result<()> {
+    let mut complete = Vec::new();
+    for (name, dir) in list_dirs(root)? {
+        if dir.join(BACKUP_MANIFEST).is_file() {
+            complete.push(dir);
+            continue;
+        }
+        let writer = name
+            .split(['-', '.'])
+            .nth(1)
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if writer.is_some_and(|pid| !file::pid_alive(pid)) {
+            log::info!(
+                "removing {}, a backup its writer did not finish",
+                dir.display()
+            );
+            file::remove_tree(&dir)?;
+        }
+    }
+    let excess = complete.len().saturating_sub(keep as usize);
+    for dir in &complete[..excess] {
+        log::info!("removing {}, beyond the backups to keep", dir.display());
+        file::remove_tree(dir)?;
+    }
+    Ok(())
+}
+
+/// Takes a backup generation every interval until dropped (`backup-enabled`).
+pub(super) struct BackupTimer {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackupTimer {
+    pub(super) fn spawn(
+        base: PathBuf,
+        io: Arc<dyn StoreIo>,
+        clock: Arc<dyn Clock>,
+        config: &Config,
+    ) -> BackupTimer {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let (root, keep, interval) = (
+            backup_root(config),
+            config.backup_keep,
+            config.backup_interval,
+        );
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (stopped, bell) = &*flag;
+            loop {
+                let guard = lock(stopped);
+                let (guard, _) = bell
+                    .wait_timeout_while(guard, interval, |stop| !*stop)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *guard {
+                    return;
+                }
+                drop(guard);
+                if let Err(e) = take_generation(&base, &*io, &clock.now(), &root, keep) {
+                    log::error!("{}: the periodic backup failed: {e}", base.display());
+                }
+            }
+        });
+        BackupTimer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for BackupTimer {
+    fn drop(&mut self) {
+        let (stopped, bell) = &*self.stop;
+        *lock(stopped) = true;
+        bell.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Copies one aggregate directory under its shared lock.
+fn backup_aggregate(
+    io: &dyn StoreIo,
+    agg_path: &Path,
+    rel_dir: &str,
+    target_dir: &Path,
+    earlier: Option<(&Path, &HashMap<String, ManifestFile>)>,
+    report: &mut BackupReport,
+    files: &mut Vec<ManifestFile>,
+) -> Result<()> {
+    let dir_lock = fs::File::open(agg_path)
+        .and_then(|f| f.lock_shared().map(|()| f))
+        .map_err(io_err("lock", agg_path))?;
+    let names = list_events(agg_path, Clean::Nothing)?;
+    if names.is_empty() {
+        return Ok(());
+    }
+    fs::create_dir_all(target_dir).map_err(io_err("create directory", target_dir))?;
+    let marker = agg_path.join(layout::LONG_ID_FILE);
+    if let Ok(bytes) = file::read_regular(&marker) {
+        let rel = format!("{rel_dir}/{}", layout::LONG_ID_FILE);
+        write_new(&target_dir.join(layout::LONG_ID_FILE), &bytes)?;
+        files.push(ManifestFile {
+            path: rel,
+            bytes: bytes.len() as u64,
+            crc32: crc32(&bytes),
+            events: 0,
+        });
+        report.files += 1;
+        report.bytes += bytes.len() as u64;
+    }
+    for (name, file_name) in names {
+        let source = agg_path.join(&file_name);
+        let mut bytes = io.read(&source).map_err(io_err("read", &source))?;
+        // A segment a save is filling may end in a line a crash tore: never an event
+        // (its save was not acknowledged), so the copy stops at the last whole line.
+        if name.segment && !is_compressed(&source) {
+            let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |end| end + 1);
+            bytes.truncate(whole);
+        }
+        let rel = format!("{rel_dir}/{file_name}");
+        let entry = ManifestFile {
+            path: rel.clone(),
+            bytes: bytes.len() as u64,
+            crc32: crc32(&bytes),
+            events: events_in(&source, &name, &bytes)?,
+        };
+        let target = target_dir.join(&file_name);
+        let linked = earlier.is_some_and(|(dir, manifest)| {
+            manifest
+                .get(&rel)
+                .is_some_and(|old| old.bytes == entry.bytes && old.crc32 == entry.crc32)
+                && fs::hard_link(dir.join(&rel), &target).is_ok()
+        });
+        if linked {
+            report.linked += 1;
+        } else {
+            write_new(&target, &bytes)?;
+        }
+        report.files += 1;
+        report.bytes += entry.bytes;
+        report.events += entry.events;
+        files.push(entry);
+    }
+    drop(dir_lock);
+    Ok(())
+}
+
 impl EventStore {
     /// Copies the store's events into `dest` (created; it must be absent or empty) while
     /// other stores keep saving: every aggregate as it was at one moment (a prefix of
@@ -178,137 +479,20 @@ impl EventStore {
     /// with the same size and checksum is hard-linked from it instead of copied, so a
     /// generation costs only what changed. The store itself is only read.
     pub fn backup(&self, dest: &Path, link_dest: Option<&Path>) -> Result<BackupReport> {
-        if is_within(dest, &self.base) {
-            return Err(Error::Unavailable {
-                reason: format!(
-                    "the backup's directory {} lies inside the store {}: choose one outside it",
-                    dest.display(),
-                    self.base.display()
-                ),
-            });
-        }
-        if !is_absent_or_empty(dest)? {
-            return Err(Error::Unavailable {
-                reason: format!(
-                    "{} is not empty: back up into a new or empty directory",
-                    dest.display()
-                ),
-            });
-        }
-        let earlier: HashMap<String, ManifestFile> = match link_dest {
-            Some(dir) => read_manifest(dir)?
-                .files
-                .into_iter()
-                .map(|f| (f.path.clone(), f))
-                .collect(),
-            None => HashMap::new(),
-        };
-        fs::create_dir_all(dest).map_err(io_err("create directory", dest))?;
-        let mut report = BackupReport::default();
-        let mut files = Vec::new();
-        for (type_dir, type_path) in self.type_dirs()? {
-            for (agg_dir, agg_path) in list_dirs(&type_path)? {
-                let rel_dir = format!("{type_dir}/{agg_dir}");
-                let target_dir = dest.join(&type_dir).join(&agg_dir);
-                self.backup_aggregate(
-                    &agg_path,
-                    &rel_dir,
-                    &target_dir,
-                    link_dest.map(|d| (d, &earlier)),
-                    &mut report,
-                    &mut files,
-                )?;
-            }
-        }
-        file::sync_file_system(dest).map_err(io_err("sync", dest))?;
-        write_manifest(
-            dest,
-            &Manifest {
-                format: BACKUP_FORMAT.to_string(),
-                created: format_instant(&self.clock.now()),
-                source: self.base.display().to_string(),
-                events: report.events,
-                files,
-            },
-        )?;
-        log::info!(
-            "{}: backed up {} events in {} files to {} ({} linked from {})",
-            self.base.display(),
-            report.events,
-            report.files,
-            dest.display(),
-            report.linked,
-            link_dest.map_or("no earlier backup".to_string(), |d| d.display().to_string())
-        );
-        Ok(report)
+        backup_into(&self.base, &*self.io, &self.clock.now(), dest, link_dest)
     }
 
-    /// Copies one aggregate directory under its shared lock.
-    fn backup_aggregate(
-        &self,
-        agg_path: &Path,
-        rel_dir: &str,
-        target_dir: &Path,
-        earlier: Option<(&Path, &HashMap<String, ManifestFile>)>,
-        report: &mut BackupReport,
-        files: &mut Vec<ManifestFile>,
-    ) -> Result<()> {
-        let dir_lock = fs::File::open(agg_path)
-            .and_then(|f| f.lock_shared().map(|()| f))
-            .map_err(io_err("lock", agg_path))?;
-        let names = list_events(agg_path, Clean::Nothing)?;
-        if names.is_empty() {
-            return Ok(());
-        }
-        fs::create_dir_all(target_dir).map_err(io_err("create directory", target_dir))?;
-        let marker = agg_path.join(layout::LONG_ID_FILE);
-        if let Ok(bytes) = file::read_regular(&marker) {
-            let rel = format!("{rel_dir}/{}", layout::LONG_ID_FILE);
-            write_new(&target_dir.join(layout::LONG_ID_FILE), &bytes)?;
-            files.push(ManifestFile {
-                path: rel,
-                bytes: bytes.len() as u64,
-                crc32: crc32(&bytes),
-                events: 0,
-            });
-            report.files += 1;
-            report.bytes += bytes.len() as u64;
-        }
-        for (name, file_name) in names {
-            let source = agg_path.join(&file_name);
-            let mut bytes = self.io.read(&source).map_err(io_err("read", &source))?;
-            // A segment a save is filling may end in a line a crash tore: never an event
-            // (its save was not acknowledged), so the copy stops at the last whole line.
-            if name.segment && !is_compressed(&source) {
-                let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |end| end + 1);
-                bytes.truncate(whole);
-            }
-            let rel = format!("{rel_dir}/{file_name}");
-            let entry = ManifestFile {
-                path: rel.clone(),
-                bytes: bytes.len() as u64,
-                crc32: crc32(&bytes),
-                events: events_in(&source, &name, &bytes)?,
-            };
-            let target = target_dir.join(&file_name);
-            let linked = earlier.is_some_and(|(dir, manifest)| {
-                manifest
-                    .get(&rel)
-                    .is_some_and(|old| old.bytes == entry.bytes && old.crc32 == entry.crc32)
-                    && fs::hard_link(dir.join(&rel), &target).is_ok()
-            });
-            if linked {
-                report.linked += 1;
-            } else {
-                write_new(&target, &bytes)?;
-            }
-            report.files += 1;
-            report.bytes += entry.bytes;
-            report.events += entry.events;
-            files.push(entry);
-        }
-        drop(dir_lock);
-        Ok(())
+    /// Takes one automatic backup generation into the configured backup directory (see
+    /// [`Config::backup_enabled`]), hard-linking from the latest one, and removes the
+    /// generations beyond [`Config::backup_keep`]; returns the new generation's directory.
+    pub fn backup_generation(&self) -> Result<(PathBuf, BackupReport)> {
+        take_generation(
+            &self.base,
+            &*self.io,
+            &self.clock.now(),
+            &backup_root(&self.config),
+            self.config.backup_keep,
+        )
     }
 
     /// Restores the backup in `backup` into `dest`: checks every file against the

@@ -107,6 +107,9 @@ pub struct EventStore {
     cached_bytes: Arc<AtomicUsize>,
     /// The journal's syncing thread (`always`, `batch`); stopped and joined on drop.
     syncer: Option<journal::Syncer>,
+    /// With `backup-enabled`: the thread that takes a backup every interval; stopped and
+    /// joined on drop (after the backup it may be taking).
+    backup_timer: Option<backup::BackupTimer>,
 }
 
 impl EventStore {
@@ -139,6 +142,7 @@ impl EventStore {
         if fs::metadata(&base).is_ok_and(|m| !m.is_dir()) {
             return Err(not_a_directory());
         }
+        backup::check_backup_root(&config)?;
         if config.read_only {
             return EventStore::open_read_only(config, clock, io);
         }
@@ -193,6 +197,14 @@ impl EventStore {
             Durability::None => None,
         };
         store.journal = Some(journal);
+        if store.config.backup_enabled {
+            store.backup_timer = Some(backup::BackupTimer::spawn(
+                store.base.clone(),
+                store.io.clone(),
+                store.clock.clone(),
+                &store.config,
+            ));
+        }
         Ok(store)
     }
 
@@ -220,6 +232,7 @@ impl EventStore {
             tmp_counter: AtomicU64::new(0),
             cached_bytes: Arc::new(AtomicUsize::new(0)),
             syncer: None,
+            backup_timer: None,
         }
     }
 
@@ -338,8 +351,8 @@ impl EventStore {
         }
     }
 
-    /// Makes everything durable, removes the journal, writes final statistics and
-    /// releases the store.
+    /// Makes everything durable, removes the journal, writes final statistics, takes a
+    /// backup generation when `backup-enabled`, and releases the store.
     pub fn close(mut self) -> Result<()> {
         if self.read_only.is_some() {
             return Ok(()); // it wrote nothing
@@ -354,11 +367,21 @@ impl EventStore {
                 ),
             });
         }
+        drop(self.backup_timer.take());
         self.refresh_statistics()?;
         self.index.save_counts()?;
+        // The journal is finished even when the backup fails: the events are safe either way.
+        let backup = if self.config.backup_enabled {
+            self.backup_generation().map(|_| ()).inspect_err(|e| {
+                log::error!("{}: the backup at close failed: {e}", self.base.display());
+            })
+        } else {
+            Ok(())
+        };
         match journal {
             Some(journal) => journal.finish(),
             None => Ok(()),
-        }
+        }?;
+        backup
     }
 }

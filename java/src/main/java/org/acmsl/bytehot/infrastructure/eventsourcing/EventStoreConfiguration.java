@@ -29,8 +29,8 @@ import org.yaml.snakeyaml.reader.UnicodeReader;
  * Settings of a {@link FilesystemEventStoreAdapter} (keys as in {@code docs/configuration.md}).
  *
  * <p>Immutable; the {@code with...} methods return changed copies. Only the settings a user set
- * are sent to the store, which validates them: a setting it does not implement yet (backups,
- * cleanup) fails the open instead of being ignored.
+ * are sent to the store, which validates them: a setting it does not implement yet (cleanup)
+ * fails the open instead of being ignored.
  * Sources, lowest to highest precedence: defaults, a configuration file (see {@link #load()}),
  * system properties {@code bytehot.eventstore.<key>}, then environment variables
  * {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last, except that a base
@@ -90,8 +90,20 @@ public final class EventStoreConfiguration {
     /** Key of the size in bytes from which a single-event file is compressed (with compression on). */
     public static final String COMPRESSION_MIN_BYTES = "compression-min-bytes";
 
-    /** Key of the spec's backup setting (only false is accepted). */
+    /**
+     * Key of the spec's backup setting: {@code true} takes a backup generation at close and every
+     * {@value #BACKUP_INTERVAL_MINUTES} while open, into {@value #BACKUP_PATH}.
+     */
     public static final String BACKUP_ENABLED = "backup-enabled";
+
+    /** Key of the directory of automatic backups (default: {@code <path>-backups} beside the store). */
+    public static final String BACKUP_PATH = "backup.path";
+
+    /** Key of the minutes between automatic backups while open (default 60). */
+    public static final String BACKUP_INTERVAL_MINUTES = "backup.interval-minutes";
+
+    /** Key of the number of automatic backup generations kept (default 7). */
+    public static final String BACKUP_KEEP = "backup.keep";
 
     /**
      * Key of the read-only flag: {@code true} opens the store without creating, changing or
@@ -115,7 +127,8 @@ public final class EventStoreConfiguration {
     /** Every key of the store's settings, in the order of {@code docs/configuration.md}. */
     public static final List<String> KEYS = List.of(PATH, DURABILITY, BATCH_INTERVAL_MS, MAX_EVENT_SIZE_BYTES,
         EVENT_CACHE_BYTES, READ_ONLY, LEGACY_READABLE, MAX_EVENTS_PER_FILE, COMPRESSION_ENABLED,
-        COMPRESSION_MIN_BYTES, BACKUP_ENABLED, CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
+        COMPRESSION_MIN_BYTES, BACKUP_ENABLED, BACKUP_PATH, BACKUP_INTERVAL_MINUTES, BACKUP_KEEP,
+        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
 
     /** Keys under the prefix that configure this class or the loader, not the store. */
     private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library");
@@ -464,7 +477,9 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The spec's backup setting; the store accepts only {@code false}.
+     * The spec's backup setting: {@code true} takes a backup generation at close and every
+     * {@value #BACKUP_INTERVAL_MINUTES} minutes while open, into {@value #BACKUP_PATH}, keeping
+     * {@value #BACKUP_KEEP} generations (see {@code docs/operations.md}).
      * @param enabled the flag
      * @return the copy
      */
