@@ -87,6 +87,14 @@ pub struct Config {
     pub backup_interval: Duration,
     /// Automatic backup generations kept (`backup.keep`, 7 by default); older ones are removed.
     pub backup_keep: u32,
+    /// Retention by age (`cleanup.max-age-days`): events older than this are removed by
+    /// [`crate::EventStore::cleanup`] (at open, daily while open, on request). `None`: kept.
+    pub cleanup_max_age_days: Option<u32>,
+    /// Retention by size (`cleanup.max-total-size-mb`): the oldest events of the store are
+    /// removed until its events take at most this many MiB. `None`: no limit.
+    pub cleanup_max_total_size_mb: Option<u64>,
+    /// Time between two cleanups while open (a day; no setting, the spec says daily).
+    pub cleanup_interval: Duration,
 }
 
 /// Default `compression-min-bytes`: one 4 KiB block. A smaller file takes a whole block on
@@ -117,6 +125,9 @@ impl Default for Config {
             backup_path: None,
             backup_interval: Duration::from_secs(60 * 60),
             backup_keep: 7,
+            cleanup_max_age_days: None,
+            cleanup_max_total_size_mb: None,
+            cleanup_interval: Duration::from_secs(24 * 60 * 60),
         }
     }
 }
@@ -206,6 +217,11 @@ impl Config {
     pub fn max_events_per_file(mut self, events: u32) -> Config {
         self.max_events_per_file = events;
         self
+    }
+
+    /// Whether a retention setting is given (see [`crate::EventStore::cleanup`]).
+    pub fn has_cleanup(&self) -> bool {
+        self.cleanup_max_age_days.is_some() || self.cleanup_max_total_size_mb.is_some()
     }
 
     /// Turns compression on or off (see [`Config::compression`]).
@@ -384,11 +400,33 @@ impl Config {
                         )
                     })?
             }
-            "cleanup.max-age-days" | "cleanup.max-total-size-mb" => {
-                return Err(Error::config(
-                    key,
-                    "not implemented yet: the store never deletes events; remove the setting",
-                ));
+            "cleanup.max-age-days" => {
+                self.cleanup_max_age_days = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=3_650_000).contains(n))
+                        .ok_or_else(|| {
+                            Error::config(
+                                key,
+                                format!("expected a number of days from 1, got {value:?}"),
+                            )
+                        })?,
+                )
+            }
+            "cleanup.max-total-size-mb" => {
+                self.cleanup_max_total_size_mb = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=u64::MAX / (1024 * 1024)).contains(n))
+                        .ok_or_else(|| {
+                            Error::config(
+                                key,
+                                format!("expected a number of MiB from 1, got {value:?}"),
+                            )
+                        })?,
+                )
             }
             _ => {
                 return Err(Error::config(
@@ -494,8 +532,8 @@ mod tests {
             r#"{"backup-enabled":"yes"}"#,
             r#"{"max-events-per-file":0}"#,
             r#"{"max-events-per-file":100001}"#,
-            r#"{"cleanup.max-age-days":365}"#,
-            r#"{"cleanup.max-total-size-mb":1024}"#,
+            r#"{"cleanup.max-total-size-mb":0}"#,
+            r#"{"cleanup.max-age-days":"forever"}"#,
             r#"{"max-event-size-bytes":0}"#,
             r#"{"path":""}"#,
             r#"{"path":[1]}"#,

@@ -45,5 +45,6 @@ pub use metadata::{
     AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
 };
 pub use store::{
-    BACKUP_MANIFEST, BackupReport, Compaction, EventFilter, EventStore, Health, ImportReport,
+    BACKUP_MANIFEST, BackupReport, CLEANUP_LOG, CleanupReport, Compaction, EventFilter, EventStore,
+    Health, ImportReport,
 };

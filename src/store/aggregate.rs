@@ -15,8 +15,8 @@ use crate::layout::{self, FileName};
 use super::EventStore;
 use super::cache::{AggKey, AggState, KnownEvent, SegmentTail};
 use super::files::{
-    AGGREGATE_CHUNK_MIN, in_parallel, list_events, read_event_file, read_event_file_sized,
-    read_event_files, read_segment, written_by_old_adapter,
+    AGGREGATE_CHUNK_MIN, in_parallel, list_events, list_events_truncated, read_event_file,
+    read_event_file_sized, read_event_files, read_segment, written_by_old_adapter,
 };
 use super::ids_file::{IDS_FILE, IDS_FROM_EVENTS, adopt_ids, ids_lines};
 
@@ -216,7 +216,8 @@ impl EventStore {
         if state.legacy || !state.listed.is_empty() {
             return Ok(false);
         }
-        let names = list_events(dir, self.clean())?;
+        let (names, truncation) = list_events_truncated(dir, self.clean())?;
+        let base = truncation.as_ref().map_or(0, |t| t.through_version);
         // A directory with segments has no `.ids` (see [`IDS_FILE`]).
         if names.len() <= IDS_FROM_EVENTS || names.iter().any(|(n, _)| n.segment) {
             return Ok(false);
@@ -256,7 +257,7 @@ impl EventStore {
         let m = &last_event.metadata;
         if m.aggregate_type != key.0
             || m.aggregate_id != key.1
-            || m.aggregate_version != lines.len() as u64
+            || m.aggregate_version != base + lines.len() as u64
             || m.event_id != *last_id
         {
             return Ok(false);
@@ -267,11 +268,13 @@ impl EventStore {
             .map(|(i, (name, id))| KnownEvent {
                 name: name.to_string(),
                 at: None,
-                version: i as u64 + 1,
+                version: base + i as u64 + 1,
                 event_id: id.clone(),
                 body: None,
             })
             .collect();
+        state.base = base;
+        state.base_event_id = truncation.map(|t| t.last_event_id);
         state.ids = lines
             .into_iter()
             .enumerate()
@@ -334,7 +337,19 @@ impl EventStore {
             }
             None => {
                 state.ids_file = None;
-                let names = list_events(&dir, self.clean())?;
+                let (names, truncation) = list_events_truncated(&dir, self.clean())?;
+                let base = truncation
+                    .map(|t| (t.through_version, Some(t.last_event_id)))
+                    .unwrap_or_default();
+                if (state.base, &state.base_event_id) != (base.0, &base.1) {
+                    // A cleanup removed the oldest files since: the view starts over.
+                    state.listed.clear();
+                    state.entries.clear();
+                    state.ids.clear();
+                    state.tail = None;
+                    state.superseded.clear();
+                    (state.base, state.base_event_id) = base;
+                }
                 let known = state.listed.len();
                 // Files only come, except where `compact` replaced single-event files by
                 // a segment holding the same events: unless the cache is a prefix of the

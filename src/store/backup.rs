@@ -37,7 +37,7 @@ use crate::journal::crc32;
 use crate::layout;
 
 use super::EventStore;
-use super::files::{Clean, decoded, is_compressed, list_events};
+use super::files::{Clean, TRUNCATED_FILE, decoded, is_compressed, list_events};
 
 /// The manifest's name in a backup's directory.
 pub const BACKUP_MANIFEST: &str = "bytehot-backup.json";
@@ -421,12 +421,15 @@ fn backup_aggregate(
         return Ok(());
     }
     fs::create_dir_all(target_dir).map_err(io_err("create directory", target_dir))?;
-    let marker = agg_path.join(layout::LONG_ID_FILE);
-    if let Ok(bytes) = file::read_regular(&marker) {
-        let rel = format!("{rel_dir}/{}", layout::LONG_ID_FILE);
-        write_new(&target_dir.join(layout::LONG_ID_FILE), &bytes)?;
+    // The long id's own file, and what a cleanup removed: without it the restored
+    // aggregate's first version would look like a gap.
+    for marker in [layout::LONG_ID_FILE, TRUNCATED_FILE] {
+        let Ok(bytes) = file::read_regular(&agg_path.join(marker)) else {
+            continue;
+        };
+        write_new(&target_dir.join(marker), &bytes)?;
         files.push(ManifestFile {
-            path: rel,
+            path: format!("{rel_dir}/{marker}"),
             bytes: bytes.len() as u64,
             crc32: crc32(&bytes),
             events: 0,

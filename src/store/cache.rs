@@ -73,6 +73,10 @@ pub(super) struct AggState {
     /// Single-event files (and their event ids) whose event a segment holds too (a
     /// `compact` cut short).
     pub(super) superseded: Vec<(String, String)>,
+    /// The version and id of the last event a cleanup removed (`.truncated`): the first
+    /// event kept follows it. 0 and `None` for an aggregate no cleanup touched.
+    pub(super) base: u64,
+    pub(super) base_event_id: Option<String>,
 }
 
 /// How much of an aggregate's last segment a store has read: the bytes of its complete
@@ -89,11 +93,14 @@ pub(super) struct SegmentTail {
 
 impl AggState {
     pub(super) fn current_version(&self) -> u64 {
-        self.entries.last().map_or(0, |e| e.version)
+        self.entries.last().map_or(self.base, |e| e.version)
     }
 
     pub(super) fn last_event_id(&self) -> Option<&str> {
-        self.entries.last().map(|e| e.event_id.as_str())
+        self.entries
+            .last()
+            .map(|e| e.event_id.as_str())
+            .or(self.base_event_id.as_deref())
     }
 
     /// Whether a segment is among the files listed (such a directory has no `.ids`).

@@ -347,11 +347,72 @@ pub(super) enum Clean {
     Nothing,
 }
 
+/// The file in an aggregate directory that `cleanup` writes before it removes the
+/// aggregate's oldest files: the version and event id of the last event removed, and the
+/// first file kept. Files that sort before that one are removed (or about to be) and are
+/// never read; the aggregate's versions go on from the one it names.
+pub(crate) const TRUNCATED_FILE: &str = ".truncated";
+
+/// What `.truncated` says (see [`TRUNCATED_FILE`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Truncation {
+    /// The version of the last event removed: the first one kept is the next.
+    pub(super) through_version: u64,
+    /// The id of that event, which the first event kept names as its previous one.
+    pub(super) last_event_id: String,
+    /// The first event file kept.
+    pub(super) first_kept: String,
+    /// When the cleanup ran (ISO-8601).
+    pub(super) at: String,
+}
+
+/// The aggregate directory's `.truncated`, if any. One that cannot be read or parsed is
+/// corruption named by its path: serving the files without it would renumber them.
+pub(super) fn read_truncation(dir: &Path) -> Result<Option<Truncation>> {
+    let path = dir.join(TRUNCATED_FILE);
+    match file::read_regular(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::corrupt(
+                &path,
+                format!("not a cleanup record ({e}): restore it from a backup"),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", &path, e)),
+    }
+}
+
 /// The event files of an aggregate directory, in version order (missing directory:
-/// none). Temp files of dead processes found on the way are removed: under `always` a
+/// none), without those a cleanup removed (see [`TRUNCATED_FILE`]).
+pub(super) fn list_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName, String)>> {
+    Ok(list_events_truncated(dir, clean)?.0)
+}
+
+/// Event files with their parsed names, in version order.
+pub(super) type Listing = Vec<(FileName, String)>;
+
+/// [`list_events`] and the directory's truncation, if any.
+pub(super) fn list_events_truncated(
+    dir: &Path,
+    clean: Clean,
+) -> Result<(Listing, Option<Truncation>)> {
+    let mut names = list_all_events(dir, clean)?;
+    let truncation = read_truncation(dir)?;
+    if let Some(first) = truncation
+        .as_ref()
+        .and_then(|t| FileName::parse(layout::plain_name(&t.first_kept)))
+    {
+        names.retain(|(parsed, _)| parsed.sort_key() >= first.sort_key());
+    }
+    Ok((names, truncation))
+}
+
+/// The event files of an aggregate directory, in version order (missing directory:
+/// none), those a cleanup removed included. Temp files of dead processes found on the way are removed: under `always` a
 /// file is written under its temp name before its journal record is durable, so after a
 /// machine crash one may remain that no journal names.
-pub(super) fn list_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName, String)>> {
+pub(super) fn list_all_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName, String)>> {
     let all = file::dir_names(dir)?;
     if clean == Clean::DeadTemps {
         remove_dead_temps(dir, &all)?;

@@ -15,6 +15,7 @@
 //! | `verify.rs` | health and verify |
 //! | `compact.rs` | single-event files rewritten into segments, online |
 //! | `backup.rs` | online backup with a manifest, and restore |
+//! | `cleanup.rs` | retention: an aggregate's oldest files removed, its versions kept |
 //! | `transfer.rs` | export and import as JSON Lines, and the filter that selects events |
 //!
 //! Invariants (see DESIGN.md section 3):
@@ -29,6 +30,7 @@
 mod aggregate;
 mod backup;
 mod cache;
+mod cleanup;
 mod compact;
 mod files;
 mod ids_file;
@@ -41,6 +43,7 @@ mod verify;
 mod write;
 
 pub use backup::{BACKUP_MANIFEST, BackupReport};
+pub use cleanup::{CLEANUP_LOG, CleanupReport};
 pub use compact::Compaction;
 pub use transfer::{EventFilter, ImportReport};
 pub use verify::Health;
@@ -110,6 +113,18 @@ pub struct EventStore {
     /// With `backup-enabled`: the thread that takes a backup every interval; stopped and
     /// joined on drop (after the backup it may be taking).
     backup_timer: Option<backup::BackupTimer>,
+    /// With a `cleanup.*` setting: the thread that runs the cleanup daily.
+    cleanup_timer: Option<cleanup::CleanupTimer>,
+    role: Role,
+}
+
+/// Who opened a store: the application, or this library's daily cleanup (which opens a
+/// store of its own, as another process would, and must not start timers or back up at
+/// close in its turn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Application,
+    Maintenance,
 }
 
 impl EventStore {
@@ -128,6 +143,22 @@ impl EventStore {
         config: Config,
         clock: Arc<dyn Clock>,
         io: Arc<dyn StoreIo>,
+    ) -> Result<EventStore> {
+        let store = EventStore::open_inner(config, clock, io, Role::Application)?;
+        if store.read_only.is_none()
+            && store.config.has_cleanup()
+            && let Err(e) = store.cleanup(false)
+        {
+            log::error!("{}: the cleanup at open failed: {e}", store.base.display());
+        }
+        Ok(store)
+    }
+
+    fn open_inner(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        io: Arc<dyn StoreIo>,
+        role: Role,
     ) -> Result<EventStore> {
         let base = config.path.clone();
         let unusable = |what: &str, e: std::io::Error| Error::Unavailable {
@@ -197,13 +228,23 @@ impl EventStore {
             Durability::None => None,
         };
         store.journal = Some(journal);
-        if store.config.backup_enabled {
-            store.backup_timer = Some(backup::BackupTimer::spawn(
-                store.base.clone(),
-                store.io.clone(),
-                store.clock.clone(),
-                &store.config,
-            ));
+        store.role = role;
+        if role == Role::Application {
+            if store.config.backup_enabled {
+                store.backup_timer = Some(backup::BackupTimer::spawn(
+                    store.base.clone(),
+                    store.io.clone(),
+                    store.clock.clone(),
+                    &store.config,
+                ));
+            }
+            if store.config.has_cleanup() {
+                store.cleanup_timer = Some(cleanup::CleanupTimer::spawn(
+                    store.config.clone(),
+                    store.clock.clone(),
+                    store.io.clone(),
+                ));
+            }
         }
         Ok(store)
     }
@@ -233,6 +274,8 @@ impl EventStore {
             cached_bytes: Arc::new(AtomicUsize::new(0)),
             syncer: None,
             backup_timer: None,
+            cleanup_timer: None,
+            role: Role::Application,
         }
     }
 
@@ -368,10 +411,11 @@ impl EventStore {
             });
         }
         drop(self.backup_timer.take());
+        drop(self.cleanup_timer.take());
         self.refresh_statistics()?;
         self.index.save_counts()?;
         // The journal is finished even when the backup fails: the events are safe either way.
-        let backup = if self.config.backup_enabled {
+        let backup = if self.config.backup_enabled && self.role == Role::Application {
             self.backup_generation().map(|_| ()).inspect_err(|e| {
                 log::error!("{}: the backup at close failed: {e}", self.base.display());
             })

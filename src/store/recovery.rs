@@ -145,7 +145,9 @@ impl EventStore {
     pub(super) fn recover(&self) -> Result<Journal> {
         let _recovery = self.recovery_lock()?;
         index::remove_leftovers(&self.base)?;
-        let mut rebuild = !self.index.is_complete();
+        // A cleanup cut short may have removed files the index still lists.
+        let cleanup_cut_short = self.cleanup_cut_short();
+        let mut rebuild = !self.index.is_complete() || cleanup_cut_short;
         let journals = journal::abandoned_journals(&self.base)?;
         let mut replayed = Vec::new();
         let mut cut_short = Vec::new();
@@ -190,6 +192,9 @@ impl EventStore {
         if rebuild {
             let loss = PowerLoss::new(&cut_short, vouching);
             self.rebuild_all(loss.as_ref())?;
+            if cleanup_cut_short {
+                self.clear_cleanup_mark()?;
+            }
         } else {
             self.index.repair(&replayed, self.durable())?;
             self.check_metadata()?;

@@ -13,7 +13,8 @@ use crate::layout::{self, FileName};
 use crate::metadata::{AGGREGATE_TYPES, SCHEMA_VERSIONS};
 
 use super::files::{
-    decoded, list_events, read_event_file, scan_segment, tmp_owner, written_by_old_adapter,
+    TRUNCATED_FILE, decoded, list_events_truncated, read_event_file, scan_segment, tmp_owner,
+    written_by_old_adapter,
 };
 use super::ids_file::{IDS_FILE, OLD_HEAD_FILE};
 use super::recovery::LOST_DIR;
@@ -172,6 +173,7 @@ impl EventStore {
                         && name != layout::LONG_ID_FILE
                         && name != IDS_FILE
                         && name != OLD_HEAD_FILE
+                        && name != TRUNCATED_FILE
                         && tmp_owner(&name).is_none()
                     {
                         problems.push(format!("{}: not an event file", entry.path().display()));
@@ -186,7 +188,15 @@ impl EventStore {
                     }
                 }
                 let mut units = Vec::new();
-                for (parsed, name) in list_events(&agg_path, self.clean())? {
+                let (names, truncation) = match list_events_truncated(&agg_path, self.clean()) {
+                    Ok(listed) => listed,
+                    Err(e) => {
+                        problems.push(e.to_string());
+                        continue;
+                    }
+                };
+                let base = truncation.map_or(0, |t| t.through_version);
+                for (parsed, name) in names {
                     let path = agg_path.join(&name);
                     if parsed.segment {
                         let read = self
@@ -315,7 +325,8 @@ impl EventStore {
                                     e.event_type
                                 ));
                             }
-                            let last = versions.entry(m.aggregate_id.clone()).or_insert(0);
+                            // A cleanup removed the versions up to `base`.
+                            let last = versions.entry(m.aggregate_id.clone()).or_insert(base);
                             if m.aggregate_version == *last + 1 {
                                 *last = m.aggregate_version;
                             } else if at.is_none() && written_by_old_adapter(&*self.io, &path) {
