@@ -16,16 +16,21 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.function.Function;
 import org.acmsl.bytehot.domain.EventStoreUnavailableException;
 
 /**
  * Loads the native library once per class loader: from {@code -Dbytehot.eventstore.library},
  * else from {@code java.library.path}, else from the jar's resource
- * {@code native/<os>-<arch>/<mapLibraryName>} extracted to a uniquely named file in
+ * {@code native/<version>/<os>-<arch>/<mapLibraryName>} extracted to a uniquely named file in
  * {@code -Dbytehot.eventstore.tmpdir} (default {@code java.io.tmpdir}).
  * The unique name matters: a JVM refuses to load one library file into two class loaders,
  * and an agent and its application may both carry this jar.
+ * The version in the resource path (read from {@link #VERSION_RESOURCE}, which the build writes)
+ * keeps a class path that holds two versions of the jar, or a fat jar merging them, from pairing
+ * these classes with another version's library, whose native methods may not match: the lookup
+ * then fails and says so.
  *
  * <p>Each extracted copy has a lock file, created (and locked) before the copy and held for
  * the JVM's life: the operating system releases it however the JVM ends. Before extracting,
@@ -42,6 +47,9 @@ final class NativeLibraryLoader {
 
     /** System property naming the directory the library is extracted to. */
     static final String EXTRACT_DIR_PROPERTY = "bytehot.eventstore.tmpdir";
+
+    /** Resource beside this class whose {@code version} names the library's directory in the jar. */
+    static final String VERSION_RESOURCE = "native-library.properties";
 
     /** Suffix of an extracted copy's lock file. */
     private static final String LOCK_SUFFIX = ".lck";
@@ -63,21 +71,24 @@ final class NativeLibraryLoader {
 
     private final Function<String, URL> resources;
 
+    private final String version;
+
     private final String platform;
 
     private final Path extractDir;
 
     NativeLibraryLoader(final Load loadFile, final Load loadLibrary, final Function<String, URL> resources,
-        final String platform) {
-        this(loadFile, loadLibrary, resources, platform, Paths.get(System.getProperty(EXTRACT_DIR_PROPERTY,
+        final String version, final String platform) {
+        this(loadFile, loadLibrary, resources, version, platform, Paths.get(System.getProperty(EXTRACT_DIR_PROPERTY,
             System.getProperty("java.io.tmpdir"))));
     }
 
     NativeLibraryLoader(final Load loadFile, final Load loadLibrary, final Function<String, URL> resources,
-        final String platform, final Path extractDir) {
+        final String version, final String platform, final Path extractDir) {
         this.loadFile = loadFile;
         this.loadLibrary = loadLibrary;
         this.resources = resources;
+        this.version = version;
         this.platform = platform;
         this.extractDir = extractDir;
     }
@@ -90,7 +101,7 @@ final class NativeLibraryLoader {
         if (loadedFrom == null) {
             // Lambdas, not method references: System.load binds the library to its caller's class loader.
             loadedFrom = new NativeLibraryLoader(path -> System.load(path), name -> System.loadLibrary(name),
-                NativeLibraryLoader.class::getResource,
+                NativeLibraryLoader.class::getResource, version(NativeLibraryLoader.class.getResource(VERSION_RESOURCE)),
                 platform(System.getProperty("os.name"), System.getProperty("os.arch")))
                 .load(System.getProperty(LIBRARY_PROPERTY));
         }
@@ -120,9 +131,28 @@ final class NativeLibraryLoader {
         return osPart + "-" + archPart;
     }
 
-    /** The resource path of the library for this loader's platform. */
+    /**
+     * The {@code version} a {@link #VERSION_RESOURCE} holds.
+     * @param resource the resource, {@code null} when it is missing
+     * @return the version, {@code null} when the resource is missing, unreadable or has none
+     */
+    static String version(final URL resource) {
+        if (resource == null) {
+            return null;
+        }
+        final Properties properties = new Properties();
+        try (InputStream in = resource.openStream()) {
+            properties.load(in);
+        } catch (final IOException e) {
+            return null;
+        }
+        final String value = properties.getProperty("version");
+        return value == null || value.trim().isEmpty() ? null : value.trim();
+    }
+
+    /** The resource path of the library for this loader's version and platform. */
     String resourcePath() {
-        return "native/" + platform + "/" + System.mapLibraryName(LIBRARY_NAME);
+        return "native/" + version + "/" + platform + "/" + System.mapLibraryName(LIBRARY_NAME);
     }
 
     /**
@@ -147,8 +177,11 @@ final class NativeLibraryLoader {
             tried.add("java.library.path (" + e.getMessage() + ")");
         }
         final String resource = resourcePath();
-        final URL url = resources.apply("/" + resource);
-        if (url == null) {
+        final URL url = version == null ? null : resources.apply("/" + resource);
+        if (version == null) {
+            tried.add("classpath resource native/<version>/" + platform + "/ (no version: " + VERSION_RESOURCE
+                + " beside the loader is missing or names none)");
+        } else if (url == null) {
             tried.add("classpath resource " + resource + " (not found)");
         } else {
             try (InputStream in = url.openStream()) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URL;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,18 +35,48 @@ class NativeLibraryLoaderTest {
     @Test
     void theLibraryOfThisJvmCameThroughTheLoaderAndTheResourceIsPackaged(@TempDir final Path dir) {
         new FilesystemEventStoreAdapter(dir.toString()).close();
+        final String version = NativeLibraryLoader.version(
+            NativeLibraryLoader.class.getResource(NativeLibraryLoader.VERSION_RESOURCE));
+        final String platform = NativeLibraryLoader.platform(System.getProperty("os.name"), System.getProperty("os.arch"));
 
         assertThat(NativeLibraryLoader.loadedFrom()).contains(System.mapLibraryName("bytehot_eventstore"));
-        assertThat(NativeLibraryLoaderTest.class.getResource("/" + new NativeLibraryLoader(null, null, null,
-            NativeLibraryLoader.platform(System.getProperty("os.name"), System.getProperty("os.arch"))).resourcePath()))
-            .isNotNull();
+        assertThat(version).isNotBlank();
+        final String resource = new NativeLibraryLoader(null, null, null, version, platform).resourcePath();
+        assertThat(resource).isEqualTo("native/" + version + "/" + platform + "/"
+            + System.mapLibraryName("bytehot_eventstore"));
+        assertThat(NativeLibraryLoaderTest.class.getResource("/" + resource)).isNotNull();
+    }
+
+    @Test
+    void theVersionIsReadFromItsResource(@TempDir final Path dir) throws Exception {
+        assertThat(NativeLibraryLoader.version(url(Files.write(dir.resolve("v1"),
+            "# written by the build\nversion = 2.3.4 \n".getBytes(StandardCharsets.ISO_8859_1)))))
+            .isEqualTo("2.3.4");
+        assertThat(NativeLibraryLoader.version(url(Files.write(dir.resolve("v2"), "other=1\n".getBytes(
+            StandardCharsets.ISO_8859_1))))).isNull();
+        assertThat(NativeLibraryLoader.version(url(dir.resolve("absent")))).isNull();
+        assertThat(NativeLibraryLoader.version(null)).isNull();
+    }
+
+    @Test
+    void withoutAVersionTheJarIsNotSearchedAndTheErrorSaysWhy() {
+        final List<String> asked = new ArrayList<>();
+
+        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> {
+            asked.add(name);
+            return null;
+        }, null, "linux-x86_64").load(null))
+            .isInstanceOf(EventStoreUnavailableException.class)
+            .hasMessageContaining("classpath resource native/<version>/linux-x86_64/ (no version: "
+                + NativeLibraryLoader.VERSION_RESOURCE);
+        assertThat(asked).isEmpty();
     }
 
     @Test
     void theExplicitFileComesFirst() {
         final List<String> loaded = new ArrayList<>();
 
-        final String from = new NativeLibraryLoader(loaded::add, FAIL, name -> null, "linux-x86_64").load("/opt/lib.so");
+        final String from = new NativeLibraryLoader(loaded::add, FAIL, name -> null, "0.1.0", "linux-x86_64").load("/opt/lib.so");
 
         assertThat(from).isEqualTo("/opt/lib.so");
         assertThat(loaded).containsExactly("/opt/lib.so");
@@ -55,7 +86,7 @@ class NativeLibraryLoaderTest {
     void theLibraryPathComesSecond() {
         final List<String> loaded = new ArrayList<>();
 
-        final String from = new NativeLibraryLoader(FAIL, loaded::add, name -> null, "linux-x86_64").load("/missing.so");
+        final String from = new NativeLibraryLoader(FAIL, loaded::add, name -> null, "0.1.0", "linux-x86_64").load("/missing.so");
 
         assertThat(from).isEqualTo("java.library.path");
         assertThat(loaded).containsExactly("bytehot_eventstore");
@@ -69,12 +100,12 @@ class NativeLibraryLoaderTest {
         final NativeLibraryLoader loader = new NativeLibraryLoader(loaded::add, FAIL, name -> {
             asked.add(name);
             return url(resource);
-        }, "linux-x86_64");
+        }, "0.1.0", "linux-x86_64");
 
         final String first = loader.load(null);
         final String second = loader.load(null);
 
-        assertThat(asked.get(0)).isEqualTo("/native/linux-x86_64/" + System.mapLibraryName("bytehot_eventstore"));
+        assertThat(asked.get(0)).isEqualTo("/native/0.1.0/linux-x86_64/" + System.mapLibraryName("bytehot_eventstore"));
         assertThat(first).isNotEqualTo(second);
         assertThat(loaded).containsExactly(Path.of(first).toAbsolutePath().toString(),
             Path.of(second).toAbsolutePath().toString());
@@ -83,13 +114,13 @@ class NativeLibraryLoaderTest {
 
     @Test
     void whenNothingLoadsTheErrorListsEveryLocationTried(@TempDir final Path dir) {
-        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> null, "linux-x86_64").load("/opt/x.so"))
+        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> null, "0.1.0", "linux-x86_64").load("/opt/x.so"))
             .isInstanceOf(EventStoreUnavailableException.class)
             .hasMessageContaining("-Dbytehot.eventstore.library=/opt/x.so (no /opt/x.so)")
             .hasMessageContaining("java.library.path (no bytehot_eventstore)")
-            .hasMessageContaining("classpath resource native/linux-x86_64/")
+            .hasMessageContaining("classpath resource native/0.1.0/linux-x86_64/")
             .hasMessageContaining("(not found)");
-        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> url(dir.resolve("absent")), "linux-x86_64")
+        assertThatThrownBy(() -> new NativeLibraryLoader(FAIL, FAIL, name -> url(dir.resolve("absent")), "0.1.0", "linux-x86_64")
             .load(null))
             .isInstanceOf(EventStoreUnavailableException.class)
             .hasMessageContaining("FileNotFoundException")
@@ -113,7 +144,7 @@ class NativeLibraryLoaderTest {
             final FileLock lock = held.lock();
             final List<String> loaded = new ArrayList<>();
 
-            final String from = new NativeLibraryLoader(loaded::add, FAIL, name -> url(resource), "linux-x86_64",
+            final String from = new NativeLibraryLoader(loaded::add, FAIL, name -> url(resource), "0.1.0", "linux-x86_64",
                 extractTo).load(null);
 
             assertThat(deadLock).doesNotExist();
