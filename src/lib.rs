@@ -46,5 +46,5 @@ pub use metadata::{
 };
 pub use store::{
     BACKUP_MANIFEST, BackupReport, CLEANUP_LOG, CleanupReport, Compaction, EventFilter, EventStore,
-    Health, ImportReport,
+    Health, ImportReport, backup_root,
 };

@@ -176,7 +176,7 @@ fn is_within(inner: &Path, outer: &Path) -> bool {
 }
 
 /// Where automatic backups go: `backup.path`, or `<path>-backups` beside the store.
-pub(super) fn backup_root(config: &Config) -> PathBuf {
+pub fn backup_root(config: &Config) -> PathBuf {
     config.backup_path.clone().unwrap_or_else(|| {
         let mut name = config
             .path
@@ -489,13 +489,12 @@ impl EventStore {
     /// [`Config::backup_enabled`]), hard-linking from the latest one, and removes the
     /// generations beyond [`Config::backup_keep`]; returns the new generation's directory.
     pub fn backup_generation(&self) -> Result<(PathBuf, BackupReport)> {
-        take_generation(
-            &self.base,
-            &*self.io,
-            &self.clock.now(),
-            &backup_root(&self.config),
-            self.config.backup_keep,
-        )
+        self.backup_generation_into(&backup_root(&self.config), self.config.backup_keep)
+    }
+
+    /// [`Self::backup_generation`] into the generations under `root`, keeping `keep`.
+    pub fn backup_generation_into(&self, root: &Path, keep: u32) -> Result<(PathBuf, BackupReport)> {
+        take_generation(&self.base, &*self.io, &self.clock.now(), root, keep.max(1))
     }
 
     /// Restores the backup in `backup` into `dest`: checks every file against the

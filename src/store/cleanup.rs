@@ -109,10 +109,22 @@ impl EventStore {
     /// removed. Runs online; with `dry_run` nothing is changed. Does nothing when neither
     /// setting is given.
     pub fn cleanup(&self, dry_run: bool) -> Result<CleanupReport> {
-        let (max_age, max_size) = (
+        self.cleanup_with(
             self.config.cleanup_max_age_days,
             self.config.cleanup_max_total_size_mb,
-        );
+            dry_run,
+        )
+    }
+
+    /// [`Self::cleanup`] with the limits given here instead of the configured ones (the
+    /// command-line tool's `--max-age-days`, `--max-total-size-mb`).
+    pub fn cleanup_with(
+        &self,
+        max_age_days: Option<u32>,
+        max_total_size_mb: Option<u64>,
+        dry_run: bool,
+    ) -> Result<CleanupReport> {
+        let (max_age, max_size) = (max_age_days.filter(|d| *d > 0), max_total_size_mb);
         if max_age.is_none() && max_size.is_none() {
             return Ok(CleanupReport {
                 dry_run,

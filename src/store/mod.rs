@@ -42,7 +42,7 @@ mod transfer;
 mod verify;
 mod write;
 
-pub use backup::{BACKUP_MANIFEST, BackupReport};
+pub use backup::{BACKUP_MANIFEST, BackupReport, backup_root};
 pub use cleanup::{CLEANUP_LOG, CleanupReport};
 pub use compact::Compaction;
 pub use transfer::{EventFilter, ImportReport};

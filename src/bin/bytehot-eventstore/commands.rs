@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytehot_eventstore::{Error, Event, EventFilter, EventStore, parse_instant, reindent};
+use bytehot_eventstore::{
+    Config, Error, Event, EventFilter, EventStore, backup_root, parse_instant, reindent,
+};
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
@@ -62,6 +64,11 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         Command::Compact => compact(global),
         Command::Export { filter, output } => export(global, &filter, output.as_deref()),
         Command::Import { file, renumber } => import(global, &file, renumber),
+        Command::Cleanup {
+            dry_run,
+            max_age_days,
+            max_total_size_mb,
+        } => cleanup(global, dry_run, max_age_days, max_total_size_mb),
         Command::Backup { dest, link_dest } => backup(global, &dest, link_dest.as_deref()),
         Command::Restore {
             backup,
@@ -73,12 +80,35 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
 
 /// Opens the store as configured, read-only when asked or when `read_only`.
 fn open(global: &Global, read_only: bool) -> Result<EventStore, Failure> {
-    open_store(global, read_only, false)
+    open_store(global, read_only, false, Vec::new())
 }
 
-/// [`open`], creating the store when `create` (an import into a new store).
-fn open_store(global: &Global, read_only: bool, create: bool) -> Result<EventStore, Failure> {
-    let mut overrides = Vec::new();
+/// [`open`], creating the store when `create` (an import into a new store), with the
+/// settings `extra` on top of the configuration.
+fn open_store(
+    global: &Global,
+    read_only: bool,
+    create: bool,
+    extra: Vec<(&'static str, String)>,
+) -> Result<EventStore, Failure> {
+    let mut config = resolve_config(global, read_only, create, extra)?;
+    // The tool inspects and repairs: it neither backs up at close nor cleans up at open
+    // because the application's configuration says so (`backup` and `cleanup` do that on
+    // request).
+    config.backup_enabled = false;
+    config.cleanup_max_age_days = None;
+    config.cleanup_max_total_size_mb = None;
+    Ok(EventStore::open(config)?)
+}
+
+/// The configuration of the store the command names.
+fn resolve_config(
+    global: &Global,
+    read_only: bool,
+    create: bool,
+    extra: Vec<(&'static str, String)>,
+) -> Result<Config, Failure> {
+    let mut overrides = extra;
     if let Some(store) = &global.store {
         overrides.push(("path", store.to_string_lossy().to_string()));
     }
@@ -97,7 +127,7 @@ fn open_store(global: &Global, read_only: bool, create: bool) -> Result<EventSto
             config.path.display()
         )));
     }
-    Ok(EventStore::open(config)?)
+    Ok(config)
 }
 
 fn close(store: EventStore) -> Result<(), Failure> {
@@ -479,7 +509,7 @@ fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failu
         ))
     };
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    let store = open_store(global, false, true)?;
+    let store = open_store(global, false, true, Vec::new())?;
     let bar = output::progress(size, "importing (bytes)");
     let report = store
         .import(&mut reader, renumber, |read| bar.set_position(read))
@@ -514,6 +544,69 @@ fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failu
     } else {
         Outcome::Problems
     })
+}
+
+fn cleanup(
+    global: &Global,
+    dry_run: bool,
+    max_age_days: Option<u32>,
+    max_total_size_mb: Option<u64>,
+) -> Result<Outcome, Failure> {
+    let mut extra = Vec::new();
+    if let Some(days) = max_age_days {
+        extra.push(("cleanup.max-age-days", days.to_string()));
+    }
+    if let Some(mb) = max_total_size_mb {
+        extra.push(("cleanup.max-total-size-mb", mb.to_string()));
+    }
+    let config = resolve_config(global, dry_run, false, extra)?;
+    let (max_age, max_size) = (config.cleanup_max_age_days, config.cleanup_max_total_size_mb);
+    if max_age.is_none() && max_size.is_none() {
+        return Err(Failure::config(format!(
+            "no retention is configured for {}: set cleanup.max-age-days or \
+             cleanup.max-total-size-mb (or pass --max-age-days / --max-total-size-mb)",
+            config.path.display()
+        )));
+    }
+    let backup_first = config.backup_enabled && !dry_run;
+    // A dry run changes nothing: the store is opened read-only.
+    let store = open_store(global, dry_run, false, Vec::new())?;
+    if backup_first {
+        let spinner = output::spinner("backing up before the cleanup");
+        store.backup_generation_into(&backup_root(&config), config.backup_keep)?;
+        spinner.finish_and_clear();
+    }
+    let spinner = output::spinner("cleaning up");
+    let first = store.cleanup_with(max_age, max_size, dry_run)?;
+    spinner.finish_and_clear();
+    close(store)?;
+    if global.json {
+        output::json(&json!({
+            "dryRun": first.dry_run,
+            "aggregates": first.aggregates,
+            "eventsRemoved": first.events_removed,
+            "filesRemoved": first.files_removed,
+            "bytesRemoved": first.bytes_removed,
+            "bytesKept": first.bytes_kept,
+            "overSizeLimit": first.over_size_limit,
+        }));
+    } else {
+        let verb = if dry_run { "would remove" } else { "removed" };
+        println!(
+            "{verb} {} events ({} files, {}) of {} aggregates; {} of events left{}",
+            first.events_removed,
+            first.files_removed,
+            output::bytes(first.bytes_removed),
+            first.aggregates,
+            output::bytes(first.bytes_kept),
+            if first.over_size_limit {
+                " (over the size limit: the rest is recent, undated, or each aggregate's last file)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(Outcome::Ok)
 }
 
 fn backup(global: &Global, dest: &Path, link_dest: Option<&Path>) -> Result<Outcome, Failure> {

@@ -113,6 +113,19 @@ enum Command {
         #[arg(long)]
         renumber: bool,
     },
+    /// Applies the retention the configuration sets (cleanup.max-age-days,
+    /// cleanup.max-total-size-mb): each aggregate's oldest files go, its versions stay.
+    Cleanup {
+        /// Only say what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Events older than this many days (overrides cleanup.max-age-days).
+        #[arg(long, value_name = "DAYS")]
+        max_age_days: Option<u32>,
+        /// The store's events in at most this many MiB (overrides cleanup.max-total-size-mb).
+        #[arg(long, value_name = "MIB")]
+        max_total_size_mb: Option<u64>,
+    },
     /// Copies the store into DEST (a new or empty directory) while other processes keep
     /// saving: each aggregate as it was at one moment, with a manifest of checksums.
     Backup {
