@@ -19,7 +19,8 @@ import org.acmsl.bytehot.domain.VersionedDomainEvent;
  * Arrays in the event data are compared by content.
  *
  * <p>ByteHot's helpers {@link #getLastEventId} and {@link #getCurrentVersion} ask the store
- * made known with {@link #useEventStore}.
+ * made known with {@link #useEventStore}; {@link #withVersion} copies an event through
+ * {@link #withMetadata}, which every catalog event overrides.
  */
 public abstract class AbstractVersionedDomainEvent implements VersionedDomainEvent {
 
@@ -200,6 +201,41 @@ public abstract class AbstractVersionedDomainEvent implements VersionedDomainEve
                 + "before getLastEventId or getCurrentVersion");
         }
         return store;
+    }
+
+    /**
+     * A copy of this event with its metadata's version replaced: same class, same fields, same
+     * event id, timestamp and other metadata. ByteHot declared it and threw
+     * {@link UnsupportedOperationException}; here every catalog event supports it, and an event
+     * class of the application does by overriding {@link #withMetadata}.
+     * @param newVersion the version (0: the store assigns the next one)
+     * @return the copy, of this event's class
+     * @throws UnsupportedOperationException when this event's class does not override
+     *     {@link #withMetadata}
+     */
+    public AbstractVersionedDomainEvent withVersion(final long newVersion) {
+        final AbstractVersionedDomainEvent copy = withMetadata(metadata.withVersion(newVersion));
+        if (copy == null || copy.getClass() != getClass()) {
+            // A subclass of an event class that overrides withMetadata inherits it, and its
+            // copy would silently lose the subclass's fields.
+            throw new UnsupportedOperationException(getClass().getName() + " does not override withMetadata("
+                + "EventMetadata) (the copy was " + (copy == null ? "null" : "a " + copy.getClass().getName())
+                + "): override it to return a copy made by its own constructor");
+        }
+        return copy;
+    }
+
+    /**
+     * A copy of this event with other metadata and the same fields, for {@link #withVersion}.
+     * The catalog's events override it by calling their constructor; an event class of the
+     * application overrides it likewise, returning an instance of exactly its class.
+     * @param newMetadata the copy's metadata (not {@code null})
+     * @return the copy
+     * @throws UnsupportedOperationException unless overridden
+     */
+    protected AbstractVersionedDomainEvent withMetadata(final EventMetadata newMetadata) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support withVersion: "
+            + "override withMetadata(EventMetadata) to return a copy made by its own constructor");
     }
 
     /**
