@@ -4,8 +4,11 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.acmsl.bytehot.domain.EventStorePort;
+import org.acmsl.bytehot.domain.EventStoreUnavailableException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
 
 /**
@@ -14,8 +17,18 @@ import org.acmsl.bytehot.domain.VersionedDomainEvent;
  * <p>Equality, hash code and {@code toString} cover the class, the metadata and whatever
  * {@link #eventData()} returns; a subclass with fields of its own overrides that method.
  * Arrays in the event data are compared by content.
+ *
+ * <p>ByteHot's helpers {@link #getLastEventId} and {@link #getCurrentVersion} ask the store
+ * made known with {@link #useEventStore}; {@link #withVersion} copies an event through
+ * {@link #withMetadata}, which every catalog event overrides.
  */
 public abstract class AbstractVersionedDomainEvent implements VersionedDomainEvent {
+
+    /*
+     * One store for the whole JVM, as ByteHot's helpers are static. Volatile is enough: the
+     * reference is only ever replaced whole, and each helper reads it once.
+     */
+    private static volatile EventStorePort eventStore;
 
     private final EventMetadata metadata;
 
@@ -116,6 +129,113 @@ public abstract class AbstractVersionedDomainEvent implements VersionedDomainEve
         final String previousEventId, final long currentVersion, final String userId, final String correlationId) {
         return EventMetadata.withCorrelation(aggregateType, aggregateId, previousEventId, currentVersion, userId,
             correlationId);
+    }
+
+    /**
+     * Makes a store known to the domain: {@link #getLastEventId} and {@link #getCurrentVersion}
+     * ask it from then on, from any thread. Call it once at startup, after opening the store
+     * (for instance the {@code FilesystemEventStoreAdapter}); the domain stays free of any
+     * dependency on the infrastructure that implements the port. A later call replaces the
+     * store; closing the store does not forget it (the helpers then report it unavailable).
+     * @param store the store, or {@code null} to forget the one known
+     */
+    public static void useEventStore(final EventStorePort store) {
+        eventStore = store;
+    }
+
+    /**
+     * The id of an aggregate's last event, for the {@code previousEventId} of the next one
+     * (ByteHot's helper). It asks the store made known with {@link #useEventStore} for the
+     * current version and then for the events after the one before it, so it reads one event,
+     * not the aggregate's history.
+     *
+     * <p>ByteHot's milestone-6A stub returned {@code null} whatever the store held; this one
+     * throws instead when no store is known, because a silent {@code null} would chain the next
+     * event to nothing and present it as the aggregate's first.
+     * @param aggregateType the aggregate type
+     * @param aggregateId the aggregate id
+     * @return the last event's id, {@code null} when the aggregate has no events
+     * @throws EventStoreUnavailableException when no store is known, or the store is unusable
+     */
+    protected static String getLastEventId(final String aggregateType, final String aggregateId) {
+        final EventStorePort store = knownEventStore();
+        final long currentVersion = store.getCurrentVersion(aggregateType, aggregateId);
+        if (currentVersion == 0L) {
+            return null;
+        }
+        // An append by another writer between the two calls only lengthens the tail: its last
+        // event is still the aggregate's last.
+        List<VersionedDomainEvent> tail =
+            store.getEventsForAggregateSince(aggregateType, aggregateId, currentVersion - 1);
+        if (tail.isEmpty()) {
+            // Another implementation of the port may number its events otherwise; the whole
+            // history is slower but right whatever the numbering.
+            tail = store.getEventsForAggregate(aggregateType, aggregateId);
+        }
+        return tail.isEmpty() ? null : tail.get(tail.size() - 1).getEventId();
+    }
+
+    /**
+     * An aggregate's current version, whose successor the next event claims (ByteHot's
+     * helper): {@link EventStorePort#getCurrentVersion} of the store made known with
+     * {@link #useEventStore}.
+     *
+     * <p>ByteHot's milestone-6A stub returned 0 whatever the store held; this one throws
+     * instead when no store is known, because a silent 0 would stamp version 1 on an event of
+     * an aggregate that has events (a concurrency conflict at best, a wrong history with a
+     * store that does not check).
+     * @param aggregateType the aggregate type
+     * @param aggregateId the aggregate id
+     * @return the version, 0 when the aggregate has no events
+     * @throws EventStoreUnavailableException when no store is known, or the store is unusable
+     */
+    protected static long getCurrentVersion(final String aggregateType, final String aggregateId) {
+        return knownEventStore().getCurrentVersion(aggregateType, aggregateId);
+    }
+
+    private static EventStorePort knownEventStore() {
+        final EventStorePort store = eventStore;
+        if (store == null) {
+            throw new EventStoreUnavailableException("No event store is known to the domain: call "
+                + "AbstractVersionedDomainEvent.useEventStore(store) at startup, after opening the store, "
+                + "before getLastEventId or getCurrentVersion");
+        }
+        return store;
+    }
+
+    /**
+     * A copy of this event with its metadata's version replaced: same class, same fields, same
+     * event id, timestamp and other metadata. ByteHot declared it and threw
+     * {@link UnsupportedOperationException}; here every catalog event supports it, and an event
+     * class of the application does by overriding {@link #withMetadata}.
+     * @param newVersion the version (0: the store assigns the next one)
+     * @return the copy, of this event's class
+     * @throws UnsupportedOperationException when this event's class does not override
+     *     {@link #withMetadata}
+     */
+    public AbstractVersionedDomainEvent withVersion(final long newVersion) {
+        final AbstractVersionedDomainEvent copy = withMetadata(metadata.withVersion(newVersion));
+        if (copy == null || copy.getClass() != getClass()) {
+            // A subclass of an event class that overrides withMetadata inherits it, and its
+            // copy would silently lose the subclass's fields.
+            throw new UnsupportedOperationException(getClass().getName() + " does not override withMetadata("
+                + "EventMetadata) (the copy was " + (copy == null ? "null" : "a " + copy.getClass().getName())
+                + "): override it to return a copy made by its own constructor");
+        }
+        return copy;
+    }
+
+    /**
+     * A copy of this event with other metadata and the same fields, for {@link #withVersion}.
+     * The catalog's events override it by calling their constructor; an event class of the
+     * application overrides it likewise, returning an instance of exactly its class.
+     * @param newMetadata the copy's metadata (not {@code null})
+     * @return the copy
+     * @throws UnsupportedOperationException unless overridden
+     */
+    protected AbstractVersionedDomainEvent withMetadata(final EventMetadata newMetadata) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support withVersion: "
+            + "override withMetadata(EventMetadata) to return a copy made by its own constructor");
     }
 
     /**

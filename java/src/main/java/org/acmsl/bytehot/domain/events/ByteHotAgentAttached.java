@@ -48,6 +48,11 @@ public final class ByteHotAgentAttached extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ByteHotAgentAttached withMetadata(final EventMetadata newMetadata) {
+        return new ByteHotAgentAttached(newMetadata, configuration, precedingEventId);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("configuration", configuration, "precedingEventId", precedingEventId);
     }

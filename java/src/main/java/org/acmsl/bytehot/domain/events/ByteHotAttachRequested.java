@@ -51,6 +51,11 @@ public final class ByteHotAttachRequested extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ByteHotAttachRequested withMetadata(final EventMetadata newMetadata) {
+        return new ByteHotAttachRequested(newMetadata, configuration);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("configuration", configuration);
     }

@@ -72,6 +72,11 @@ public final class ByteHotNotStarted extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ByteHotNotStarted withMetadata(final EventMetadata newMetadata) {
+        return new ByteHotNotStarted(newMetadata, errorClass, errorMessage, precedingEventId);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("errorClass", errorClass, "errorMessage", errorMessage, "precedingEventId", precedingEventId);
     }

@@ -108,6 +108,12 @@ public final class BytecodeRejected extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected BytecodeRejected withMetadata(final EventMetadata newMetadata) {
+        return new BytecodeRejected(newMetadata, classFile, className, validForHotSwap, rejectionReason,
+            detectionTimestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "validForHotSwap", validForHotSwap, "rejectionReason", rejectionReason, "detectionTimestamp", detectionTimestamp);
     }

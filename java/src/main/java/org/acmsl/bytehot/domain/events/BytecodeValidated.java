@@ -88,6 +88,11 @@ public final class BytecodeValidated extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected BytecodeValidated withMetadata(final EventMetadata newMetadata) {
+        return new BytecodeValidated(newMetadata, classFile, className, validForHotSwap, validationDetails, timestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "validForHotSwap", validForHotSwap, "validationDetails", validationDetails, "timestamp", timestamp);
     }

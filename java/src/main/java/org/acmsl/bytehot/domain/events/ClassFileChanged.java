@@ -131,6 +131,11 @@ public final class ClassFileChanged extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ClassFileChanged withMetadata(final EventMetadata newMetadata) {
+        return new ClassFileChanged(newMetadata, classFile, className, fileSize, detectionTimestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "fileSize", fileSize, "detectionTimestamp", detectionTimestamp);
     }

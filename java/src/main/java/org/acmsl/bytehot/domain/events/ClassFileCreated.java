@@ -75,6 +75,11 @@ public final class ClassFileCreated extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ClassFileCreated withMetadata(final EventMetadata newMetadata) {
+        return new ClassFileCreated(newMetadata, classFile, className, fileSize, timestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "fileSize", fileSize, "timestamp", timestamp);
     }

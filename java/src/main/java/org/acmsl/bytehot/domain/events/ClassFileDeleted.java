@@ -80,6 +80,11 @@ public final class ClassFileDeleted extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ClassFileDeleted withMetadata(final EventMetadata newMetadata) {
+        return new ClassFileDeleted(newMetadata, classFile, className, detectionTimestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "detectionTimestamp", detectionTimestamp);
     }

@@ -131,6 +131,12 @@ public final class ClassFileProcessed extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ClassFileProcessed withMetadata(final EventMetadata newMetadata) {
+        return new ClassFileProcessed(newMetadata, classFile, className, processedAt, result, message,
+            precedingEventId);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "processedAt", processedAt, "result", result, "message", message, "precedingEventId", precedingEventId);
     }

@@ -117,6 +117,12 @@ public final class ClassMetadataExtracted extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected ClassMetadataExtracted withMetadata(final EventMetadata newMetadata) {
+        return new ClassMetadataExtracted(newMetadata, classFile, className, superClassName, interfaces, fields,
+            methods, timestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "superClassName", superClassName, "interfaces", interfaces, "fields", fields, "methods", methods, "timestamp", timestamp);
     }

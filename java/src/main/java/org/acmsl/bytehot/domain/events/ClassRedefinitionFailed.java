@@ -101,6 +101,12 @@ public final class ClassRedefinitionFailed extends AbstractVersionedDomainEvent 
     }
 
     @Override
+    protected ClassRedefinitionFailed withMetadata(final EventMetadata newMetadata) {
+        return new ClassRedefinitionFailed(newMetadata, className, classFile, failureReason, jvmError,
+            recoveryAction, timestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("className", className, "classFile", classFile, "failureReason", failureReason, "jvmError", jvmError, "recoveryAction", recoveryAction, "timestamp", timestamp);
     }

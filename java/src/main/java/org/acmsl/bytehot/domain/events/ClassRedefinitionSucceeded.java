@@ -102,6 +102,12 @@ public final class ClassRedefinitionSucceeded extends AbstractVersionedDomainEve
     }
 
     @Override
+    protected ClassRedefinitionSucceeded withMetadata(final EventMetadata newMetadata) {
+        return new ClassRedefinitionSucceeded(newMetadata, className, classFile, affectedInstances,
+            redefinitionDetails, duration, timestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("className", className, "classFile", classFile, "affectedInstances", affectedInstances, "redefinitionDetails", redefinitionDetails, "duration", duration, "timestamp", timestamp);
     }

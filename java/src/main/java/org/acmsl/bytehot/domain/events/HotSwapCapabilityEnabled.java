@@ -60,6 +60,12 @@ public final class HotSwapCapabilityEnabled extends AbstractVersionedDomainEvent
     }
 
     @Override
+    protected HotSwapCapabilityEnabled withMetadata(final EventMetadata newMetadata) {
+        return new HotSwapCapabilityEnabled(newMetadata, redefineClassesSupported, retransformClassesSupported,
+            precedingEventId);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("redefineClassesSupported", redefineClassesSupported, "retransformClassesSupported", retransformClassesSupported, "precedingEventId", precedingEventId);
     }

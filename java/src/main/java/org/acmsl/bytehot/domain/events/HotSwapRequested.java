@@ -142,6 +142,12 @@ public final class HotSwapRequested extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected HotSwapRequested withMetadata(final EventMetadata newMetadata) {
+        return new HotSwapRequested(newMetadata, classFile, className, originalBytecode, newBytecode, requestReason,
+            timestamp, precedingEventId);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("classFile", classFile, "className", className, "originalBytecode", originalBytecode, "newBytecode", newBytecode, "requestReason", requestReason, "timestamp", timestamp, "precedingEventId", precedingEventId);
     }

@@ -128,6 +128,12 @@ public final class InstancesUpdated extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected InstancesUpdated withMetadata(final EventMetadata newMetadata) {
+        return new InstancesUpdated(newMetadata, className, updatedInstances, totalInstances, updateMethod,
+            failedUpdates, updateDetails, duration, timestamp);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("className", className, "updatedInstances", updatedInstances, "totalInstances", totalInstances, "updateMethod", updateMethod, "failedUpdates", failedUpdates, "updateDetails", updateDetails, "duration", duration, "timestamp", timestamp);
     }

@@ -48,6 +48,11 @@ public final class WatchPathConfigured extends AbstractVersionedDomainEvent {
     }
 
     @Override
+    protected WatchPathConfigured withMetadata(final EventMetadata newMetadata) {
+        return new WatchPathConfigured(newMetadata, configuration, precedingEventId);
+    }
+
+    @Override
     protected Map<String, Object> eventData() {
         return data("configuration", configuration, "precedingEventId", precedingEventId);
     }
