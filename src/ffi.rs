@@ -469,6 +469,20 @@ natives! {
         to_java(env, &json(&problems))
     }
 
+    fn cleanup = "cleanup"(env, handle: jlong, dry_run: jboolean) -> jbyteArray, NULL_ARRAY => {
+        let done = store(handle)?.cleanup(dry_run == JNI_TRUE)?;
+        let body = serde_json::json!({
+            "aggregates": done.aggregates,
+            "eventsRemoved": done.events_removed,
+            "filesRemoved": done.files_removed,
+            "bytesRemoved": done.bytes_removed,
+            "bytesKept": done.bytes_kept,
+            "overSizeLimit": done.over_size_limit,
+            "dryRun": done.dry_run,
+        });
+        to_java(env, &json(&body))
+    }
+
     fn backup = "backup"(
         env,
         handle: jlong,

@@ -460,3 +460,95 @@ fn backup_and_restore_round_trip_refusing_damaged_incomplete_and_occupied_target
         .stderr(contains("not a complete backup"));
     assert!(!root.join("r2").exists());
 }
+
+/// An event stamped `days` before now.
+fn aged_event(id: &str, event_id: &str, days: i64) -> bytehot_eventstore::Event {
+    let mut m = meta("user", id, event_id);
+    m.timestamp = Some(chrono::Utc::now() - chrono::Duration::days(days));
+    ev_with(m, "Aged", "{}")
+}
+
+#[test]
+fn cleanup_removes_old_events_as_configured_after_a_dry_run_that_changes_nothing() {
+    let t = TempStore::new();
+    let store = t.open();
+    for (n, days) in [400, 300, 200, 1].iter().enumerate() {
+        store
+            .append(aged_event("u", &format!("e{n}"), *days))
+            .unwrap();
+    }
+    store.close().unwrap();
+    // Without a retention setting there is nothing to apply: said, not guessed.
+    tool(t.tmp.path(), &t.base)
+        .arg("cleanup")
+        .assert()
+        .code(3)
+        .stderr(contains("no retention is configured"));
+    // The application's YAML sets it; inspecting the store does not apply it.
+    std::fs::write(
+        t.tmp.path().join("bytehot.yml"),
+        "bytehot:\n  eventstore:\n    cleanup:\n      max-age-days: 250\n",
+    )
+    .unwrap();
+    stdout(tool(t.tmp.path(), &t.base).arg("stats"));
+    assert_eq!(t.open().read_aggregate("user", "u", 0).unwrap().len(), 4);
+    let dry: Value = serde_json::from_str(&stdout(tool(t.tmp.path(), &t.base).args([
+        "cleanup",
+        "--dry-run",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(dry["eventsRemoved"], 2);
+    assert_eq!(t.open().read_aggregate("user", "u", 0).unwrap().len(), 4);
+    let out = stdout(tool(t.tmp.path(), &t.base).arg("cleanup"));
+    assert!(out.starts_with("removed 2 events"), "{out}");
+    // An explicit limit wins over the file's.
+    let out = stdout(tool(t.tmp.path(), &t.base).args(["cleanup", "--max-age-days", "100"]));
+    assert!(out.starts_with("removed 1 events"), "{out}");
+    let store = t.open();
+    let kept: Vec<u64> = store
+        .read_aggregate("user", "u", 0)
+        .unwrap()
+        .iter()
+        .map(|e| e.metadata.aggregate_version)
+        .collect();
+    assert_eq!(kept, [4]);
+    assert!(store.verify().unwrap().is_empty());
+    let log = std::fs::read_to_string(t.base.join("metadata").join("cleanup.log")).unwrap();
+    assert_eq!(log.lines().count(), 2);
+}
+
+#[test]
+fn migrate_rewrites_files_byte_hots_adapter_numbered_by_session() {
+    let t = TempStore::new();
+    let dir = t.base.join("filewatch").join("Foo.class");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (n, name) in ["20250617120000000", "20250617120100000"]
+        .iter()
+        .enumerate()
+    {
+        let mut m = meta("filewatch", "Foo.class", &format!("s{n}"));
+        m.aggregate_version = 1; // ByteHot's forNewSession: version 1 in every session
+        let event = ev_with(m, "ClassFileChanged", r#"{"className":"Foo"}"#);
+        let printed = String::from_utf8(event.to_file_json()).unwrap();
+        // Jackson's `"key" : value`, as ByteHot's adapter printed it.
+        std::fs::write(
+            dir.join(format!("{name}-ClassFileChanged.json")),
+            printed.replace("\": ", "\" : "),
+        )
+        .unwrap();
+    }
+    tool(t.tmp.path(), &t.base)
+        .arg("verify")
+        .assert()
+        .code(1)
+        .stdout(contains("legacy anomaly"));
+    let out = stdout(tool(t.tmp.path(), &t.base).args(["migrate", "--json"]));
+    let done: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done["filesRewritten"], 1);
+    tool(t.tmp.path(), &t.base)
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout("no problems found\n");
+}

@@ -493,7 +493,11 @@ impl EventStore {
     }
 
     /// [`Self::backup_generation`] into the generations under `root`, keeping `keep`.
-    pub fn backup_generation_into(&self, root: &Path, keep: u32) -> Result<(PathBuf, BackupReport)> {
+    pub fn backup_generation_into(
+        &self,
+        root: &Path,
+        keep: u32,
+    ) -> Result<(PathBuf, BackupReport)> {
         take_generation(&self.base, &*self.io, &self.clock.now(), root, keep.max(1))
     }
 

@@ -11,6 +11,30 @@ use super::EventStore;
 use super::files::{Staged, jackson_printed, parse_event_file};
 
 impl EventStore {
+    /// [`Self::rewrite_legacy_versions`] of every aggregate of the store; returns how many
+    /// files were rewritten. `progress` hears of each aggregate done (done, total).
+    pub fn rewrite_all_legacy_versions(&self, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+        self.check_writable()?;
+        let mut keys = Vec::new();
+        for aggregate_type in self.aggregate_types()? {
+            for aggregate_id in self.aggregate_ids(&aggregate_type)? {
+                keys.push((aggregate_type.clone(), aggregate_id));
+            }
+        }
+        let mut rewritten = 0;
+        for (done, (aggregate_type, aggregate_id)) in keys.iter().enumerate() {
+            rewritten += self.rewrite_legacy_versions(aggregate_type, aggregate_id)?;
+            progress(done as u64 + 1, keys.len() as u64);
+        }
+        if rewritten > 0 {
+            log::info!(
+                "{}: rewrote {rewritten} files of ByteHot's adapter at the versions their places give them",
+                self.base.display()
+            );
+        }
+        Ok(rewritten)
+    }
+
     /// Rewrites each event file of one aggregate that ByteHot's adapter wrote with a
     /// version other than its place's, in this library's format and with that version;
     /// returns how many were rewritten. Each file is synced, then renamed over the old one

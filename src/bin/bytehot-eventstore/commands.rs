@@ -64,6 +64,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         Command::Compact => compact(global),
         Command::Export { filter, output } => export(global, &filter, output.as_deref()),
         Command::Import { file, renumber } => import(global, &file, renumber),
+        Command::Migrate => migrate(global),
         Command::Cleanup {
             dry_run,
             max_age_days,
@@ -546,6 +547,23 @@ fn import(global: &Global, file: &Path, renumber: bool) -> Result<Outcome, Failu
     })
 }
 
+fn migrate(global: &Global) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let bar = output::progress(0, "rewriting legacy versions");
+    let rewritten = store.rewrite_all_legacy_versions(|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    close(store)?;
+    if global.json {
+        output::json(&json!({ "filesRewritten": rewritten }));
+    } else {
+        println!("{rewritten} files of ByteHot's adapter rewritten at their versions");
+    }
+    Ok(Outcome::Ok)
+}
+
 fn cleanup(
     global: &Global,
     dry_run: bool,
@@ -560,7 +578,10 @@ fn cleanup(
         extra.push(("cleanup.max-total-size-mb", mb.to_string()));
     }
     let config = resolve_config(global, dry_run, false, extra)?;
-    let (max_age, max_size) = (config.cleanup_max_age_days, config.cleanup_max_total_size_mb);
+    let (max_age, max_size) = (
+        config.cleanup_max_age_days,
+        config.cleanup_max_total_size_mb,
+    );
     if max_age.is_none() && max_size.is_none() {
         return Err(Failure::config(format!(
             "no retention is configured for {}: set cleanup.max-age-days or \

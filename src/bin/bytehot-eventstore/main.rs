@@ -113,6 +113,9 @@ enum Command {
         #[arg(long)]
         renumber: bool,
     },
+    /// Rewrites the files ByteHot's pure-Java adapter wrote with versions that do not
+    /// follow their place (reads already serve them right) so that the files say so too.
+    Migrate,
     /// Applies the retention the configuration sets (cleanup.max-age-days,
     /// cleanup.max-total-size-mb): each aggregate's oldest files go, its versions stay.
     Cleanup {

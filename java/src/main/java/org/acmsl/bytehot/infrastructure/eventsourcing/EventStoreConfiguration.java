@@ -29,8 +29,8 @@ import org.yaml.snakeyaml.reader.UnicodeReader;
  * Settings of a {@link FilesystemEventStoreAdapter} (keys as in {@code docs/configuration.md}).
  *
  * <p>Immutable; the {@code with...} methods return changed copies. Only the settings a user set
- * are sent to the store, which validates them: a setting it does not implement yet (cleanup)
- * fails the open instead of being ignored.
+ * are sent to the store, which validates them: an unknown or malformed one fails the open
+ * instead of being ignored.
  * Sources, lowest to highest precedence: defaults, a configuration file (see {@link #load()}),
  * system properties {@code bytehot.eventstore.<key>}, then environment variables
  * {@code BYTEHOT_EVENTSTORE_*}, which the native store applies last, except that a base
@@ -118,10 +118,10 @@ public final class EventStoreConfiguration {
      */
     public static final String LEGACY_READABLE = "legacy-readable";
 
-    /** Key of the spec's cleanup age (not implemented: rejected when set). */
+    /** Key of the spec's retention by age: events older than this many days are removed (see cleanup). */
     public static final String CLEANUP_MAX_AGE_DAYS = "cleanup.max-age-days";
 
-    /** Key of the spec's cleanup size (not implemented: rejected when set). */
+    /** Key of the spec's retention by size: the oldest events go until the store's take this many MiB. */
     public static final String CLEANUP_MAX_TOTAL_SIZE_MB = "cleanup.max-total-size-mb";
 
     /** Every key of the store's settings, in the order of {@code docs/configuration.md}. */
@@ -488,7 +488,7 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The spec's cleanup age; not implemented by the store, which rejects it.
+     * The spec's retention by age (see {@link FilesystemEventStoreAdapter#cleanup()}).
      * @param days the age
      * @return the copy
      */
@@ -497,7 +497,7 @@ public final class EventStoreConfiguration {
     }
 
     /**
-     * The spec's cleanup size; not implemented by the store, which rejects it.
+     * The spec's retention by size (see {@link FilesystemEventStoreAdapter#cleanup()}).
      * @param megabytes the size
      * @return the copy
      */

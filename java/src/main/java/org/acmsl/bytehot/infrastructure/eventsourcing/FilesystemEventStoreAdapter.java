@@ -363,6 +363,33 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
     }
 
     /**
+     * Applies the retention this store is configured with
+     * ({@value EventStoreConfiguration#CLEANUP_MAX_AGE_DAYS},
+     * {@value EventStoreConfiguration#CLEANUP_MAX_TOTAL_SIZE_MB}); the store also does at open and
+     * daily while open. Each aggregate loses its oldest events, in whole files and never its last
+     * one, oldest first store-wide for the size; it keeps its version numbers: a read returns the
+     * events kept, the first at the version after the last removed, and saves go on after them.
+     * With backups enabled, a backup generation is taken first. Every removal is recorded in
+     * {@code metadata/cleanup.log}. Does nothing without a retention setting.
+     * @return what was removed
+     * @throws EventStoreUnavailableException when the store is read-only or closed
+     */
+    public CleanupResult cleanup() {
+        return cleanup(false);
+    }
+
+    /**
+     * As {@link #cleanup()}; with {@code dryRun} nothing is removed and the result says what
+     * would be.
+     * @param dryRun whether to only report
+     * @return what was (or would be) removed
+     */
+    public CleanupResult cleanup(final boolean dryRun) {
+        return handle.call(OperationType.SAVE, null, null,
+            h -> CleanupResult.fromJson(NativeEventStore.cleanup(h, dryRun)));
+    }
+
+    /**
      * Backs the store up into {@code dest}, a new or empty directory outside the store, while
      * other writers (in this process or others) keep saving: every aggregate as it was at one
      * moment (a prefix of its history), with a manifest of sizes and checksums written last.

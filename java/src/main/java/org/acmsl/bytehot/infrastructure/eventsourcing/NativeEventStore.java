@@ -64,4 +64,7 @@ final class NativeEventStore {
 
     /** Imports JSON Lines of envelopes from {@code in}; returns the JSON object of an {@link ImportResult}. */
     static native byte[] importEvents(long handle, java.io.InputStream in, boolean renumber);
+
+    /** Applies the configured retention; returns the JSON object of a {@link CleanupResult}. */
+    static native byte[] cleanup(long handle, boolean dryRun);
 }

@@ -96,12 +96,12 @@ class EventStoreConfigurationTest {
     }
 
     @Test
-    void theStoreRejectsSettingsItDoesNotImplement() {
+    void theStoreRejectsSettingsItCannotUse() {
         final EventStoreConfiguration base = EventStoreConfiguration.defaults().withPath(dir);
         // Zero events per file and a negative size are values no store could use.
         for (final EventStoreConfiguration rejected : new EventStoreConfiguration[] {
             base.withMaxEventsPerFile(0), base.withCompressionMinBytes(-1), base.with("backup.keep", "0"),
-            base.withCleanupMaxAgeDays(365), base.withCleanupMaxTotalSizeMb(1024), base.withDurability("sometimes"),
+            base.withCleanupMaxAgeDays(0), base.withCleanupMaxTotalSizeMb(0), base.withDurability("sometimes"),
             base.with("no-such-setting", "1")}) {
             assertThatThrownBy(() -> new FilesystemEventStoreAdapter(rejected))
                 .as(rejected.toString())
