@@ -366,3 +366,90 @@ fn a_cleanup_killed_at_a_random_point_leaves_each_aggregate_a_suffix_and_the_nex
         );
     }
 }
+
+/// `a`: 20 events (so it has `.ids`), the first 10 of them 100 days old.
+fn seed_large(base: &Path) {
+    let store = open_at(config(base));
+    for n in 0..20 {
+        let days = if n < 10 { 100 } else { 0 };
+        store
+            .append(aged("agg", "a", &format!("a{n}"), days, 10))
+            .unwrap();
+    }
+    store.close().unwrap();
+}
+
+#[test]
+fn a_cleanup_that_fails_after_its_truncation_is_seen_by_cached_views_and_finished_by_the_next_run()
+{
+    use bytehot_eventstore::{Call, Fault, FaultyIo};
+    use std::sync::Arc;
+    // Where the truncation's directory sync falls: counted on an identical store.
+    let count_dir_syncs = |base: &Path, fail_at: u64| {
+        let io = Arc::new(FaultyIo::on(Call::SyncDir, fail_at, Fault::Errno(5)));
+        let store =
+            EventStore::open_with(config(base), ScriptedClock::fixed(at(NOW)), io.clone()).unwrap();
+        let opened = io.calls().iter().filter(|c| **c == Call::SyncDir).count() as u64;
+        (store, io, opened)
+    };
+    let probe = TempStore::new();
+    seed_large(&probe.base);
+    let (store, io, opened) = count_dir_syncs(&probe.base, 0);
+    store.cleanup_with(Some(30), None, false).unwrap();
+    let syncs: Vec<u64> = io
+        .calls()
+        .iter()
+        .filter(|c| **c == Call::SyncDir)
+        .enumerate()
+        .map(|(n, _)| n as u64 + 1)
+        .collect();
+    assert!(syncs.len() as u64 >= opened + 2);
+    drop(store);
+
+    let t = TempStore::new();
+    seed_large(&t.base);
+    let cached = open_at(config(&t.base));
+    assert_eq!(versions(&cached, "agg", "a").len(), 20);
+    // The cleanup's first directory sync is its mark of the run, the second the one
+    // after `.truncated` is renamed into place: that one fails.
+    let (cleaner, _, _) = count_dir_syncs(&t.base, opened + 2);
+    assert!(cleaner.cleanup_with(Some(30), None, false).is_err());
+    assert!(t.base.join("agg").join("a").join(".truncated").exists());
+    // The store that had the whole aggregate cached serves what is kept, not the rest.
+    assert_eq!(
+        versions(&cached, "agg", "a"),
+        (11..=20).collect::<Vec<u64>>()
+    );
+    drop(cleaner);
+
+    // The next run, in a store of this (live) process, finishes the job: files gone,
+    // their index lines too, nothing left for verify to find.
+    let next = open_at(config(&t.base));
+    next.cleanup_with(Some(30), None, false).unwrap();
+    assert_eq!(next.read_by_type("Aged").unwrap().len(), 10);
+    assert!(next.verify().unwrap().is_empty(), "{:?}", next.verify());
+    assert_eq!(event_file_names(&t.base.join("agg").join("a")).len(), 10);
+    assert_eq!(
+        versions(&cached, "agg", "a"),
+        (11..=20).collect::<Vec<u64>>()
+    );
+}
+
+#[test]
+fn an_import_of_an_older_export_does_not_bring_back_what_a_cleanup_removed() {
+    let t = TempStore::new();
+    seed(&t.base);
+    let mut export = Vec::new();
+    open_at(config(&t.base))
+        .export(&Default::default(), &mut export)
+        .unwrap();
+    let store = open_at(with_age(&t.base, 30));
+    assert_eq!(versions(&store, "agg", "a"), [6, 7]);
+    for renumber in [false, true] {
+        let report = store
+            .import(&mut export.as_slice(), renumber, |_| {})
+            .unwrap();
+        assert_eq!((report.imported, report.skipped), (0, 10), "{report:?}");
+    }
+    assert_eq!(versions(&store, "agg", "a"), [6, 7]);
+}

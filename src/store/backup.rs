@@ -39,6 +39,9 @@ use crate::layout;
 use super::EventStore;
 use super::files::{Clean, TRUNCATED_FILE, decoded, is_compressed, list_events};
 
+/// In a generation being written, locked (`flock`) by its writer.
+const WRITING: &str = ".writing";
+
 /// The manifest's name in a backup's directory.
 pub const BACKUP_MANIFEST: &str = "bytehot-backup.json";
 
@@ -220,14 +223,6 @@ fn backup_into(
             ),
         });
     }
-    if !is_absent_or_empty(dest)? {
-        return Err(Error::Unavailable {
-            reason: format!(
-                "{} is not empty: back up into a new or empty directory",
-                dest.display()
-            ),
-        });
-    }
     let earlier: HashMap<String, ManifestFile> = match link_dest {
         Some(dir) => read_manifest(dir)?
             .files
@@ -303,12 +298,26 @@ fn take_generation(
         .into_iter()
         .filter(|(_, dir)| dir.join(BACKUP_MANIFEST).is_file())
         .collect();
+    // Created here, not found free and created later: two generations started at one
+    // moment (the timer, a cleanup's, the close's) never share a directory.
     let mut dest = root.join(generation_name(now));
     let mut n = 1;
-    while dest.exists() {
-        dest = root.join(format!("{}.{n}", generation_name(now)));
-        n += 1;
+    loop {
+        match fs::create_dir(&dest) {
+            Ok(()) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                dest = root.join(format!("{}.{n}", generation_name(now)));
+                n += 1;
+            }
+            Err(e) => return Err(Error::io("create directory", &dest, e)),
+        }
     }
+    // Held while the generation is written: pruning, in whichever process or PID
+    // namespace, leaves alone an unfinished generation whose writer holds it.
+    let writing = dest.join(WRITING);
+    let writer = fs::File::create(&writing)
+        .and_then(|f| f.lock().map(|()| f))
+        .map_err(|e| Error::io("lock", &writing, e))?;
     let report = backup_into(
         base,
         io,
@@ -316,6 +325,8 @@ fn take_generation(
         &dest,
         complete.last().map(|(_, dir)| dir.as_path()),
     )?;
+    drop(writer);
+    fs::remove_file(&writing).map_err(|e| Error::io("remove", &writing, e))?;
     prune_generations(root, keep)?;
     Ok((dest, report))
 }
@@ -324,16 +335,16 @@ fn take_generation(
 /// (no manifest) whose writer is no longer running.
 fn prune_generations(root: &Path, keep: u32) -> Result<()> {
     let mut complete = Vec::new();
-    for (name, dir) in list_dirs(root)? {
+    for (_, dir) in list_dirs(root)? {
         if dir.join(BACKUP_MANIFEST).is_file() {
             complete.push(dir);
             continue;
         }
-        let writer = name
-            .split(['-', '.'])
-            .nth(1)
-            .and_then(|pid| pid.parse::<u32>().ok());
-        if writer.is_some_and(|pid| !file::pid_alive(pid)) {
+        let abandoned = fs::OpenOptions::new()
+            .write(true)
+            .open(dir.join(WRITING))
+            .is_ok_and(|f| f.try_lock().is_ok());
+        if abandoned {
             log::info!(
                 "removing {}, a backup its writer did not finish",
                 dir.display()
@@ -482,6 +493,14 @@ impl EventStore {
     /// with the same size and checksum is hard-linked from it instead of copied, so a
     /// generation costs only what changed. The store itself is only read.
     pub fn backup(&self, dest: &Path, link_dest: Option<&Path>) -> Result<BackupReport> {
+        if !is_absent_or_empty(dest)? {
+            return Err(Error::Unavailable {
+                reason: format!(
+                    "{} is not empty: back up into a new or empty directory",
+                    dest.display()
+                ),
+            });
+        }
         backup_into(&self.base, &*self.io, &self.clock.now(), dest, link_dest)
     }
 

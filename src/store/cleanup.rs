@@ -12,9 +12,12 @@
 //!   kept) is written, synced, before anything is removed; from then on the files before
 //!   the first kept one are never read, whether or not they are gone yet.
 //! - The index loses the removed events' lines before their files go, so a query in
-//!   another process never meets a listed file that is gone. `metadata/cleanup.running`
-//!   marks the run: an open that finds it from a process no longer running rebuilds the
-//!   index and the next cleanup removes what was left.
+//!   another process never meets a listed file that is gone; files an earlier run covered
+//!   but left are treated the same way by the next run. One run at a time per store
+//!   (`metadata/cleanup.lock`, a `flock`); `metadata/cleanup.running` marks a run, and
+//!   an open that finds it while nobody holds the lock rebuilds the index.
+//! - `.ids` goes before `.truncated` is written: a store with the aggregate cached trusts
+//!   an unchanged `.ids` without listing the directory.
 //! - With `backup-enabled`, a backup generation is taken before anything is removed.
 //! - Every truncation is appended to `metadata/cleanup.log` (JSON Lines) before it is
 //!   made.
@@ -34,10 +37,11 @@ use crate::event::format_instant;
 use crate::file::{self, lock, lock_dir};
 use crate::index::{Entry, Replayed};
 use crate::io::StoreIo;
-use crate::journal;
 use crate::layout::{self, FileName};
 
-use super::files::{TRUNCATED_FILE, Truncation, list_all_events, list_events_truncated};
+use super::files::{
+    TRUNCATED_FILE, Truncation, list_all_events, list_events_truncated, read_truncation,
+};
 use super::ids_file::IDS_FILE;
 use super::{EventStore, Role};
 
@@ -46,6 +50,9 @@ pub const CLEANUP_LOG: &str = "cleanup.log";
 
 /// Present under `metadata/` while a cleanup runs (it holds the pid of its process).
 const CLEANUP_RUNNING: &str = "cleanup.running";
+
+/// Locked (`flock`) under `metadata/` by the cleanup running on the store.
+const CLEANUP_LOCK: &str = "cleanup.lock";
 
 /// What [`EventStore::cleanup`] removed (or, in a dry run, would remove).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,12 +138,21 @@ impl EventStore {
                 ..CleanupReport::default()
             });
         }
-        if !dry_run {
+        // One cleanup at a time per store directory, across processes: held to the end.
+        let _run = if dry_run {
+            None
+        } else {
             self.check_writable()?;
+            Some(self.cleanup_lock()?)
+        };
+        self.check_index()?;
+        let (mut plans, leftovers) = self.plan_from_index()?;
+        if !dry_run {
+            // Files an earlier run covered with `.truncated` but did not remove (it failed
+            // or was killed): their index lines go first, then the files.
+            self.index.repair(&leftovers, self.durable())?;
             self.remove_truncated_leftovers()?;
         }
-        self.check_index()?;
-        let mut plans = self.plan_from_index()?;
         let total: u64 = plans.iter().flat_map(|p| &p.files).map(|f| f.bytes).sum();
         if let Some(days) = max_age {
             let cutoff = self.clock.now() - Duration::days(i64::from(days));
@@ -243,7 +259,7 @@ impl EventStore {
 
     /// Every aggregate's event files from the index (no event file is read), those of
     /// directories of ByteHot's old adapter left out (they may hold several aggregates).
-    fn plan_from_index(&self) -> Result<Vec<Plan>> {
+    fn plan_from_index(&self) -> Result<(Vec<Plan>, Vec<Replayed>)> {
         let mut dirs: HashMap<(String, String), HashMap<String, IndexedFile>> = HashMap::new();
         for event_type in self.index.event_types()? {
             for record in self.index.by_type(&event_type)? {
@@ -285,6 +301,7 @@ impl EventStore {
             }
         }
         let mut plans = Vec::new();
+        let mut leftovers = Vec::new();
         for aggregate_type in self.aggregate_types()? {
             for aggregate_id in self.aggregate_ids(&aggregate_type)? {
                 let found = self.resolve_dir(&aggregate_type, &aggregate_id)?;
@@ -304,6 +321,18 @@ impl EventStore {
                 };
                 let mut files: Vec<IndexedFile> = files.into_values().collect();
                 files.sort_by_key(|f| f.sort_key);
+                // Files an earlier truncation covers are no part of the aggregate any more.
+                if let Some(first) = read_truncation(&found.path)?
+                    .and_then(|t| FileName::parse(layout::plain_name(&t.first_kept)))
+                {
+                    let kept = files.partition_point(|f| f.sort_key < first.sort_key());
+                    leftovers.extend(files.drain(..kept).flat_map(|f| f.entries).map(|entry| {
+                        Replayed {
+                            entry,
+                            on_disk: false,
+                        }
+                    }));
+                }
                 plans.push(Plan {
                     aggregate_type: aggregate_type.clone(),
                     aggregate_id,
@@ -315,7 +344,7 @@ impl EventStore {
                 });
             }
         }
-        Ok(plans)
+        Ok((plans, leftovers))
     }
 
     /// Writes the aggregate's `.truncated` (synced) and its line in the log, under the
@@ -378,6 +407,16 @@ impl EventStore {
             "reason": reason,
         });
         self.append_cleanup_log(&line)?;
+        // `.ids` names the files about to go, and a store with the aggregate cached trusts
+        // it while it is unchanged: it goes first, so that every cached view lists the
+        // directory again (and finds `.truncated`) from now on.
+        match std::fs::remove_file(plan.dir.join(IDS_FILE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io("remove", plan.dir.join(IDS_FILE), e));
+            }
+            _ => {}
+        }
+        state.ids_file = None;
         let bytes = serde_json::to_vec_pretty(&truncation).unwrap_or_default();
         let tmp = plan.dir.join(self.tmp_name(TRUNCATED_FILE));
         let file = self
@@ -393,14 +432,6 @@ impl EventStore {
             .map_err(|e| Error::io("rename", &tmp, e))?;
         // fsync the folder: the truncation must be on disk before any file it covers goes.
         self.sync_directory(&plan.dir)?;
-        // `.ids` names the removed files: a hint that no longer agrees, so it goes.
-        match std::fs::remove_file(plan.dir.join(IDS_FILE)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(Error::io("remove", plan.dir.join(IDS_FILE), e));
-            }
-            _ => {}
-        }
-        state.ids_file = None;
         self.refresh_locked(&key, &mut state)?;
         Ok(Some(events))
     }
@@ -456,17 +487,32 @@ impl EventStore {
         Ok(())
     }
 
+    /// `metadata/cleanup.lock`, held (`flock`) by the cleanup running on this store, in
+    /// whichever process: the lock, not a pid, tells a live run from a dead one, across
+    /// PID namespaces too.
+    fn cleanup_lock(&self) -> Result<std::fs::File> {
+        let path = self.metadata_dir.join(CLEANUP_LOCK);
+        file::open_regular(
+            &path,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true),
+        )
+        .and_then(|f| f.lock().map(|()| f))
+        .map_err(|e| Error::io("lock", &path, e))
+    }
+
     /// Whether a cleanup that is not running any more left `metadata/cleanup.running`:
     /// the index may list files it removed, so the open rebuilds it.
     pub(super) fn cleanup_cut_short(&self) -> bool {
-        let running = self.metadata_dir.join(CLEANUP_RUNNING);
-        match file::read_regular_to_string(&running) {
-            Ok(pid) => !pid
-                .trim()
-                .parse::<u32>()
-                .is_ok_and(|pid| journal::writer_alive(&self.base, pid)),
-            Err(_) => false,
+        if !self.metadata_dir.join(CLEANUP_RUNNING).exists() {
+            return false;
         }
+        let path = self.metadata_dir.join(CLEANUP_LOCK);
+        // No lock file at all: the run that left the mark is long gone.
+        file::open_regular(&path, std::fs::OpenOptions::new().write(true))
+            .map_or(true, |f| f.try_lock().is_ok())
     }
 
     /// After the rebuild that [`Self::cleanup_cut_short`] asked for.

@@ -4,7 +4,8 @@
 //!
 //! Invariants:
 //! - An import is idempotent: an event whose eventId its aggregate already holds is
-//!   skipped, so importing a file twice, or a file that overlaps the store, adds nothing.
+//!   skipped, so importing a file twice, or a file that overlaps the store, adds nothing;
+//!   so is an event at a version a cleanup removed (it is not brought back).
 //! - An event is imported only where it fits: at its aggregate's next version and after
 //!   the event it names as previous. Anything else is a conflict, refused and listed (the
 //!   rest of the file is still imported), unless renumbering is asked for: then it is
@@ -90,6 +91,8 @@ struct Known {
     ids: HashSet<String>,
     version: u64,
     last: Option<String>,
+    /// The last version a cleanup removed (0: none).
+    removed_through: u64,
 }
 
 /// Events saved together by an import: one journal sync for many.
@@ -198,15 +201,24 @@ impl EventStore {
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            let mut event = Event::from_json(&line).map_err(|e| {
-                Error::invalid_event(
-                    format!("line {number}"),
-                    format!(
-                        "is not an event envelope ({e}); the lines before it were imported, \
-                         none after"
-                    ),
-                )
-            })?;
+            let mut event = match Event::from_json(&line) {
+                Ok(event) => event,
+                Err(e) => {
+                    // What came before is saved, as the error says.
+                    let count = pending.len() as u64;
+                    if !pending.is_empty() {
+                        self.append_batch(std::mem::take(&mut pending))?;
+                    }
+                    return Err(Error::invalid_event(
+                        format!("line {number}"),
+                        format!(
+                            "is not an event envelope ({e}); the {} events before it were \
+                             imported (or already stored), none after",
+                            report.imported + count + report.skipped
+                        ),
+                    ));
+                }
+            };
             let m = &event.metadata;
             let key = (m.aggregate_type.clone(), m.aggregate_id.clone());
             if !known.contains_key(&key) {
@@ -214,6 +226,10 @@ impl EventStore {
                 known.insert(
                     key.clone(),
                     Known {
+                        // What a cleanup removed precedes the first event kept.
+                        removed_through: events
+                            .first()
+                            .map_or(0, |e| e.metadata.aggregate_version.saturating_sub(1)),
                         version: events.last().map_or(0, |e| e.metadata.aggregate_version),
                         last: events.last().map(|e| e.metadata.event_id.clone()),
                         ids: events.into_iter().map(|e| e.metadata.event_id).collect(),
@@ -223,7 +239,11 @@ impl EventStore {
             let Some(state) = known.get_mut(&key) else {
                 continue;
             };
-            if state.ids.contains(&m.event_id) {
+            // Stored already, or removed by a cleanup (whose ids are gone with its files: an
+            // older export must not bring them back, least of all renumbered).
+            if state.ids.contains(&m.event_id)
+                || (m.aggregate_version > 0 && m.aggregate_version <= state.removed_through)
+            {
                 report.skipped += 1;
                 continue;
             }
