@@ -333,7 +333,7 @@ impl EventStore {
                                 problems.push(format!(
                                     "{place}: legacy anomaly, not corruption: ByteHot's adapter stored \
                                      version {} here, where the file's place makes it version {} \
-                                     (which reads return); rewrite_legacy_versions fixes the file",
+                                     (which reads return); the tool's migrate (Java: rewriteLegacyVersions) fixes the file",
                                     m.aggregate_version,
                                     *last + 1
                                 ));

@@ -131,7 +131,7 @@ public final class EventStoreConfiguration {
         CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
 
     /** Keys under the prefix that configure this class or the loader, not the store. */
-    private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library");
+    private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library", "tmpdir");
 
     private final Map<String, String> settings;
 

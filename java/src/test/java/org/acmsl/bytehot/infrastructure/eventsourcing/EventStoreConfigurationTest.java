@@ -61,6 +61,8 @@ class EventStoreConfigurationTest {
         system.setProperty("bytehot.eventstore.config", file.toString());
         system.setProperty("bytehot.eventstore.path", " /from/system ");
         system.setProperty("bytehot.eventstore.library", "/opt/lib.so");
+        // The loader's extraction directory: a property of the loader, not of the store.
+        system.setProperty("bytehot.eventstore.tmpdir", "/var/tmp");
         system.setProperty("bytehot", "short");
 
         final EventStoreConfiguration configuration = EventStoreConfiguration.load(system);
