@@ -601,7 +601,17 @@ impl EventStore {
                 ));
             }
             let source = backup.join(rel);
-            let bytes = file::read_regular(&source).map_err(io_err("read", &source))?;
+            let bytes = file::read_regular(&source).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Error::corrupt(
+                        &source,
+                        "is listed in the backup's manifest but missing: the backup is \
+                         damaged; restore another one",
+                    )
+                } else {
+                    Error::io("read", &source, e)
+                }
+            })?;
             if bytes.len() as u64 != entry.bytes || crc32(&bytes) != entry.crc32 {
                 return Err(Error::corrupt(
                     &source,
@@ -624,8 +634,9 @@ impl EventStore {
         let count = store.total_event_count()?;
         store.close()?;
         if !problems.is_empty() {
+            // Named by the backup: the store built from it is removed.
             return Err(Error::corrupt(
-                staging,
+                backup,
                 format!(
                     "the restored store does not verify clean: {}",
                     problems.join("; ")
