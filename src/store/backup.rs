@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -31,13 +31,14 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::format_instant;
-use crate::file::{self, list_dirs, lock};
+use crate::file::{self, list_dirs};
 use crate::io::StoreIo;
 use crate::journal::crc32;
 use crate::layout;
 
 use super::EventStore;
 use super::files::{Clean, TRUNCATED_FILE, decoded, is_compressed, list_events};
+use super::periodic::Periodic;
 
 /// In a generation being written, locked (`flock`) by its writer.
 const WRITING: &str = ".writing";
@@ -360,58 +361,19 @@ fn prune_generations(root: &Path, keep: u32) -> Result<()> {
     Ok(())
 }
 
-/// Takes a backup generation every interval until dropped (`backup-enabled`).
-pub(super) struct BackupTimer {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl BackupTimer {
-    pub(super) fn spawn(
-        base: PathBuf,
-        io: Arc<dyn StoreIo>,
-        clock: Arc<dyn Clock>,
-        config: &Config,
-    ) -> BackupTimer {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let (root, keep, interval) = (
-            backup_root(config),
-            config.backup_keep,
-            config.backup_interval,
-        );
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let (stopped, bell) = &*flag;
-            loop {
-                let guard = lock(stopped);
-                let (guard, _) = bell
-                    .wait_timeout_while(guard, interval, |stop| !*stop)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if *guard {
-                    return;
-                }
-                drop(guard);
-                if let Err(e) = take_generation(&base, &*io, &clock.now(), &root, keep) {
-                    log::error!("{}: the periodic backup failed: {e}", base.display());
-                }
-            }
-        });
-        BackupTimer {
-            stop,
-            thread: Some(thread),
+/// Takes a backup generation every `backup.interval-minutes` (`backup-enabled`).
+pub(super) fn spawn_backup_timer(
+    base: PathBuf,
+    io: Arc<dyn StoreIo>,
+    clock: Arc<dyn Clock>,
+    config: &Config,
+) -> Periodic {
+    let (root, keep) = (backup_root(config), config.backup_keep);
+    Periodic::spawn(config.backup_interval, move || {
+        if let Err(e) = take_generation(&base, &*io, &clock.now(), &root, keep) {
+            log::error!("{}: the periodic backup failed: {e}", base.display());
         }
-    }
-}
-
-impl Drop for BackupTimer {
-    fn drop(&mut self) {
-        let (stopped, bell) = &*self.stop;
-        *lock(stopped) = true;
-        bell.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+    })
 }
 
 /// Copies one aggregate directory under its shared lock.

@@ -26,7 +26,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -43,6 +43,7 @@ use super::files::{
     TRUNCATED_FILE, Truncation, list_all_events, list_events_truncated, read_truncation,
 };
 use super::ids_file::IDS_FILE;
+use super::periodic::Periodic;
 use super::{EventStore, Role};
 
 /// The log of removals under `metadata/`.
@@ -559,58 +560,23 @@ impl EventStore {
     }
 }
 
-/// Runs the cleanup every [`crate::Config::cleanup_interval`] until dropped, each time
-/// through a store of its own (opened and closed as another process would), so that it
-/// needs nothing of the application's store but its configuration.
-pub(super) struct CleanupTimer {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl CleanupTimer {
-    pub(super) fn spawn(config: Config, clock: Arc<dyn Clock>, io: Arc<dyn StoreIo>) -> Self {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let (stopped, bell) = &*flag;
-            loop {
-                let guard = lock(stopped);
-                let (guard, _) = bell
-                    .wait_timeout_while(guard, config.cleanup_interval, |stop| !*stop)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if *guard {
-                    return;
-                }
-                drop(guard);
-                let ran = EventStore::open_inner(
-                    config.clone(),
-                    clock.clone(),
-                    io.clone(),
-                    Role::Maintenance,
-                )
+/// Runs the cleanup every [`crate::Config::cleanup_interval`], each time through a store
+/// of its own (opened and closed as another process would), so that it needs nothing of
+/// the application's store but its configuration.
+pub(super) fn spawn_cleanup_timer(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    io: Arc<dyn StoreIo>,
+) -> Periodic {
+    Periodic::spawn(config.cleanup_interval, move || {
+        let ran =
+            EventStore::open_inner(config.clone(), clock.clone(), io.clone(), Role::Maintenance)
                 .and_then(|store| {
                     store.cleanup(false)?;
                     store.close()
                 });
-                if let Err(e) = ran {
-                    log::error!("{}: the daily cleanup failed: {e}", config.path.display());
-                }
-            }
-        });
-        CleanupTimer {
-            stop,
-            thread: Some(thread),
+        if let Err(e) = ran {
+            log::error!("{}: the daily cleanup failed: {e}", config.path.display());
         }
-    }
-}
-
-impl Drop for CleanupTimer {
-    fn drop(&mut self) {
-        let (stopped, bell) = &*self.stop;
-        *lock(stopped) = true;
-        bell.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+    })
 }

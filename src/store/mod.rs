@@ -16,6 +16,7 @@
 //! | `compact.rs` | single-event files rewritten into segments, online |
 //! | `backup.rs` | online backup with a manifest, and restore |
 //! | `cleanup.rs` | retention: an aggregate's oldest files removed, its versions kept |
+//! | `periodic.rs` | the thread of the automatic backups and the daily cleanup |
 //! | `transfer.rs` | export and import as JSON Lines, and the filter that selects events |
 //!
 //! Invariants (see DESIGN.md section 3):
@@ -36,6 +37,7 @@ mod files;
 mod ids_file;
 mod meta;
 mod migrate;
+mod periodic;
 mod read;
 mod recovery;
 mod transfer;
@@ -112,9 +114,9 @@ pub struct EventStore {
     syncer: Option<journal::Syncer>,
     /// With `backup-enabled`: the thread that takes a backup every interval; stopped and
     /// joined on drop (after the backup it may be taking).
-    backup_timer: Option<backup::BackupTimer>,
+    backup_timer: Option<periodic::Periodic>,
     /// With a `cleanup.*` setting: the thread that runs the cleanup daily.
-    cleanup_timer: Option<cleanup::CleanupTimer>,
+    cleanup_timer: Option<periodic::Periodic>,
     role: Role,
 }
 
@@ -231,7 +233,7 @@ impl EventStore {
         store.role = role;
         if role == Role::Application {
             if store.config.backup_enabled {
-                store.backup_timer = Some(backup::BackupTimer::spawn(
+                store.backup_timer = Some(backup::spawn_backup_timer(
                     store.base.clone(),
                     store.io.clone(),
                     store.clock.clone(),
@@ -239,7 +241,7 @@ impl EventStore {
                 ));
             }
             if store.config.has_cleanup() {
-                store.cleanup_timer = Some(cleanup::CleanupTimer::spawn(
+                store.cleanup_timer = Some(cleanup::spawn_cleanup_timer(
                     store.config.clone(),
                     store.clock.clone(),
                     store.io.clone(),

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConfigurationFileTest {
 
     /** The milestone spec's sample, as printed under "Application Properties". */
-    private static final String SPEC_SAMPLE = String.join("\n",
+    static final String SPEC_SAMPLE = String.join("\n",
         "bytehot:",
         "  eventstore:",
         "    path: \"./eventstore\"",

@@ -50,17 +50,8 @@ class SpecSampleConfigurationTest {
             adapter.save(changed("a", old.plusSeconds(60)));
             adapter.save(changed("a", Instant.now()));
         }
-        Files.writeString(dir.resolve("bytehot.yml"), String.join("\n",
-            "bytehot:",
-            "  eventstore:",
-            "    path: \"" + store + "\"",
-            "    max-events-per-file: 1000",
-            "    compression-enabled: false",
-            "    backup-enabled: true",
-            "    cleanup:",
-            "      max-age-days: 365",
-            "      max-total-size-mb: 1024",
-            ""));
+        Files.writeString(dir.resolve("bytehot.yml"),
+            ConfigurationFileTest.SPEC_SAMPLE.replace("\"./eventstore\"", "\"" + store + "\""));
         final EventStoreConfiguration sample = EventStoreConfiguration.load(new Properties(), dir);
 
         try (FilesystemEventStoreAdapter adapter = new FilesystemEventStoreAdapter(sample)) {
