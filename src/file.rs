@@ -382,7 +382,7 @@ pub(crate) fn sync_file_system(dir: &Path) -> io::Result<()> {
 }
 
 /// Makes every file and directory under `dir` durable. Other systems have no `syncfs`
-/// (and macOS's `sync` does not wait for the disk), so each regular file and directory
+/// (and macOS's `sync` may return before the data is written), so each regular file and directory
 /// beneath `dir` is synced in turn, links not followed: the same promise for everything
 /// the store keeps under `dir` (which is all the callers rely on), at a cost that grows
 /// with the number of files. `sync_all` is `fcntl(F_FULLFSYNC)` on macOS (the standard
