@@ -390,6 +390,19 @@ pub(crate) fn sync_file_system(dir: &Path) -> io::Result<()> {
 /// directory removed while the walk runs needs no sync.
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn sync_file_system(root: &Path) -> io::Result<()> {
+    sync_tree(root)
+}
+
+/// The walk [`sync_file_system`] does where there is no `syncfs` (compiled on Linux too,
+/// so that its tests run here).
+#[cfg_attr(
+    all(target_os = "linux", not(test)),
+    expect(
+        dead_code,
+        reason = "Linux has syncfs; the walk serves the other systems"
+    )
+)]
+fn sync_tree(root: &Path) -> io::Result<()> {
     let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -476,4 +489,27 @@ pub(crate) fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn write_back(file: &File, _offset: u64, _len: u64) -> io::Result<()> {
     file.sync_data()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_that_stands_for_syncfs_syncs_a_tree_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::write(root.join("a/b/1.json"), b"{}").unwrap();
+        fs::write(root.join("top"), b"x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+        rustix::fs::mkfifoat(rustix::fs::CWD, root.join("fifo"), rustix::fs::Mode::RWXU).unwrap();
+        // A FIFO is skipped (never opened, which would block), a link not followed.
+        sync_tree(&root).unwrap();
+        assert_eq!(
+            sync_tree(&dir.path().join("missing")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
 }
