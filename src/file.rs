@@ -1,10 +1,12 @@
 //! File-system helpers: the leaf every other module builds on. It imports nothing of
 //! the crate but its error type, so no module needs to reach upwards for a `sync_dir`.
 //!
-//! Every platform-specific call (`syncfs`, `posix_fadvise`, `sync_file_range`, `/proc`)
-//! lives here, behind `cfg`, with the weaker fallback each other platform gets spelled
-//! out where it is defined. The `unsafe` blocks of the crate outside its JNI entry
-//! points are the three system calls below.
+//! Every platform-specific call (`syncfs`, `posix_fadvise`, `sync_file_range`, `/proc`,
+//! the boot id) lives here, behind `cfg`, with the equivalent or weaker fallback each
+//! other platform gets spelled out where it is defined (`docs/reliability.md` sums them
+//! up). The `unsafe` blocks of the crate outside its JNI entry points are the system
+//! calls below: on Linux `syncfs`, `posix_fadvise` and `sync_file_range`, on macOS
+//! `sysctlbyname`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -302,33 +304,131 @@ pub(crate) fn remove_tree(path: &Path) -> Result<()> {
 }
 
 /// Whether a process may still run (without `/proc` nothing can be ruled out).
+#[cfg(target_os = "linux")]
 pub(crate) fn pid_alive(pid: u32) -> bool {
     pid == std::process::id()
         || !Path::new("/proc").is_dir()
         || Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// Makes every file of the file system holding `dir` durable.
-#[cfg_attr(
-    target_os = "linux",
-    expect(unsafe_code, reason = "syncfs has no safe wrapper in std or libc")
+/// Whether a process may still run: other Unix systems (macOS) have no `/proc`, so the
+/// question goes to `kill(pid, 0)`, which only `ESRCH` answers with "no such process"
+/// (`EPERM` means it runs under another user).
+#[cfg(all(unix, not(target_os = "linux")))]
+pub(crate) fn pid_alive(pid: u32) -> bool {
+    use rustix::process::{Pid, test_kill_process};
+    pid == std::process::id()
+        || i32::try_from(pid)
+            .ok()
+            .and_then(Pid::from_raw)
+            .is_none_or(|pid| test_kill_process(pid) != Err(rustix::io::Errno::SRCH))
+}
+
+/// This boot of the machine (Linux's random boot id), without dashes.
+#[cfg(target_os = "linux")]
+pub(crate) fn boot_id() -> Option<String> {
+    let id = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    Some(id.trim().replace('-', ""))
+}
+
+/// This boot of the machine (macOS's boot session UUID, `kern.bootsessionuuid`), without
+/// dashes, in lower case like Linux's.
+#[cfg(target_vendor = "apple")]
+#[expect(
+    unsafe_code,
+    reason = "sysctlbyname has no safe wrapper in std, libc or rustix"
 )]
+pub(crate) fn boot_id() -> Option<String> {
+    let mut buf = [0u8; 64];
+    let mut len = buf.len();
+    // SAFETY: the name is a NUL-terminated literal; `buf` and `len` describe a writable
+    // buffer that outlives the call, which writes at most `len` bytes and stores the
+    // length written in `len`; no new value is set (null pointer, length 0).
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c"kern.bootsessionuuid".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    let id = std::str::from_utf8(buf.get(..len)?).ok()?;
+    let id = id.trim_end_matches('\0').trim().replace('-', "");
+    (!id.is_empty()).then(|| id.to_ascii_lowercase())
+}
+
+/// Elsewhere no boot id is known: a journal's writer then never counts as cut short by a
+/// reboot, nor as having died during this boot (see `journal::accounts_for_everything`).
+#[cfg(not(any(target_os = "linux", target_vendor = "apple")))]
+pub(crate) fn boot_id() -> Option<String> {
+    None
+}
+
+/// Makes every file of the file system holding `dir` durable (Linux: `syncfs`).
+#[cfg(target_os = "linux")]
+#[expect(unsafe_code, reason = "syncfs has no safe wrapper in std or libc")]
 pub(crate) fn sync_file_system(dir: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
     let handle = File::open(dir)?;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: `syncfs` only reads the descriptor, which `handle` keeps open.
-        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error());
+    // SAFETY: `syncfs` only reads the descriptor, which `handle` keeps open.
+    if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Makes every file and directory under `dir` durable. Other systems have no `syncfs`
+/// (and macOS's `sync` may return before the data is written), so each regular file and directory
+/// beneath `dir` is synced in turn, links not followed: the same promise for everything
+/// the store keeps under `dir` (which is all the callers rely on), at a cost that grows
+/// with the number of files. `sync_all` is `fcntl(F_FULLFSYNC)` on macOS (the standard
+/// library's choice), so the data reaches the disk, not only its cache. A file or
+/// directory removed while the walk runs needs no sync.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn sync_file_system(root: &Path) -> io::Result<()> {
+    sync_tree(root)
+}
+
+/// The walk [`sync_file_system`] does where there is no `syncfs` (compiled on Linux too,
+/// so that its tests run here).
+#[cfg_attr(
+    all(target_os = "linux", not(test)),
+    expect(
+        dead_code,
+        reason = "Linux has syncfs; the walk serves the other systems"
+    )
+)]
+fn sync_tree(root: &Path) -> io::Result<()> {
+    let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Err(e) if gone(&e) && dir != root => continue,
+            other => other?,
+        };
+        for entry in entries {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                match open_regular(&entry.path(), OpenOptions::new().read(true)) {
+                    Ok(file) => file.sync_all()?,
+                    Err(e) if gone(&e) => {}
+                    Err(e) => return Err(e),
+                }
+            }
         }
-        Ok(())
+        match File::open(&dir).and_then(|d| d.sync_all()) {
+            Err(e) if gone(&e) => {}
+            other => other?,
+        }
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        // Without syncfs the closest portable promise is a full sync of the directory.
-        handle.sync_all()
-    }
+    Ok(())
 }
 
 /// Writes zeros over `[from, to)` of `file`.
@@ -389,4 +489,27 @@ pub(crate) fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn write_back(file: &File, _offset: u64, _len: u64) -> io::Result<()> {
     file.sync_data()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_that_stands_for_syncfs_syncs_a_tree_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::write(root.join("a/b/1.json"), b"{}").unwrap();
+        fs::write(root.join("top"), b"x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+        rustix::fs::mkfifoat(rustix::fs::CWD, root.join("fifo"), rustix::fs::Mode::RWXU).unwrap();
+        // A FIFO is skipped (never opened, which would block), a link not followed.
+        sync_tree(&root).unwrap();
+        assert_eq!(
+            sync_tree(&dir.path().join("missing")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
 }

@@ -103,10 +103,9 @@ pub(crate) fn writer_alive(base: &Path, pid: u32) -> bool {
         })
 }
 
-/// This boot of the machine (Linux's random boot id), without dashes.
+/// This boot of the machine, without dashes (see [`file::boot_id`]).
 pub(super) fn boot_id() -> Option<String> {
-    let id = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
-    Some(id.trim().replace('-', ""))
+    file::boot_id()
 }
 
 /// Whether replaying an abandoned journal accounts for every event its writer may have
