@@ -2,7 +2,6 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
-import org.acmsl.bytehot.domain.EventStoreException;
 
 /**
  * What {@link FilesystemEventStoreAdapter#backup} or
@@ -35,18 +34,11 @@ public final class BackupResult {
 
     static BackupResult fromJson(final byte[] json) {
         final JsonNode result = EventSerializationSupport.readTree(json);
-        return new BackupResult(count(result, "files"), count(result, "bytes"), count(result, "linked"),
-            count(result, "events"));
+        return new BackupResult(EventSerializationSupport.count(result, "files"),
+            EventSerializationSupport.count(result, "bytes"), EventSerializationSupport.count(result, "linked"),
+            EventSerializationSupport.count(result, "events"));
     }
 
-    static long count(final JsonNode result, final String name) {
-        final JsonNode value = result.path(name);
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
-            throw new EventStoreException("the native library returned a result whose " + name
-                + " is not a count: " + result + " (is the library the version this class was built with?)");
-        }
-        return value.asLong();
-    }
 
     /**
      * Files in the backup (event files and the id files of long aggregate ids).

@@ -47,9 +47,11 @@ public final class CleanupResult {
 
     static CleanupResult fromJson(final byte[] json) {
         final JsonNode result = EventSerializationSupport.readTree(json);
-        return new CleanupResult(BackupResult.count(result, "aggregates"),
-            BackupResult.count(result, "eventsRemoved"), BackupResult.count(result, "filesRemoved"),
-            BackupResult.count(result, "bytesRemoved"), BackupResult.count(result, "bytesKept"),
+        return new CleanupResult(EventSerializationSupport.count(result, "aggregates"),
+            EventSerializationSupport.count(result, "eventsRemoved"),
+            EventSerializationSupport.count(result, "filesRemoved"),
+            EventSerializationSupport.count(result, "bytesRemoved"),
+            EventSerializationSupport.count(result, "bytesKept"),
             result.path("overSizeLimit").asBoolean(false), result.path("dryRun").asBoolean(false));
     }
 

@@ -2,7 +2,6 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
-import org.acmsl.bytehot.domain.EventStoreException;
 
 /**
  * What a compaction ({@link FilesystemEventStoreAdapter#compact()}) did. Immutable; two results
@@ -50,19 +49,12 @@ public final class CompactionResult {
      */
     static CompactionResult fromJson(final byte[] json) {
         final JsonNode result = EventSerializationSupport.readTree(json);
-        return new CompactionResult(field(result, "filesMerged"), field(result, "segmentsWritten"),
-            field(result, "leftoversRemoved"), field(result, "segmentsCompressed"));
+        return new CompactionResult(EventSerializationSupport.count(result, "filesMerged"),
+            EventSerializationSupport.count(result, "segmentsWritten"),
+            EventSerializationSupport.count(result, "leftoversRemoved"),
+            EventSerializationSupport.count(result, "segmentsCompressed"));
     }
 
-    private static long field(final JsonNode result, final String name) {
-        final JsonNode value = result.path(name);
-        // Reading a missing count as 0 would report a compaction that did nothing.
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
-            throw new EventStoreException("the native library returned a compaction result whose " + name
-                + " is not a count: " + result + " (is the library the version this class was built with?)");
-        }
-        return value.asLong();
-    }
 
     /**
      * Single-event files whose events now lie in segments; each was removed.

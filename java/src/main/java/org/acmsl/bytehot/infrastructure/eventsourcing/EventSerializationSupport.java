@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.acmsl.bytehot.domain.EventStoreException;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
 import org.acmsl.bytehot.domain.events.EventMetadata;
@@ -172,6 +173,19 @@ public final class EventSerializationSupport {
 
     static JsonNode readTree(final byte[] json) {
         return EnvelopeCodec.readTree(json);
+    }
+
+    /**
+     * A count in a result object the native library returned; anything else (missing,
+     * negative, not an integer) is an error: read as 0, it would report work not done.
+     */
+    static long count(final JsonNode result, final String name) {
+        final JsonNode value = result.path(name);
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
+            throw new EventStoreException("the native library returned a result whose " + name
+                + " is not a count: " + result + " (is the library the version this class was built with?)");
+        }
+        return value.asLong();
     }
 
     static List<VersionedDomainEvent> fromEnvelopes(final byte[] json) {

@@ -37,8 +37,9 @@ public final class ImportResult {
 
     static ImportResult fromJson(final byte[] json) {
         final JsonNode result = EventSerializationSupport.readTree(json);
-        return new ImportResult(BackupResult.count(result, "imported"), BackupResult.count(result, "renumbered"),
-            BackupResult.count(result, "skipped"), EventSerializationSupport.stringsOf(result.path("conflicts")));
+        return new ImportResult(EventSerializationSupport.count(result, "imported"),
+            EventSerializationSupport.count(result, "renumbered"), EventSerializationSupport.count(result, "skipped"),
+            EventSerializationSupport.stringsOf(result.path("conflicts")));
     }
 
     /**
