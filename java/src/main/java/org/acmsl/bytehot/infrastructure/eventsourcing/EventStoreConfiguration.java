@@ -488,6 +488,35 @@ public final class EventStoreConfiguration {
     }
 
     /**
+     * Where the automatic backup generations go ({@value #BACKUP_PATH}; default
+     * {@code <path>-backups} beside the store). One inside the store fails the open.
+     * @param path the directory
+     * @return the copy
+     */
+    public EventStoreConfiguration withBackupPath(final Path path) {
+        return with(BACKUP_PATH, Objects.requireNonNull(path, "path must not be null").toString());
+    }
+
+    /**
+     * Minutes between automatic backups while the store is open
+     * ({@value #BACKUP_INTERVAL_MINUTES}, 1 to 525600; default 60).
+     * @param minutes the interval
+     * @return the copy
+     */
+    public EventStoreConfiguration withBackupIntervalMinutes(final long minutes) {
+        return with(BACKUP_INTERVAL_MINUTES, Long.toString(minutes));
+    }
+
+    /**
+     * Automatic backup generations kept ({@value #BACKUP_KEEP}, 1 to 10000; default 7).
+     * @param generations how many
+     * @return the copy
+     */
+    public EventStoreConfiguration withBackupKeep(final int generations) {
+        return with(BACKUP_KEEP, Integer.toString(generations));
+    }
+
+    /**
      * The spec's retention by age (see {@link FilesystemEventStoreAdapter#cleanup()}).
      * @param days the age
      * @return the copy

@@ -77,6 +77,29 @@ class BackupExportImportTest {
     }
 
     @Test
+    void withBackupsEnabledEachCloseTakesAGenerationKeepingTheNewestOnes() throws Exception {
+        final Path store = dir.resolve("store");
+        final Path backups = dir.resolve("generations");
+        final EventStoreConfiguration configuration = EventStoreConfiguration.defaults().withPath(store)
+            .withBackupEnabled(true).withBackupPath(backups).withBackupKeep(2).withBackupIntervalMinutes(60);
+        for (int session = 0; session < 3; session++) {
+            try (FilesystemEventStoreAdapter adapter = new FilesystemEventStoreAdapter(configuration)) {
+                save(adapter, "a", 1);
+            }
+        }
+        final List<Path> generations;
+        try (java.util.stream.Stream<Path> list = Files.list(backups)) {
+            generations = list.sorted().collect(java.util.stream.Collectors.toList());
+        }
+        assertThat(generations).hasSize(2);
+        assertThat(FilesystemEventStoreAdapter.restore(generations.get(1), dir.resolve("latest"), false).getEvents())
+            .isEqualTo(3);
+        assertThatThrownBy(() -> new FilesystemEventStoreAdapter(configuration.withBackupKeep(0)))
+            .isInstanceOf(org.acmsl.bytehot.domain.EventStoreConfigurationException.class)
+            .hasMessageContaining("backup.keep");
+    }
+
+    @Test
     void anExportImportedIntoAnotherStoreGivesTheSameEventsAndASecondImportAddsNothing() throws Exception {
         final List<VersionedDomainEvent> saved;
         final ByteArrayOutputStream lines = new ByteArrayOutputStream();
