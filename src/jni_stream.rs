@@ -99,6 +99,8 @@ pub(crate) struct JavaInput<'a, 'l> {
     env: &'a mut JNIEnv<'l>,
     stream: &'a JObject<'l>,
     array: JByteArray<'l>,
+    /// The Java array's bytes as copied out, kept between reads.
+    chunk: Vec<i8>,
 }
 
 impl<'a, 'l> JavaInput<'a, 'l> {
@@ -107,7 +109,12 @@ impl<'a, 'l> JavaInput<'a, 'l> {
         stream: &'a JObject<'l>,
     ) -> jni::errors::Result<Self> {
         let array = env.new_byte_array(CHUNK as i32)?;
-        Ok(JavaInput { env, stream, array })
+        Ok(JavaInput {
+            env,
+            stream,
+            array,
+            chunk: vec![0; CHUNK],
+        })
     }
 }
 
@@ -135,12 +142,12 @@ impl Read for JavaInput<'_, '_> {
             return Ok(0);
         }
         let got = (got as usize).min(out.len());
-        let mut chunk = vec![0i8; got];
+        let chunk = &mut self.chunk[..got];
         self.env
-            .get_byte_array_region(&self.array, 0, &mut chunk)
+            .get_byte_array_region(&self.array, 0, chunk)
             .map_err(|_| java_failed("array copy"))?;
-        for (o, c) in out.iter_mut().zip(chunk) {
-            *o = c as u8;
+        for (o, c) in out.iter_mut().zip(chunk.iter()) {
+            *o = *c as u8;
         }
         Ok(got)
     }

@@ -97,6 +97,8 @@ struct Plan {
     remove: usize,
     by_age: bool,
     by_size: bool,
+    /// An earlier cleanup truncated it (`.truncated`): files it covers may be left.
+    truncated: bool,
 }
 
 impl Plan {
@@ -152,7 +154,10 @@ impl EventStore {
             // Files an earlier run covered with `.truncated` but did not remove (it failed
             // or was killed): their index lines go first, then the files.
             self.index.repair(&leftovers, self.durable())?;
-            self.remove_truncated_leftovers()?;
+            for plan in plans.iter().filter(|p| p.truncated) {
+                let _dir = lock_dir(&plan.dir)?;
+                self.remove_covered_files(&plan.dir)?;
+            }
         }
         let total: u64 = plans.iter().flat_map(|p| &p.files).map(|f| f.bytes).sum();
         if let Some(days) = max_age {
@@ -323,7 +328,9 @@ impl EventStore {
                 let mut files: Vec<IndexedFile> = files.into_values().collect();
                 files.sort_by_key(|f| f.sort_key);
                 // Files an earlier truncation covers are no part of the aggregate any more.
-                if let Some(first) = read_truncation(&found.path)?
+                let truncation = read_truncation(&found.path)?;
+                if let Some(first) = truncation
+                    .as_ref()
                     .and_then(|t| FileName::parse(layout::plain_name(&t.first_kept)))
                 {
                     let kept = files.partition_point(|f| f.sort_key < first.sort_key());
@@ -342,6 +349,7 @@ impl EventStore {
                     remove: 0,
                     by_age: false,
                     by_size: false,
+                    truncated: truncation.is_some(),
                 });
             }
         }
@@ -470,20 +478,6 @@ impl EventStore {
         }
         if removed {
             self.sync_directory(dir)?;
-        }
-        Ok(())
-    }
-
-    /// Files an interrupted cleanup left behind (covered by a `.truncated`, never read)
-    /// are removed; so is the mark of the run.
-    fn remove_truncated_leftovers(&self) -> Result<()> {
-        for (_, type_path) in self.type_dirs()? {
-            for (_, dir) in file::list_dirs(&type_path)? {
-                if dir.join(TRUNCATED_FILE).exists() {
-                    let _dir = lock_dir(&dir)?;
-                    self.remove_covered_files(&dir)?;
-                }
-            }
         }
         Ok(())
     }

@@ -397,8 +397,15 @@ pub(super) fn list_events_truncated(
     dir: &Path,
     clean: Clean,
 ) -> Result<(Listing, Option<Truncation>)> {
-    let mut names = list_all_events(dir, clean)?;
-    let truncation = read_truncation(dir)?;
+    let all = file::dir_names(dir)?;
+    let mut names = event_names(dir, &all, clean)?;
+    // Read only when the listing shows it: the saves and reads that list a directory
+    // pay no extra `open` for aggregates no cleanup touched.
+    let truncation = if all.iter().any(|name| name == TRUNCATED_FILE) {
+        read_truncation(dir)?
+    } else {
+        None
+    };
     if let Some(first) = truncation
         .as_ref()
         .and_then(|t| FileName::parse(layout::plain_name(&t.first_kept)))
@@ -409,13 +416,17 @@ pub(super) fn list_events_truncated(
 }
 
 /// The event files of an aggregate directory, in version order (missing directory:
-/// none), those a cleanup removed included. Temp files of dead processes found on the way are removed: under `always` a
-/// file is written under its temp name before its journal record is durable, so after a
-/// machine crash one may remain that no journal names.
-pub(super) fn list_all_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName, String)>> {
-    let all = file::dir_names(dir)?;
+/// none), those a cleanup removed included. Temp files of dead processes found on the way
+/// are removed: under `always` a file is written under its temp name before its journal
+/// record is durable, so after a machine crash one may remain that no journal names.
+pub(super) fn list_all_events(dir: &Path, clean: Clean) -> Result<Listing> {
+    event_names(dir, &file::dir_names(dir)?, clean)
+}
+
+/// The event files among `all`, the names in `dir`, in version order.
+fn event_names(dir: &Path, all: &[String], clean: Clean) -> Result<Listing> {
     if clean == Clean::DeadTemps {
-        remove_dead_temps(dir, &all)?;
+        remove_dead_temps(dir, all)?;
     }
     // A segment and its compressed copy both there: the compression was cut short
     // after its copy was complete (synced, then renamed into place). The copy stands.
@@ -423,7 +434,7 @@ pub(super) fn list_all_events(dir: &Path, clean: Clean) -> Result<Vec<(FileName,
         .iter()
         .filter_map(|name| name.strip_suffix(layout::COMPRESSED_EXT))
         .collect();
-    let mut names: Vec<(FileName, String)> = all
+    let mut names: Listing = all
         .iter()
         .filter(|name| !compressed.contains(name.as_str()))
         .filter_map(|name| FileName::parse(name).map(|parsed| (parsed, name.clone())))

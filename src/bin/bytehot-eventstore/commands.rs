@@ -296,30 +296,24 @@ fn query(global: &Global, filter: &Filter) -> Result<Outcome, Failure> {
     Ok(Outcome::Ok)
 }
 
-/// The latest events by timestamp: the last hour's, widened until there are enough.
+/// The latest events by timestamp: the last hour's, then the last day's, month's and
+/// year's, then all, until there are enough.
 fn latest(store: &EventStore, n: usize, now: DateTime<Utc>) -> Result<Vec<Event>, Failure> {
-    let mut window = chrono::Duration::hours(1);
-    loop {
-        let start = now.checked_sub_signed(window);
-        let events = store.read_between(
-            start.unwrap_or(DateTime::<Utc>::MIN_UTC),
-            DateTime::<Utc>::MAX_UTC,
-        )?;
-        if events.len() >= n || start.is_none() {
-            let skip = events.len().saturating_sub(n);
-            return Ok(events.into_iter().skip(skip).collect());
-        }
-        window = window
-            .checked_mul(24)
-            .unwrap_or(chrono::Duration::MAX)
-            .min(chrono::Duration::days(365 * 20_000));
-        if start.is_some_and(|s| s.year_ce().1 < 1) {
-            window = chrono::Duration::MAX;
+    const HOURS: [i64; 4] = [1, 24, 24 * 31, 24 * 366];
+    let starts = HOURS
+        .iter()
+        .map(|h| now - chrono::Duration::hours(*h))
+        .chain([DateTime::<Utc>::MIN_UTC]);
+    let mut events = Vec::new();
+    for start in starts {
+        events = store.read_between(start, DateTime::<Utc>::MAX_UTC)?;
+        if events.len() >= n {
+            break;
         }
     }
+    let skip = events.len().saturating_sub(n);
+    Ok(events.into_iter().skip(skip).collect())
 }
-
-use chrono::Datelike;
 
 fn tail(global: &Global, n: usize, follow: bool, interval: Duration) -> Result<Outcome, Failure> {
     let store = open(global, false)?;
