@@ -14,6 +14,8 @@ pub enum NameKind {
     AggregateId,
     /// An event type (part of each file name).
     EventType,
+    /// A named subscription's name (its checkpoint file's name).
+    Subscription,
 }
 
 impl fmt::Display for NameKind {
@@ -22,6 +24,7 @@ impl fmt::Display for NameKind {
             NameKind::AggregateType => "aggregate type",
             NameKind::AggregateId => "aggregate id",
             NameKind::EventType => "event type",
+            NameKind::Subscription => "subscription name",
         })
     }
 }

@@ -247,6 +247,9 @@ struct MetadataOut<'a> {
     correlation_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     causation_id: Option<&'a str>,
+    /// Only on the wire, for an event read by position; never in a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_position: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -346,6 +349,7 @@ impl Event {
                 user_id: m.user_id.as_deref(),
                 correlation_id: m.correlation_id.as_deref(),
                 causation_id: m.causation_id.as_deref(),
+                stream_position: None,
             },
             event_data: &self.data,
         }
@@ -439,6 +443,14 @@ impl Event {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         // Serializing plain strings, numbers and already valid raw JSON cannot fail.
         let _ = serde_json::to_writer(&mut *out, &self.out());
+    }
+
+    /// Appends the compact envelope to `out` with `streamPosition` in its metadata (the
+    /// wire format of an event read in the store's global order).
+    pub fn write_json_at(&self, out: &mut Vec<u8>, position: u64) {
+        let mut envelope = self.out();
+        envelope.event_metadata.stream_position = Some(position);
+        let _ = serde_json::to_writer(&mut *out, &envelope);
     }
 
     /// A JSON array of envelopes.

@@ -25,10 +25,16 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::event::Event;
 use crate::jni_stream::{JavaInput, JavaOutput};
-use crate::store::{EventFilter, EventStore};
+use crate::store::{EventFilter, EventStore, StartAt, StreamEvent, StreamFilter, Subscription};
 
 static STORES: LazyLock<RwLock<HashMap<jlong, Arc<EventStore>>>> = LazyLock::new(Default::default);
 static NEXT_HANDLE: AtomicI64 = AtomicI64::new(1);
+
+/// Open subscriptions by handle, each with the handle of the store it reads (a poll after
+/// that store's close finds no store and fails like any call on a closed handle).
+type SubscriptionEntry = (jlong, Arc<std::sync::Mutex<Subscription>>);
+static SUBSCRIPTIONS: LazyLock<RwLock<HashMap<jlong, SubscriptionEntry>>> =
+    LazyLock::new(Default::default);
 
 enum FfiError {
     Store(Error),
@@ -262,6 +268,66 @@ fn aggregate_key<'l>(
     ))
 }
 
+/// Events read by position as a JSON array of envelopes, each with its `streamPosition`.
+fn stream_json(events: &[StreamEvent]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(events.len() * 512 + 2);
+    out.push(b'[');
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        e.event.write_json_at(&mut out, e.position);
+    }
+    out.push(b']');
+    out
+}
+
+fn subscription(handle: jlong) -> FfiResult<SubscriptionEntry> {
+    SUBSCRIPTIONS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&handle)
+        .cloned()
+        .ok_or(FfiError::BadHandle(handle))
+}
+
+/// A subscription's filter as the Java side sends it:
+/// `{"eventTypes":[..],"aggregateType":..,"correlationId":..}`.
+fn stream_filter(bytes: &[u8]) -> FfiResult<StreamFilter> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct FilterIn {
+        #[serde(default)]
+        event_types: Vec<String>,
+        aggregate_type: Option<String>,
+        correlation_id: Option<String>,
+    }
+    let f: FilterIn =
+        serde_json::from_slice(bytes).map_err(|e| Error::invalid_event("filter", e.to_string()))?;
+    Ok(StreamFilter {
+        event_types: f.event_types,
+        aggregate_type: f.aggregate_type,
+        correlation_id: f.correlation_id,
+    })
+}
+
+/// An optional time range from its Java parts (`has` false: none).
+fn range(
+    has: jboolean,
+    (s1, n1): (jlong, jint),
+    (s2, n2): (jlong, jint),
+) -> FfiResult<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    if has != JNI_TRUE {
+        return Ok(None);
+    }
+    Ok(Some((instant(s1, n1, "from")?, instant(s2, n2, "to")?)))
+}
+
+fn position(value: jlong, name: &'static str) -> FfiResult<u64> {
+    u64::try_from(value)
+        .map_err(|_| Error::invalid_event(name, format!("{value} is negative")).into())
+}
+
 /// What a compaction did, as the Java side reads it.
 fn compaction(done: crate::Compaction) -> serde_json::Value {
     serde_json::json!({
@@ -467,6 +533,112 @@ natives! {
     fn verify = "verify"(env, handle: jlong) -> jbyteArray, NULL_ARRAY => {
         let problems = store(handle)?.verify()?;
         to_java(env, &json(&problems))
+    }
+
+    fn read_all = "readAll"(env, handle: jlong, from: jlong, limit: jint)
+        -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let events = store.read_all(position(from, "fromPosition")?, limit)?;
+        to_java(env, &stream_json(&events))
+    }
+
+    fn last_position = "lastPosition"(_env, handle: jlong) -> jlong, 0 => {
+        Ok(i64::try_from(store(handle)?.last_position()?).unwrap_or(i64::MAX))
+    }
+
+    fn read_by_correlation = "readByCorrelation"(
+        env,
+        handle: jlong,
+        id: JByteArray<'l>,
+        has_range: jboolean,
+        from_second: jlong,
+        from_nano: jint,
+        to_second: jlong,
+        to_nano: jint,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let range = range(has_range, (from_second, from_nano), (to_second, to_nano))?;
+        let events = store.read_by_correlation(&text(env, &id, "correlationId")?, range)?;
+        to_java(env, &Event::batch_to_json(&events))
+    }
+
+    fn read_by_user = "readByUser"(
+        env,
+        handle: jlong,
+        id: JByteArray<'l>,
+        has_range: jboolean,
+        from_second: jlong,
+        from_nano: jint,
+        to_second: jlong,
+        to_nano: jint,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let range = range(has_range, (from_second, from_nano), (to_second, to_nano))?;
+        let events = store.read_by_user(&text(env, &id, "userId")?, range)?;
+        to_java(env, &Event::batch_to_json(&events))
+    }
+
+    fn subscribe = "subscribe"(
+        env,
+        handle: jlong,
+        name: JByteArray<'l>,
+        start: jint,
+        after: jlong,
+        filter: JByteArray<'l>,
+    ) -> jlong, 0 => {
+        let store = store(handle)?;
+        let filter = stream_filter(&bytes(env, &filter, "filter")?)?;
+        let start = match start {
+            0 => StartAt::Beginning,
+            1 => StartAt::After(position(after, "position")?),
+            _ => StartAt::Now,
+        };
+        let subscription = if name.is_null() {
+            store.subscribe(start, filter)?
+        } else {
+            store.subscribe_named(&text(env, &name, "name")?, start, filter)?
+        };
+        let id = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+        SUBSCRIPTIONS
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, (handle, Arc::new(std::sync::Mutex::new(subscription))));
+        Ok(id)
+    }
+
+    fn poll = "poll"(env, id: jlong, max: jint, timeout_millis: jlong)
+        -> jbyteArray, NULL_ARRAY => {
+        let (handle, subscription) = subscription(id)?;
+        let store = store(handle)?;
+        let mut subscription = crate::file::lock(&subscription);
+        let timeout = std::time::Duration::from_millis(u64::try_from(timeout_millis).unwrap_or(0));
+        let max = usize::try_from(max).unwrap_or(1).max(1);
+        let events = store.poll(&mut subscription, max, timeout)?;
+        to_java(env, &stream_json(&events))
+    }
+
+    fn acknowledge = "acknowledge"(_env, id: jlong, at: jlong), () => {
+        let (handle, subscription) = subscription(id)?;
+        let store = store(handle)?;
+        let mut subscription = crate::file::lock(&subscription);
+        Ok(store.acknowledge(&mut subscription, position(at, "position")?)?)
+    }
+
+    fn close_subscription = "closeSubscription"(_env, id: jlong), () => {
+        // Dropped once a poll in flight returns: its name's lock goes with it.
+        SUBSCRIPTIONS
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+        Ok(())
+    }
+
+    fn subscription_checkpoint = "subscriptionCheckpoint"(env, handle: jlong, name: JByteArray<'l>)
+        -> jlong, -1 => {
+        let store = store(handle)?;
+        let at = store.subscription_checkpoint(&text(env, &name, "name")?)?;
+        Ok(at.map_or(-1, |p| i64::try_from(p).unwrap_or(i64::MAX)))
     }
 
     fn cleanup = "cleanup"(env, handle: jlong, dry_run: jboolean) -> jbyteArray, NULL_ARRAY => {

@@ -21,6 +21,7 @@ mod journal;
 mod layout;
 mod metadata;
 mod store;
+mod stream;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{
@@ -46,5 +47,5 @@ pub use metadata::{
 };
 pub use store::{
     BACKUP_MANIFEST, BackupReport, CLEANUP_LOG, CleanupReport, Compaction, EventFilter, EventStore,
-    Health, ImportReport, backup_root,
+    Health, ImportReport, StartAt, StreamEvent, StreamFilter, Subscription, backup_root,
 };

@@ -48,16 +48,27 @@ impl Index {
                     .or_default()
                     .extend_from_slice(line.as_bytes());
             }
+            if let Some(id) = &e.correlation {
+                out.entry(Index::correlation_log(dir, id))
+                    .or_default()
+                    .extend_from_slice(line.as_bytes());
+            }
+            if let Some(id) = &e.user {
+                out.entry(Index::user_log(dir, id))
+                    .or_default()
+                    .extend_from_slice(line.as_bytes());
+            }
         }
         out
     }
 
-    /// Records newly renamed event files (one `write` per log touched).
-    pub(crate) fn append(&self, entries: &[Entry]) -> Result<()> {
+    /// Records newly renamed event files (one `write` per log touched), then gives them
+    /// their stream positions (last: an event a subscriber meets is in every log).
+    pub(crate) fn append(&self, entries: &[Entry]) -> Result<Vec<u64>> {
         for (path, bytes) in Index::lines_by_log(&self.dir, entries) {
             self.append_to(&path, &bytes)?;
         }
-        Ok(())
+        self.stream.append(entries)
     }
 
     /// Opens (creating it and its directories when missing) the log at `path` for

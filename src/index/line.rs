@@ -12,6 +12,13 @@ pub(crate) struct Entry {
     pub(crate) bytes: u64,
     /// `<type dir>/<id dir>/<file name>`.
     pub(crate) rel: String,
+    /// The event's id (`None`: a file that does not parse): what keeps an event's stream
+    /// position when a compaction moves it into a segment.
+    pub(crate) event_id: Option<String>,
+    /// `correlationId`, if any: the event's line in `correlations/`.
+    pub(crate) correlation: Option<String>,
+    /// `userId`, if any: the event's line in `users/`.
+    pub(crate) user: Option<String>,
 }
 
 /// One line of a log.
@@ -28,6 +35,34 @@ pub(super) fn time_key(t: &DateTime<Utc>) -> (i64, u32) {
 }
 
 impl Entry {
+    /// The entry of an event stored at `rel`, `bytes` long.
+    pub(crate) fn of(event: &crate::event::Event, rel: String, bytes: u64) -> Entry {
+        let m = &event.metadata;
+        Entry {
+            event_type: event.event_type.clone(),
+            timestamp: m.timestamp,
+            bytes,
+            rel,
+            event_id: Some(m.event_id.clone()),
+            correlation: m.correlation_id.clone(),
+            user: m.user_id.clone(),
+        }
+    }
+
+    /// The entry of a file that does not parse (or a line known only by the index):
+    /// indexed by its type and place alone.
+    pub(crate) fn unparsed(event_type: String, rel: String, bytes: u64) -> Entry {
+        Entry {
+            event_type,
+            timestamp: None,
+            bytes,
+            rel,
+            event_id: None,
+            correlation: None,
+            user: None,
+        }
+    }
+
     pub(super) fn line(&self) -> String {
         let time = match self.timestamp.as_ref().map(time_key) {
             Some(time) => time_text(time),

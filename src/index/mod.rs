@@ -6,6 +6,8 @@
 //! the time being the event's `timestamp` and the path relative to the base directory):
 //! - `types/<EventType>.log`: every event of that type;
 //! - `time/<yyyyMMdd>/<HHmm>.log`: every event whose timestamp falls in that UTC minute;
+//! - `correlations/<id>.log`, `users/<id>.log`: every event of that `correlationId` /
+//!   `userId` (the id as one file name component, [`id_log_name`]);
 //! - `format`: written last by a build; without it the index is rebuilt from the files;
 //! - `counts`: per type log, the lines counted up to some byte offset at the last close
 //!   (logs only grow, so a count of a prefix stays right while the log is the same file:
@@ -42,6 +44,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use crate::error::Result;
 use crate::file::{self, dir_names, remove_tree};
 use crate::io::StoreIo;
+use crate::stream::Stream;
 
 mod append;
 mod counts;
@@ -62,11 +65,17 @@ pub(crate) const INDEX_DIR: &str = ".index";
 
 const FORMAT_FILE: &str = "format";
 
-const FORMAT: &str = "bytehot-eventstore index 1\n";
+/// Version 2 added `correlations/` and `users/` and the stream (`.stream/log`): an index
+/// of version 1 is rebuilt at the next open, which gives every event its position.
+const FORMAT: &str = "bytehot-eventstore index 2\n";
 
 const TYPES_DIR: &str = "types";
 
 const TIME_DIR: &str = "time";
+
+const CORRELATIONS_DIR: &str = "correlations";
+
+const USERS_DIR: &str = "users";
 
 /// Per type log: identity, bytes and lines counted at the last close.
 const COUNTS_FILE: &str = "counts";
@@ -94,6 +103,21 @@ fn names_in(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The log name of a correlation or user id: the id percent-encoded, or, beyond
+/// [`crate::layout::MAX_ENCODED_COMPONENT`] bytes, `%23` and a hash of it (ids of one hash share
+/// the log; a query keeps only its own id's events).
+fn id_log_name(id: &str) -> String {
+    let encoded = crate::layout::encode_component(id);
+    if encoded.len() <= crate::layout::MAX_ENCODED_COMPONENT {
+        format!("{encoded}{LOG_SUFFIX}")
+    } else {
+        format!(
+            "%23{:016x}{LOG_SUFFIX}",
+            crate::layout::fnv1a64(id.as_bytes())
+        )
+    }
+}
+
 /// The index of one store.
 pub(crate) struct Index {
     /// The base directory: every file of the index is opened beneath it without following
@@ -108,6 +132,9 @@ pub(crate) struct Index {
     counted: Mutex<HashMap<PathBuf, (LogId, u64, u64)>>,
     /// Per minute log: where in it which times lie.
     spans: Mutex<HashMap<PathBuf, Spans>>,
+    /// The global order (`.stream/log`): appended with the logs, repaired and rebuilt
+    /// with them, but never recreated from the files (see [`crate::stream`]).
+    stream: Stream,
 }
 
 /// Removes leftovers of index builds that a crash interrupted (`.index.build-*`,
@@ -126,13 +153,19 @@ pub(crate) fn remove_leftovers(base: &Path) -> Result<()> {
 impl Index {
     pub(crate) fn new(base: &Path, io: Arc<dyn StoreIo>) -> Index {
         Index {
-            io,
+            io: io.clone(),
             base: base.to_path_buf(),
             dir: base.join(INDEX_DIR),
             open: Mutex::new(HashMap::new()),
             counted: Mutex::new(HashMap::new()),
             spans: Mutex::new(HashMap::new()),
+            stream: Stream::new(base, io),
         }
+    }
+
+    /// The store's stream log.
+    pub(crate) fn stream(&self) -> &Stream {
+        &self.stream
     }
 
     /// True when a build finished, nothing since asked for another, and no link has been
@@ -142,23 +175,26 @@ impl Index {
         self.read(&self.dir.join(FORMAT_FILE))
             .is_ok_and(|format| format == FORMAT.as_bytes())
             && !self.holds_links()
+            && self.stream.exists()
     }
 
     /// Whether `types/`, `time/` or an entry of either is a link or a file where the
     /// index keeps a directory. A day directory's logs are not looked at here: one planted
     /// later fails the append (or query) that meets it.
     fn holds_links(&self) -> bool {
-        [TYPES_DIR, TIME_DIR].iter().any(|sub| {
-            let rel = Path::new(INDEX_DIR).join(sub);
-            match file::StoreDir::open(&self.base, &rel, false) {
-                Err(e) => e.kind() != std::io::ErrorKind::NotFound,
-                Ok(_) => std::fs::read_dir(self.base.join(&rel)).is_ok_and(|entries| {
-                    entries
-                        .flatten()
-                        .any(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
-                }),
-            }
-        })
+        [TYPES_DIR, TIME_DIR, CORRELATIONS_DIR, USERS_DIR]
+            .iter()
+            .any(|sub| {
+                let rel = Path::new(INDEX_DIR).join(sub);
+                match file::StoreDir::open(&self.base, &rel, false) {
+                    Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+                    Ok(_) => std::fs::read_dir(self.base.join(&rel)).is_ok_and(|entries| {
+                        entries
+                            .flatten()
+                            .any(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+                    }),
+                }
+            })
     }
 
     /// The directory of the log at `path` (opened beneath the base directory, created
@@ -190,6 +226,14 @@ impl Index {
     fn type_log(dir: &Path, event_type: &str) -> PathBuf {
         dir.join(TYPES_DIR)
             .join(format!("{event_type}{LOG_SUFFIX}"))
+    }
+
+    fn correlation_log(dir: &Path, id: &str) -> PathBuf {
+        dir.join(CORRELATIONS_DIR).join(id_log_name(id))
+    }
+
+    fn user_log(dir: &Path, id: &str) -> PathBuf {
+        dir.join(USERS_DIR).join(id_log_name(id))
     }
 
     fn time_log(dir: &Path, t: &DateTime<Utc>) -> PathBuf {

@@ -52,6 +52,17 @@ impl Index {
         self.read_log(&Index::type_log(&self.dir, event_type))
     }
 
+    /// The events of one `correlationId`, unordered (with those of other ids whose log
+    /// name they share: see `id_log_name`).
+    pub(crate) fn by_correlation(&self, id: &str) -> Result<Vec<Record>> {
+        self.read_log(&Index::correlation_log(&self.dir, id))
+    }
+
+    /// The events of one `userId`, unordered (see [`Self::by_correlation`]).
+    pub(crate) fn by_user(&self, id: &str) -> Result<Vec<Record>> {
+        self.read_log(&Index::user_log(&self.dir, id))
+    }
+
     /// Whether the index has a line for the event file `rel` (relative to the base
     /// directory), of type `event_type`: it was renamed into place once.
     pub(crate) fn lists(&self, event_type: &str, rel: &str) -> Result<bool> {

@@ -54,7 +54,7 @@ impl Index {
             self.rewrite(&path, &gone, &extra, durable)?;
         }
         lock(&self.open).clear();
-        Ok(())
+        self.stream.repair(events, durable)
     }
 
     pub(super) fn rewrite(
@@ -101,6 +101,9 @@ impl Index {
             };
             write().map_err(|e| Error::io("write index", &path, e))?;
         }
+        // Before `format`: a build cut short is done again, stream included (a second
+        // pass over the stream changes nothing).
+        self.stream.rebuild(entries, durable)?;
         let format = build.join(FORMAT_FILE);
         file::open_beneath(base, &format, Access::CreateTruncate, true)
             .and_then(|f| self.io.write_file(&f, FORMAT.as_bytes()))

@@ -15,10 +15,8 @@ fn index_at(base: &std::path::Path) -> Index {
 
 fn entry(event_type: &str, t: &str, rel: &str) -> Entry {
     Entry {
-        event_type: event_type.to_string(),
         timestamp: crate::event::parse_instant(t),
-        bytes: 100,
-        rel: rel.to_string(),
+        ..Entry::unparsed(event_type.to_string(), rel.to_string(), 100)
     }
 }
 

@@ -298,11 +298,11 @@ impl EventStore {
                     _ => None,
                 };
                 file.bytes += record.bytes;
+                // Known by its index line alone: its correlation and user lines stay
+                // until the index is rebuilt (a query skips a line whose file is gone).
                 file.entries.push(Entry {
-                    event_type: event_type.clone(),
                     timestamp,
-                    bytes: record.bytes,
-                    rel: record.rel,
+                    ..Entry::unparsed(event_type.clone(), record.rel, record.bytes)
                 });
             }
         }

@@ -333,12 +333,7 @@ fn remove_compressed_copies(dir: &Path, state: &AggState) -> Result<u64> {
 /// An index change for `event` named `rel`: present when it is a segment's line.
 fn replayed(event: &Event, rel: String, at: Option<(u64, u32)>) -> index::Replayed {
     index::Replayed {
-        entry: index::Entry {
-            event_type: event.event_type.clone(),
-            timestamp: event.metadata.timestamp,
-            bytes: at.map_or(0, |(_, len)| u64::from(len)),
-            rel,
-        },
+        entry: index::Entry::of(event, rel, at.map_or(0, |(_, len)| u64::from(len))),
         on_disk: at.is_some(),
     }
 }

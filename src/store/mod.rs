@@ -18,6 +18,7 @@
 //! | `cleanup.rs` | retention: an aggregate's oldest files removed, its versions kept |
 //! | `periodic.rs` | the thread of the automatic backups and the daily cleanup |
 //! | `transfer.rs` | export and import as JSON Lines, and the filter that selects events |
+//! | `subscribe.rs` | the global order: `read_all`, subscriptions, checkpoints; by correlation and user |
 //!
 //! Invariants (see DESIGN.md section 3):
 //! - Inside an aggregate, versions run 1, 2, 3 ... : every append happens under the
@@ -40,6 +41,7 @@ mod migrate;
 mod periodic;
 mod read;
 mod recovery;
+mod subscribe;
 mod transfer;
 mod verify;
 mod write;
@@ -47,6 +49,7 @@ mod write;
 pub use backup::{BACKUP_MANIFEST, BackupReport, backup_root};
 pub use cleanup::{CLEANUP_LOG, CleanupReport};
 pub use compact::Compaction;
+pub use subscribe::{StartAt, StreamEvent, StreamFilter, Subscription};
 pub use transfer::{EventFilter, ImportReport};
 pub use verify::Health;
 

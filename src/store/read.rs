@@ -180,13 +180,32 @@ impl EventStore {
         records: Vec<index::Record>,
         keep: &(impl Fn(&Event) -> bool + Sync),
     ) -> Result<(Vec<Event>, bool)> {
+        let (read, gone) = self.read_records(&records)?;
+        let events = read
+            .into_iter()
+            .map(|(_, event)| event)
+            .filter(|e| keep(e))
+            .collect();
+        Ok((EventStore::sorted_by_time(events), gone))
+    }
+
+    /// The events `records` name, each with its record's place (`rel`), in no particular
+    /// order, and whether a file they named was gone (left out).
+    pub(super) fn read_records(
+        &self,
+        records: &[index::Record],
+    ) -> Result<(Vec<(String, Event)>, bool)> {
         let gone = std::sync::atomic::AtomicBool::new(false);
-        let read = |part: &[index::Record]| -> Result<Vec<Event>> {
+        let read = |part: &[index::Record]| -> Result<Vec<(String, Event)>> {
             let (lines, files): (Vec<&index::Record>, Vec<&index::Record>) = part
                 .iter()
                 .partition(|r| journal::split_record_path(&r.rel).1.is_some());
             let paths: Vec<PathBuf> = files.iter().map(|r| self.base.join(&r.rel)).collect();
-            let mut read = read_event_files(&*self.io, &paths);
+            let mut read: Vec<(String, Result<(Event, usize)>)> = files
+                .iter()
+                .map(|r| r.rel.clone())
+                .zip(read_event_files(&*self.io, &paths))
+                .collect();
             // The lines of one segment are read together: one read, or one decompression
             // of a compressed segment, per segment.
             let mut by_segment: std::collections::BTreeMap<&str, Vec<(u64, u32)>> =
@@ -200,14 +219,18 @@ impl EventStore {
             for (file, mut at) in by_segment {
                 at.sort_unstable();
                 match read_lines(&*self.io, &self.base.join(file), &at) {
-                    Ok(events) => read.extend(events.into_iter().map(Ok)),
-                    Err(e) => read.push(Err(e)),
+                    Ok(events) => read.extend(
+                        at.iter()
+                            .map(|at| journal::record_path(file, Some(*at)))
+                            .zip(events.into_iter().map(Ok)),
+                    ),
+                    Err(e) => read.push((file.to_string(), Err(e))),
                 }
             }
             let mut events = Vec::with_capacity(part.len());
-            for read in read {
+            for (rel, read) in read {
                 match read {
-                    Ok((event, _)) => events.extend(keep(&event).then_some(event)),
+                    Ok((event, _)) => events.push((rel, event)),
                     Err(Error::Io { source, .. })
                         if source.kind() == std::io::ErrorKind::NotFound =>
                     {
@@ -218,11 +241,8 @@ impl EventStore {
             }
             Ok(events)
         };
-        let out = in_parallel(&records, QUERY_CHUNK_MIN, read)?;
-        Ok((
-            EventStore::sorted_by_time(out),
-            gone.load(std::sync::atomic::Ordering::Relaxed),
-        ))
+        let out = in_parallel(records, QUERY_CHUNK_MIN, read)?;
+        Ok((out, gone.load(std::sync::atomic::Ordering::Relaxed)))
     }
 
     pub(super) fn sorted_by_time(mut events: Vec<Event>) -> Vec<Event> {

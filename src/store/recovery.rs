@@ -314,12 +314,7 @@ impl EventStore {
                 }
             };
             out[j].push(index::Replayed {
-                entry: index::Entry {
-                    event_type: event.event_type,
-                    timestamp: event.metadata.timestamp,
-                    bytes: on_disk.unwrap_or(0),
-                    rel,
-                },
+                entry: index::Entry::of(&event, rel, on_disk.unwrap_or(0)),
                 on_disk: on_disk.is_some(),
             });
             if let Some(dir) = target.parent() {
@@ -622,15 +617,14 @@ impl EventStore {
                             found.push(FoundFile {
                                 copy_of: Some((event.metadata.event_id.clone(), true)),
                                 schema: Some(event.metadata.schema_version),
-                                entry: index::Entry {
-                                    event_type: event.event_type,
-                                    timestamp: event.metadata.timestamp,
-                                    bytes: u64::from(at.1),
-                                    rel: journal::record_path(
+                                entry: index::Entry::of(
+                                    &event,
+                                    journal::record_path(
                                         &format!("{type_dir}/{agg_dir}/{file}"),
                                         Some(at),
                                     ),
-                                },
+                                    u64::from(at.1),
+                                ),
                                 path: path.clone(),
                                 tail: None,
                             });
@@ -638,12 +632,11 @@ impl EventStore {
                         if let Some(bad) = bad {
                             found.push(FoundFile {
                                 schema: None,
-                                entry: index::Entry {
-                                    event_type: name.event_type,
-                                    timestamp: None,
-                                    bytes: bytes.len() as u64 - bad.offset,
-                                    rel: format!("{type_dir}/{agg_dir}/{file}@{}", bad.offset),
-                                },
+                                entry: index::Entry::unparsed(
+                                    name.event_type,
+                                    format!("{type_dir}/{agg_dir}/{file}@{}", bad.offset),
+                                    bytes.len() as u64 - bad.offset,
+                                ),
                                 path,
                                 tail: Some(bad.offset),
                                 copy_of: None,
@@ -654,20 +647,19 @@ impl EventStore {
                     // A file that does not parse is indexed by its name (type, no time):
                     // reads by type then report it, as `verify` does, instead of the open
                     // failing or the file vanishing from the queries.
-                    let (event_type, timestamp, schema, copy_of) = match Event::from_json(&bytes) {
+                    let rel = format!("{type_dir}/{agg_dir}/{file}");
+                    let size = bytes.len() as u64;
+                    let (entry, schema, copy_of) = match Event::from_json(&bytes) {
                         Ok(event) => (
-                            event.event_type,
-                            event.metadata.timestamp,
+                            index::Entry::of(&event, rel, size),
                             Some(event.metadata.schema_version),
                             Some((event.metadata.event_id, false)),
                         ),
-                        Err(_) => (name.event_type, None, None, None),
-                    };
-                    let entry = index::Entry {
-                        event_type,
-                        timestamp,
-                        bytes: bytes.len() as u64,
-                        rel: format!("{type_dir}/{agg_dir}/{file}"),
+                        Err(_) => (
+                            index::Entry::unparsed(name.event_type, rel, size),
+                            None,
+                            None,
+                        ),
                     };
                     found.push(FoundFile {
                         entry,
@@ -832,12 +824,7 @@ mod tests {
         let path = dir.join(name);
         fs::write(&path, b"{}").expect("write");
         FoundFile {
-            entry: index::Entry {
-                event_type: "A".to_string(),
-                timestamp: None,
-                bytes: 2,
-                rel: format!("t/a/{name}"),
-            },
+            entry: index::Entry::unparsed("A".to_string(), format!("t/a/{name}"), 2),
             schema: parses.then_some(1),
             path,
             tail: None,

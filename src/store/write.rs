@@ -304,12 +304,15 @@ impl EventStore {
             sealed.push(self.sealed_by(state, &plan));
             let tmps = staged.next().unwrap_or_default();
             let written = self
-                .commit_plan(state, plan, tmps, &mut indexed)
+                .commit_plan(state, plan, indices, tmps, &mut indexed)
                 .map_err(failed)?;
             for (slot, event) in indices.iter().zip(written) {
                 out[*slot] = Some(event);
             }
         }
+        // The stream takes a batch's events in the caller's order, not by aggregate.
+        indexed.sort_by_key(|(slot, _)| *slot);
+        let indexed: Vec<index::Entry> = indexed.into_iter().map(|(_, e)| e).collect();
         // Before the ticket goes: until then no checkpoint can empty the journal, which
         // is what tells the next open which lines a crash here may have lost.
         self.index.append(&indexed).map_err(unknown)?;
@@ -618,8 +621,9 @@ impl EventStore {
         &self,
         state: &mut AggState,
         plan: Vec<Planned>,
+        slots: &[usize],
         mut staged: Staged,
-        indexed: &mut Vec<index::Entry>,
+        indexed: &mut Vec<(usize, index::Entry)>,
     ) -> Result<Vec<Event>> {
         let dir = state.dir.clone().unwrap_or_default();
         let rel = dir
@@ -629,7 +633,7 @@ impl EventStore {
             .to_string();
         self.append_to_segment(&dir, state, &plan)?;
         let mut out: Vec<Event> = Vec::with_capacity(plan.len());
-        for step in plan {
+        for (step, slot) in plan.into_iter().zip(slots) {
             let event = match step {
                 Planned::Stored(path, at) => read_located(&*self.io, &path, at).map(|(e, _)| e),
                 Planned::SameAs(at) => Ok(out[at].clone()),
@@ -649,12 +653,14 @@ impl EventStore {
                     };
                     renamed.map(|()| {
                         let size = at.map_or(bytes.len(), |(_, len)| len as usize - 1);
-                        indexed.push(index::Entry {
-                            event_type: event.event_type.clone(),
-                            timestamp: event.metadata.timestamp,
-                            bytes: bytes.len() as u64,
-                            rel: journal::record_path(&format!("{rel}/{file}"), at),
-                        });
+                        indexed.push((
+                            *slot,
+                            index::Entry::of(
+                                &event,
+                                journal::record_path(&format!("{rel}/{file}"), at),
+                                bytes.len() as u64,
+                            ),
+                        ));
                         state
                             .ids
                             .insert(event.metadata.event_id.clone(), state.entries.len());

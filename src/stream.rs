@@ -1,0 +1,1063 @@
+//! The store's one global order: `<base>/.stream/log`, one line per committed event
+//! with its **position**, so that every event of the store can be read, and followed, in
+//! the order it was committed, by every process sharing the directory.
+//!
+//! Format (JSON, one value per line): a header `{"format":"bytehot-eventstore stream 1",
+//! "id":"<hex>"}`, then `[position, eventType, rel, bytes, eventId, correlationId, userId]`
+//! per event (`rel` and `bytes` as the index writes them, `<type dir>/<id dir>/<file>[@offset]`
+//! and the file's or line's length; the three
+//! ids `null` when absent, and as `{"fnv":"<hex>"}` beyond [`MAX_ID_IN_LINE`] bytes), or
+//! `[position]` for a position whose event is gone (a cleanup removed it, or a power loss
+//! took it back before it was durable).
+//!
+//! Invariants:
+//! - A line is appended only once its event is committed (renamed into place, after the
+//!   journal sync under `always`), under the log's exclusive `flock`: positions are
+//!   handed out in commit order, one after another, by whichever process appends. No line
+//!   is ever removed, so the last line's position is the greatest ever given, and no
+//!   position is given twice while the log lives.
+//! - Positions grow with the offset of their line: a position is found by bisection,
+//!   and a page costs what it returns.
+//! - A rewrite (compaction moved events, a cleanup removed some, a crash's repair) takes
+//!   the exclusive lock, keeps every position, and replaces the file by rename; an
+//!   appender or reader whose descriptor no longer names the log reopens it.
+//! - The log is not derived from the files: a rebuild of the index keeps it, giving new
+//!   positions only to events it lacks. If it is lost, a new one (with a new `id`) numbers
+//!   the events again from 1; a checkpoint names the log's `id`, so it is not believed then.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::file::{self, Access, lock};
+use crate::index::{Entry, Replayed};
+use crate::io::StoreIo;
+
+/// The stream's directory under the base directory.
+pub(crate) const STREAM_DIR: &str = ".stream";
+
+const LOG_FILE: &str = "log";
+
+const FORMAT: &str = "bytehot-eventstore stream 1";
+
+/// Ids longer than this are kept in a line as a hash: a line stays short (the last one is
+/// found by reading the log's last few KiB), and a filter compares the event itself.
+pub(crate) const MAX_ID_IN_LINE: usize = 256;
+
+/// How much of the log's end is read at a time looking for its last line.
+const TAIL_READ: u64 = 16 * 1024;
+
+/// Below this many bytes between the bounds, bisection stops and lines are read in turn.
+const SCAN_BYTES: u64 = 64 * 1024;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    id: String,
+}
+
+/// An id as a line holds it: itself, or its hash when long.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum LineId {
+    /// The id itself.
+    Plain(String),
+    /// FNV-1a of a long id.
+    Hashed {
+        /// Hex digits of the hash.
+        fnv: String,
+    },
+}
+
+impl LineId {
+    pub(crate) fn of(id: &str) -> LineId {
+        if id.len() <= MAX_ID_IN_LINE {
+            LineId::Plain(id.to_string())
+        } else {
+            LineId::Hashed {
+                fnv: format!("{:016x}", crate::layout::fnv1a64(id.as_bytes())),
+            }
+        }
+    }
+}
+
+/// One event's line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub(crate) position: u64,
+    /// `None`: the position's event is gone.
+    pub(crate) event: Option<LineEvent>,
+}
+
+/// What a line says of its event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LineEvent {
+    pub(crate) event_type: String,
+    pub(crate) rel: String,
+    pub(crate) bytes: u64,
+    pub(crate) event_id: Option<LineId>,
+    pub(crate) correlation: Option<LineId>,
+    pub(crate) user: Option<LineId>,
+}
+
+type LineOut<'a> = (
+    u64,
+    &'a str,
+    &'a str,
+    u64,
+    &'a Option<LineId>,
+    &'a Option<LineId>,
+    &'a Option<LineId>,
+);
+
+type LineIn = (
+    u64,
+    String,
+    String,
+    u64,
+    Option<LineId>,
+    Option<LineId>,
+    Option<LineId>,
+);
+
+impl Line {
+    fn render(&self, out: &mut Vec<u8>) {
+        // Numbers, strings and the id enum always serialize.
+        let _ = match &self.event {
+            None => serde_json::to_writer(&mut *out, &[self.position]),
+            Some(e) => {
+                let line: LineOut<'_> = (
+                    self.position,
+                    &e.event_type,
+                    &e.rel,
+                    e.bytes,
+                    &e.event_id,
+                    &e.correlation,
+                    &e.user,
+                );
+                serde_json::to_writer(&mut *out, &line)
+            }
+        };
+        out.push(b'\n');
+    }
+
+    /// One line without its newline; `None` for anything this module did not write.
+    fn parse(line: &[u8]) -> Option<Line> {
+        if let Ok((position, event_type, rel, bytes, event_id, correlation, user)) =
+            serde_json::from_slice::<LineIn>(line)
+        {
+            return Some(Line {
+                position,
+                event: Some(LineEvent {
+                    event_type,
+                    rel,
+                    bytes,
+                    event_id,
+                    correlation,
+                    user,
+                }),
+            });
+        }
+        let (position,) = serde_json::from_slice::<(u64,)>(line).ok()?;
+        Some(Line {
+            position,
+            event: None,
+        })
+    }
+
+    fn of(position: u64, e: &Entry) -> Line {
+        Line {
+            position,
+            event: Some(LineEvent {
+                event_type: e.event_type.clone(),
+                rel: e.rel.clone(),
+                bytes: e.bytes,
+                event_id: e.event_id.as_deref().map(LineId::of),
+                correlation: e.correlation.as_deref().map(LineId::of),
+                user: e.user.as_deref().map(LineId::of),
+            }),
+        }
+    }
+}
+
+/// `<type dir>/<id dir>` of a `rel`: which aggregate directory an event lives in.
+fn aggregate_of(rel: &str) -> &str {
+    let mut slashes = rel.match_indices('/').map(|(at, _)| at);
+    let _ = slashes.next();
+    slashes.next().map_or(rel, |at| &rel[..at])
+}
+
+/// What identifies an event across moves: its aggregate directory and its id (its place
+/// alone when its file does not parse).
+fn key_of_entry(e: &Entry) -> (String, Option<LineId>, Option<String>) {
+    match &e.event_id {
+        Some(id) => (aggregate_of(&e.rel).to_string(), Some(LineId::of(id)), None),
+        None => (aggregate_of(&e.rel).to_string(), None, Some(e.rel.clone())),
+    }
+}
+
+fn key_of_line(e: &LineEvent) -> (String, Option<LineId>, Option<String>) {
+    match &e.event_id {
+        Some(id) => (aggregate_of(&e.rel).to_string(), Some(id.clone()), None),
+        None => (aggregate_of(&e.rel).to_string(), None, Some(e.rel.clone())),
+    }
+}
+
+/// Identity of the file a descriptor or path names.
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// The log as an appender holds it between appends.
+struct Appender {
+    file: File,
+    id: (u64, u64),
+    /// Length and last position when this process last appended: the next append reads
+    /// the end again only if another process wrote since.
+    len: u64,
+    last: u64,
+}
+
+/// Where a reader stands in the log: which file, the offset of the next line to read
+/// and the position that line must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    id: (u64, u64),
+    offset: u64,
+    next: u64,
+}
+
+/// A page of lines and where the next page starts.
+pub(crate) struct Page {
+    pub(crate) lines: Vec<Line>,
+    pub(crate) cursor: Cursor,
+    /// Whether the page stopped at the end of what may be read (rather than at its limit).
+    pub(crate) at_end: bool,
+}
+
+/// The stream log of one store.
+pub(crate) struct Stream {
+    base: PathBuf,
+    path: PathBuf,
+    io: Arc<dyn StoreIo>,
+    appender: Mutex<Option<Appender>>,
+    /// The log's identity and length known durable (synced by this process), for readers
+    /// that deliver only what a power cut cannot take back.
+    synced: Mutex<((u64, u64), u64)>,
+}
+
+impl Stream {
+    pub(crate) fn new(base: &Path, io: Arc<dyn StoreIo>) -> Stream {
+        Stream {
+            base: base.to_path_buf(),
+            path: base.join(STREAM_DIR).join(LOG_FILE),
+            io,
+            appender: Mutex::new(None),
+            synced: Mutex::new(((0, 0), 0)),
+        }
+    }
+
+    /// The log's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory holding the log (what a watcher watches).
+    pub(crate) fn dir(&self) -> PathBuf {
+        self.base.join(STREAM_DIR)
+    }
+
+    /// Whether the log exists with its header (a store whose index is complete has one).
+    pub(crate) fn exists(&self) -> bool {
+        self.open_read()
+            .ok()
+            .and_then(|mut f| read_header(&mut f).ok())
+            .is_some()
+    }
+
+    fn open_read(&self) -> std::io::Result<File> {
+        file::open_beneath(&self.base, &self.path, Access::Read, false)
+    }
+
+    fn open_append(&self) -> std::io::Result<File> {
+        file::open_beneath(&self.base, &self.path, Access::AppendCreate, true)
+    }
+
+    fn fail(&self, what: &'static str) -> impl Fn(std::io::Error) -> Error + '_ {
+        move |e| Error::io(what, self.path(), e)
+    }
+
+    /// Whether the descriptor still names the log (a rewrite replaces it by rename).
+    fn current(&self, id: (u64, u64)) -> bool {
+        std::fs::symlink_metadata(&self.path).is_ok_and(|m| identity(&m) == id)
+    }
+
+    /// The log's id (from its header), creating the log when missing.
+    pub(crate) fn id(&self) -> Result<String> {
+        let fail = self.fail("read stream");
+        if let Ok(mut f) = self.open_read()
+            && let Ok(header) = read_header(&mut f)
+        {
+            return Ok(header.id);
+        }
+        let f = self.open_append().map_err(self.fail("create stream"))?;
+        f.lock().map_err(&fail)?;
+        let result = ensure_header(&*self.io, &f).map_err(&fail);
+        let _ = f.unlock();
+        result
+    }
+
+    /// Gives the entries (events just committed, in order) the next positions and
+    /// appends their lines in one write. Returns the positions.
+    pub(crate) fn append(&self, entries: &[Entry]) -> Result<Vec<u64>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fail = self.fail("append stream");
+        let mut held = lock(&self.appender);
+        loop {
+            let mut app = match held.take() {
+                Some(app) => app,
+                None => {
+                    let file = self.open_append().map_err(&fail)?;
+                    let id = identity(&file.metadata().map_err(&fail)?);
+                    Appender {
+                        file,
+                        id,
+                        len: u64::MAX,
+                        last: 0,
+                    }
+                }
+            };
+            app.file.lock().map_err(&fail)?;
+            if !self.current(app.id) {
+                let _ = app.file.unlock();
+                continue;
+            }
+            let written = (|| -> std::io::Result<Vec<u64>> {
+                let len = app.file.metadata()?.len();
+                let mut bytes = Vec::with_capacity(entries.len() * 128);
+                if len == 0 {
+                    bytes.extend_from_slice(&header_line());
+                } else if len != app.len {
+                    let (last, torn) = last_position(&app.file, len)?;
+                    app.last = last;
+                    // A torn end (a write a full disk cut short) is ended first, so that
+                    // this line does not join it.
+                    if torn {
+                        bytes.push(b'\n');
+                    }
+                }
+                let positions: Vec<u64> =
+                    (1..=entries.len() as u64).map(|k| app.last + k).collect();
+                for (position, e) in positions.iter().zip(entries) {
+                    Line::of(*position, e).render(&mut bytes);
+                }
+                self.io.append_line(&app.file, &bytes)?;
+                app.len = len + bytes.len() as u64;
+                app.last = positions.last().copied().unwrap_or(app.last);
+                Ok(positions)
+            })();
+            let _ = app.file.unlock();
+            match written {
+                Ok(positions) => {
+                    *held = Some(app);
+                    return Ok(positions);
+                }
+                Err(e) => return Err(fail(e)),
+            }
+        }
+    }
+
+    /// Makes the log durable as it is now (a checkpoint is never ahead of the positions
+    /// it counts on).
+    pub(crate) fn sync(&self) -> Result<()> {
+        match self.open_read() {
+            Ok(f) => {
+                let len = f.metadata().map_err(self.fail("sync stream"))?.len();
+                self.io.sync_file(&f).map_err(self.fail("sync stream"))?;
+                let id = identity(&f.metadata().map_err(self.fail("sync stream"))?);
+                let mut synced = lock(&self.synced);
+                if synced.0 != id || synced.1 < len {
+                    *synced = (id, len);
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.fail("sync stream")(e)),
+        }
+    }
+
+    /// The greatest position given so far (0 when none).
+    pub(crate) fn last_position(&self) -> Result<u64> {
+        let fail = self.fail("read stream");
+        let f = match self.open_read() {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(fail(e)),
+        };
+        let len = f.metadata().map_err(&fail)?.len();
+        Ok(last_position(&f, len).map_err(&fail)?.0)
+    }
+
+    /// A cursor before the first line whose position is at least `from`.
+    pub(crate) fn seek(&self, from: u64) -> Result<Cursor> {
+        let fail = self.fail("read stream");
+        let mut f = match self.open_read() {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Cursor {
+                    id: (0, 0),
+                    offset: 0,
+                    next: from.max(1),
+                });
+            }
+            Err(e) => return Err(fail(e)),
+        };
+        let meta = f.metadata().map_err(&fail)?;
+        let len = meta.len();
+        let start = match header_end(&mut f) {
+            Ok(end) => end,
+            Err(_) => len,
+        };
+        let offset = bisect(&f, start, len, from.max(1)).map_err(&fail)?;
+        Ok(Cursor {
+            id: identity(&meta),
+            offset,
+            next: from.max(1),
+        })
+    }
+
+    /// Up to `limit` lines from `cursor` on (void lines included), reading only what lies
+    /// within the log's durable part when `durable_only` (syncing the log first when it
+    /// grew since this process last synced it).
+    pub(crate) fn page(&self, cursor: Cursor, limit: usize, durable_only: bool) -> Result<Page> {
+        let fail = self.fail("read stream");
+        let mut f = match self.open_read() {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Page {
+                    lines: Vec::new(),
+                    cursor,
+                    at_end: true,
+                });
+            }
+            Err(e) => return Err(fail(e)),
+        };
+        let meta = f.metadata().map_err(&fail)?;
+        let id = identity(&meta);
+        let cursor = if id == cursor.id {
+            cursor
+        } else {
+            // Replaced by a rewrite (or created since): positions stand, offsets do not.
+            let len = meta.len();
+            let start = header_end(&mut f).unwrap_or(len);
+            Cursor {
+                id,
+                offset: bisect(&f, start, len, cursor.next).map_err(&fail)?,
+                next: cursor.next,
+            }
+        };
+        let mut end = meta.len();
+        if durable_only {
+            let mut synced = lock(&self.synced);
+            if synced.0 != id || synced.1 < end {
+                self.io.sync_file(&f).map_err(self.fail("sync stream"))?;
+                *synced = (id, end);
+            }
+            end = end.min(synced.1);
+        }
+        let mut lines = Vec::new();
+        let mut offset = cursor.offset;
+        let mut next = cursor.next;
+        let mut at_end = true;
+        let mut chunk = vec![0u8; SCAN_BYTES as usize];
+        'read: while offset < end {
+            let want = ((end - offset) as usize).min(chunk.len());
+            let got = read_full_at(&f, &mut chunk[..want], offset).map_err(&fail)?;
+            let bytes = &chunk[..got];
+            let Some(last_newline) = memchr::memrchr(b'\n', bytes) else {
+                if got == chunk.len() {
+                    // A line longer than the chunk: read it whole.
+                    chunk.resize(chunk.len() * 2, 0);
+                    continue;
+                }
+                break; // a torn last line: not a line yet
+            };
+            let mut start = 0;
+            for at in memchr::memchr_iter(b'\n', &bytes[..=last_newline]) {
+                let raw = &bytes[start..at];
+                let line_end = offset + at as u64 + 1;
+                start = at + 1;
+                let Some(line) = Line::parse(raw) else {
+                    continue;
+                };
+                if line.position < next {
+                    continue;
+                }
+                if lines.len() == limit {
+                    at_end = false;
+                    offset = line_end - raw.len() as u64 - 1;
+                    break 'read;
+                }
+                next = line.position + 1;
+                lines.push(line);
+            }
+            offset += last_newline as u64 + 1;
+        }
+        Ok(Page {
+            lines,
+            cursor: Cursor { id, offset, next },
+            at_end,
+        })
+    }
+
+    /// After a crash, a compaction or a cleanup: the lines of `events` made to agree with
+    /// the files. An event on disk keeps its position (its line names its new place) or,
+    /// without a line, gets the next one; a line of an event that is gone is voided.
+    pub(crate) fn repair(&self, events: &[Replayed], durable: bool) -> Result<()> {
+        let present: Vec<&Entry> = events
+            .iter()
+            .filter(|r| r.on_disk)
+            .map(|r| &r.entry)
+            .collect();
+        let gone: HashSet<&str> = events
+            .iter()
+            .filter(|r| !r.on_disk)
+            .map(|r| r.entry.rel.as_str())
+            .collect();
+        self.reconcile(&present, |rel| gone.contains(rel), durable)
+    }
+
+    /// After an index rebuild: every event of `entries` (all the store's) keeps its
+    /// position or gets a new one; every other line is voided.
+    pub(crate) fn rebuild(&self, entries: &[Entry], durable: bool) -> Result<()> {
+        let present: Vec<&Entry> = entries.iter().collect();
+        self.reconcile(&present, |_| true, durable)
+    }
+
+    /// The lines rewritten under the exclusive lock: those of `present` events named
+    /// where they are now, lines not matched and whose place `gone` accepts voided, the
+    /// unmatched `present` events appended in time order.
+    fn reconcile(
+        &self,
+        present: &[&Entry],
+        gone: impl Fn(&str) -> bool,
+        durable: bool,
+    ) -> Result<()> {
+        let fail = self.fail("rewrite stream");
+        let (dir, name) = {
+            let rel = Path::new(STREAM_DIR);
+            (
+                file::StoreDir::open(&self.base, rel, true).map_err(&fail)?,
+                LOG_FILE,
+            )
+        };
+        let mut held = lock(&self.appender);
+        *held = None;
+        let mut f = dir.open_file(name, Access::AppendCreate).map_err(&fail)?;
+        f.lock().map_err(&fail)?;
+        let result = (|| -> Result<()> {
+            let mut bytes = Vec::new();
+            f.seek(SeekFrom::Start(0)).map_err(&fail)?;
+            f.read_to_end(&mut bytes).map_err(&fail)?;
+            let header_len = memchr::memchr(b'\n', &bytes)
+                .filter(|end| {
+                    serde_json::from_slice::<Header>(&bytes[..*end])
+                        .is_ok_and(|h| h.format == FORMAT)
+                })
+                .map(|end| end + 1);
+            let mut by_key: HashMap<_, &Entry> =
+                present.iter().map(|e| (key_of_entry(e), *e)).collect();
+            let mut out = match header_len {
+                Some(end) => bytes[..end].to_vec(),
+                None => header_line(),
+            };
+            let body = &bytes[header_len.unwrap_or(bytes.len())..];
+            let mut changed = header_len.is_none();
+            let mut last = 0;
+            let whole = memchr::memrchr(b'\n', body).map_or(0, |at| at + 1);
+            changed |= whole != body.len();
+            for raw in body[..whole]
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+            {
+                let Some(mut line) = Line::parse(raw) else {
+                    changed = true;
+                    continue;
+                };
+                if line.position <= last {
+                    // Out of order (a hand edit): dropped, it would break bisection.
+                    changed = true;
+                    continue;
+                }
+                last = line.position;
+                if let Some(e) = &mut line.event {
+                    match by_key.remove(&key_of_line(e)) {
+                        Some(now) if now.rel != e.rel => {
+                            e.rel = now.rel.clone();
+                            e.bytes = now.bytes;
+                            changed = true;
+                        }
+                        Some(_) => {}
+                        None if gone(&e.rel) => {
+                            line.event = None;
+                            changed = true;
+                        }
+                        None => {}
+                    }
+                }
+                line.render(&mut out);
+            }
+            let mut missing: Vec<&Entry> = by_key.into_values().collect();
+            missing.sort_by(|a, b| (a.timestamp, &a.rel).cmp(&(b.timestamp, &b.rel)));
+            let appended = !missing.is_empty();
+            for (k, e) in missing.into_iter().enumerate() {
+                Line::of(last + 1 + k as u64, e).render(&mut out);
+            }
+            if changed {
+                crate::io::replace(&*self.io, &dir, name, &out, durable).map_err(&fail)?;
+            } else if appended {
+                self.io
+                    .append_line(&f, &out[bytes.len()..])
+                    .and_then(|()| {
+                        if durable {
+                            self.io.sync_file(&f)
+                        } else {
+                            Ok(())
+                        }
+                    })
+                    .map_err(&fail)?;
+            }
+            Ok(())
+        })();
+        let _ = f.unlock();
+        result
+    }
+}
+
+fn header_line() -> Vec<u8> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // A process-random seed: two logs created in one nanosecond still differ.
+    let random = std::hash::BuildHasher::hash_one(
+        &std::collections::hash_map::RandomState::new(),
+        (nanos, std::process::id()),
+    );
+    let header = Header {
+        format: FORMAT.to_string(),
+        id: format!("{:016x}{random:016x}", nanos as u64),
+    };
+    let mut out = serde_json::to_vec(&header).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Writes the header of an empty log (under the caller's exclusive lock); its id.
+fn ensure_header(io: &dyn StoreIo, f: &File) -> std::io::Result<String> {
+    let mut reader = f;
+    reader.seek(SeekFrom::Start(0))?;
+    if let Ok(header) = read_header(&mut reader) {
+        return Ok(header.id);
+    }
+    if f.metadata()?.len() > 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the stream log has no valid header (the index rebuild sets it right)",
+        ));
+    }
+    let line = header_line();
+    io.append_line(f, &line)?;
+    let header: Header = serde_json::from_slice(&line[..line.len() - 1])?;
+    Ok(header.id)
+}
+
+fn read_header(f: &mut impl Read) -> std::io::Result<Header> {
+    let mut first = Vec::new();
+    let mut byte = [0u8; 256];
+    loop {
+        let n = f.read(&mut byte)?;
+        if n == 0 {
+            break;
+        }
+        first.extend_from_slice(&byte[..n]);
+        if memchr::memchr(b'\n', &first).is_some() || first.len() > 4096 {
+            break;
+        }
+    }
+    let end = memchr::memchr(b'\n', &first).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the stream log has no header",
+        )
+    })?;
+    let header: Header = serde_json::from_slice(&first[..end])?;
+    if header.format != FORMAT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("unknown stream format {:?}", header.format),
+        ));
+    }
+    Ok(header)
+}
+
+/// The offset just after the header line.
+fn header_end(f: &mut File) -> std::io::Result<u64> {
+    f.seek(SeekFrom::Start(0))?;
+    let mut first = [0u8; 4096];
+    let n = read_full_at(f, &mut first, 0)?;
+    memchr::memchr(b'\n', &first[..n])
+        .map(|at| at as u64 + 1)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no stream header"))
+}
+
+fn read_full_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read_at(&mut buf[got..], offset + got as u64)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+/// The position of the log's last complete line (0 when none) and whether the log
+/// ends with a torn line.
+fn last_position(f: &File, len: u64) -> std::io::Result<(u64, bool)> {
+    let mut end = len;
+    // What was read already past `end`: a partial line and lines that do not parse.
+    let mut tail: Vec<u8> = Vec::new();
+    let mut torn = None;
+    while end > 0 {
+        let start = end.saturating_sub(TAIL_READ);
+        let mut buf = vec![0u8; (end - start) as usize];
+        let got = read_full_at(f, &mut buf, start)?;
+        buf.truncate(got);
+        buf.extend_from_slice(&tail);
+        let torn = *torn.get_or_insert(buf.last() != Some(&b'\n'));
+        let mut line_end = memchr::memrchr(b'\n', &buf).unwrap_or(0);
+        loop {
+            match memchr::memrchr(b'\n', &buf[..line_end]) {
+                Some(at) => {
+                    if let Some(line) = Line::parse(&buf[at + 1..line_end]) {
+                        return Ok((line.position, torn));
+                    }
+                    line_end = at;
+                }
+                // The log's first line is its header: no position before it.
+                None if start == 0 => {
+                    return Ok((
+                        Line::parse(&buf[..line_end]).map_or(0, |l| l.position),
+                        torn,
+                    ));
+                }
+                None => break,
+            }
+        }
+        buf.truncate(line_end);
+        tail = buf;
+        end = start;
+    }
+    Ok((0, torn.unwrap_or(false)))
+}
+
+/// The offset of the first line whose position is at least `from`, searching the lines
+/// between `lo` (a line start) and `hi` (the end).
+fn bisect(f: &File, mut lo: u64, mut hi: u64, from: u64) -> std::io::Result<u64> {
+    let mut probe = vec![0u8; 4096];
+    while hi.saturating_sub(lo) > SCAN_BYTES {
+        let mid = lo + (hi - lo) / 2;
+        let got = read_full_at(f, &mut probe, mid)?;
+        let bytes = &probe[..got];
+        // The first line starting after `mid`.
+        let Some(nl) = memchr::memchr(b'\n', bytes) else {
+            break;
+        };
+        let start = mid + nl as u64 + 1;
+        let rest = &bytes[nl + 1..];
+        let position = memchr::memchr(b'\n', rest).and_then(|end| Line::parse(&rest[..end]));
+        match position {
+            Some(line) if line.position < from => lo = start,
+            Some(_) => hi = start,
+            // A line longer than the probe, or one that does not parse: scan from `lo`.
+            None => break,
+        }
+    }
+    // Linear from `lo`: the first line at or past `from`.
+    let mut offset = lo;
+    let mut chunk = vec![0u8; SCAN_BYTES as usize];
+    loop {
+        let got = read_full_at(f, &mut chunk, offset)?;
+        let bytes = &chunk[..got];
+        let Some(last) = memchr::memrchr(b'\n', bytes) else {
+            return Ok(offset);
+        };
+        let mut start = 0;
+        for at in memchr::memchr_iter(b'\n', &bytes[..=last]) {
+            if Line::parse(&bytes[start..at]).is_some_and(|l| l.position >= from) {
+                return Ok(offset + start as u64);
+            }
+            start = at + 1;
+        }
+        offset += last as u64 + 1;
+    }
+}
+
+/// Wakes a reader when the stream log changes, in this process or any other: inotify on
+/// Linux (no polling; the kernel reports each append), elsewhere a look at the log's
+/// length every [`POLL_INTERVAL`].
+pub(crate) struct Watcher {
+    #[cfg(target_os = "linux")]
+    inotify: File,
+    #[cfg(not(target_os = "linux"))]
+    log: PathBuf,
+}
+
+/// Without inotify: how often a waiting reader looks at the log's length.
+#[cfg(not(target_os = "linux"))]
+pub(crate) const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
+impl Watcher {
+    /// Watches the stream's directory (`stream.dir()`, which must exist): appends to
+    /// the log, and its replacement by a rewrite.
+    pub(crate) fn new(stream: &Stream) -> Result<Watcher> {
+        let dir = stream.dir();
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::inotify;
+            let fail = |e: rustix::io::Errno| Error::io("watch", &dir, e.into());
+            let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)
+                .map_err(fail)?;
+            inotify::add_watch(
+                &fd,
+                &dir,
+                inotify::WatchFlags::MODIFY
+                    | inotify::WatchFlags::MOVED_TO
+                    | inotify::WatchFlags::CREATE,
+            )
+            .map_err(fail)?;
+            Ok(Watcher {
+                inotify: File::from(fd),
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = dir;
+            Ok(Watcher {
+                log: stream.path().to_path_buf(),
+            })
+        }
+    }
+
+    /// Returns when the log may have changed since the last call, or after `timeout`.
+    pub(crate) fn wait(&self, timeout: std::time::Duration) -> Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::event::{PollFd, PollFlags, Timespec, poll};
+            let timeout = Timespec {
+                tv_sec: timeout.as_secs().try_into().unwrap_or(i64::MAX),
+                tv_nsec: timeout.subsec_nanos().into(),
+            };
+            let mut fds = [PollFd::new(&self.inotify, PollFlags::IN)];
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(Error::io("watch", Path::new(".stream"), e.into())),
+            }
+            // Drain what is pending: the next wait sleeps until something new happens.
+            let mut buf = [0u8; 4096];
+            while matches!((&self.inotify).read(&mut buf), Ok(n) if n > 0) {}
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).ok();
+            let before = len(&self.log);
+            let deadline = std::time::Instant::now() + timeout;
+            while std::time::Instant::now() < deadline && len(&self.log) == before {
+                std::thread::sleep(POLL_INTERVAL.min(deadline - std::time::Instant::now()));
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(rel: &str, id: &str) -> Entry {
+        Entry {
+            event_id: Some(id.to_string()),
+            ..Entry::unparsed("E".to_string(), rel.to_string(), 10)
+        }
+    }
+
+    fn stream() -> (tempfile::TempDir, Stream) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stream = Stream::new(dir.path(), Arc::new(crate::io::OsIo));
+        (dir, stream)
+    }
+
+    fn all(stream: &Stream) -> Vec<Line> {
+        let cursor = stream.seek(1).expect("seek");
+        stream.page(cursor, usize::MAX, false).expect("page").lines
+    }
+
+    #[test]
+    fn appends_number_events_one_after_another_across_calls() {
+        let (_dir, stream) = stream();
+        assert_eq!(
+            stream.append(&[entry("t/a/1.json", "x")]).expect("append"),
+            vec![1]
+        );
+        assert_eq!(
+            stream
+                .append(&[entry("t/a/2.json", "y"), entry("t/b/1.json", "z")])
+                .expect("append"),
+            vec![2, 3]
+        );
+        // Another appender (another process) continues from the file, not its memory.
+        let other = Stream::new(&stream.base, Arc::new(crate::io::OsIo));
+        assert_eq!(
+            other.append(&[entry("t/c/1.json", "w")]).expect("append"),
+            vec![4]
+        );
+        assert_eq!(
+            stream.append(&[entry("t/c/2.json", "v")]).expect("append"),
+            vec![5]
+        );
+        let positions: Vec<u64> = all(&stream).iter().map(|l| l.position).collect();
+        assert_eq!(positions, vec![1, 2, 3, 4, 5]);
+        assert_eq!(stream.last_position().expect("last"), 5);
+    }
+
+    #[test]
+    fn seek_finds_a_position_by_bisection_in_a_long_log() {
+        let (_dir, stream) = stream();
+        let entries: Vec<Entry> = (0..20_000)
+            .map(|k| entry(&format!("t/a/{k:08}.json"), &format!("id-{k}")))
+            .collect();
+        stream.append(&entries).expect("append");
+        for from in [1, 2, 777, 12_345, 19_999, 20_000] {
+            let page = stream
+                .page(stream.seek(from).expect("seek"), 3, false)
+                .expect("page");
+            assert_eq!(page.lines[0].position, from);
+        }
+        let past = stream
+            .page(stream.seek(20_001).expect("seek"), 3, true)
+            .expect("page");
+        assert!(past.lines.is_empty() && past.at_end);
+    }
+
+    #[test]
+    fn a_page_continues_where_the_last_stopped() {
+        let (_dir, stream) = stream();
+        let entries: Vec<Entry> = (0..10)
+            .map(|k| entry(&format!("t/a/{k}.json"), &format!("id-{k}")))
+            .collect();
+        stream.append(&entries).expect("append");
+        let first = stream
+            .page(stream.seek(1).expect("seek"), 4, false)
+            .expect("page");
+        assert!(!first.at_end);
+        let second = stream.page(first.cursor, 100, false).expect("page");
+        let positions: Vec<u64> = second.lines.iter().map(|l| l.position).collect();
+        assert_eq!(positions, (5..=10).collect::<Vec<_>>());
+        assert!(second.at_end);
+    }
+
+    #[test]
+    fn a_repair_keeps_moved_events_positions_voids_gone_ones_and_numbers_new_ones_after_the_last() {
+        let (_dir, stream) = stream();
+        stream
+            .append(&[
+                entry("t/a/1.json", "x"),
+                entry("t/a/2.json", "y"),
+                entry("t/b/1.json", "z"),
+            ])
+            .expect("append");
+        let old_cursor = stream.seek(3).expect("seek");
+        let moved = |rel: &str, id: &str, on_disk| Replayed {
+            entry: entry(rel, id),
+            on_disk,
+        };
+        stream
+            .repair(
+                &[
+                    moved("t/a/1.json", "x", false),
+                    moved("t/a/s.jsonl@0", "x", true),
+                    moved("t/b/1.json", "z", false),
+                    moved("t/c/1.json", "new", true),
+                ],
+                false,
+            )
+            .expect("repair");
+        let lines = all(&stream);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(
+            lines[0].event.as_ref().map(|e| e.rel.as_str()),
+            Some("t/a/s.jsonl@0")
+        );
+        assert_eq!(
+            lines[1].event.as_ref().map(|e| e.rel.as_str()),
+            Some("t/a/2.json")
+        );
+        assert_eq!(
+            lines[2],
+            Line {
+                position: 3,
+                event: None
+            }
+        );
+        assert_eq!(lines[3].position, 4);
+        // A reader's cursor into the replaced file finds its place by position.
+        let page = stream.page(old_cursor, 10, false).expect("page");
+        assert_eq!(
+            page.lines.iter().map(|l| l.position).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
+        // The next append follows the void line's position too.
+        assert_eq!(
+            stream.append(&[entry("t/d/1.json", "d")]).expect("append"),
+            vec![5]
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_not_read_and_the_next_append_ends_it_first() {
+        let (_dir, stream) = stream();
+        stream.append(&[entry("t/a/1.json", "x")]).expect("append");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(stream.path())
+            .expect("open");
+        std::io::Write::write_all(&mut f, b"[2,\"E\",\"t/a/2.js").expect("write");
+        assert_eq!(all(&stream).len(), 1);
+        let again = Stream::new(&stream.base, Arc::new(crate::io::OsIo));
+        assert_eq!(
+            again.append(&[entry("t/a/3.json", "z")]).expect("append"),
+            vec![2]
+        );
+        assert_eq!(
+            all(&stream).iter().map(|l| l.position).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+    }
+
+    #[test]
+    fn long_ids_are_kept_as_a_hash() {
+        let long = "c".repeat(MAX_ID_IN_LINE + 1);
+        assert!(matches!(LineId::of(&long), LineId::Hashed { .. }));
+        assert_eq!(LineId::of("short"), LineId::Plain("short".to_string()));
+    }
+}
