@@ -630,8 +630,9 @@ natives! {
         SUBSCRIPTIONS
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id);
-        Ok(())
+            .remove(&id)
+            .map(drop)
+            .ok_or(FfiError::BadHandle(id))
     }
 
     fn subscription_checkpoint = "subscriptionCheckpoint"(env, handle: jlong, name: JByteArray<'l>)

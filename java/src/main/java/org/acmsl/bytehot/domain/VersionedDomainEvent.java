@@ -71,6 +71,15 @@ public interface VersionedDomainEvent extends DomainEvent {
     }
 
     /**
+     * The event's position in the store's global order (ByteHot's name for it), known when
+     * the event was read by position ({@code readAll}, a subscription).
+     * @return the position, or {@code null}
+     */
+    default Long getStreamPosition() {
+        return null;
+    }
+
+    /**
      * Whether this is its aggregate's first event: version 1 and no previous event.
      * @return true for a first event
      */

@@ -327,6 +327,11 @@ public abstract class AbstractVersionedDomainEvent implements VersionedDomainEve
     }
 
     @Override
+    public Long getStreamPosition() {
+        return metadata.getStreamPosition();
+    }
+
+    @Override
     public boolean equals(final Object other) {
         if (this == other) {
             return true;

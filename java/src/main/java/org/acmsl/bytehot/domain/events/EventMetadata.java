@@ -24,6 +24,9 @@ public final class EventMetadata {
     private final String correlationId;
     private final String causationId;
 
+    /** Where the store's global order puts the event; {@code null} unless read by position. */
+    private final Long streamPosition;
+
     /**
      * Creates metadata with every field given.
      * @param eventId unique event id
@@ -48,6 +51,38 @@ public final class EventMetadata {
         final String userId,
         final String correlationId,
         final String causationId) {
+        this(eventId, aggregateType, aggregateId, aggregateVersion, timestamp, previousEventId, schemaVersion, userId,
+            correlationId, causationId, null);
+    }
+
+    /**
+     * Metadata with every field, the stream position included (as the store reads an event
+     * by position).
+     * @param eventId unique id of the event
+     * @param aggregateType aggregate type
+     * @param aggregateId aggregate id
+     * @param aggregateVersion version in the aggregate
+     * @param timestamp when it happened
+     * @param previousEventId id of the aggregate's previous event, {@code null} for the first
+     * @param schemaVersion schema version of the event
+     * @param userId user id or {@code null}
+     * @param correlationId correlation id or {@code null}
+     * @param causationId causation id or {@code null}
+     * @param streamPosition the event's position in the store's global order, or {@code null}
+     */
+    public EventMetadata(
+        final String eventId,
+        final String aggregateType,
+        final String aggregateId,
+        final long aggregateVersion,
+        final Instant timestamp,
+        final String previousEventId,
+        final int schemaVersion,
+        final String userId,
+        final String correlationId,
+        final String causationId,
+        final Long streamPosition) {
+        this.streamPosition = streamPosition;
         this.eventId = eventId;
         this.aggregateType = aggregateType;
         this.aggregateId = aggregateId;
@@ -125,7 +160,7 @@ public final class EventMetadata {
      */
     public EventMetadata withVersion(final long newVersion) {
         return new EventMetadata(eventId, aggregateType, aggregateId, newVersion, timestamp, previousEventId,
-            schemaVersion, userId, correlationId, causationId);
+            schemaVersion, userId, correlationId, causationId, streamPosition);
     }
 
     /**
@@ -167,7 +202,7 @@ public final class EventMetadata {
      */
     public EventMetadata withUserId(final String newUserId) {
         return new EventMetadata(eventId, aggregateType, aggregateId, aggregateVersion, timestamp, previousEventId,
-            schemaVersion, newUserId, correlationId, causationId);
+            schemaVersion, newUserId, correlationId, causationId, streamPosition);
     }
 
     /**
@@ -177,7 +212,7 @@ public final class EventMetadata {
      */
     public EventMetadata withCorrelationId(final String newCorrelationId) {
         return new EventMetadata(eventId, aggregateType, aggregateId, aggregateVersion, timestamp, previousEventId,
-            schemaVersion, userId, newCorrelationId, causationId);
+            schemaVersion, userId, newCorrelationId, causationId, streamPosition);
     }
 
     /**
@@ -187,7 +222,27 @@ public final class EventMetadata {
      */
     public EventMetadata withCausationId(final String newCausationId) {
         return new EventMetadata(eventId, aggregateType, aggregateId, aggregateVersion, timestamp, previousEventId,
-            schemaVersion, userId, correlationId, newCausationId);
+            schemaVersion, userId, correlationId, newCausationId, streamPosition);
+    }
+
+    /**
+     * A copy with a stream position (the store sets it on events it reads by position).
+     * @param newStreamPosition the position, or {@code null}
+     * @return the copy
+     */
+    public EventMetadata withStreamPosition(final Long newStreamPosition) {
+        return new EventMetadata(eventId, aggregateType, aggregateId, aggregateVersion, timestamp, previousEventId,
+            schemaVersion, userId, correlationId, causationId, newStreamPosition);
+    }
+
+    /**
+     * The event's position in the store's global order: strictly increasing in commit order
+     * across every process writing the store.
+     * @return the position, or {@code null} when the event was not read by position
+     *     ({@code readAll}, a subscription)
+     */
+    public Long getStreamPosition() {
+        return streamPosition;
     }
 
     /** @return the event id */
@@ -258,13 +313,14 @@ public final class EventMetadata {
             && Objects.equals(previousEventId, that.previousEventId)
             && Objects.equals(userId, that.userId)
             && Objects.equals(correlationId, that.correlationId)
-            && Objects.equals(causationId, that.causationId);
+            && Objects.equals(causationId, that.causationId)
+            && Objects.equals(streamPosition, that.streamPosition);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(eventId, aggregateType, aggregateId, aggregateVersion, timestamp, previousEventId,
-            schemaVersion, userId, correlationId, causationId);
+            schemaVersion, userId, correlationId, causationId, streamPosition);
     }
 
     @Override
@@ -278,6 +334,7 @@ public final class EventMetadata {
             + ", schemaVersion=" + schemaVersion
             + ", userId=" + userId
             + ", correlationId=" + correlationId
-            + ", causationId=" + causationId;
+            + ", causationId=" + causationId
+            + (streamPosition == null ? "" : ", streamPosition=" + streamPosition);
     }
 }

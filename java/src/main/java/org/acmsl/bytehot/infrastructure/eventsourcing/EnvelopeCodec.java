@@ -116,6 +116,15 @@ final class EnvelopeCodec {
      * arguments (see {@link EventShape#read}).
      */
     static List<VersionedDomainEvent> fromEnvelopes(final byte[] json) {
+        return fromEnvelopes(json, null);
+    }
+
+    /**
+     * The events of a JSON array of envelopes read by position, adding each one's
+     * {@code eventMetadata.streamPosition} to {@code positions} (whatever the event class keeps
+     * of its metadata).
+     */
+    static List<VersionedDomainEvent> fromEnvelopes(final byte[] json, final List<Long> positions) {
         try (JsonParser parser = EventMapper.MAPPER.getFactory().createParser(json)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
                 throw new InvalidEventException("the store returned invalid JSON: not an array");
@@ -126,7 +135,7 @@ final class EnvelopeCodec {
                 if (token != JsonToken.START_OBJECT) {
                     throw new InvalidEventException("the store returned invalid JSON: " + token + " in its array");
                 }
-                events.add(readEnvelope(parser));
+                events.add(readEnvelope(parser, positions));
             }
             return events;
         } catch (final IOException e) {
@@ -135,7 +144,8 @@ final class EnvelopeCodec {
     }
 
     /** One envelope, the parser at its start; what {@link #fromEnvelope} makes of its tree. */
-    private static VersionedDomainEvent readEnvelope(final JsonParser parser) throws IOException {
+    private static VersionedDomainEvent readEnvelope(final JsonParser parser, final List<Long> positions)
+        throws IOException {
         String eventType = null;
         JsonNode meta = MissingNode.getInstance();
         JsonNode data = MissingNode.getInstance();
@@ -160,6 +170,9 @@ final class EnvelopeCodec {
             } else {
                 parser.skipChildren();
             }
+        }
+        if (positions != null) {
+            positions.add(meta.path("streamPosition").asLong(0L));
         }
         if (event != null) {
             return event;
@@ -210,7 +223,8 @@ final class EnvelopeCodec {
             meta.path("schemaVersion").asInt(EventMetadata.DEFAULT_SCHEMA_VERSION),
             meta.path("userId").textValue(),
             meta.path("correlationId").textValue(),
-            meta.path("causationId").textValue());
+            meta.path("causationId").textValue(),
+            meta.path("streamPosition").isIntegralNumber() ? meta.path("streamPosition").longValue() : null);
     }
 
     private static Instant parseInstant(final String text) {

@@ -192,6 +192,10 @@ public final class EventSerializationSupport {
         return EnvelopeCodec.fromEnvelopes(json);
     }
 
+    static List<VersionedDomainEvent> fromEnvelopes(final byte[] json, final List<Long> positions) {
+        return EnvelopeCodec.fromEnvelopes(json, positions);
+    }
+
     static List<String> strings(final byte[] json) {
         return EnvelopeCodec.strings(json);
     }

@@ -17,6 +17,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongFunction;
 import org.acmsl.bytehot.domain.Adapter;
@@ -25,6 +27,10 @@ import org.acmsl.bytehot.domain.CorruptEventDataException;
 import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.EventStoreException;
 import org.acmsl.bytehot.domain.EventStorePort;
+import org.acmsl.bytehot.domain.EventStreamPort;
+import org.acmsl.bytehot.domain.EventSubscription;
+import org.acmsl.bytehot.domain.StreamFilter;
+import org.acmsl.bytehot.domain.SubscriptionStart;
 import org.acmsl.bytehot.domain.EventStoreUnavailableException;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.OperationType;
@@ -43,7 +49,8 @@ import org.acmsl.bytehot.domain.VersionedDomainEvent;
  * naming the argument; text with an unpaired surrogate throws {@link InvalidEventException}
  * naming the field.
  */
-public final class FilesystemEventStoreAdapter implements EventStorePort, Adapter<EventStorePort>, AutoCloseable {
+public final class FilesystemEventStoreAdapter
+    implements EventStorePort, EventStreamPort, Adapter<EventStorePort>, AutoCloseable {
 
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -128,6 +135,9 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
 
         private final String path;
 
+        /** Running subscriptions: the close stops them and releases their native side first. */
+        private final java.util.Set<NativeSubscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
         /** The native handle; 0 once closed. Guarded by {@link #lock}. */
         private long value;
 
@@ -169,11 +179,23 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
             return rawValue() != 0;
         }
 
+        void register(final NativeSubscription subscription) {
+            subscriptions.add(subscription);
+        }
+
+        void unregister(final NativeSubscription subscription) {
+            subscriptions.remove(subscription);
+        }
+
         /** Closes the native store; runs at most once (explicit close or Cleaner). */
         @Override
         public void run() {
+            subscriptions.forEach(NativeSubscription::stop);
             lock.writeLock().lock();
             try {
+                // No poll is in flight now: a named subscription's lock is released here, so a
+                // store reopened at once can take the name again.
+                subscriptions.forEach(NativeSubscription::release);
                 final long closing = value;
                 value = 0;
                 NativeEventStore.close(closing);
@@ -289,6 +311,104 @@ public final class FilesystemEventStoreAdapter implements EventStorePort, Adapte
         final byte[] type = text(eventType, "eventType");
         return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
                 h -> NativeEventStore.readByType(h, type)));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> readAll(final long fromPosition, final int limit) {
+        if (fromPosition < 0 || limit < 0) {
+            throw new IllegalArgumentException("fromPosition and limit must not be negative: " + fromPosition
+                + ", " + limit);
+        }
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.readAll(h, fromPosition, limit)));
+    }
+
+    @Override
+    public long getLastPosition() {
+        return handle.call(OperationType.RETRIEVE, null, null, NativeEventStore::lastPosition);
+    }
+
+    @Override
+    public EventSubscription subscribe(final SubscriptionStart start, final StreamFilter filter,
+        final Consumer<VersionedDomainEvent> handler, final Consumer<Throwable> onError) {
+        return startSubscription(null, start, filter, handler, onError);
+    }
+
+    @Override
+    public EventSubscription subscribe(final String name, final SubscriptionStart start, final StreamFilter filter,
+        final Consumer<VersionedDomainEvent> handler, final Consumer<Throwable> onError) {
+        return startSubscription(Objects.requireNonNull(name, "name must not be null"), start, filter, handler,
+            onError);
+    }
+
+    private EventSubscription startSubscription(final String name, final SubscriptionStart start,
+        final StreamFilter filter, final Consumer<VersionedDomainEvent> handler, final Consumer<Throwable> onError) {
+        Objects.requireNonNull(start, "start must not be null");
+        Objects.requireNonNull(filter, "filter must not be null");
+        Objects.requireNonNull(handler, "handler must not be null");
+        Objects.requireNonNull(onError, "onError must not be null");
+        final ObjectNode json = JsonNodeFactory.instance.objectNode();
+        final ArrayNode types = json.putArray("eventTypes");
+        filter.getEventTypes().forEach(types::add);
+        if (filter.getAggregateType() != null) {
+            json.put("aggregateType", filter.getAggregateType());
+        }
+        if (filter.getCorrelationId() != null) {
+            json.put("correlationId", filter.getCorrelationId());
+        }
+        final byte[] filterJson = EventSerializationSupport.toUtf8(json, "filter");
+        final byte[] nameBytes = name == null ? null : text(name, "name");
+        final int kind = start.getKind() == SubscriptionStart.Kind.BEGINNING ? 0
+            : start.getKind() == SubscriptionStart.Kind.AFTER ? 1 : 2;
+        final long id = handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.subscribe(h, nameBytes, kind, start.getPosition(), filterJson));
+        final NativeSubscription subscription = new NativeSubscription(handle, id, name, start.getPosition(),
+            handler, onError);
+        subscription.start();
+        return subscription;
+    }
+
+    @Override
+    public OptionalLong getSubscriptionCheckpoint(final String name) {
+        final byte[] bytes = text(name, "name");
+        final long at = handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.subscriptionCheckpoint(h, bytes));
+        return at < 0 ? OptionalLong.empty() : OptionalLong.of(at);
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsByCorrelationId(final String correlationId) {
+        final byte[] id = text(correlationId, "correlationId");
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.readByCorrelation(h, id, false, 0L, 0, 0L, 0)));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsByCorrelationId(final String correlationId, final Instant from,
+        final Instant to) {
+        final byte[] id = text(correlationId, "correlationId");
+        Objects.requireNonNull(from, "from must not be null");
+        Objects.requireNonNull(to, "to must not be null");
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.readByCorrelation(h, id, true, from.getEpochSecond(), from.getNano(),
+                to.getEpochSecond(), to.getNano())));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsByUserId(final String userId) {
+        final byte[] id = text(userId, "userId");
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.readByUser(h, id, false, 0L, 0, 0L, 0)));
+    }
+
+    @Override
+    public List<VersionedDomainEvent> getEventsByUserId(final String userId, final Instant from, final Instant to) {
+        final byte[] id = text(userId, "userId");
+        Objects.requireNonNull(from, "from must not be null");
+        Objects.requireNonNull(to, "to must not be null");
+        return EventSerializationSupport.fromEnvelopes(handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.readByUser(h, id, true, from.getEpochSecond(), from.getNano(),
+                to.getEpochSecond(), to.getNano())));
     }
 
     @Override

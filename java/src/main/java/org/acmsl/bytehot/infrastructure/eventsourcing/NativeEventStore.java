@@ -67,4 +67,36 @@ final class NativeEventStore {
 
     /** Applies the configured retention; returns the JSON object of a {@link CleanupResult}. */
     static native byte[] cleanup(long handle, boolean dryRun);
+
+    /** Up to {@code limit} events from {@code fromPosition} on, each with its {@code streamPosition}. */
+    static native byte[] readAll(long handle, long fromPosition, int limit);
+
+    /** The greatest stream position given so far. */
+    static native long lastPosition(long handle);
+
+    /** The events of a correlation id, within the range when {@code hasRange}. */
+    static native byte[] readByCorrelation(long handle, byte[] correlationId, boolean hasRange,
+        long fromSecond, int fromNano, long toSecond, int toNano);
+
+    /** The events of a user id, within the range when {@code hasRange}. */
+    static native byte[] readByUser(long handle, byte[] userId, boolean hasRange,
+        long fromSecond, int fromNano, long toSecond, int toNano);
+
+    /**
+     * A subscription's handle; {@code name} null for an unnamed one; {@code start} 0 the
+     * beginning, 1 after {@code after}, 2 now; the filter as JSON.
+     */
+    static native long subscribe(long handle, byte[] name, int start, long after, byte[] filterJson);
+
+    /** Up to {@code max} next events of a subscription, waiting up to the timeout for one. */
+    static native byte[] poll(long subscription, int max, long timeoutMillis);
+
+    /** Records the subscription's handler done up to {@code position} (a named one's checkpoint). */
+    static native void acknowledge(long subscription, long position);
+
+    /** Releases a subscription (a named one's lock with it). */
+    static native void closeSubscription(long subscription);
+
+    /** A named subscription's checkpoint; -1 when it has none. */
+    static native long subscriptionCheckpoint(long handle, byte[] name);
 }

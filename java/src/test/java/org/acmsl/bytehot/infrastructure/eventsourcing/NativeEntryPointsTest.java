@@ -32,7 +32,9 @@ class NativeEntryPointsTest {
         "open", "close", "append", "readAggregate", "readByType", "readBetween", "currentVersion",
         "totalEventCount", "checkpoint", "eventCount", "aggregateExists", "aggregateTypes",
         "aggregateIds", "health", "basePath", "verify", "rewriteLegacyVersions", "compact", "compactAggregate",
-        "backup", "restore", "exportEvents", "importEvents", "cleanup"));
+        "backup", "restore", "exportEvents", "importEvents", "cleanup", "readAll", "lastPosition",
+        "readByCorrelation", "readByUser", "subscribe", "poll", "acknowledge", "closeSubscription",
+        "subscriptionCheckpoint"));
 
     /** The native methods that take no handle. */
     private static final Set<String> WITHOUT_HANDLE = Set.of("open", "restore");
