@@ -179,7 +179,7 @@ fn tail_prints_the_latest_events_and_follows_saves_of_another_process() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("bytehot-eventstore"))
         .arg("--store")
         .arg(&t.base)
-        .args(["tail", "-n", "0", "-f", "--json", "--interval-ms", "20"])
+        .args(["tail", "-n", "0", "-f", "--json"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

@@ -417,3 +417,24 @@ fn under_always_a_reader_syncs_the_stream_and_delivers_what_batch_and_none_deliv
         );
     }
 }
+
+#[test]
+fn a_restored_backup_keeps_every_position_and_continues_after_the_last() {
+    let t = TempStore::new();
+    let store = t.open();
+    for k in 0..8 {
+        store
+            .append(ev("order", &format!("o{}", k % 3), &format!("e{k}")))
+            .unwrap();
+    }
+    let before = read_everything(&store, 100);
+    let backup = t.tmp.path().join("backup");
+    store.backup(&backup, None).unwrap();
+    store.close().unwrap();
+    let restored = t.tmp.path().join("restored");
+    EventStore::restore(&backup, &restored, false).unwrap();
+    let store = EventStore::open(Config::new(&restored)).unwrap();
+    assert_eq!(read_everything(&store, 3), before);
+    store.append(ev("order", "o1", "after")).unwrap();
+    assert_eq!(store.last_position().unwrap(), 9);
+}

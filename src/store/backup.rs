@@ -1,7 +1,8 @@
 //! Online backup and restore (`docs/operations.md`, "Backup and restore").
 //!
 //! A backup is a directory holding the store's event files at their places (and the
-//! `.aggregate-id` files of hashed directories), plus `bytehot-backup.json`, the manifest:
+//! `.aggregate-id` files of hashed directories) and the stream log (so that the restored
+//! events keep their positions), plus `bytehot-backup.json`, the manifest:
 //! every file with its size and CRC-32, written last. Derived state (`.index/`,
 //! `metadata/`, `.ids`, journals) is left out: the restored store's first open rebuilds it.
 //!
@@ -252,6 +253,29 @@ fn backup_into(
                 &mut files,
             )?;
         }
+    }
+    // The stream log after the events: it names every event copied, so the restored store
+    // keeps their positions (its lines of events saved after their aggregate was copied
+    // are voided by the restore's first open).
+    let stream = base.join(crate::stream::STREAM_DIR).join("log");
+    match file::read_regular(&stream) {
+        Ok(mut bytes) => {
+            let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |end| end + 1);
+            bytes.truncate(whole);
+            let target = dest.join(crate::stream::STREAM_DIR);
+            fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
+            write_new(&target.join("log"), &bytes)?;
+            files.push(ManifestFile {
+                path: format!("{}/log", crate::stream::STREAM_DIR),
+                bytes: bytes.len() as u64,
+                crc32: crc32(&bytes),
+                events: 0,
+            });
+            report.files += 1;
+            report.bytes += bytes.len() as u64;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("read", &stream, e)),
     }
     file::sync_file_system(dest).map_err(io_err("sync", dest))?;
     write_manifest(

@@ -118,7 +118,18 @@ impl EventStore {
             }
             Ok(given < limit)
         };
-        let indexed = if let Some(event_type) = &filter.event_type {
+        let range = (filter.from.is_some() || filter.to.is_some()).then(|| {
+            (
+                filter.from.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                filter.to.unwrap_or(DateTime::<Utc>::MAX_UTC),
+            )
+        });
+        // The narrowest index that answers: a correlation or a user is a few events.
+        let indexed = if let Some(id) = &filter.correlation_id {
+            Some(self.read_by_correlation(id, range)?)
+        } else if let Some(id) = &filter.user_id {
+            Some(self.read_by_user(id, range)?)
+        } else if let Some(event_type) = &filter.event_type {
             Some(self.read_by_type(event_type)?)
         } else if filter.from.is_some() || filter.to.is_some() {
             Some(self.read_between(

@@ -1,13 +1,13 @@
 //! One function per command: open the store, call the library, print. No store logic
 //! lives here; what the tool needs and the library lacked was added to the library.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytehot_eventstore::{
-    Config, Error, Event, EventFilter, EventStore, backup_root, parse_instant, reindent,
+    Config, Error, Event, EventFilter, EventStore, StartAt, StreamFilter, backup_root,
+    parse_instant, reindent,
 };
 use chrono::{DateTime, Utc};
 use clap::Args;
@@ -54,11 +54,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
             data,
         } => show(global, &aggregate_type, &aggregate_id, since, data),
         Command::Query(filter) => query(global, &filter),
-        Command::Tail {
-            lines,
-            follow,
-            interval_ms,
-        } => tail(global, lines, follow, Duration::from_millis(interval_ms)),
+        Command::Tail { lines, follow } => tail(global, lines, follow),
         Command::Verify { repair } => verify(global, repair),
         Command::RebuildIndex => rebuild_index(global),
         Command::Compact => compact(global),
@@ -298,54 +294,29 @@ fn query(global: &Global, filter: &Filter) -> Result<Outcome, Failure> {
 
 /// The latest events by timestamp: the last hour's, then the last day's, month's and
 /// year's, then all, until there are enough.
-fn latest(store: &EventStore, n: usize, now: DateTime<Utc>) -> Result<Vec<Event>, Failure> {
-    const HOURS: [i64; 4] = [1, 24, 24 * 31, 24 * 366];
-    let starts = HOURS
-        .iter()
-        .map(|h| now - chrono::Duration::hours(*h))
-        .chain([DateTime::<Utc>::MIN_UTC]);
-    let mut events = Vec::new();
-    for start in starts {
-        events = store.read_between(start, DateTime::<Utc>::MAX_UTC)?;
-        if events.len() >= n {
-            break;
-        }
-    }
-    let skip = events.len().saturating_sub(n);
-    Ok(events.into_iter().skip(skip).collect())
-}
-
-fn tail(global: &Global, n: usize, follow: bool, interval: Duration) -> Result<Outcome, Failure> {
+/// The latest `n` events in commit order (the store's stream), then, with `follow`, each
+/// event committed after them by any process, as it is committed (the subscription is woken
+/// by the file system, not by polling), until interrupted.
+fn tail(global: &Global, n: usize, follow: bool) -> Result<Outcome, Failure> {
     let store = open(global, false)?;
-    let events = latest(&store, n, Utc::now())?;
+    let last = store.last_position()?;
+    let from = last.saturating_sub(n as u64) + 1;
+    let events: Vec<Event> = store
+        .read_all(from, n)?
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
     print_events(global, &events, false)?;
     if !follow {
         close(store)?;
         return Ok(Outcome::Ok);
     }
-    // Followed by timestamp: every poll asks for the events stamped since a little before
-    // the last one shown, so that an event of another process whose clock is a little
-    // behind is still shown; those already shown are skipped by id.
-    const LOOKBACK: chrono::Duration = chrono::Duration::seconds(10);
-    let mut since = events
-        .iter()
-        .filter_map(|e| e.metadata.timestamp)
-        .max()
-        .unwrap_or_else(Utc::now);
-    // What the store held at the start was either printed or left out on purpose (-n).
-    let start = since.checked_sub_signed(LOOKBACK).unwrap_or(since);
-    let mut shown: HashMap<String, DateTime<Utc>> = store
-        .read_between(start, DateTime::<Utc>::MAX_UTC)?
-        .iter()
-        .filter_map(|e| Some((e.metadata.event_id.clone(), e.metadata.timestamp?)))
-        .collect();
+    let mut subscription = store.subscribe(StartAt::After(last), StreamFilter::default())?;
     loop {
-        std::thread::sleep(interval);
-        let start = since.checked_sub_signed(LOOKBACK).unwrap_or(since);
         let new: Vec<Event> = store
-            .read_between(start, DateTime::<Utc>::MAX_UTC)?
+            .poll(&mut subscription, 256, Duration::from_secs(1))?
             .into_iter()
-            .filter(|e| !shown.contains_key(&e.metadata.event_id))
+            .map(|e| e.event)
             .collect();
         if new.is_empty() {
             continue;
@@ -358,13 +329,6 @@ fn tail(global: &Global, n: usize, follow: bool, interval: Duration) -> Result<O
             }
         }
         let _ = std::io::stdout().flush();
-        for event in &new {
-            if let Some(t) = event.metadata.timestamp {
-                since = since.max(t);
-                shown.insert(event.metadata.event_id.clone(), t);
-            }
-        }
-        shown.retain(|_, t| *t >= start);
     }
 }
 

@@ -68,17 +68,14 @@ enum Command {
     },
     /// Events by type and time, filtered by correlation or user.
     Query(commands::Filter),
-    /// The latest events by time; with -f, then every event saved after, by any process.
+    /// The latest events in commit order; with -f, then every event committed after, by any process.
     Tail {
         /// How many of the latest events to print first.
         #[arg(short = 'n', long, default_value_t = 10)]
         lines: usize,
-        /// Keep printing events as they are saved, until interrupted.
+        /// Keep printing events as they are committed, by any process, until interrupted.
         #[arg(short, long)]
         follow: bool,
-        /// With -f, how often to look for new events, in milliseconds.
-        #[arg(long, default_value_t = 250, value_name = "MS")]
-        interval_ms: u64,
     },
     /// Reads every event file and checks the index; exit code 1 when it finds problems.
     Verify {
