@@ -814,7 +814,7 @@ fn bisect(f: &File, mut lo: u64, mut hi: u64, from: u64) -> std::io::Result<u64>
 
 /// Wakes a reader when the stream log changes, in this process or any other: inotify on
 /// Linux (no polling; the kernel reports each append), elsewhere a look at the log's
-/// length every [`POLL_INTERVAL`].
+/// length every 20 ms (`POLL_INTERVAL`).
 pub(crate) struct Watcher {
     #[cfg(target_os = "linux")]
     inotify: File,

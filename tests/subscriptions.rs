@@ -438,3 +438,49 @@ fn a_restored_backup_keeps_every_position_and_continues_after_the_last() {
     store.append(ev("order", "o1", "after")).unwrap();
     assert_eq!(store.last_position().unwrap(), 9);
 }
+
+#[test]
+fn verify_reports_an_event_without_a_position_and_a_position_without_an_event_and_a_rebuild_fixes_both()
+ {
+    let t = TempStore::new();
+    let store = t.open();
+    for k in 0..4 {
+        store.append(ev("order", "o1", &format!("e{k}"))).unwrap();
+    }
+    assert!(
+        store.verify().unwrap().is_empty(),
+        "{:?}",
+        store.verify().unwrap()
+    );
+    store.close().unwrap();
+    // Line 2 (position 2) dropped, a line for a file that does not exist added.
+    let log = t.base.join(".stream/log");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(2);
+    let bogus = "[9,\"Step\",\"order/o1/20990101000000000000-Step.json\",10,\"x\",null,null]";
+    lines.push(bogus);
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let store = t.open();
+    let problems = store.verify().unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("has no stream position")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("stream position 9")),
+        "{problems:?}"
+    );
+    store.rebuild_index().unwrap();
+    assert!(
+        store.verify().unwrap().is_empty(),
+        "{:?}",
+        store.verify().unwrap()
+    );
+    // The event that had lost its line got the next position; 9 is void, never reused.
+    let all = read_everything(&store, 100);
+    assert_eq!(positions(&all), vec![1, 3, 4, 10]);
+}

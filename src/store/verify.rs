@@ -127,19 +127,44 @@ impl EventStore {
         for record in self.index.all()? {
             *indexed.entry(record.rel).or_default() += 1;
         }
+        // Every event has one position; every position names an event (or none: void).
+        let stream = self.index.stream();
+        let mut streamed: HashMap<String, u64> = HashMap::new();
+        if stream.exists() {
+            let page = stream.page(stream.seek(1)?, usize::MAX, false)?;
+            for line in page.lines {
+                if let Some(e) = line.event
+                    && let Some(earlier) = streamed.insert(e.rel.clone(), line.position)
+                {
+                    problems.push(format!(
+                        "{}: has two stream positions, {earlier} and {}",
+                        self.base.join(&e.rel).display(),
+                        line.position
+                    ));
+                }
+            }
+        } else {
+            problems.push(format!(
+                "{}: missing; a read-write open gives every event a new position",
+                stream.path().display()
+            ));
+        }
+        let check_stream = stream.exists();
         // A directory that cannot be listed is a problem to report, not a reason to stop:
         // the rest of the store is still checked, and its index lines are not reported
         // as files missing.
-        let unlisted = |indexed: &mut HashMap<String, usize>,
-                        path: &Path,
-                        rel: String,
-                        e: &dyn std::fmt::Display| {
-            indexed.retain(|line, _| !line.starts_with(&rel));
-            format!(
-                "{}: cannot be listed ({e}); the events in it were not checked",
-                path.display()
-            )
-        };
+        let unlisted =
+            |(indexed, streamed): (&mut HashMap<String, usize>, &mut HashMap<String, u64>),
+             path: &Path,
+             rel: String,
+             e: &dyn std::fmt::Display| {
+                indexed.retain(|line, _| !line.starts_with(&rel));
+                streamed.retain(|line, _| !line.starts_with(&rel));
+                format!(
+                    "{}: cannot be listed ({e}); the events in it were not checked",
+                    path.display()
+                )
+            };
         for (type_dir, type_path) in self.type_dirs()? {
             let listed = symlinks_in(&type_path)
                 .and_then(|links| list_dirs(&type_path).map(|dirs| (links, dirs)));
@@ -147,7 +172,7 @@ impl EventStore {
                 Ok(listed) => listed,
                 Err(e) => {
                     problems.push(unlisted(
-                        &mut indexed,
+                        (&mut indexed, &mut streamed),
                         &type_path,
                         format!("{type_dir}/"),
                         &e,
@@ -162,7 +187,7 @@ impl EventStore {
                     Ok(rd) => rd,
                     Err(e) => {
                         let rel = format!("{type_dir}/{agg_dir}/");
-                        problems.push(unlisted(&mut indexed, &agg_path, rel, &e));
+                        problems.push(unlisted((&mut indexed, &mut streamed), &agg_path, rel, &e));
                         continue;
                     }
                 };
@@ -274,6 +299,8 @@ impl EventStore {
                             .iter()
                             .filter(|r| indexed.remove(r.as_str()).is_some())
                             .count();
+                        streamed.remove(&rel);
+                        streamed.remove(&other);
                         problems.push(format!(
                             "{place}: the same event as {}: a copy an interrupted compact left \
                              ({listed} of the two indexed); run compact again",
@@ -294,6 +321,11 @@ impl EventStore {
                     }
                     if !paired {
                         indexed.remove(&rel);
+                        if streamed.remove(&rel).is_none() && check_stream {
+                            problems.push(format!(
+                                "{place}: has no stream position (rebuild-index gives it the next one)"
+                            ));
+                        }
                     }
                     match event {
                         Err(e) => problems.push(e.to_string()),
@@ -350,6 +382,14 @@ impl EventStore {
                 }
             }
         }
+        let mut unborn: Vec<(u64, String)> = streamed.into_iter().map(|(r, p)| (p, r)).collect();
+        unborn.sort();
+        problems.extend(unborn.into_iter().map(|(position, rel)| {
+            format!(
+                "{}: named by stream position {position}, but no such event (rebuild-index voids the position)",
+                self.base.join(rel).display()
+            )
+        }));
         let mut stale: Vec<String> = indexed.into_keys().collect();
         stale.sort();
         problems.extend(stale.into_iter().map(|rel| {
