@@ -226,6 +226,20 @@ fn three_writers_and_a_restarted_subscriber_see_every_event_once_in_position_ord
     let mut seen: Vec<(u64, String)> = by_position.into_iter().collect();
     seen.sort();
     assert_eq!(seen, expected);
+    // Within an aggregate, positions follow versions.
+    let mut last_version: HashMap<String, u64> = HashMap::new();
+    for e in &stored {
+        let m = &e.event.metadata;
+        let last = last_version.entry(m.aggregate_id.clone()).or_insert(0);
+        assert_eq!(
+            m.aggregate_version,
+            *last + 1,
+            "{} at position {}",
+            m.aggregate_id,
+            e.position
+        );
+        *last = m.aggregate_version;
+    }
 }
 
 #[test]
