@@ -124,5 +124,59 @@ fn reads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, names, envelopes, appends, reads);
+/// Issue 22: rebuilding a long aggregate from its latest snapshot and the events since,
+/// beside reading it whole and beside a short aggregate. Each iteration opens the store
+/// afresh (the event cache would otherwise answer); the files are in the page cache.
+fn snapshots(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rebuild of a 10,000-event aggregate");
+    g.sample_size(10);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = || Config::new(tmp.path()).durability(Durability::None);
+    let store = EventStore::open(config()).unwrap();
+    for chunk in 0..100 {
+        store
+            .append_batch(
+                (0..100)
+                    .map(|n| sample("long", chunk * 100 + n, 200))
+                    .collect(),
+            )
+            .unwrap();
+    }
+    store
+        .append_batch((0..100).map(|n| sample("short", n, 200)).collect())
+        .unwrap();
+    store
+        .save_snapshot("hotswap", "long", 9_900, r#"{"lines":[1,2,3,4,5,6,7,8,9]}"#)
+        .unwrap();
+    store.close().unwrap();
+    g.bench_function("every event (no snapshot)", |b| {
+        b.iter_batched(
+            || EventStore::open(config()).unwrap(),
+            |s| s.read_aggregate("hotswap", "long", 0).unwrap().len(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("latest snapshot + the 100 events since", |b| {
+        b.iter_batched(
+            || EventStore::open(config()).unwrap(),
+            |s| {
+                let snapshot = s.load_latest_snapshot("hotswap", "long").unwrap().unwrap();
+                s.read_aggregate("hotswap", "long", snapshot.version)
+                    .unwrap()
+                    .len()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("a 100-event aggregate, whole (the target)", |b| {
+        b.iter_batched(
+            || EventStore::open(config()).unwrap(),
+            |s| s.read_aggregate("hotswap", "short", 0).unwrap().len(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, names, envelopes, appends, reads, snapshots);
 criterion_main!(benches);

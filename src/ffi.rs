@@ -642,6 +642,42 @@ natives! {
         Ok(at.map_or(-1, |p| i64::try_from(p).unwrap_or(i64::MAX)))
     }
 
+    fn save_snapshot = "saveSnapshot"(
+        env,
+        handle: jlong,
+        aggregate_type: JByteArray<'l>,
+        aggregate_id: JByteArray<'l>,
+        version: jlong,
+        state: JByteArray<'l>,
+    ), () => {
+        let store = store(handle)?;
+        let (t, id) = aggregate_key(env, &aggregate_type, &aggregate_id)?;
+        let state = text(env, &state, "state")?;
+        Ok(store.save_snapshot(&t, &id, position(version, "version")?, &state)?)
+    }
+
+    fn load_latest_snapshot = "loadLatestSnapshot"(
+        env,
+        handle: jlong,
+        aggregate_type: JByteArray<'l>,
+        aggregate_id: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let (t, id) = aggregate_key(env, &aggregate_type, &aggregate_id)?;
+        match store.load_latest_snapshot(&t, &id)? {
+            None => Ok(NULL_ARRAY),
+            Some(s) => {
+                let body = serde_json::json!({
+                    "version": s.version,
+                    "eventId": s.event_id,
+                    "takenAt": crate::event::format_instant(&s.taken_at),
+                    "state": s.state,
+                });
+                to_java(env, &json(&body))
+            }
+        }
+    }
+
     fn cleanup = "cleanup"(env, handle: jlong, dry_run: jboolean) -> jbyteArray, NULL_ARRAY => {
         let done = store(handle)?.cleanup(dry_run == JNI_TRUE)?;
         let body = serde_json::json!({

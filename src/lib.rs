@@ -47,5 +47,6 @@ pub use metadata::{
 };
 pub use store::{
     BACKUP_MANIFEST, BackupReport, CLEANUP_LOG, CleanupReport, Compaction, EventFilter, EventStore,
-    Health, ImportReport, StartAt, StreamEvent, StreamFilter, Subscription, backup_root,
+    Health, ImportReport, SNAPSHOT_DIR, SNAPSHOTS_KEPT, Snapshot, StartAt, StreamEvent,
+    StreamFilter, Subscription, backup_root,
 };

@@ -18,6 +18,7 @@
 //! | `cleanup.rs` | retention: an aggregate's oldest files removed, its versions kept |
 //! | `periodic.rs` | the thread of the automatic backups and the daily cleanup |
 //! | `transfer.rs` | export and import as JSON Lines, and the filter that selects events |
+//! | `snapshot.rs` | aggregate snapshots: saved beside the aggregate, the newest matching one loaded |
 //! | `subscribe.rs` | the global order: `read_all`, subscriptions, checkpoints; by correlation and user |
 //!
 //! Invariants (see DESIGN.md section 3):
@@ -41,6 +42,7 @@ mod migrate;
 mod periodic;
 mod read;
 mod recovery;
+mod snapshot;
 mod subscribe;
 mod transfer;
 mod verify;
@@ -49,6 +51,7 @@ mod write;
 pub use backup::{BACKUP_MANIFEST, BackupReport, backup_root};
 pub use cleanup::{CLEANUP_LOG, CleanupReport};
 pub use compact::Compaction;
+pub use snapshot::{SNAPSHOT_DIR, SNAPSHOTS_KEPT, Snapshot};
 pub use subscribe::{StartAt, StreamEvent, StreamFilter, Subscription};
 pub use transfer::{EventFilter, ImportReport};
 pub use verify::Health;

@@ -199,6 +199,7 @@ impl EventStore {
                         && name != IDS_FILE
                         && name != OLD_HEAD_FILE
                         && name != TRUNCATED_FILE
+                        && name != super::SNAPSHOT_DIR
                         && tmp_owner(&name).is_none()
                     {
                         problems.push(format!("{}: not an event file", entry.path().display()));

@@ -14,11 +14,12 @@ final class BeanShape implements EventShape {
 
     /**
      * The bean properties of {@link VersionedDomainEvent} that are metadata or derived from it
-     * ({@code isFirstEvent()}, {@code isCorrelated()}), not data.
+     * ({@code isFirstEvent()}, {@code isCorrelated()}), or the store's ({@code getStreamPosition()}),
+     * not data.
      */
     private static final String[] METADATA_PROPERTIES = {"eventId", "aggregateType", "aggregateId",
         "aggregateVersion", "timestamp", "previousEventId", "schemaVersion", "userId", "correlationId",
-        "causationId", "eventType", "firstEvent", "correlated"};
+        "causationId", "eventType", "firstEvent", "correlated", "streamPosition"};
 
     private final Class<?> eventClass;
 

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -28,6 +29,8 @@ import org.acmsl.bytehot.domain.EventStoreConfigurationException;
 import org.acmsl.bytehot.domain.EventStoreException;
 import org.acmsl.bytehot.domain.EventStorePort;
 import org.acmsl.bytehot.domain.EventStreamPort;
+import org.acmsl.bytehot.domain.AggregateSnapshot;
+import org.acmsl.bytehot.domain.SnapshotPort;
 import org.acmsl.bytehot.domain.EventSubscription;
 import org.acmsl.bytehot.domain.StreamFilter;
 import org.acmsl.bytehot.domain.SubscriptionStart;
@@ -50,7 +53,7 @@ import org.acmsl.bytehot.domain.VersionedDomainEvent;
  * naming the field.
  */
 public final class FilesystemEventStoreAdapter
-    implements EventStorePort, EventStreamPort, Adapter<EventStorePort>, AutoCloseable {
+    implements EventStorePort, EventStreamPort, SnapshotPort, Adapter<EventStorePort>, AutoCloseable {
 
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -366,6 +369,51 @@ public final class FilesystemEventStoreAdapter
             handler, onError);
         subscription.start();
         return subscription;
+    }
+
+    @Override
+    public void saveSnapshot(final String aggregateType, final String aggregateId, final long version,
+        final Object state) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        Objects.requireNonNull(state, "state must not be null");
+        final byte[] json;
+        try {
+            json = EventMapper.MAPPER.writeValueAsBytes(state);
+        } catch (final IOException e) {
+            throw new InvalidEventException("the snapshot's state cannot be written as JSON: " + e.getMessage(), e);
+        }
+        handle.call(OperationType.SAVE, aggregateType, aggregateId, h -> {
+            NativeEventStore.saveSnapshot(h, type, id, version, json);
+            return null;
+        });
+    }
+
+    @Override
+    public <T> Optional<AggregateSnapshot<T>> loadLatestSnapshot(final String aggregateType, final String aggregateId,
+        final Class<T> stateClass) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        Objects.requireNonNull(stateClass, "stateClass must not be null");
+        final byte[] bytes = handle.call(OperationType.RETRIEVE, aggregateType, aggregateId,
+            h -> NativeEventStore.loadLatestSnapshot(h, type, id));
+        if (bytes == null) {
+            return Optional.empty();
+        }
+        final JsonNode snapshot = EventSerializationSupport.readTree(bytes);
+        final T state;
+        try {
+            state = EventMapper.MAPPER.treeToValue(snapshot.path("state"), stateClass);
+        } catch (final IOException | IllegalArgumentException e) {
+            // Derived data: one the state's class no longer reads is rebuilt from the events.
+            System.getLogger("org.acmsl.bytehot.eventstore").log(System.Logger.Level.WARNING,
+                "the snapshot of " + aggregateType + "/" + aggregateId + " at version "
+                    + snapshot.path("version").asLong() + " does not read as " + stateClass.getName()
+                    + " (" + e.getMessage() + "): ignored");
+            return Optional.empty();
+        }
+        return Optional.of(new AggregateSnapshot<>(snapshot.path("version").asLong(),
+            snapshot.path("eventId").asText(), Instant.parse(snapshot.path("takenAt").asText()), state));
     }
 
     @Override

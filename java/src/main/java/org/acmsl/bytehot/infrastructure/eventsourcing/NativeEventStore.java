@@ -97,6 +97,12 @@ final class NativeEventStore {
     /** Releases a subscription (a named one's lock with it). */
     static native void closeSubscription(long subscription);
 
+    /** Stores an aggregate's state (JSON) as of {@code version}. */
+    static native void saveSnapshot(long handle, byte[] aggregateType, byte[] aggregateId, long version, byte[] stateJson);
+
+    /** The newest matching snapshot as {@code {"version","eventId","takenAt","state"}}, or null. */
+    static native byte[] loadLatestSnapshot(long handle, byte[] aggregateType, byte[] aggregateId);
+
     /** A named subscription's checkpoint; -1 when it has none. */
     static native long subscriptionCheckpoint(long handle, byte[] name);
 }
