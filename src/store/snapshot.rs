@@ -150,7 +150,7 @@ impl EventStore {
         crate::io::replace(&*self.io, &store_dir, &file_name(version), &bytes, durable)
             .map_err(fail)?;
         let mut names = snapshot_names(&snapshots)?;
-        names.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        names.sort_unstable_by_key(|n| std::cmp::Reverse(n.0));
         for (_, name) in names.into_iter().skip(SNAPSHOTS_KEPT) {
             // Only an older copy: one left behind is removed by the next save.
             let _ = store_dir.remove_file(&name);
@@ -171,7 +171,7 @@ impl EventStore {
         };
         let snapshots = dir.join(SNAPSHOT_DIR);
         let mut names = snapshot_names(&snapshots)?;
-        names.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        names.sort_unstable_by_key(|n| std::cmp::Reverse(n.0));
         for (version, name) in names {
             let path = snapshots.join(&name);
             let parsed = file::open_beneath(&self.base, &path, Access::Read, false)
