@@ -160,7 +160,8 @@ final class EnvelopeCodec {
                 meta = member(parser, value);
             } else if ("eventData".equals(name)) {
                 // The store writes data last: type and metadata are known by now.
-                if (value == JsonToken.START_OBJECT && eventType != null && meta.isObject()) {
+                if (value == JsonToken.START_OBJECT && eventType != null && meta.isObject()
+                    && !Upcasters.applies(eventType, meta.path("schemaVersion").asInt(EventMetadata.DEFAULT_SCHEMA_VERSION))) {
                     event = EventShapes.of(EventTypeRegistry.eventClass(eventType)).read(metadata(meta), parser, eventType);
                     data = MissingNode.getInstance();
                 } else {
@@ -201,7 +202,8 @@ final class EnvelopeCodec {
         return strings;
     }
 
-    static VersionedDomainEvent fromEnvelope(final JsonNode envelope, final String requestedType) {
+    static VersionedDomainEvent fromEnvelope(final JsonNode stored, final String requestedType) {
+        final JsonNode envelope = Upcasters.upcast(stored);
         final String storedType = envelope.path("eventType").textValue();
         final String eventType = requestedType == null ? storedType : requestedType;
         if (storedType != null && !storedType.equals(eventType)) {

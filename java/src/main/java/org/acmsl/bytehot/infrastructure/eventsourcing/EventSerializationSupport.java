@@ -59,11 +59,12 @@ public final class EventSerializationSupport {
     }
 
     /**
-     * Forgets the types registered and the classes remembered from saves; the catalog stays.
-     * (ByteHot's method of this name cleared its cache of type names.)
+     * Forgets the types and upcasters registered and the classes remembered from saves; the
+     * catalog stays. (ByteHot's method of this name cleared its cache of type names.)
      */
     public static void clearCache() {
         EventTypeRegistry.reset();
+        Upcasters.reset();
     }
 
     /**
@@ -128,6 +129,34 @@ public final class EventSerializationSupport {
         Objects.requireNonNull(eventType, "eventType must not be null");
         Objects.requireNonNull(eventClass, "eventClass must not be null");
         EventTypeRegistry.register(eventType, eventClass);
+    }
+
+    /**
+     * Registers the transform of an event type's {@code eventData} from one schema version
+     * to the next. Reads apply the transforms in a chain, version by version, until none is
+     * registered for the version reached; the event read then has that {@code schemaVersion}.
+     * Stored events are left as they are.
+     * @param eventType the event type (its name as stored)
+     * @param fromVersion the schema version the transform reads (the result is version + 1)
+     * @param transform from the old data to the new; it may change and return its argument
+     * @throws IllegalStateException if another transform of that type and version is registered
+     */
+    public static void registerUpcaster(final String eventType, final int fromVersion,
+        final java.util.function.UnaryOperator<com.fasterxml.jackson.databind.node.ObjectNode> transform) {
+        Objects.requireNonNull(eventType, "eventType must not be null");
+        Objects.requireNonNull(transform, "transform must not be null");
+        Upcasters.register(eventType, fromVersion, transform);
+    }
+
+    /**
+     * Keeps reading events stored under an event type's old name as {@code eventClass}, after
+     * that class was renamed (new events are stored under its new name).
+     * @param oldEventType the name events were stored under
+     * @param eventClass the class they are read as now
+     */
+    public static void registerEventAlias(final String oldEventType,
+        final Class<? extends VersionedDomainEvent> eventClass) {
+        registerEventType(oldEventType, eventClass);
     }
 
     /**
