@@ -140,7 +140,11 @@ fn snapshots(c: &mut Criterion) {
     let store = EventStore::open(config()).unwrap();
     for chunk in 0..100 {
         store
-            .append_batch((0..100).map(|n| sample("long", chunk * 100 + n, 200)).collect())
+            .append_batch(
+                (0..100)
+                    .map(|n| sample("long", chunk * 100 + n, 200))
+                    .collect(),
+            )
             .unwrap();
     }
     store
@@ -151,7 +155,9 @@ fn snapshots(c: &mut Criterion) {
         .unwrap();
     let from_snapshot = |s: &EventStore| {
         let snapshot = s.load_latest_snapshot("hotswap", "long").unwrap().unwrap();
-        s.read_aggregate("hotswap", "long", snapshot.version).unwrap().len()
+        s.read_aggregate("hotswap", "long", snapshot.version)
+            .unwrap()
+            .len()
     };
     g.bench_function("every event (no snapshot)", |b| {
         b.iter(|| store.read_aggregate("hotswap", "long", 0).unwrap().len())

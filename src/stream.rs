@@ -49,8 +49,16 @@ const FORMAT: &str = "bytehot-eventstore stream 1";
 /// found by reading the log's last few KiB), and a filter compares the event itself.
 pub(crate) const MAX_ID_IN_LINE: usize = 256;
 
-/// How much of the log's end is read at a time looking for its last line.
+/// How much of the log's end is read first looking for its last line (widened four
+/// times over up to [`MAX_TAIL_SEARCH`] when that holds none).
 const TAIL_READ: u64 = 16 * 1024;
+
+/// Beyond this, a log whose end holds no line is not searched further: it is damaged.
+const MAX_TAIL_SEARCH: u64 = 64 * 1024 * 1024;
+
+/// A line longer than this is not one this module wrote (ids are hashed past 256 bytes):
+/// a reader skips it rather than holding it.
+const MAX_LINE: usize = 1024 * 1024;
 
 /// Below this many bytes between the bounds, bisection stops and lines are read in turn.
 const SCAN_BYTES: u64 = 64 * 1024;
@@ -151,6 +159,10 @@ impl Line {
         if let Ok((position, event_type, rel, bytes, event_id, correlation, user)) =
             serde_json::from_slice::<LineIn>(line)
         {
+            // A place outside the store's event files is never read, whatever the log says.
+            if !crate::index::valid_rel(&rel) {
+                return None;
+            }
             return Some(Line {
                 position,
                 event: Some(LineEvent {
@@ -483,6 +495,16 @@ impl Stream {
             let got = read_full_at(&f, &mut chunk[..want], offset).map_err(&fail)?;
             let bytes = &chunk[..got];
             let Some(last_newline) = memchr::memrchr(b'\n', bytes) else {
+                if got == chunk.len() && chunk.len() >= MAX_LINE {
+                    // Not a line this module wrote: passed over, to the next newline.
+                    match next_newline(&f, offset + got as u64, end).map_err(&fail)? {
+                        Some(at) => {
+                            offset = at + 1;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
                 if got == chunk.len() {
                     // A line longer than the chunk: read it whole.
                     chunk.resize(chunk.len() * 2, 0);
@@ -552,17 +574,22 @@ impl Stream {
         durable: bool,
     ) -> Result<()> {
         let fail = self.fail("rewrite stream");
-        let (dir, name) = {
-            let rel = Path::new(STREAM_DIR);
-            (
-                file::StoreDir::open(&self.base, rel, true).map_err(&fail)?,
-                LOG_FILE,
-            )
-        };
         let mut held = lock(&self.appender);
         *held = None;
-        let mut f = dir.open_file(name, Access::AppendCreate).map_err(&fail)?;
-        f.lock().map_err(&fail)?;
+        let (mut f, dir) = loop {
+            let dir =
+                file::StoreDir::open(&self.base, Path::new(STREAM_DIR), true).map_err(&fail)?;
+            let f = dir
+                .open_file(LOG_FILE, Access::AppendCreate)
+                .map_err(&fail)?;
+            f.lock().map_err(&fail)?;
+            // Another rewrite may have replaced the log since it was opened: its lock
+            // guards a file nobody appends to any more.
+            if self.current(identity(&f.metadata().map_err(&fail)?)) {
+                break (f, dir);
+            }
+            let _ = f.unlock();
+        };
         let result = (|| -> Result<()> {
             let mut bytes = Vec::new();
             f.seek(SeekFrom::Start(0)).map_err(&fail)?;
@@ -582,12 +609,11 @@ impl Stream {
             let body = &bytes[header_len.unwrap_or(bytes.len())..];
             let mut changed = header_len.is_none();
             let mut last = 0;
-            let whole = memchr::memrchr(b'\n', body).map_or(0, |at| at + 1);
-            changed |= whole != body.len();
-            for raw in body[..whole]
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-            {
+            // A last line without its newline (a write cut short) still counts if it
+            // parses: its position may have been read, and must not be given again.
+            let torn = !body.is_empty() && body.last() != Some(&b'\n');
+            changed |= torn;
+            for raw in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
                 let Some(mut line) = Line::parse(raw) else {
                     changed = true;
                     continue;
@@ -615,17 +641,19 @@ impl Stream {
                 }
                 line.render(&mut out);
             }
-            let mut missing: Vec<&Entry> = by_key.into_values().collect();
-            missing.sort_by(|a, b| (a.timestamp, &a.rel).cmp(&(b.timestamp, &b.rel)));
-            let appended = !missing.is_empty();
-            for (k, e) in missing.into_iter().enumerate() {
-                Line::of(last + 1 + k as u64, e).render(&mut out);
+            let mut appended = Vec::new();
+            for (k, e) in in_numbering_order(by_key.into_values().collect())
+                .into_iter()
+                .enumerate()
+            {
+                Line::of(last + 1 + k as u64, e).render(&mut appended);
             }
             if changed {
-                crate::io::replace(&*self.io, &dir, name, &out, durable).map_err(&fail)?;
-            } else if appended {
+                out.extend_from_slice(&appended);
+                crate::io::replace(&*self.io, &dir, LOG_FILE, &out, durable).map_err(&fail)?;
+            } else if !appended.is_empty() {
                 self.io
-                    .append_line(&f, &out[bytes.len()..])
+                    .append_line(&f, &appended)
                     .and_then(|()| {
                         if durable {
                             self.io.sync_file(&f)
@@ -640,6 +668,48 @@ impl Stream {
         let _ = f.unlock();
         result
     }
+}
+
+/// The order in which events the log lacks are numbered: by timestamp (then place), except
+/// that within one aggregate they take their positions in the order of its files and
+/// lines, its versions' order, whatever their timestamps say.
+fn in_numbering_order(mut missing: Vec<&Entry>) -> Vec<&Entry> {
+    missing.sort_by(|a, b| (a.timestamp, &a.rel).cmp(&(b.timestamp, &b.rel)));
+    let place = |e: &Entry| {
+        let (file, offset) = crate::journal::split_record_path(&e.rel);
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let key =
+            crate::layout::FileName::parse(crate::layout::plain_name(name)).map(|n| n.sort_key());
+        (key, name.to_string(), offset)
+    };
+    let mut slots: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in missing.iter().enumerate() {
+        slots.entry(aggregate_of(&e.rel)).or_default().push(i);
+    }
+    let mut ordered = missing.clone();
+    for indices in slots.values() {
+        let mut entries: Vec<&Entry> = indices.iter().map(|&i| missing[i]).collect();
+        entries.sort_by_cached_key(|e| place(e));
+        for (&i, e) in indices.iter().zip(entries) {
+            ordered[i] = e;
+        }
+    }
+    ordered
+}
+
+/// A stream log's bytes under a new id (its header replaced; every line kept).
+pub(crate) fn with_new_id(log: &[u8]) -> Vec<u8> {
+    let body = match memchr::memchr(b'\n', log) {
+        Some(end)
+            if serde_json::from_slice::<Header>(&log[..end]).is_ok_and(|h| h.format == FORMAT) =>
+        {
+            &log[end + 1..]
+        }
+        _ => log,
+    };
+    let mut out = header_line();
+    out.extend_from_slice(body);
+    out
 }
 
 fn header_line() -> Vec<u8> {
@@ -718,6 +788,23 @@ fn header_end(f: &mut File) -> std::io::Result<u64> {
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no stream header"))
 }
 
+/// The offset of the first newline at or after `from`, before `end`.
+fn next_newline(f: &File, mut from: u64, end: u64) -> std::io::Result<Option<u64>> {
+    let mut buf = vec![0u8; SCAN_BYTES as usize];
+    while from < end {
+        let want = ((end - from) as usize).min(buf.len());
+        let got = read_full_at(f, &mut buf[..want], from)?;
+        if got == 0 {
+            break;
+        }
+        if let Some(at) = memchr::memchr(b'\n', &buf[..got]) {
+            return Ok(Some(from + at as u64));
+        }
+        from += got as u64;
+    }
+    Ok(None)
+}
+
 fn read_full_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
     use std::os::unix::fs::FileExt;
     let mut got = 0;
@@ -730,44 +817,42 @@ fn read_full_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize>
     Ok(got)
 }
 
-/// The position of the log's last complete line (0 when none) and whether the log
-/// ends with a torn line.
+/// The position of the log's last line (0 when none) and whether the log ends with a torn
+/// line (no newline). A torn last line that parses counts: a reader may not have read it,
+/// but its writer gave that position away.
 fn last_position(f: &File, len: u64) -> std::io::Result<(u64, bool)> {
-    let mut end = len;
-    // What was read already past `end`: a partial line and lines that do not parse.
-    let mut tail: Vec<u8> = Vec::new();
-    let mut torn = None;
-    while end > 0 {
-        let start = end.saturating_sub(TAIL_READ);
-        let mut buf = vec![0u8; (end - start) as usize];
+    let mut window = TAIL_READ.min(len);
+    let mut torn = false;
+    while window > 0 {
+        let start = len - window;
+        let mut buf = vec![0u8; window as usize];
         let got = read_full_at(f, &mut buf, start)?;
         buf.truncate(got);
-        buf.extend_from_slice(&tail);
-        let torn = *torn.get_or_insert(buf.last() != Some(&b'\n'));
-        let mut line_end = memchr::memrchr(b'\n', &buf).unwrap_or(0);
-        loop {
-            match memchr::memrchr(b'\n', &buf[..line_end]) {
-                Some(at) => {
-                    if let Some(line) = Line::parse(&buf[at + 1..line_end]) {
-                        return Ok((line.position, torn));
-                    }
-                    line_end = at;
-                }
-                // The log's first line is its header: no position before it.
-                None if start == 0 => {
-                    return Ok((
-                        Line::parse(&buf[..line_end]).map_or(0, |l| l.position),
-                        torn,
-                    ));
-                }
-                None => break,
-            }
+        torn = buf.last().is_some_and(|b| *b != b'\n');
+        let mut pieces: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
+        // The first piece may be the end of a line that began before the window.
+        let partial_first = start > 0;
+        if partial_first {
+            pieces.remove(0);
         }
-        buf.truncate(line_end);
-        tail = buf;
-        end = start;
+        if let Some(line) = pieces.iter().rev().find_map(|p| Line::parse(p)) {
+            return Ok((line.position, torn));
+        }
+        if start == 0 {
+            return Ok((0, torn));
+        }
+        if window >= MAX_TAIL_SEARCH {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "no stream line in the last {window} bytes of the stream log: rebuild-index \
+                     sets it right"
+                ),
+            ));
+        }
+        window = (window * 4).min(len);
     }
-    Ok((0, torn.unwrap_or(false)))
+    Ok((0, torn))
 }
 
 /// The offset of the first line whose position is at least `from`, searching the lines
@@ -1059,5 +1144,75 @@ mod tests {
         let long = "c".repeat(MAX_ID_IN_LINE + 1);
         assert!(matches!(LineId::of(&long), LineId::Hashed { .. }));
         assert_eq!(LineId::of("short"), LineId::Plain("short".to_string()));
+    }
+
+    #[test]
+    fn a_torn_last_line_that_parses_keeps_its_position_and_the_next_append_follows_it() {
+        let (_dir, stream) = stream();
+        stream.append(&[entry("t/a/1.json", "x")]).expect("append");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(stream.path())
+            .expect("open");
+        std::io::Write::write_all(&mut f, b"[2,\"E\",\"t/a/2.json\",10,\"y\",null,null]")
+            .expect("write");
+        let again = Stream::new(&stream.base, Arc::new(crate::io::OsIo));
+        assert_eq!(
+            again.append(&[entry("t/a/3.json", "z")]).expect("append"),
+            vec![3]
+        );
+        let lines = all(&stream);
+        assert_eq!(
+            lines.iter().map(|l| l.position).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn a_line_naming_a_place_outside_the_store_is_not_a_line() {
+        for rel in [
+            "/etc/passwd",
+            "../x/y.json",
+            "t/../y.json",
+            "t/a/.hidden.json",
+            "t/a",
+        ] {
+            let raw = format!("[1,\"E\",{rel:?},10,null,null,null]");
+            assert!(Line::parse(raw.as_bytes()).is_none(), "{rel}");
+        }
+        assert!(Line::parse(b"[1,\"E\",\"t/a/1.json\",10,null,null,null]").is_some());
+    }
+
+    #[test]
+    fn events_numbered_by_a_rebuild_follow_their_aggregate_order_whatever_their_timestamps() {
+        let at = |rel: &str, t: &str| Entry {
+            timestamp: crate::event::parse_instant(t),
+            ..entry(rel, rel)
+        };
+        // Version 2 of `a` carries an earlier timestamp than version 1; segment offsets
+        // compare as numbers.
+        let entries = [
+            at("t/a/20260101000000000000-E.json", "2026-01-01T00:00:05Z"),
+            at("t/a/20260101000000001000-E.json", "2026-01-01T00:00:01Z"),
+            at(
+                "t/b/20260101000000000000-E.jsonl@999",
+                "2026-01-01T00:00:02Z",
+            ),
+            at(
+                "t/b/20260101000000000000-E.jsonl@1000",
+                "2026-01-01T00:00:03Z",
+            ),
+            at("t/b/20260101000000000000-E.jsonl@0", "2026-01-01T00:00:04Z"),
+        ];
+        let (_dir, stream) = stream();
+        stream.rebuild(&entries, false).expect("rebuild");
+        let rels: Vec<String> = all(&stream)
+            .into_iter()
+            .filter_map(|l| l.event.map(|e| e.rel))
+            .collect();
+        let a: Vec<&String> = rels.iter().filter(|r| r.starts_with("t/a/")).collect();
+        assert_eq!(a, [&entries[0].rel, &entries[1].rel]);
+        let b: Vec<&String> = rels.iter().filter(|r| r.starts_with("t/b/")).collect();
+        assert_eq!(b, [&entries[4].rel, &entries[2].rel, &entries[3].rel]);
     }
 }

@@ -88,8 +88,17 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
             ))
         }
     };
-    // `<type dir>/<id dir>/<event file>.json` or `.../<segment>.jsonl@<offset>`. A torn
-    // append has no newline and is never read; most other text fails here.
+    valid_rel(rel).then(|| Record {
+        time,
+        bytes,
+        rel: rel.to_string(),
+    })
+}
+
+/// Whether `rel` names an event file (or a segment's line) of the store:
+/// `<type dir>/<id dir>/<event file>.json` or `.../<segment>.jsonl@<offset>`, no component
+/// empty or starting with a dot. What a derived file says is never a path outside the store.
+pub(crate) fn valid_rel(rel: &str) -> bool {
     let mut components = rel.split('/');
     let (Some(type_dir), Some(id_dir), Some(name), None) = (
         components.next(),
@@ -97,7 +106,7 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
         components.next(),
         components.next(),
     ) else {
-        return None;
+        return false;
     };
     let plain = |c: &str| !c.is_empty() && !c.starts_with('.');
     let file = |n: &str| match crate::journal::split_record_path(n) {
@@ -106,11 +115,7 @@ pub(crate) fn parse_line(line: &str) -> Option<Record> {
             .strip_suffix(".json")
             .is_some_and(plain),
     };
-    (plain(type_dir) && plain(id_dir) && file(name)).then(|| Record {
-        time,
-        bytes,
-        rel: rel.to_string(),
-    })
+    plain(type_dir) && plain(id_dir) && file(name)
 }
 
 /// The time field of a line, parsed without touching the rest (by-time queries scan

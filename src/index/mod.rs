@@ -56,7 +56,7 @@ mod tests;
 
 use append::OpenLog;
 use counts::LogId;
-pub(crate) use line::{Entry, Record};
+pub(crate) use line::{Entry, Record, valid_rel};
 use query::Spans;
 pub(crate) use rebuild::Replayed;
 

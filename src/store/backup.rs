@@ -262,6 +262,9 @@ fn backup_into(
         Ok(mut bytes) => {
             let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |end| end + 1);
             bytes.truncate(whole);
+            // A restored store gives the positions after the backup's again: under another
+            // stream id, so that no consumer takes them for the source's.
+            bytes = crate::stream::with_new_id(&bytes);
             let target = dest.join(crate::stream::STREAM_DIR);
             fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
             write_new(&target.join("log"), &bytes)?;

@@ -175,9 +175,18 @@ impl EventStore {
         for (version, name) in names {
             let path = snapshots.join(&name);
             let parsed = file::open_beneath(&self.base, &path, Access::Read, false)
-                .and_then(|mut f| {
+                .and_then(|f| {
+                    // The state is at most max-event-size-bytes; the rest is a few names.
+                    let limit = self.config.max_event_size as u64 + 64 * 1024;
                     let mut bytes = Vec::new();
-                    std::io::Read::read_to_end(&mut f, &mut bytes).map(|_| bytes)
+                    std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut bytes)?;
+                    if bytes.len() as u64 > limit {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("larger than {limit} bytes"),
+                        ));
+                    }
+                    Ok(bytes)
                 })
                 .map_err(|e| e.to_string())
                 .and_then(|bytes| {

@@ -258,6 +258,8 @@ impl EventStore {
         start: StartAt,
         filter: StreamFilter,
     ) -> Result<Subscription> {
+        // Its lock and checkpoint are files: a store that never writes cannot keep them.
+        self.check_writable()?;
         let (lock, checkpoint) = self.checkpoint_paths(name)?;
         let lock_file = file::open_beneath(&self.base, &lock, Access::WriteCreate, true)
             .map_err(|e| Error::io("open", &lock, e))?;
@@ -435,9 +437,10 @@ impl EventStore {
 
     fn read_checkpoint(&self, path: &std::path::Path) -> Result<Option<Checkpoint>> {
         match file::open_beneath(&self.base, path, Access::Read, false) {
-            Ok(mut f) => {
+            Ok(f) => {
+                // A checkpoint is a few dozen bytes: a larger file is not one (never held).
                 let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut f, &mut bytes)
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut bytes)
                     .map_err(|e| Error::io("read", path, e))?;
                 serde_json::from_slice(&bytes)
                     .map(Some)

@@ -197,7 +197,9 @@ public final class FilesystemEventStoreAdapter
             lock.writeLock().lock();
             try {
                 // No poll is in flight now: a named subscription's lock is released here, so a
-                // store reopened at once can take the name again.
+                // store reopened at once can take the name again. One registered since the
+                // first stop is stopped too.
+                subscriptions.forEach(NativeSubscription::stop);
                 subscriptions.forEach(NativeSubscription::release);
                 final long closing = value;
                 value = 0;
@@ -363,10 +365,16 @@ public final class FilesystemEventStoreAdapter
         final byte[] nameBytes = name == null ? null : text(name, "name");
         final int kind = start.getKind() == SubscriptionStart.Kind.BEGINNING ? 0
             : start.getKind() == SubscriptionStart.Kind.AFTER ? 1 : 2;
-        final long id = handle.call(OperationType.RETRIEVE, null, null,
-            h -> NativeEventStore.subscribe(h, nameBytes, kind, start.getPosition(), filterJson));
-        final NativeSubscription subscription = new NativeSubscription(handle, id, name, start.getPosition(),
-            handler, onError);
+        // Made and registered under the handle's read lock: a close cannot come between, and
+        // finds it registered.
+        final NativeSubscription subscription = handle.call(OperationType.RETRIEVE, null, null, h -> {
+            final long id = NativeEventStore.subscribe(h, nameBytes, kind, start.getPosition(), filterJson);
+            final long checkpoint = name == null ? -1L : NativeEventStore.subscriptionCheckpoint(h, nameBytes);
+            final long position = checkpoint >= 0 ? checkpoint : start.getPosition();
+            final NativeSubscription made = new NativeSubscription(this, handle, id, name, position, handler, onError);
+            handle.register(made);
+            return made;
+        });
         subscription.start();
         return subscription;
     }

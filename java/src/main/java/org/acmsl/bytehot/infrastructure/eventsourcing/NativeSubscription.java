@@ -30,6 +30,9 @@ final class NativeSubscription implements EventSubscription {
 
     private final FilesystemEventStoreAdapter.NativeHandle store;
 
+    /** The adapter, held: a running subscription keeps its store open (from the Cleaner too). */
+    private final Object owner;
+
     private final long id;
 
     private final String name;
@@ -46,8 +49,10 @@ final class NativeSubscription implements EventSubscription {
 
     private volatile long position;
 
-    NativeSubscription(final FilesystemEventStoreAdapter.NativeHandle store, final long id, final String name,
-        final long position, final Consumer<VersionedDomainEvent> handler, final Consumer<Throwable> onError) {
+    NativeSubscription(final Object owner, final FilesystemEventStoreAdapter.NativeHandle store, final long id,
+        final String name, final long position, final Consumer<VersionedDomainEvent> handler,
+        final Consumer<Throwable> onError) {
+        this.owner = owner;
         this.store = store;
         this.id = id;
         this.name = name;
@@ -59,7 +64,6 @@ final class NativeSubscription implements EventSubscription {
     }
 
     void start() {
-        store.register(this);
         thread.start();
     }
 
@@ -75,7 +79,8 @@ final class NativeSubscription implements EventSubscription {
                 for (int i = 0; i < events.size() && running; i++) {
                     try {
                         handler.accept(events.get(i));
-                    } catch (final RuntimeException | Error e) {
+                    } catch (final Throwable e) {
+                        // Whatever it throws (a checked exception thrown sneakily too).
                         failure = e;
                         break;
                     }
@@ -91,8 +96,9 @@ final class NativeSubscription implements EventSubscription {
                 }
             }
         } catch (final RuntimeException | Error e) {
-            // After a close (the owner's or the store's) a failing call is the close's doing.
-            if (running) {
+            // After a close (the owner's or the store's) a failing call is the close's doing;
+            // after a handler's failure, the handler's is the one to report.
+            if (running && failure == null) {
                 failure = e;
             }
         } finally {
