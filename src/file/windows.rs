@@ -173,10 +173,11 @@ pub(crate) fn open_dir(dir: &Path) -> io::Result<File> {
 /// Opens as `options` says without following a link (a symbolic link or junction) in the
 /// last component: the reparse point itself is opened, then refused as Unix's
 /// `O_NOFOLLOW` refuses a link with `ELOOP` (see [`is_link_refused`]). Windows has no
-/// FIFOs to plant in a directory, so nothing here can block.
+/// FIFOs to plant in a directory, so nothing here can block. A directory opens too (with
+/// `FILE_FLAG_BACKUP_SEMANTICS`), as on Unix, for `only_regular` to refuse it as such.
 pub(crate) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
     let file = options
-        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS)
         .open(path)?;
     if file.metadata()?.file_type().is_symlink() {
         return Err(link_refused(path));
