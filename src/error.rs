@@ -165,9 +165,7 @@ impl Error {
     /// Whether this is a file system out of space (or of the user's quota).
     pub(crate) fn is_out_of_space(&self) -> bool {
         match self {
-            Error::Io { source, .. } => {
-                matches!(source.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
-            }
+            Error::Io { source, .. } => crate::file::is_out_of_space(source),
             Error::AggregateUnwritable { cause, .. } | Error::OutcomeUnknown { cause } => {
                 cause.is_out_of_space()
             }
@@ -177,7 +175,7 @@ impl Error {
 
     /// Whether this is a write refused by a file system mounted read-only.
     pub(crate) fn is_read_only_file_system(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if source.raw_os_error() == Some(libc::EROFS))
+        matches!(self, Error::Io { source, .. } if crate::file::is_read_only_file_system(source))
     }
 
     /// A failure to stage a save's files in the aggregate `key`.

@@ -6,17 +6,138 @@
 //! other platform gets spelled out where it is defined (`docs/reliability.md` sums them
 //! up). The `unsafe` blocks of the crate outside its JNI entry points are the system
 //! calls below: on Linux `syncfs`, `posix_fadvise` and `sync_file_range`, on macOS
-//! `sysctlbyname`.
+//! `sysctlbyname`, on Windows the Win32 calls of its submodule.
+//!
+//! Windows has its own answer for everything Unix gets from `std::os::unix`, rustix and
+//! errno values, in the submodule `windows`; the functions here pick one or the other,
+//! so that the rest of the crate has no `cfg` of its own.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
 use std::io::Read;
-use std::os::unix::fs::FileExt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, Result};
+
+#[cfg(windows)]
+mod windows;
+
+/// Positional reads and writes (`read_exact_at`, `write_all_at`): `pread`/`pwrite` on
+/// Unix; on Windows `seek_read`/`seek_write`, which move the cursor (see
+/// [`windows::FileExt`]).
+#[cfg(unix)]
+pub(crate) use std::os::unix::fs::FileExt;
+#[cfg(windows)]
+pub(crate) use windows::FileExt;
+
+/// The store's cross-process locks, held by an open file until released or closed (and
+/// released by the system when the process ends). On Unix these are std's `flock`s. On
+/// Windows, where locks are mandatory, a lock covers one byte beyond any data instead of
+/// the whole file, so that it excludes other lockers and never a read or a write (see
+/// `windows::LOCK_OFFSET`). `clippy.toml` forbids std's own lock methods elsewhere.
+pub(crate) trait FileLock {
+    /// Waits for the exclusive lock.
+    fn acquire(&self) -> io::Result<()>;
+    /// Waits for a shared lock.
+    fn acquire_shared(&self) -> io::Result<()>;
+    /// Takes the exclusive lock unless another holder has a lock (`WouldBlock`).
+    fn try_acquire(&self) -> std::result::Result<(), TryLockError>;
+    /// Takes a shared lock unless another holder has the exclusive one (`WouldBlock`).
+    fn try_acquire_shared(&self) -> std::result::Result<(), TryLockError>;
+    /// Releases this file's lock.
+    fn release(&self) -> io::Result<()>;
+}
+
+#[cfg(unix)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "on Unix the store's locks are std's flocks"
+)]
+impl FileLock for File {
+    fn acquire(&self) -> io::Result<()> {
+        self.lock()
+    }
+    fn acquire_shared(&self) -> io::Result<()> {
+        self.lock_shared()
+    }
+    fn try_acquire(&self) -> std::result::Result<(), TryLockError> {
+        self.try_lock()
+    }
+    fn try_acquire_shared(&self) -> std::result::Result<(), TryLockError> {
+        self.try_lock_shared()
+    }
+    fn release(&self) -> io::Result<()> {
+        self.unlock()
+    }
+}
+
+#[cfg(windows)]
+impl FileLock for File {
+    fn acquire(&self) -> io::Result<()> {
+        windows::lock(self)
+    }
+    fn acquire_shared(&self) -> io::Result<()> {
+        windows::lock_shared(self)
+    }
+    fn try_acquire(&self) -> std::result::Result<(), TryLockError> {
+        windows::try_lock(self)
+    }
+    fn try_acquire_shared(&self) -> std::result::Result<(), TryLockError> {
+        windows::try_lock_shared(self)
+    }
+    fn release(&self) -> io::Result<()> {
+        windows::unlock(self)
+    }
+}
+
+/// Which file a path or a handle names: device and inode on Unix, volume serial number
+/// and 64-bit file index on Windows (ReFS has 128-bit ids, of which this is the low
+/// half: a coincidence there reads as the same file).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct FileId {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+}
+
+#[cfg(unix)]
+fn unix_id(meta: &fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    FileId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    }
+}
+
+/// The file open as `file`.
+#[cfg(unix)]
+pub(crate) fn file_id(file: &File) -> io::Result<FileId> {
+    Ok(unix_id(&file.metadata()?))
+}
+
+#[cfg(windows)]
+pub(crate) use windows::file_id;
+
+/// The file open as `file`, with its metadata (one `fstat` on Unix).
+pub(crate) fn identify_open(file: &File) -> io::Result<(FileId, fs::Metadata)> {
+    let meta = file.metadata()?;
+    #[cfg(unix)]
+    let id = unix_id(&meta);
+    #[cfg(windows)]
+    let id = windows::file_id(file)?;
+    Ok((id, meta))
+}
+
+/// The file `path` names, links followed, with its metadata: one `stat` on Unix; on
+/// Windows, whose metadata has no stable file id, an open without access rights.
+#[cfg(unix)]
+pub(crate) fn identify(path: &Path) -> io::Result<(FileId, fs::Metadata)> {
+    let meta = fs::metadata(path)?;
+    Ok((unix_id(&meta), meta))
+}
+
+#[cfg(windows)]
+pub(crate) use windows::identify;
 
 /// Locks `m` whether or not a panic poisoned it. Every mutex of the crate guards either a
 /// cache that is re-checked against the files on use, or state whose every update is
@@ -36,18 +157,111 @@ pub(crate) fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-/// Whether the directory (or file) open as `handle` has been removed since it was opened.
+/// Whether the directory (or file) open as `handle` has been removed since it was opened
+/// (given a directory's lock, see [`open_dir_lock`], whether the directory has).
+#[cfg(unix)]
 pub(crate) fn is_removed(handle: &File) -> bool {
     use std::os::unix::fs::MetadataExt;
     handle.metadata().is_ok_and(|m| m.nlink() == 0)
 }
 
+#[cfg(windows)]
+pub(crate) use windows::is_removed;
+
+/// Opens what a directory's cross-process lock is taken on ([`FileLock`]): the directory
+/// itself on Unix; on Windows, which locks only a file's data, a named stream of the
+/// directory (see `windows::open_dir_lock`).
+#[cfg(unix)]
+pub(crate) fn open_dir_lock(dir: &Path) -> io::Result<File> {
+    File::open(dir)
+}
+
+#[cfg(windows)]
+pub(crate) use windows::open_dir_lock;
+
 /// Takes the exclusive cross-process lock of an aggregate directory.
 pub(crate) fn lock_dir(dir: &Path) -> Result<File> {
-    File::open(dir)
-        .and_then(|f| f.lock().map(|()| f))
+    open_dir_lock(dir)
+        .and_then(|f| f.acquire().map(|()| f))
         .map_err(|e| Error::io("lock", dir, e))
 }
+
+/// Opens a directory, to sync it ([`sync_dir`]).
+#[cfg(unix)]
+pub(crate) fn open_dir(dir: &Path) -> io::Result<File> {
+    File::open(dir)
+}
+
+#[cfg(windows)]
+pub(crate) use windows::open_dir;
+
+/// Makes the entries of the directory open as `dir` durable (files created, renamed,
+/// removed): `fsync` of the directory on Unix (`F_FULLFSYNC` on macOS).
+#[cfg(unix)]
+pub(crate) fn sync_dir(dir: &File) -> io::Result<()> {
+    dir.sync_all()
+}
+
+/// Windows cannot flush a directory (`FlushFileBuffers` wants a handle open for writing,
+/// which a directory's is not): its entries are made durable by NTFS's metadata log,
+/// which a later flush of a file on the volume writes (a weaker promise: see
+/// `docs/reliability.md`, Platforms).
+#[cfg(windows)]
+pub(crate) fn sync_dir(_dir: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Fails when this process may not create files in `dir`: on Unix its owner or mode, as
+/// `access(2)` tells with the effective ids the writes will use.
+#[cfg(unix)]
+pub(crate) fn may_create_in(dir: &Path) -> io::Result<()> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    Ok(accessat(
+        CWD,
+        dir,
+        Access::WRITE_OK | Access::EXEC_OK,
+        AtFlags::EACCESS,
+    )?)
+}
+
+#[cfg(windows)]
+pub(crate) use windows::may_create_in;
+
+/// Whether `e` is an open refused because the last component is a link (`ELOOP`).
+#[cfg(unix)]
+pub(crate) fn is_link_refused(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+
+#[cfg(windows)]
+pub(crate) use windows::is_link_refused;
+
+/// Whether `e` says the file system (or the user's quota) is full.
+#[cfg(unix)]
+pub(crate) fn is_out_of_space(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+}
+
+/// Whether `e` is a write refused by a read-only file system.
+#[cfg(unix)]
+pub(crate) fn is_read_only_file_system(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EROFS)
+}
+
+/// The error a full disk gives (`ENOSPC`).
+#[cfg(unix)]
+pub(crate) fn disk_full() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOSPC)
+}
+
+/// The error a failing device gives (`EIO`).
+#[cfg(unix)]
+pub(crate) fn device_error() -> io::Error {
+    io::Error::from_raw_os_error(libc::EIO)
+}
+
+#[cfg(windows)]
+pub(crate) use windows::{device_error, disk_full, is_out_of_space, is_read_only_file_system};
 
 /// The entries of `dir`; none when it does not exist.
 fn entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
@@ -107,14 +321,24 @@ pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>> {
 /// Opens `path` as `options` says, refusing without blocking anything but a regular
 /// file: a FIFO planted where a file belongs would otherwise make the open, or the first
 /// read, wait for a writer for ever (and an open waiting so would hold the recovery lock).
-/// A link in the last component is not followed (`ELOOP`).
+/// A link in the last component is not followed (`ELOOP`; see [`is_link_refused`]).
 pub(crate) fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
-    only_regular(
-        options
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(path)?,
-    )
+    only_regular(open_no_follow(path, options)?)
 }
+
+/// Opens `path` as `options` says, not following a link in the last component, without
+/// blocking: a FIFO (Unix) opens at once, for [`open_regular`] to refuse or a read to find
+/// empty.
+#[cfg(unix)]
+pub(crate) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    options
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+}
+
+#[cfg(windows)]
+pub(crate) use windows::open_no_follow;
 
 /// `file` when it is a regular file; opened without blocking, a FIFO or device is
 /// refused before anything waits on it.
@@ -160,6 +384,11 @@ pub(crate) enum Access {
 /// descriptor: a link planted in its place or in its path, before or after it was
 /// opened, is never followed, so nothing outside the base directory is touched. The
 /// base directory itself is opened as the user named it (a link there is their choice).
+///
+/// Windows has no directory-relative calls: there each component is checked on the way
+/// down and every call goes by path under the directory's (see `windows::StoreDir`), so
+/// a link planted after the check is refused when it is seen, not made harmless by
+/// construction.
 #[derive(Debug)]
 pub(crate) struct StoreDir {
     dir: File,
@@ -167,24 +396,45 @@ pub(crate) struct StoreDir {
 }
 
 impl StoreDir {
+    /// The directory's path (for messages: calls go through the descriptor).
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory's own handle (to sync it).
+    pub(crate) fn handle(&self) -> &File {
+        &self.dir
+    }
+}
+
+/// A component of a relative path that [`StoreDir::open`] steps down into.
+fn plain_component<'a>(
+    rel: &Path,
+    part: std::path::Component<'a>,
+) -> io::Result<&'a std::ffi::OsStr> {
+    match part {
+        std::path::Component::Normal(name) => Ok(name),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a plain relative path", rel.display()),
+        )),
+    }
+}
+
+#[cfg(unix)]
+impl StoreDir {
     /// `rel` beneath `base`: each component must be a directory itself (a link is
     /// refused with `ELOOP`, a file with `ENOTDIR`); with `create`, a missing one is
     /// created. `rel` is a plain relative path (no `..`, no root).
     pub(crate) fn open(base: &Path, rel: &Path, create: bool) -> io::Result<StoreDir> {
         use rustix::fs::{Mode, OFlags, mkdirat, openat};
-        use std::path::Component;
         let subdir = |dir: &File, name: &std::ffi::OsStr| -> io::Result<File> {
             let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             Ok(File::from(openat(dir, name, flags, Mode::empty())?))
         };
         let mut dir = File::open(base)?;
         for part in rel.components() {
-            let Component::Normal(name) = part else {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("{} is not a plain relative path", rel.display()),
-                ));
-            };
+            let name = plain_component(rel, part)?;
             dir = match subdir(&dir, name) {
                 Err(e) if create && e.kind() == io::ErrorKind::NotFound => {
                     match mkdirat(&dir, name, Mode::from_raw_mode(0o777)) {
@@ -200,11 +450,6 @@ impl StoreDir {
             dir,
             path: base.join(rel),
         })
-    }
-
-    /// The directory's path (for messages: calls go through the descriptor).
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Opens the regular file `name` in this directory as `access` says; a link is not
@@ -242,14 +487,12 @@ impl StoreDir {
         )?)
     }
 
-    /// The directory's own descriptor (to sync it).
-    pub(crate) fn handle(&self) -> &File {
-        &self.dir
-    }
-
-    /// Takes the directory's exclusive cross-process lock, held while `self` lives.
-    pub(crate) fn lock(&self) -> io::Result<()> {
-        self.dir.lock()
+    /// Takes the directory's exclusive cross-process lock, held while the file returned
+    /// (a duplicate of the directory's descriptor, sharing its `flock`) is open.
+    pub(crate) fn lock(&self) -> io::Result<File> {
+        let lock = self.dir.try_clone()?;
+        lock.acquire()?;
+        Ok(lock)
     }
 }
 
@@ -363,10 +606,13 @@ pub(crate) fn boot_id() -> Option<String> {
 
 /// Elsewhere no boot id is known: a journal's writer then never counts as cut short by a
 /// reboot, nor as having died during this boot (see `journal::accounts_for_everything`).
-#[cfg(not(any(target_os = "linux", target_vendor = "apple")))]
+#[cfg(not(any(target_os = "linux", target_vendor = "apple", windows)))]
 pub(crate) fn boot_id() -> Option<String> {
     None
 }
+
+#[cfg(windows)]
+pub(crate) use windows::{boot_id, pid_alive};
 
 /// Makes every file of the file system holding `dir` durable (Linux: `syncfs`).
 #[cfg(target_os = "linux")]
@@ -416,14 +662,18 @@ fn sync_tree(root: &Path) -> io::Result<()> {
             if kind.is_dir() {
                 stack.push(entry.path());
             } else if kind.is_file() {
-                match open_regular(&entry.path(), OpenOptions::new().read(true)) {
+                // Windows flushes only a file open for writing.
+                match open_regular(
+                    &entry.path(),
+                    OpenOptions::new().read(true).write(cfg!(windows)),
+                ) {
                     Ok(file) => file.sync_all()?,
                     Err(e) if gone(&e) => {}
                     Err(e) => return Err(e),
                 }
             }
         }
-        match File::open(&dir).and_then(|d| d.sync_all()) {
+        match open_dir(&dir).and_then(|d| sync_dir(&d)) {
             Err(e) if gone(&e) => {}
             other => other?,
         }
@@ -491,7 +741,7 @@ pub(crate) fn write_back(file: &File, _offset: u64, _len: u64) -> io::Result<()>
     file.sync_data()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))] // plants a FIFO
 mod tests {
     use super::*;
 
@@ -504,7 +754,12 @@ mod tests {
         fs::write(root.join("a/b/1.json"), b"{}").unwrap();
         fs::write(root.join("top"), b"x").unwrap();
         std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
-        rustix::fs::mkfifoat(rustix::fs::CWD, root.join("fifo"), rustix::fs::Mode::RWXU).unwrap();
+        // mkfifo(1): rustix has no mkfifoat on macOS.
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join("fifo"))
+            .status()
+            .unwrap();
+        assert!(made.success());
         // A FIFO is skipped (never opened, which would block), a link not followed.
         sync_tree(&root).unwrap();
         assert_eq!(

@@ -7,12 +7,11 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::file::{Access, StoreDir};
+use crate::file::{Access, FileExt, StoreDir};
 
 /// The I/O calls of the store that can fail in interesting ways.
 pub trait StoreIo: Send + Sync {
@@ -41,7 +40,7 @@ pub trait StoreIo: Send + Sync {
     }
     /// Makes the entries of the directory open as `dir` (files created, renamed) durable.
     fn sync_dir(&self, dir: &File) -> io::Result<()> {
-        dir.sync_all()
+        crate::file::sync_dir(dir)
     }
     /// Makes every file of the file system holding `dir` durable (`syncfs`): a journal
     /// checkpoint, a journal retired after its replay, an index rebuild.
@@ -118,11 +117,7 @@ const FIRST_READ: usize = 8 * 1024;
 /// reported as not parsing) instead of waiting for a writer; no `fstat` to check the file
 /// type, which every event read would pay.
 fn open_no_follow(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
+    crate::file::open_no_follow(path, OpenOptions::new().read(true))
 }
 
 /// The rest of `file` from its start. `File::read_to_end` would `stat` and `lseek` first
@@ -191,10 +186,11 @@ impl StoreIo for OsIo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// The call fails with this OS error number (e.g. 28 `ENOSPC`, 5 `EIO`).
+    /// The call fails with this OS error number (e.g. on Linux 28 `ENOSPC`, 5 `EIO`; on
+    /// Windows 112 `ERROR_DISK_FULL`).
     Errno(i32),
     /// A write stores only the first half of its bytes, then fails with `ENOSPC`; other
-    /// calls fail with `EIO`.
+    /// calls fail with `EIO` (on Windows `ERROR_DISK_FULL` and `ERROR_IO_DEVICE`).
     ShortWrite,
 }
 
@@ -285,7 +281,7 @@ impl FaultyIo {
         match self.fault {
             Fault::ShortWrite => {
                 write(&bytes[..bytes.len() / 2])?;
-                Err(io::Error::from_raw_os_error(28))
+                Err(crate::file::disk_full())
             }
             Fault::Errno(_) => Err(self.error()),
         }
@@ -294,7 +290,7 @@ impl FaultyIo {
     fn error(&self) -> io::Error {
         match self.fault {
             Fault::Errno(n) => io::Error::from_raw_os_error(n),
-            Fault::ShortWrite => io::Error::from_raw_os_error(5),
+            Fault::ShortWrite => crate::file::device_error(),
         }
     }
 }
@@ -399,7 +395,10 @@ mod tests {
         );
         fs::remove_file(&paths[missing]).unwrap();
         fs::remove_file(&paths[link]).unwrap();
+        #[cfg(unix)]
         std::os::unix::fs::symlink(&paths[0], &paths[link]).unwrap();
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_file(&paths[0], &paths[link]).unwrap();
         fs::remove_file(&paths[directory]).unwrap();
         fs::create_dir(&paths[directory]).unwrap();
         fs::remove_file(&paths[last]).unwrap();
@@ -418,7 +417,7 @@ mod tests {
         }
         let bytes = |i: usize| OsIo.read(&paths[i]);
         assert_eq!(bytes(missing).unwrap_err().kind(), io::ErrorKind::NotFound);
-        assert_eq!(bytes(link).unwrap_err().raw_os_error(), Some(libc::ELOOP));
+        assert!(crate::file::is_link_refused(&bytes(link).unwrap_err()));
         assert!(bytes(directory).is_err());
         assert_eq!(bytes(5).unwrap().len(), 100 * 1024);
         assert!(OsIo.read_many(&[]).is_empty());

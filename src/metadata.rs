@@ -92,6 +92,8 @@ pub(crate) const STATISTICS: &str = "storage-statistics.json";
 pub(crate) struct MetadataLock {
     dir: StoreDir,
     io: Arc<dyn StoreIo>,
+    /// What holds the lock (see [`StoreDir::lock`]).
+    _lock: std::fs::File,
 }
 
 impl MetadataLock {
@@ -100,8 +102,12 @@ impl MetadataLock {
         let path = base.join(METADATA_DIR);
         let dir = StoreDir::open(base, Path::new(METADATA_DIR), true)
             .map_err(|e| Error::io("open", &path, e))?;
-        dir.lock().map_err(|e| Error::io("lock", &path, e))?;
-        Ok(MetadataLock { dir, io })
+        let lock = dir.lock().map_err(|e| Error::io("lock", &path, e))?;
+        Ok(MetadataLock {
+            dir,
+            io,
+            _lock: lock,
+        })
     }
 
     /// Reads one file; `None` when it is missing or does not parse (it is then rebuilt).

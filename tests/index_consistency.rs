@@ -5,6 +5,7 @@
 mod common;
 
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 
 use bytehot_eventstore::{Event, EventStore, parse_instant};
@@ -96,6 +97,7 @@ fn a_deleted_index_is_rebuilt_from_the_files_at_open() {
     assert_agrees(&t.open(), 150);
 }
 
+#[cfg(unix)]
 fn type_log(t: &TempStore, event_type: &str) -> std::path::PathBuf {
     t.base
         .join(".index/types")
@@ -103,6 +105,7 @@ fn type_log(t: &TempStore, event_type: &str) -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg(unix)] // compares inodes
 fn a_dead_writers_journal_repairs_exactly_its_index_lines() {
     let t = TempStore::new();
     let store = t.open();

@@ -88,6 +88,10 @@ fn a_store_in_another_pid_namespace_opens_beside_a_live_one() {
 /// event under a temp name, only its journal's lock says it is alive. A real process
 /// (`flock`) holds the lock of a journal named after such a pid.
 #[test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "probes the flock that flock(1) takes, which std's lock methods are on Unix"
+)]
 fn a_temp_file_of_a_writer_invisible_here_is_kept_while_its_journal_is_locked() {
     let t = TempStore::new();
     let store = t.open();

@@ -29,6 +29,7 @@
 //! (`max-events-per-file` = 7; default 4 trials for `always`, 2 for the others): a line
 //! a cut tore is restored from the journal (`always`) or set aside with what follows it.
 //! `always` runs once more with compression and segments of five (2 trials).
+#![cfg(target_os = "linux")] // a mount namespace and a device-mapper rig
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The store reads only its own `BYTEHOT_EVENTSTORE_*` variables: a variable of another
 //! program that is not UTF-8 (legal on Unix) must not stop an open, and one of its own
 //! that is not UTF-8 is a configuration error naming it, never a panic.
+#![cfg(unix)] // environment variables that are not UTF-8 bytes are a Unix matter
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

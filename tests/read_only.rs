@@ -4,6 +4,7 @@
 //! reads and reports writes unavailable. The mount tests need root (a bind mount made
 //! read-only, a small tmpfs, each in a mount namespace of its own through `unshare -m`,
 //! so no mount outlives the test); elsewhere they print why they are skipped.
+#![cfg(unix)] // mounts, mount namespaces and Unix metadata
 
 mod common;
 

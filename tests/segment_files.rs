@@ -6,6 +6,7 @@ mod common;
 
 use std::fs;
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -250,6 +251,7 @@ fn a_complete_line_that_is_not_an_event_is_reported_with_its_offset() {
 }
 
 #[test]
+#[cfg(unix)] // counts allocated blocks
 fn a_segment_of_small_events_costs_far_less_disk_than_one_file_per_event() {
     // The measure: 3,000 events of 1 KiB in 100 aggregates within 1.5x their
     // payload on disk (allocated blocks, as `du` counts them).

@@ -1,6 +1,7 @@
 //! A FIFO (or any file that is not a regular one) planted where the store keeps a file
 //! never makes an open or a read wait for ever: it is refused at once, and what is derived
 //! (the index's `format`, a dead writer's journal, the recovery lock) is replaced.
+#![cfg(unix)] // FIFOs
 
 mod common;
 

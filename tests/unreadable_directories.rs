@@ -1,6 +1,7 @@
 //! A directory the process cannot list is reported by `verify`, with its path, and the
 //! rest of the store is still checked and read. Root reads every directory whatever its
 //! mode, so under root the test runs itself again as `nobody` (through `runuser`).
+#![cfg(unix)] // Unix permission bits, run as nobody
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! (its directory unwritable) is kept aside instead of failing every open. Root writes
 //! every directory whatever its mode, so under root the permission tests run themselves
 //! again as `nobody` (through `runuser`).
+#![cfg(unix)] // Unix permission bits, run as nobody
 
 mod common;
 

@@ -3,12 +3,11 @@
 //! longer the log's (a repair replaced it) is reopened.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::file::{Access, lock};
+use crate::file::{Access, FileExt, FileId, FileLock, lock};
 
 use super::line::Entry;
 use super::{Index, MAX_OPEN_LOGS};
@@ -28,8 +27,7 @@ fn ends_torn(file: &File) -> std::io::Result<bool> {
 /// descriptor's file never changes, so this is compared with the path's, not re-read).
 pub(super) struct OpenLog {
     pub(super) file: File,
-    pub(super) dev: u64,
-    pub(super) ino: u64,
+    pub(super) id: FileId,
     /// Whether the log is known to end with a newline since this descriptor's first append.
     pub(super) checked_end: bool,
 }
@@ -88,19 +86,17 @@ impl Index {
                 Some(log) => log,
                 None => {
                     let file = Index::open_log(&self.base, path).map_err(fail)?;
-                    let meta = file.metadata().map_err(fail)?;
+                    let id = crate::file::file_id(&file).map_err(fail)?;
                     OpenLog {
                         file,
-                        dev: meta.dev(),
-                        ino: meta.ino(),
+                        id,
                         checked_end: false,
                     }
                 }
             };
-            log.file.lock_shared().map_err(fail)?;
+            log.file.acquire_shared().map_err(fail)?;
             // A repair may have replaced the log since this descriptor was opened.
-            let current =
-                fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (log.dev, log.ino));
+            let current = crate::file::identify(path).is_ok_and(|(id, _)| id == log.id);
             if !current {
                 continue;
             }
@@ -118,7 +114,7 @@ impl Index {
                 }
                 self.io.append_line(&log.file, bytes)
             });
-            let _ = log.file.unlock();
+            let _ = log.file.release();
             written.map_err(fail)?;
             log.checked_end = true;
             open.insert(path.to_path_buf(), log);

@@ -5,12 +5,11 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use crate::error::{Error, Result};
-use crate::file::{self, lock};
+use crate::file::{self, FileId, lock};
 
 use super::line::{complete_lines, parse_line};
 use super::{COUNTS_FILE, INDEX_DIR, Index, TYPES_DIR};
@@ -28,7 +27,7 @@ pub(super) struct LogId {
 }
 
 impl LogId {
-    pub(super) fn of(meta: &fs::Metadata) -> LogId {
+    pub(super) fn of(id: FileId, meta: &fs::Metadata) -> LogId {
         let born = meta
             .created()
             .ok()
@@ -37,8 +36,8 @@ impl LogId {
                 Err(before) => -(before.duration().as_nanos() as i128),
             });
         LogId {
-            dev: meta.dev(),
-            ino: meta.ino(),
+            dev: id.dev,
+            ino: id.ino,
             born,
         }
     }
@@ -131,8 +130,8 @@ impl Index {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::io("open", &path, e)),
             };
-            let meta = file.metadata().map_err(|e| Error::io("stat", &path, e))?;
-            let id = LogId::of(&meta);
+            let (id, meta) = file::identify_open(&file).map_err(|e| Error::io("stat", &path, e))?;
+            let id = LogId::of(id, &meta);
             let (mut offset, mut lines) = match counted.get(&path) {
                 Some(&(known, offset, lines)) if known == id && offset <= meta.len() => {
                     (offset, lines)

@@ -3,13 +3,12 @@
 //! times can meet its range, plus what was appended since.
 
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::file::lock;
+use crate::file::{FileExt, lock};
 
 use super::counts::LogId;
 use super::line::{Record, complete_lines, line_time, lines_between, parse_line, time_key};
@@ -157,8 +156,8 @@ impl Index {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(fail(e)),
         };
-        let meta = file.metadata().map_err(fail)?;
-        let identity = LogId::of(&meta);
+        let (id, meta) = crate::file::identify_open(&file).map_err(fail)?;
+        let identity = LogId::of(id, &meta);
         let known = lock(&self.spans)
             .get(path)
             .filter(|s| s.identity == identity && s.covered <= meta.len())

@@ -3,12 +3,12 @@
 //! swaps it in by rename, `format` written last.
 
 use std::collections::HashSet;
-use std::fs::{self, File};
+use std::fs;
 use std::io::Read;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::file::{self, Access, lock, remove_tree};
+use crate::file::{self, Access, FileLock, lock, remove_tree};
 
 use super::line::{Entry, complete_lines, parse_line};
 use super::{COUNTS_FILE, FORMAT, FORMAT_FILE, INDEX_DIR, Index};
@@ -67,7 +67,7 @@ impl Index {
         let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
         let (dir, name) = self.log_dir(path).map_err(fail)?;
         let mut lock = dir.open_file(name, Access::AppendCreate).map_err(fail)?;
-        lock.lock().map_err(fail)?;
+        lock.acquire().map_err(fail)?;
         let mut bytes = Vec::new();
         lock.read_to_end(&mut bytes).map_err(fail)?;
         let kept: Vec<u8> = complete_lines(&bytes)
@@ -119,7 +119,7 @@ impl Index {
         }
         fs::rename(&build, &self.dir).map_err(|e| Error::io("rename", &build, e))?;
         if durable {
-            File::open(base)
+            crate::file::open_dir(base)
                 .and_then(|dir| self.io.sync_dir(&dir))
                 .map_err(|e| Error::io("sync directory", base, e))?;
         }

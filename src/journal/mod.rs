@@ -43,14 +43,13 @@
 //!   replays the old epoch's records, whose files exist, which changes nothing.
 
 use std::fs::{self, File};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::file::{Access, StoreDir, lock, wait, zero_fill};
+use crate::file::{Access, FileExt, FileLock, StoreDir, lock, wait, zero_fill};
 use crate::io::StoreIo;
 
 mod format;
@@ -209,7 +208,7 @@ impl Journal {
         let file = journals
             .open_file(&name, Access::CreateTruncate)
             .map_err(|e| Error::io("create", &path, e))?;
-        file.try_lock()
+        file.try_acquire()
             .map_err(|e| Error::io("lock", &path, e.into()))?;
         let durable = mode != Durability::None;
         let prepare = || -> std::io::Result<()> {

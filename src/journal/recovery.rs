@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Durability;
 use crate::error::{Error, Result};
-use crate::file;
+use crate::file::{self, FileLock};
 use crate::io::StoreIo;
 
 use super::JOURNAL_DIR;
@@ -37,10 +37,7 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             // Not a journal any store wrote (a FIFO, a link): nothing to replay.
-            Err(e)
-                if e.kind() == std::io::ErrorKind::InvalidInput
-                    || e.raw_os_error() == Some(libc::ELOOP) =>
-            {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput || file::is_link_refused(&e) => {
                 continue;
             }
             Err(e) => return Err(Error::io("open", &path, e)),
@@ -49,7 +46,7 @@ pub(crate) fn abandoned_journals(base: &Path) -> Result<Vec<(PathBuf, File)>> {
         // process ends, and the openers that replay journals take turns under the
         // recovery lock, which the caller holds. So a held lock means a live owner,
         // whatever its pid says from this PID namespace.
-        if file.try_lock().is_ok() {
+        if file.try_acquire().is_ok() {
             out.push((path, file));
         }
     }
@@ -70,7 +67,7 @@ pub(crate) fn live_journals(base: &Path) -> Result<Vec<PathBuf>> {
             continue;
         };
         if matches!(
-            journal.try_lock_shared(),
+            journal.try_acquire_shared(),
             Err(std::fs::TryLockError::WouldBlock)
         ) {
             out.push(path);
@@ -96,7 +93,7 @@ pub(crate) fn writer_alive(base: &Path, pid: u32) -> bool {
                 && file::open_regular(&dir.join(name), std::fs::OpenOptions::new().read(true))
                     .is_ok_and(|journal| {
                         matches!(
-                            journal.try_lock_shared(),
+                            journal.try_acquire_shared(),
                             Err(std::fs::TryLockError::WouldBlock)
                         )
                     })

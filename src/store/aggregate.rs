@@ -3,13 +3,12 @@
 //! directory, by `.ids` when it can be believed, by listing and parsing otherwise.
 
 use std::collections::HashSet;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, NameKind, Result};
-use crate::file::{self, is_symlink, lock};
+use crate::file::{self, FileLock, is_symlink, lock};
 use crate::layout::{self, FileName};
 
 use super::EventStore;
@@ -182,16 +181,17 @@ impl EventStore {
             return None;
         }
         let path = dir.join(IDS_FILE);
-        // The common case, nothing written since, costs one `stat` and no descriptor.
-        let meta = fs::metadata(&path).ok()?;
-        if meta.ino() != ino || meta.len() < len {
+        // The common case, nothing written since, costs one `stat` and no descriptor (on
+        // Unix: Windows opens the file to learn its id).
+        let (id, meta) = file::identify(&path).ok()?;
+        if id.ino != ino || meta.len() < len {
             return None;
         }
         if meta.len() == len {
             return Some((Vec::new(), len));
         }
         let mut file = file::open_regular(&path, OpenOptions::new().read(true)).ok()?;
-        if file.metadata().ok()?.ino() != ino {
+        if file::file_id(&file).ok()?.ino != ino {
             return None;
         }
         let mut grown = Vec::new();
@@ -236,9 +236,8 @@ impl EventStore {
             file::will_need(&last);
         }
         let mut bytes = Vec::new();
-        let Ok(meta) = file
-            .metadata()
-            .and_then(|m| file.read_to_end(&mut bytes).map(|_| m))
+        let Ok(ids_file) =
+            file::file_id(&file).and_then(|id| file.read_to_end(&mut bytes).map(|_| id))
         else {
             return Ok(false);
         };
@@ -284,7 +283,7 @@ impl EventStore {
             last.body = self.cache(last_event, size);
         }
         state.listed = names;
-        state.ids_file = Some((meta.ino(), bytes.len() as u64));
+        state.ids_file = Some((ids_file.ino, bytes.len() as u64));
         Ok(true)
     }
 
@@ -674,9 +673,9 @@ impl EventStore {
             Some(dir) => dir.clone(),
             None => self.resolve_dir(&key.0, &key.1)?.path,
         };
-        let shared = match File::open(&dir) {
+        let shared = match file::open_dir_lock(&dir) {
             Ok(f) => Some(
-                f.lock_shared()
+                f.acquire_shared()
                     .map(|()| f)
                     .map_err(|e| Error::io("lock", &dir, e))?,
             ),

@@ -32,7 +32,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::format_instant;
-use crate::file::{self, list_dirs};
+use crate::file::{self, FileLock, list_dirs};
 use crate::io::StoreIo;
 use crate::journal::crc32;
 use crate::layout;
@@ -153,8 +153,8 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
     file.sync_all().map_err(io_err("sync", &tmp))?;
     fs::rename(&tmp, &target).map_err(io_err("rename", &tmp))?;
     // fsync the folder: the manifest's name is what makes the backup complete.
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
+    file::open_dir(dir)
+        .and_then(|d| file::sync_dir(&d))
         .map_err(io_err("sync", dir))
 }
 
@@ -344,7 +344,7 @@ fn take_generation(
     // namespace, leaves alone an unfinished generation whose writer holds it.
     let writing = dest.join(WRITING);
     let writer = fs::File::create(&writing)
-        .and_then(|f| f.lock().map(|()| f))
+        .and_then(|f| f.acquire().map(|()| f))
         .map_err(|e| Error::io("lock", &writing, e))?;
     let report = backup_into(
         base,
@@ -371,7 +371,7 @@ fn prune_generations(root: &Path, keep: u32) -> Result<()> {
         let abandoned = fs::OpenOptions::new()
             .write(true)
             .open(dir.join(WRITING))
-            .is_ok_and(|f| f.try_lock().is_ok());
+            .is_ok_and(|f| f.try_acquire().is_ok());
         if abandoned {
             log::info!(
                 "removing {}, a backup its writer did not finish",
@@ -413,8 +413,8 @@ fn backup_aggregate(
     report: &mut BackupReport,
     files: &mut Vec<ManifestFile>,
 ) -> Result<()> {
-    let dir_lock = fs::File::open(agg_path)
-        .and_then(|f| f.lock_shared().map(|()| f))
+    let dir_lock = file::open_dir_lock(agg_path)
+        .and_then(|f| f.acquire_shared().map(|()| f))
         .map_err(io_err("lock", agg_path))?;
     let names = list_events(agg_path, Clean::Nothing)?;
     if names.is_empty() {
@@ -559,8 +559,8 @@ impl EventStore {
             file::remove_tree(&aside)?;
         }
         // fsync the folder: the rename is what puts the restored store in place.
-        fs::File::open(parent)
-            .and_then(|d| d.sync_all())
+        file::open_dir(parent)
+            .and_then(|d| file::sync_dir(&d))
             .map_err(io_err("sync", parent))?;
         log::info!(
             "restored {} events from {} into {}",

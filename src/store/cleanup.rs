@@ -34,7 +34,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::format_instant;
-use crate::file::{self, lock, lock_dir};
+use crate::file::{self, FileLock, lock, lock_dir};
 use crate::index::{Entry, Replayed};
 use crate::io::StoreIo;
 use crate::layout::{self, FileName};
@@ -494,7 +494,7 @@ impl EventStore {
                 .truncate(false)
                 .write(true),
         )
-        .and_then(|f| f.lock().map(|()| f))
+        .and_then(|f| f.acquire().map(|()| f))
         .map_err(|e| Error::io("lock", &path, e))
     }
 
@@ -507,7 +507,7 @@ impl EventStore {
         let path = self.metadata_dir.join(CLEANUP_LOCK);
         // No lock file at all: the run that left the mark is long gone.
         file::open_regular(&path, std::fs::OpenOptions::new().write(true))
-            .map_or(true, |f| f.try_lock().is_ok())
+            .map_or(true, |f| f.try_acquire().is_ok())
     }
 
     /// After the rebuild that [`Self::cleanup_cut_short`] asked for.

@@ -331,7 +331,7 @@ fn parse_lines(
 }
 
 fn read_error(path: &Path, e: std::io::Error) -> Error {
-    if e.raw_os_error() == Some(libc::ELOOP) {
+    if file::is_link_refused(&e) {
         Error::corrupt(path, "is a symbolic link; the store never follows links")
     } else {
         Error::io("read", path, e)
@@ -580,7 +580,7 @@ impl EventStore {
 
     /// Makes the entries of the directory `dir` durable (files created, renamed, removed).
     pub(super) fn sync_directory(&self, dir: &Path) -> Result<()> {
-        fs::File::open(dir)
+        file::open_dir(dir)
             .and_then(|handle| self.io.sync_dir(&handle))
             .map_err(|e| Error::io("sync directory", dir, e))
     }

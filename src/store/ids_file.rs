@@ -3,7 +3,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -56,7 +55,7 @@ pub(super) fn ids_lines(bytes: &[u8]) -> Option<Vec<(&str, String)>> {
 /// other's file would otherwise never stop).
 pub(super) fn adopt_ids(file: Option<File>, state: &AggState) -> Option<(u64, u64)> {
     let mut file = file?;
-    let meta = file.metadata().ok()?;
+    let ids_file = file::file_id(&file).ok()?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).ok()?;
     let lines = ids_lines(&bytes)?;
@@ -66,7 +65,7 @@ pub(super) fn adopt_ids(file: Option<File>, state: &AggState) -> Option<(u64, u6
             .iter()
             .zip(&state.entries)
             .all(|((name, id), e)| *name == e.name && *id == e.event_id);
-    same.then_some((meta.ino(), bytes.len() as u64))
+    same.then_some((ids_file.ino, bytes.len() as u64))
 }
 
 /// Records the names and ids about to be written, after those `state` knows: appended
@@ -107,7 +106,7 @@ pub(super) fn write_ids(
         let file = File::create(&tmp)?;
         io.write_file(&file, all.as_bytes())?;
         io.rename(&tmp, &path)?;
-        Ok(file.metadata()?.ino())
+        Ok(file::file_id(&file)?.ino)
     };
     let ino = write().map_err(|e| {
         let _ = fs::remove_file(&tmp);

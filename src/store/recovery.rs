@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, format_instant};
-use crate::file::{self, Access, list_dirs, lock, lock_dir};
+use crate::file::{self, Access, FileLock, list_dirs, lock, lock_dir};
 use crate::index;
 use crate::journal::{self, Journal};
 use crate::layout::{self, FileName};
@@ -551,7 +551,7 @@ impl EventStore {
             other => other,
         };
         opened
-            .and_then(|f| f.lock().map(|()| f))
+            .and_then(|f| f.acquire().map(|()| f))
             .map_err(|e| Error::io("lock", &lock_path, e))
     }
 

@@ -95,17 +95,10 @@ impl Drop for NewDirs {
 }
 
 /// Fails when a save's files could not be staged in the aggregate directory `dir`: this
-/// process may not create files there (its owner or mode; checked with the effective
-/// ids, as the writes will be), or its `.ids` is something other than a regular file.
+/// process may not create files there (see [`file::may_create_in`]), or its `.ids` is
+/// something other than a regular file.
 fn preflight(dir: &Path) -> Result<()> {
-    use rustix::fs::{Access, AtFlags, CWD, accessat};
-    accessat(
-        CWD,
-        dir,
-        Access::WRITE_OK | Access::EXEC_OK,
-        AtFlags::EACCESS,
-    )
-    .map_err(|e| Error::io("write", dir, e.into()))?;
+    file::may_create_in(dir).map_err(|e| Error::io("write", dir, e))?;
     let ids = dir.join(IDS_FILE);
     match std::fs::symlink_metadata(&ids) {
         Ok(meta) if !meta.is_file() => Err(Error::io(

@@ -438,6 +438,7 @@ const AS_NOBODY: &str = "EVENTSTORE_TEST_AS_USER";
 /// test named `test` of this binary again as `nobody` (through `runuser`), asserts it
 /// passed, and returns true: the caller returns. Otherwise (not root, or already the
 /// copy) returns false: the caller runs its body.
+#[cfg(unix)] // root, `nobody` and runuser are Unix's
 pub fn reran_as_nobody(test: &str) -> bool {
     let root = std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
