@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::file::{self, Access, lock};
+use crate::file::{self, Access, FileExt, FileId, FileLock, lock};
 use crate::index::{Entry, Replayed};
 use crate::io::StoreIo;
 
@@ -220,16 +220,15 @@ fn key_of_line(e: &LineEvent) -> (String, Option<LineId>, Option<String>) {
     }
 }
 
-/// Identity of the file a descriptor or path names.
-fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
-    use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.ino())
+/// Identity of the file a descriptor names.
+fn identity(file: &File) -> std::io::Result<FileId> {
+    file::file_id(file)
 }
 
 /// The log as an appender holds it between appends.
 struct Appender {
     file: File,
-    id: (u64, u64),
+    id: FileId,
     /// Length and last position when this process last appended: the next append reads
     /// the end again only if another process wrote since.
     len: u64,
@@ -240,7 +239,8 @@ struct Appender {
 /// and the position that line must pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cursor {
-    id: (u64, u64),
+    /// `None` before the log existed.
+    id: Option<FileId>,
     offset: u64,
     next: u64,
 }
@@ -261,7 +261,7 @@ pub(crate) struct Stream {
     appender: Mutex<Option<Appender>>,
     /// The log's identity and length known durable (synced by this process), for readers
     /// that deliver only what a power cut cannot take back.
-    synced: Mutex<((u64, u64), u64)>,
+    synced: Mutex<(Option<FileId>, u64)>,
 }
 
 impl Stream {
@@ -271,7 +271,7 @@ impl Stream {
             path: base.join(STREAM_DIR).join(LOG_FILE),
             io,
             appender: Mutex::new(None),
-            synced: Mutex::new(((0, 0), 0)),
+            synced: Mutex::new((None, 0)),
         }
     }
 
@@ -306,8 +306,8 @@ impl Stream {
     }
 
     /// Whether the descriptor still names the log (a rewrite replaces it by rename).
-    fn current(&self, id: (u64, u64)) -> bool {
-        std::fs::symlink_metadata(&self.path).is_ok_and(|m| identity(&m) == id)
+    fn current(&self, id: FileId) -> bool {
+        file::identify(&self.path).is_ok_and(|(now, _)| now == id)
     }
 
     /// The log's id (from its header), creating the log when missing.
@@ -319,9 +319,9 @@ impl Stream {
             return Ok(header.id);
         }
         let f = self.open_append().map_err(self.fail("create stream"))?;
-        f.lock().map_err(&fail)?;
+        f.acquire().map_err(&fail)?;
         let result = ensure_header(&*self.io, &f).map_err(&fail);
-        let _ = f.unlock();
+        let _ = f.release();
         result
     }
 
@@ -338,7 +338,7 @@ impl Stream {
                 Some(app) => app,
                 None => {
                     let file = self.open_append().map_err(&fail)?;
-                    let id = identity(&file.metadata().map_err(&fail)?);
+                    let id = identity(&file).map_err(&fail)?;
                     Appender {
                         file,
                         id,
@@ -347,9 +347,9 @@ impl Stream {
                     }
                 }
             };
-            app.file.lock().map_err(&fail)?;
+            app.file.acquire().map_err(&fail)?;
             if !self.current(app.id) {
-                let _ = app.file.unlock();
+                let _ = app.file.release();
                 continue;
             }
             let written = (|| -> std::io::Result<Vec<u64>> {
@@ -376,7 +376,7 @@ impl Stream {
                 app.last = positions.last().copied().unwrap_or(app.last);
                 Ok(positions)
             })();
-            let _ = app.file.unlock();
+            let _ = app.file.release();
             match written {
                 Ok(positions) => {
                     *held = Some(app);
@@ -394,10 +394,10 @@ impl Stream {
             Ok(f) => {
                 let len = f.metadata().map_err(self.fail("sync stream"))?.len();
                 self.io.sync_file(&f).map_err(self.fail("sync stream"))?;
-                let id = identity(&f.metadata().map_err(self.fail("sync stream"))?);
+                let id = identity(&f).map_err(self.fail("sync stream"))?;
                 let mut synced = lock(&self.synced);
-                if synced.0 != id || synced.1 < len {
-                    *synced = (id, len);
+                if synced.0 != Some(id) || synced.1 < len {
+                    *synced = (Some(id), len);
                 }
                 Ok(())
             }
@@ -425,7 +425,7 @@ impl Stream {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Cursor {
-                    id: (0, 0),
+                    id: None,
                     offset: 0,
                     next: from.max(1),
                 });
@@ -440,7 +440,7 @@ impl Stream {
         };
         let offset = bisect(&f, start, len, from.max(1)).map_err(&fail)?;
         Ok(Cursor {
-            id: identity(&meta),
+            id: Some(identity(&f).map_err(&fail)?),
             offset,
             next: from.max(1),
         })
@@ -463,15 +463,15 @@ impl Stream {
             Err(e) => return Err(fail(e)),
         };
         let meta = f.metadata().map_err(&fail)?;
-        let id = identity(&meta);
-        let cursor = if id == cursor.id {
+        let id = identity(&f).map_err(&fail)?;
+        let cursor = if Some(id) == cursor.id {
             cursor
         } else {
             // Replaced by a rewrite (or created since): positions stand, offsets do not.
             let len = meta.len();
             let start = header_end(&mut f).unwrap_or(len);
             Cursor {
-                id,
+                id: Some(id),
                 offset: bisect(&f, start, len, cursor.next).map_err(&fail)?,
                 next: cursor.next,
             }
@@ -479,9 +479,9 @@ impl Stream {
         let mut end = meta.len();
         if durable_only {
             let mut synced = lock(&self.synced);
-            if synced.0 != id || synced.1 < end {
+            if synced.0 != Some(id) || synced.1 < end {
                 self.io.sync_file(&f).map_err(self.fail("sync stream"))?;
-                *synced = (id, end);
+                *synced = (Some(id), end);
             }
             end = end.min(synced.1);
         }
@@ -535,7 +535,11 @@ impl Stream {
         }
         Ok(Page {
             lines,
-            cursor: Cursor { id, offset, next },
+            cursor: Cursor {
+                id: Some(id),
+                offset,
+                next,
+            },
             at_end,
         })
     }
@@ -582,13 +586,13 @@ impl Stream {
             let f = dir
                 .open_file(LOG_FILE, Access::AppendCreate)
                 .map_err(&fail)?;
-            f.lock().map_err(&fail)?;
+            f.acquire().map_err(&fail)?;
             // Another rewrite may have replaced the log since it was opened: its lock
             // guards a file nobody appends to any more.
-            if self.current(identity(&f.metadata().map_err(&fail)?)) {
+            if self.current(identity(&f).map_err(&fail)?) {
                 break (f, dir);
             }
-            let _ = f.unlock();
+            let _ = f.release();
         };
         let result = (|| -> Result<()> {
             let mut bytes = Vec::new();
@@ -665,7 +669,7 @@ impl Stream {
             }
             Ok(())
         })();
-        let _ = f.unlock();
+        let _ = f.release();
         result
     }
 }
@@ -806,7 +810,6 @@ fn next_newline(f: &File, mut from: u64, end: u64) -> std::io::Result<Option<u64
 }
 
 fn read_full_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    use std::os::unix::fs::FileExt;
     let mut got = 0;
     while got < buf.len() {
         match f.read_at(&mut buf[got..], offset + got as u64)? {

@@ -263,7 +263,7 @@ impl EventStore {
         let (lock, checkpoint) = self.checkpoint_paths(name)?;
         let lock_file = file::open_beneath(&self.base, &lock, Access::WriteCreate, true)
             .map_err(|e| Error::io("open", &lock, e))?;
-        match lock_file.try_lock() {
+        match crate::file::FileLock::try_acquire(&lock_file) {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(Error::Unavailable {
