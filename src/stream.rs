@@ -393,7 +393,7 @@ impl Stream {
         match self.open_read() {
             Ok(f) => {
                 let len = f.metadata().map_err(self.fail("sync stream"))?.len();
-                self.io.sync_file(&f).map_err(self.fail("sync stream"))?;
+                self.sync_log(&f).map_err(self.fail("sync stream"))?;
                 let id = identity(&f).map_err(self.fail("sync stream"))?;
                 let mut synced = lock(&self.synced);
                 if synced.0 != Some(id) || synced.1 < len {
@@ -403,6 +403,17 @@ impl Stream {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.fail("sync stream")(e)),
+        }
+    }
+
+    /// Syncs the log open for reading as `f`. Windows flushes only a handle open for
+    /// writing: refused there, the log is opened again to append (never written).
+    fn sync_log(&self, f: &File) -> std::io::Result<()> {
+        match self.io.sync_file(f) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                self.io.sync_file(&self.open_append()?)
+            }
+            other => other,
         }
     }
 
@@ -480,7 +491,7 @@ impl Stream {
         if durable_only {
             let mut synced = lock(&self.synced);
             if synced.0 != Some(id) || synced.1 < end {
-                self.io.sync_file(&f).map_err(self.fail("sync stream"))?;
+                self.sync_log(&f).map_err(self.fail("sync stream"))?;
                 *synced = (Some(id), end);
             }
             end = end.min(synced.1);

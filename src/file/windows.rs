@@ -33,6 +33,8 @@ use super::{Access, FileId, StoreDir, only_regular, plain_component};
 /// handle it uses them on (those that mix in cursor reads seek first), and handles
 /// opened for appending ignore the cursor when they write.
 pub(crate) trait FileExt {
+    /// Reads into `buf` from `offset` on, as much as one read gives (0 at the end).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// Fills `buf` from `offset` on; fails at the end of the file as `read_exact` does.
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
     /// Writes all of `buf` at `offset`.
@@ -40,6 +42,11 @@ pub(crate) trait FileExt {
 }
 
 impl FileExt for File {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        use std::os::windows::fs::FileExt as _;
+        self.seek_read(buf, offset)
+    }
+
     fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
         use std::os::windows::fs::FileExt as _;
         while !buf.is_empty() {
