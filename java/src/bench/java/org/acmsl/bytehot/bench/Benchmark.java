@@ -219,10 +219,13 @@ public final class Benchmark {
         }
         ((Map<String, Object>) results.get("machine")).put("loadavgEnd", readFirstLine("/proc/loadavg"));
         results.put("elapsedSeconds", (System.nanoTime() - start) / 1e9);
-        deleteTree(work);
+        // Written before the trees are deleted: deleting a million files takes minutes, and
+        // a run stopped (or failing) then keeps its results.
         Files.createDirectories(out.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
         log("wrote " + out + " in " + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9) + " s");
+        deleteTree(work);
+        log("deleted " + work + "; " + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9) + " s in all");
     }
 
     Map<String, Object> settings() {

@@ -128,9 +128,11 @@ final class Subscriptions {
                 final Map<String, Object> m = cross ? crossProcess(c) : inProcess(c);
                 side.put(c, m);
                 final Map<?, ?> lat = (Map<?, ?>) m.get("latency");
-                log(String.format(Locale.ROOT, "  %-13s %-20s p50 %7.3f  p99 %7.3f  max %7.3f ms; save p50 %.3f ms;"
+                final Map<?, ?> alone = (Map<?, ?>) m.get("saveCallWithoutConsumer");
+                log(String.format(Locale.ROOT, "  %-13s %-20s p50 %7.3f  p99 %7.3f  max %7.3f ms; save p50 %.3f ms%s;"
                     + " consumer CPU %.1f ms/s", cross ? "cross-process" : "in process", c, lat.get("p50Ms"),
                     lat.get("p99Ms"), lat.get("maxMs"), ((Map<?, ?>) m.get("saveCall")).get("p50Ms"),
+                    alone == null ? "" : String.format(Locale.ROOT, " (%.3f without consumer)", alone.get("p50Ms")),
                     m.get("consumerCpuMsPerSecond")));
             }
             r.put(cross ? "crossProcess" : "inProcess", side);
@@ -151,6 +153,7 @@ final class Subscriptions {
         final AtomicReference<Throwable> error = new AtomicReference<>();
         if (c.startsWith("ours-")) {
             try (FilesystemEventStoreAdapter store = ours(dir, durabilityOf(c), Layout.of(c, layouts))) {
+                final Map<String, Object> alone = saveCalls(store::save);
                 final long t0 = System.nanoTime();
                 final Map<String, Object> m;
                 final long cpu;
@@ -161,12 +164,14 @@ final class Subscriptions {
                     cpu = ManagementFactory.getThreadMXBean().getThreadCpuTime(delivery.getId());
                     requireRunning(sub);
                 }
+                m.put("saveCallWithoutConsumer", alone);
                 return withCpu(m, cpu, System.nanoTime() - t0);
             }
         }
         final String sync = c.substring("sqlite-".length());
         final Path db = dir.resolve("events.db");
         try (Connection w = sqlite(db, sync, true); PreparedStatement ps = w.prepareStatement(SQLITE_APPEND)) {
+            final Map<String, Object> alone = saveCalls(e -> sqliteAppend(ps, e));
             final AtomicBoolean stop = new AtomicBoolean();
             final AtomicLong cpu = new AtomicLong();
             final CountDownLatch ready = new CountDownLatch(1);
@@ -186,6 +191,7 @@ final class Subscriptions {
             final Map<String, Object> m = measure(e -> sqliteAppend(ps, e), delivered, error);
             stop.set(true);
             poller.join();
+            m.put("saveCallWithoutConsumer", alone);
             return withCpu(m, cpu.get(), System.nanoTime() - t0);
         }
     }
@@ -295,6 +301,24 @@ final class Subscriptions {
         // the event is kept apart (negative: delivered before the save call returned).
         return map("latency", percentiles(lat), "saveCall", percentiles(call), "afterSaveReturned",
             percentiles(afterReturn));
+    }
+
+    /**
+     * The same paced saves with no consumer running (before it starts, into the same store
+     * or database): what the consumer costs the writer, in the same minute.
+     */
+    Map<String, Object> saveCalls(final Sink sink) throws Exception {
+        final long[] call = new long[saves];
+        for (int i = 0; i < warmup + saves; i++) {
+            final VersionedDomainEvent e = newEvent("bench", "agg-" + (i % 100), 0, "BenchEvent0", null, payload1k);
+            final long t0 = System.nanoTime();
+            sink.save(e);
+            if (i >= warmup) {
+                call[i - warmup] = System.nanoTime() - t0;
+            }
+            pause();
+        }
+        return percentiles(call);
     }
 
     private void pause() throws InterruptedException {
