@@ -75,7 +75,8 @@ import org.acmsl.bytehot.infrastructure.eventsourcing.FilesystemEventStoreAdapte
  *
  * <p>Usage: {@code Benchmark [--smoke] [--out FILE] [--work DIR] [--layouts 1,1000,1000z]
  * [--runs N] [--w1-saves N] [--w2-seconds S] [--large N] [--w7-stores N,N]
- * [--w6-mix-changes N] [--only W1,W2,...]}
+ * [--w6-mix-changes N] [--w8-saves N] [--w8-warmup N] [--w8-pause-us N] [--w8-poll-ms N]
+ * [--w8-page N] [--only W1,W2,...]}
  */
 public final class Benchmark {
 
@@ -101,6 +102,9 @@ public final class Benchmark {
     final List<Layout> layouts;
     final int mixChanges;
     final String payload1k;
+    final Subscriptions w8;
+    /** W8's catch-up over the large store, measured by {@link #storeSuite}. */
+    Map<String, Object> w8CatchUp;
     boolean dropCachesWorks;
 
     Benchmark(final Map<String, String> opts) {
@@ -124,11 +128,23 @@ public final class Benchmark {
         // this N fill up and are sealed (compressed).
         mixChanges = Integer.parseInt(opts.getOrDefault("w6-mix-changes", smoke ? "20" : "1000"));
         payload1k = payload(KIB, 1);
+        // W8: saves one at a time with a pause (1 ms) so that the latency is a delivery's, not
+        // a queue's; SQLite's poller sleeps 1 ms after a poll that found nothing.
+        w8 = new Subscriptions(work, payload1k, layouts,
+            Integer.parseInt(opts.getOrDefault("w8-saves", smoke ? "100" : "2000")),
+            Integer.parseInt(opts.getOrDefault("w8-warmup", smoke ? "20" : "200")),
+            Long.parseLong(opts.getOrDefault("w8-pause-us", "1000")),
+            Long.parseLong(opts.getOrDefault("w8-poll-ms", "1")),
+            Integer.parseInt(opts.getOrDefault("w8-page", "1000")), smoke);
     }
 
     public static void main(final String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--child-open")) {
             childOpen(args[1], Paths.get(args[2]));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("--child-subscribe")) {
+            Subscriptions.childSubscribe(args[1], Paths.get(args[2]), Integer.parseInt(args[3]), Long.parseLong(args[4]));
             return;
         }
         final Map<String, String> opts = new LinkedHashMap<>();
@@ -180,7 +196,7 @@ public final class Benchmark {
         if (enabled("W2")) {
             results.put("W2", w2());
         }
-        if (enabled("W3") || enabled("W4") || enabled("W5") || enabled("W7")) {
+        if (enabled("W3") || enabled("W4") || enabled("W5") || enabled("W7") || enabled("W8")) {
             final Map<String, Object> stores = new LinkedHashMap<>();
             if (enabled("W7")) {
                 for (final String n : extraStores.split(",")) {
@@ -195,12 +211,21 @@ public final class Benchmark {
         if (enabled("W6")) {
             results.put("W6", w6());
         }
+        if (enabled("W8")) {
+            final Map<String, Object> w8r = new LinkedHashMap<>();
+            w8r.put("latency", w8.latency());
+            w8r.put("catchUp", w8CatchUp);
+            results.put("W8", w8r);
+        }
         ((Map<String, Object>) results.get("machine")).put("loadavgEnd", readFirstLine("/proc/loadavg"));
         results.put("elapsedSeconds", (System.nanoTime() - start) / 1e9);
-        deleteTree(work);
+        // Written before the trees are deleted: deleting a million files takes minutes, and
+        // a run stopped (or failing) then keeps its results.
         Files.createDirectories(out.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
         log("wrote " + out + " in " + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9) + " s");
+        deleteTree(work);
+        log("deleted " + work + "; " + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9) + " s in all");
     }
 
     Map<String, Object> settings() {
@@ -224,6 +249,7 @@ public final class Benchmark {
         s.put("w6MixChanges", mixChanges);
         s.put("batchIntervalMs", "store default (50)");
         s.put("dropCachesWorks", dropCachesWorks);
+        s.put("w8", w8.settings());
         return s;
     }
 
@@ -381,6 +407,12 @@ public final class Benchmark {
         final long s0 = System.nanoTime();
         sync();
         suite.put("syncAfterBuildSeconds", (System.nanoTime() - s0) / 1e9);
+
+        // W8's catch-up reads the large store first, while the build left it in the page
+        // cache and before W3 drops that cache (and before W1 on the store adds events).
+        if (enabled("W8") && events == largeEvents) {
+            w8CatchUp = w8.catchUp(ours, db, events);
+        }
 
         if (enabled("W3")) {
             suite.put("W3", w3(ours, db, aggregates));
@@ -620,14 +652,20 @@ public final class Benchmark {
         return r;
     }
 
-    Map<String, Object> child(final String who, final Path path) throws Exception {
+    /** A child JVM running this class with {@code args} (the same class path and library path); its errors go to ours. */
+    static ProcessBuilder childCommand(final String... args) {
         final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> cmd = new ArrayList<>(Arrays.asList(java, "-Xmx1g", "-cp", System.getProperty("java.class.path")));
         if (System.getProperty("java.library.path") != null) {
             cmd.add("-Djava.library.path=" + System.getProperty("java.library.path"));
         }
-        cmd.addAll(Arrays.asList(Benchmark.class.getName(), "--child-open", who, path.toString()));
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        cmd.add(Benchmark.class.getName());
+        cmd.addAll(Arrays.asList(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    }
+
+    Map<String, Object> child(final String who, final Path path) throws Exception {
+        final Process p = childCommand("--child-open", who, path.toString()).start();
         final StringBuilder out = new StringBuilder();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
