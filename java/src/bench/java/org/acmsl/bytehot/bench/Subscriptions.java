@@ -92,7 +92,7 @@ final class Subscriptions {
 
     Map<String, Object> settings() {
         return map("saves", saves, "warmupSaves", warmup, "pauseBetweenSavesMicros", pauseMicros,
-            "sqlitePollSleepMillis", pollMillis, "sqlitePollPage", SQLITE_POLL_PAGE, "catchUpPage", catchUpPage,
+            "sqlitePollSleepMillis", pollMillis, "idleMillis", idleMillis(), "sqlitePollPage", SQLITE_POLL_PAGE, "catchUpPage", catchUpPage,
             "clock", "System.nanoTime (CLOCK_MONOTONIC on Linux: comparable across the machine's processes)");
     }
 
@@ -130,10 +130,11 @@ final class Subscriptions {
                 final Map<?, ?> lat = (Map<?, ?>) m.get("latency");
                 final Map<?, ?> alone = (Map<?, ?>) m.get("saveCallWithoutConsumer");
                 log(String.format(Locale.ROOT, "  %-13s %-20s p50 %7.3f  p99 %7.3f  max %7.3f ms; save p50 %.3f ms%s;"
-                    + " consumer CPU %.1f ms/s", cross ? "cross-process" : "in process", c, lat.get("p50Ms"),
+                    + " consumer CPU %.1f ms/s%s", cross ? "cross-process" : "in process", c, lat.get("p50Ms"),
                     lat.get("p99Ms"), lat.get("maxMs"), ((Map<?, ?>) m.get("saveCall")).get("p50Ms"),
                     alone == null ? "" : String.format(Locale.ROOT, " (%.3f without consumer)", alone.get("p50Ms")),
-                    m.get("consumerCpuMsPerSecond")));
+                    m.get("consumerCpuMsPerSecond"), m.containsKey("idleConsumerCpuMsPerSecond")
+                        ? String.format(Locale.ROOT, ", idle %.2f ms/s", m.get("idleConsumerCpuMsPerSecond")) : ""));
             }
             r.put(cross ? "crossProcess" : "inProcess", side);
         }
@@ -162,6 +163,7 @@ final class Subscriptions {
                     final Thread delivery = deliveryThread();
                     m = measure(store::save, delivered, error);
                     cpu = ManagementFactory.getThreadMXBean().getThreadCpuTime(delivery.getId());
+                    m.put("idleConsumerCpuMsPerSecond", idleCpu(delivery));
                     requireRunning(sub);
                 }
                 m.put("saveCallWithoutConsumer", alone);
@@ -189,9 +191,12 @@ final class Subscriptions {
             poller.start();
             ready.await();
             final Map<String, Object> m = measure(e -> sqliteAppend(ps, e), delivered, error);
+            final double idle = idleCpu(poller);
             stop.set(true);
             poller.join();
             m.put("saveCallWithoutConsumer", alone);
+            // Measured before the end of the consumer's life, and counted in its total.
+            m.put("idleConsumerCpuMsPerSecond", idle);
             return withCpu(m, cpu.get(), System.nanoTime() - t0);
         }
     }
@@ -232,6 +237,23 @@ final class Subscriptions {
                 }
             }
         }
+    }
+
+    /**
+     * The consumer's CPU while nothing is saved, per second ({@link #idleMillis} after the
+     * last delivery): a SQLite poller keeps querying, a subscription waits on inotify (and
+     * wakes once per poll timeout, 200 ms).
+     */
+    double idleCpu(final Thread consumer) throws InterruptedException {
+        final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        final long c0 = mx.getThreadCpuTime(consumer.getId());
+        final long t0 = System.nanoTime();
+        Thread.sleep(idleMillis());
+        return (mx.getThreadCpuTime(consumer.getId()) - c0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private long idleMillis() {
+        return smoke ? 200 : 2000;
     }
 
     static void requireRunning(final EventSubscription sub) {
