@@ -323,6 +323,19 @@ fn range(
     Ok(Some((instant(s1, n1, "from")?, instant(s2, n2, "to")?)))
 }
 
+/// The events of one correlation or user id (the two indexed queries by id).
+fn by_id<'l>(
+    env: &mut JNIEnv<'l>,
+    handle: jlong,
+    id: &JByteArray<'l>,
+    name: &'static str,
+    query: impl FnOnce(&EventStore, &str) -> crate::Result<Vec<Event>>,
+) -> FfiResult<jbyteArray> {
+    let store = store(handle)?;
+    let events = query(&store, &text(env, id, name)?)?;
+    to_java(env, &Event::batch_to_json(&events))
+}
+
 fn position(value: jlong, name: &'static str) -> FfiResult<u64> {
     u64::try_from(value)
         .map_err(|_| Error::invalid_event(name, format!("{value} is negative")).into())
@@ -557,10 +570,8 @@ natives! {
         to_second: jlong,
         to_nano: jint,
     ) -> jbyteArray, NULL_ARRAY => {
-        let store = store(handle)?;
         let range = range(has_range, (from_second, from_nano), (to_second, to_nano))?;
-        let events = store.read_by_correlation(&text(env, &id, "correlationId")?, range)?;
-        to_java(env, &Event::batch_to_json(&events))
+        by_id(env, handle, &id, "correlationId", |s, id| s.read_by_correlation(id, range))
     }
 
     fn read_by_user = "readByUser"(
@@ -573,10 +584,8 @@ natives! {
         to_second: jlong,
         to_nano: jint,
     ) -> jbyteArray, NULL_ARRAY => {
-        let store = store(handle)?;
         let range = range(has_range, (from_second, from_nano), (to_second, to_nano))?;
-        let events = store.read_by_user(&text(env, &id, "userId")?, range)?;
-        to_java(env, &Event::batch_to_json(&events))
+        by_id(env, handle, &id, "userId", |s, id| s.read_by_user(id, range))
     }
 
     fn subscribe = "subscribe"(
