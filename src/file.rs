@@ -211,6 +211,49 @@ pub(crate) fn sync_dir(_dir: &File) -> io::Result<()> {
     Ok(())
 }
 
+/// The extended attribute of an aggregate directory naming its last event file (see
+/// `store::aggregate`, `check_last_files_present`). In the `user.` namespace, which an
+/// unprivileged process may set on a directory it owns.
+#[cfg(any(target_os = "linux", target_vendor = "apple"))]
+const LAST_FILE_ATTR: &str = "user.bytehot.last";
+
+/// Records `name` as the last event file of the directory `dir` (not following a link
+/// there). A hint, never the truth: callers ignore its failure, such as `ENOTSUP` on a
+/// file system without user extended attributes (tmpfs before Linux 6.6, FAT).
+#[cfg(any(target_os = "linux", target_vendor = "apple"))]
+pub(crate) fn set_last_file(dir: &Path, name: &str) -> io::Result<()> {
+    use rustix::fs::{XattrFlags, lsetxattr};
+    Ok(lsetxattr(
+        dir,
+        LAST_FILE_ATTR,
+        name.as_bytes(),
+        XattrFlags::empty(),
+    )?)
+}
+
+/// What [`set_last_file`] last recorded on `dir`; `None` when nothing was (or cannot be).
+#[cfg(any(target_os = "linux", target_vendor = "apple"))]
+pub(crate) fn last_file(dir: &Path) -> Option<String> {
+    // A file name: at most 255 bytes on every file system this store runs on.
+    let mut buf = [0u8; 256];
+    let len = rustix::fs::lgetxattr(dir, LAST_FILE_ATTR, &mut buf[..]).ok()?;
+    String::from_utf8(buf.get(..len)?.to_vec()).ok()
+}
+
+/// Elsewhere (Windows: its named streams would cost a file write per save) no directory
+/// records its last file: a hand-deleted last file of a small aggregate goes unnoticed
+/// there (`docs/reliability.md`, Platforms).
+#[cfg(not(any(target_os = "linux", target_vendor = "apple")))]
+pub(crate) fn set_last_file(_dir: &Path, _name: &str) -> io::Result<()> {
+    Ok(())
+}
+
+/// See [`set_last_file`]: nothing is recorded on this platform.
+#[cfg(not(any(target_os = "linux", target_vendor = "apple")))]
+pub(crate) fn last_file(_dir: &Path) -> Option<String> {
+    None
+}
+
 /// Fails when this process may not create files in `dir`: on Unix its owner or mode, as
 /// `access(2)` tells with the effective ids the writes will use.
 #[cfg(unix)]

@@ -62,10 +62,12 @@ impl Index {
         self.read_log(&Index::user_log(&self.dir, id))
     }
 
-    /// Whether the index has a line for the event file `rel` (relative to the base
-    /// directory), of type `event_type`: it was renamed into place once.
-    pub(crate) fn lists(&self, event_type: &str, rel: &str) -> Result<bool> {
-        Ok(self.by_type(event_type)?.iter().any(|r| r.rel == rel))
+    /// Whether the index has a line for an event of the file `rel_file` (relative to the
+    /// base directory, its plain name): the file itself, or a line of the segment.
+    pub(crate) fn lists_file(&self, event_type: &str, rel_file: &str) -> Result<bool> {
+        Ok(self.by_type(event_type)?.iter().any(|r| {
+            crate::layout::plain_name(crate::journal::split_record_path(&r.rel).0) == rel_file
+        }))
     }
 
     /// The complete, well-formed lines of the log at `path` (none when it is missing).

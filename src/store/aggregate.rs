@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use crate::error::{Error, NameKind, Result};
 use crate::file::{self, FileLock, is_symlink, lock};
@@ -495,7 +496,10 @@ impl EventStore {
             let had_ids = ids.is_some();
             state.ids_file = adopt_ids(ids, state);
             if had_ids && state.ids_file.is_none() {
-                self.check_last_files_present(key, &dir, state)?;
+                self.check_last_files_present(key, &dir, state, &ids_names(&dir))?;
+            } else if !had_ids {
+                let last = file::last_file(&dir);
+                self.check_last_files_present(key, &dir, state, last.as_slice())?;
             }
         }
         Ok(())
@@ -590,41 +594,52 @@ impl EventStore {
         Ok(())
     }
 
-    /// After a listing that `.ids` disagrees with: fails when `.ids` names a file after
-    /// the last one listed that is gone although the index shows it was renamed into
-    /// place (its last events deleted by hand, or lost), so that the shorter history is
-    /// not served and its versions not reused. A name `.ids` alone knows is a save that
-    /// failed or crashed before its rename (`.ids` is appended first): no loss.
-    fn check_last_files_present(&self, key: &AggKey, dir: &Path, state: &AggState) -> Result<()> {
-        let Ok(bytes) = file::read_regular(&dir.join(IDS_FILE)) else {
+    /// After a listing: fails when a file `names` holds (from `.ids` when it disagrees
+    /// with the listing, or the name the directory records as its last file, see
+    /// `file::set_last_file`) sorts after the last one listed and is gone although the
+    /// index shows it was renamed into place (the aggregate's last events deleted by hand,
+    /// or lost), so that the shorter history is not served and its versions not reused.
+    /// A name only `.ids` or the directory knows is a save that failed or crashed before
+    /// its rename (both are written first): no loss.
+    fn check_last_files_present(
+        &self,
+        key: &AggKey,
+        dir: &Path,
+        state: &AggState,
+        names: &[String],
+    ) -> Result<()> {
+        if self.recovering.load(Ordering::Relaxed) {
             return Ok(());
-        };
-        let whole = bytes
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(&[][..], |end| &bytes[..=end]);
+        }
         let after = state.last_key();
         let rel_dir = dir
             .strip_prefix(&self.base)
             .unwrap_or(dir)
             .to_string_lossy();
-        for (name, _) in ids_lines(whole).unwrap_or_default() {
+        for name in names {
             let Some(parsed) = FileName::parse(name) else {
                 continue;
             };
-            if after.is_some_and(|last| parsed.sort_key() <= last) || dir.join(name).exists() {
+            // A segment sealed since is the same file under its compressed name; a file
+            // that appeared since the listing was renamed by a writer meanwhile.
+            let plain = layout::plain_name(name);
+            let present = |n: &str| dir.join(n).exists();
+            if after.is_some_and(|last| parsed.sort_key() <= last)
+                || present(plain)
+                || present(&format!("{plain}{}", layout::COMPRESSED_EXT))
+            {
                 continue;
             }
             if self
                 .index
-                .lists(&parsed.event_type, &format!("{rel_dir}/{name}"))?
+                .lists_file(&parsed.event_type, &format!("{rel_dir}/{plain}"))?
             {
                 return Err(Error::corrupt(
                     dir.join(name),
                     format!(
-                        "this event file of {}/{} is missing although it was stored (.ids \
-                         and the index list it): restore it from a backup; to accept the \
-                         loss, delete .ids and rebuild the index",
+                        "this event file of {}/{} is missing although it was stored (the \
+                         index lists it): restore it from a backup; to accept the loss, \
+                         delete .ids if there is one and rebuild the index",
                         key.0, key.1
                     ),
                 ));
@@ -721,4 +736,20 @@ impl EventStore {
             )
         })
     }
+}
+
+/// The names `.ids` of the directory `dir` lists, in its complete lines.
+fn ids_names(dir: &Path) -> Vec<String> {
+    let Ok(bytes) = file::read_regular(&dir.join(IDS_FILE)) else {
+        return Vec::new();
+    };
+    let whole = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(&[][..], |end| &bytes[..=end]);
+    ids_lines(whole)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect()
 }

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::file::{lock, lock_dir};
+use crate::file::{self, lock, lock_dir};
 use crate::index;
 use crate::journal;
 use crate::layout::FileName;
@@ -178,6 +178,7 @@ impl EventStore {
             // A directory with segments has no `.ids` (see `write.rs`).
             super::write::remove_ids(&dir)?;
         }
+        let mut last_written = None;
         for run in runs {
             let first = &state.entries[run[0]].name;
             let Some(segment) = FileName::parse(first).map(FileName::as_segment) else {
@@ -216,6 +217,9 @@ impl EventStore {
                     Some(at),
                 ));
             }
+            if run.last().is_some_and(|&k| k + 1 == state.entries.len()) {
+                last_written = Some(plain);
+            }
             stats.files_merged += run.len() as u64;
             stats.segments_written += 1;
             stats.segments_compressed += u64::from(seal);
@@ -224,6 +228,10 @@ impl EventStore {
             // fsync the folder: the segments must be durable before any file they
             // replace is removed.
             self.sync_directory(&dir)?;
+        }
+        // The directory names its new last file (a hint, see `file::set_last_file`).
+        if let Some(last) = last_written {
+            let _ = file::set_last_file(&dir, &last);
         }
         // The view holds the files: list the directory again next time.
         *state = AggState {

@@ -59,7 +59,7 @@ pub use verify::Health;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
 
 use crate::clock::{Clock, SystemClock};
@@ -114,6 +114,10 @@ pub struct EventStore {
     known: Mutex<SchemaVersionsFile>,
     known_types: Mutex<AggregateTypesFile>,
     tmp_counter: AtomicU64,
+    /// While the open recovers (replays dead writers' journals, rebuilds): a last file
+    /// that `.ids` or the directory names and that is gone may be one a record is about
+    /// to restore, so it is not reported missing (`aggregate::check_last_files_present`).
+    recovering: AtomicBool,
     /// Bytes of events in the event cache (see [`crate::Config::event_cache_bytes`]).
     cached_bytes: Arc<AtomicUsize>,
     /// The journal's syncing thread (`always`, `batch`); stopped and joined on drop.
@@ -279,6 +283,7 @@ impl EventStore {
             known: Mutex::new(SchemaVersionsFile::default()),
             known_types: Mutex::new(AggregateTypesFile::default()),
             tmp_counter: AtomicU64::new(0),
+            recovering: AtomicBool::new(false),
             cached_bytes: Arc::new(AtomicUsize::new(0)),
             syncer: None,
             backup_timer: None,

@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
 use crate::event::{Event, format_instant};
@@ -144,6 +145,13 @@ impl EventStore {
     /// file unless a crash left the index unaccounted for (then it is rebuilt).
     pub(super) fn recover(&self) -> Result<Journal> {
         let _recovery = self.recovery_lock()?;
+        self.recovering.store(true, Ordering::Relaxed);
+        let recovered = self.recover_locked();
+        self.recovering.store(false, Ordering::Relaxed);
+        recovered
+    }
+
+    fn recover_locked(&self) -> Result<Journal> {
         index::remove_leftovers(&self.base)?;
         // A cleanup cut short may have removed files the index still lists.
         let cleanup_cut_short = self.cleanup_cut_short();

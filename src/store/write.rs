@@ -333,7 +333,7 @@ impl EventStore {
     /// Refuses, before anything is rendered, data whose file cannot be within
     /// `max-event-size-bytes` (the file holds the data and more) or that the Java side
     /// could not read back ([`unreadable_part`]).
-    fn check_data(&self, i: usize, e: &Event) -> Result<()> {
+    pub(super) fn check_data(&self, i: usize, e: &Event) -> Result<()> {
         let data = e.data.get();
         let max = self.config.max_event_size;
         if data.len() > max {
@@ -588,6 +588,20 @@ impl EventStore {
                 return Ok(staged);
             }
             write_ids(&*self.io, &dir, state, &new_names)?;
+        }
+        // Before the rename, like `.ids`: the directory names its last file, so that a
+        // reader listing it after a reopen can tell that file deleted (aggregates without
+        // `.ids`, segments). A hint: a failure leaves an earlier name, which never accuses.
+        let last_new = plan.iter().rev().find_map(|step| match step {
+            Planned::New {
+                name, at, append, ..
+            } if !append && at.is_none_or(|(offset, _)| offset == 0) => Some(name.render()),
+            _ => None,
+        });
+        if let Some(last) = last_new
+            && !state.legacy
+        {
+            let _ = file::set_last_file(&dir, &last);
         }
         for (name, bytes) in new_files(plan) {
             let tmp = dir.join(self.tmp_name(&name.render()));
