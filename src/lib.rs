@@ -43,10 +43,11 @@ pub use layout::{
     aggregate_id_dir, aggregate_type_dir, decode_component, encode_component, legacy_id_dir,
 };
 pub use metadata::{
-    AggregateTypeEntry, AggregateTypesFile, SchemaVersionsFile, StorageStatistics, TypeStatistics,
+    AggregateTypeEntry, AggregateTypesFile, SchemaMigration, SchemaVersionsFile, StorageStatistics,
+    TypeStatistics,
 };
 pub use store::{
     BACKUP_MANIFEST, BackupReport, CLEANUP_LOG, CleanupReport, Compaction, EventFilter, EventStore,
-    Health, ImportReport, SNAPSHOT_DIR, SNAPSHOTS_KEPT, Snapshot, StartAt, StreamEvent,
-    StreamFilter, Subscription, backup_root,
+    Health, ImportReport, SNAPSHOT_DIR, SNAPSHOTS_KEPT, SchemaRewrite, Snapshot, StartAt,
+    StreamEvent, StreamFilter, Subscription, backup_root,
 };

@@ -1,7 +1,8 @@
 //! The derived files under `<base>/metadata/`: `aggregate-types.json`,
 //! `event-schema-versions.json` and `storage-statistics.json`.
 //!
-//! Invariants: every file here can be rebuilt from the event files alone; each is
+//! Invariants: every file here can be rebuilt from the event files alone (but the list of
+//! schema migrations, kept across rebuilds while readable); each is
 //! replaced atomically (temp file + rename), and read-merge-written under an exclusive
 //! lock on the `metadata` directory so that two processes merge rather than overwrite.
 
@@ -35,12 +36,54 @@ pub struct AggregateTypeEntry {
     pub directory: String,
 }
 
-/// `event-schema-versions.json`: every event type seen and the schema versions it used.
+/// `event-schema-versions.json`: every event type seen and the schema versions it used,
+/// and the schema migrations run on the store.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaVersionsFile {
     /// Event type -> sorted schema versions.
     pub event_types: BTreeMap<String, BTreeSet<u32>>,
+    /// The migrations run, oldest first. The one part of the file the event files cannot
+    /// give back: a rebuild keeps it when the file it replaces is readable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migrations: Vec<SchemaMigration>,
+}
+
+/// One schema migration (`EventStore::record_schema_migration`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SchemaMigration {
+    /// When it finished (ISO-8601).
+    pub finished_at: String,
+    /// Event type -> the schema version its stored events were rewritten to.
+    pub event_types: BTreeMap<String, u32>,
+    /// Events examined.
+    pub events_examined: u64,
+    /// Events rewritten.
+    pub events_rewritten: u64,
+    /// The backup taken before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+}
+
+impl SchemaMigration {
+    /// A migration that finished at `finished_at`.
+    pub fn new(
+        finished_at: String,
+        event_types: BTreeMap<String, u32>,
+        events_examined: u64,
+        events_rewritten: u64,
+        backup: Option<String>,
+    ) -> SchemaMigration {
+        SchemaMigration {
+            finished_at,
+            event_types,
+            events_examined,
+            events_rewritten,
+            backup,
+        }
+    }
 }
 
 /// `storage-statistics.json`: a snapshot, refreshed at close (from the index), when it

@@ -43,6 +43,7 @@ use super::files::{
     TRUNCATED_FILE, Truncation, list_all_events, list_events_truncated, read_truncation,
 };
 use super::ids_file::IDS_FILE;
+use super::migrate::MIGRATION_RUNNING;
 use super::periodic::Periodic;
 use super::{EventStore, Role};
 
@@ -485,7 +486,7 @@ impl EventStore {
     /// `metadata/cleanup.lock`, held (`flock`) by the cleanup running on this store, in
     /// whichever process: the lock, not a pid, tells a live run from a dead one, across
     /// PID namespaces too.
-    fn cleanup_lock(&self) -> Result<std::fs::File> {
+    pub(super) fn cleanup_lock(&self) -> Result<std::fs::File> {
         let path = self.metadata_dir.join(CLEANUP_LOCK);
         file::open_regular(
             &path,
@@ -501,7 +502,10 @@ impl EventStore {
     /// Whether a cleanup that is not running any more left `metadata/cleanup.running`:
     /// the index may list files it removed, so the open rebuilds it.
     pub(super) fn cleanup_cut_short(&self) -> bool {
-        if !self.metadata_dir.join(CLEANUP_RUNNING).exists() {
+        let marked = [CLEANUP_RUNNING, MIGRATION_RUNNING]
+            .iter()
+            .any(|mark| self.metadata_dir.join(mark).exists());
+        if !marked {
             return false;
         }
         let path = self.metadata_dir.join(CLEANUP_LOCK);
@@ -512,7 +516,13 @@ impl EventStore {
 
     /// After the rebuild that [`Self::cleanup_cut_short`] asked for.
     pub(super) fn clear_cleanup_mark(&self) -> Result<()> {
-        let running = self.metadata_dir.join(CLEANUP_RUNNING);
+        self.clear_mark(CLEANUP_RUNNING)?;
+        self.clear_mark(MIGRATION_RUNNING)
+    }
+
+    /// Removes the mark `name` from `metadata/`, if it is there.
+    pub(super) fn clear_mark(&self, name: &str) -> Result<()> {
+        let running = self.metadata_dir.join(name);
         match std::fs::remove_file(&running) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(Error::io("remove", &running, e))
@@ -535,7 +545,7 @@ impl EventStore {
             .map_err(|e| Error::io("append to", &path, e))
     }
 
-    fn write_metadata_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
+    pub(super) fn write_metadata_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let path = self.metadata_dir.join(name);
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

@@ -10,7 +10,7 @@ use crate::file::{list_dirs, lock};
 use crate::layout;
 use crate::metadata::{
     AGGREGATE_TYPES, AggregateTypeEntry, AggregateTypesFile, MetadataLock, SCHEMA_VERSIONS,
-    STATISTICS, SchemaVersionsFile, StorageStatistics,
+    STATISTICS, SchemaMigration, SchemaVersionsFile, StorageStatistics,
 };
 
 use super::EventStore;
@@ -38,7 +38,11 @@ impl EventStore {
         {
             Some(s) => s,
             None => {
-                let s = self.scan_schema_versions(&indexed_types)?;
+                let mut s = self.scan_schema_versions(&indexed_types)?;
+                s.migrations = meta
+                    .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
+                    .map(|old| old.migrations)
+                    .unwrap_or_default();
                 meta.write(SCHEMA_VERSIONS, &s, self.durable())?;
                 s
             }
@@ -159,5 +163,26 @@ impl EventStore {
         meta.write(SCHEMA_VERSIONS, &file, self.durable())?;
         *lock(&self.known) = file;
         Ok(())
+    }
+
+    /// Records a schema migration in `metadata/event-schema-versions.json` (after the
+    /// others), durably whatever the durability mode: it is the store's only record of it.
+    pub fn record_schema_migration(&self, migration: SchemaMigration) -> Result<()> {
+        self.check_writable()?;
+        let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
+        let mut file: SchemaVersionsFile = meta.read(SCHEMA_VERSIONS).unwrap_or_default();
+        file.migrations.push(migration);
+        meta.write(SCHEMA_VERSIONS, &file, true)?;
+        *lock(&self.known) = file;
+        Ok(())
+    }
+
+    /// The schema migrations recorded in `metadata/event-schema-versions.json`, oldest first.
+    pub fn schema_migrations(&self) -> Result<Vec<SchemaMigration>> {
+        let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
+        Ok(meta
+            .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
+            .map(|f| f.migrations)
+            .unwrap_or_default())
     }
 }

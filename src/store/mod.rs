@@ -51,6 +51,7 @@ mod write;
 pub use backup::{BACKUP_MANIFEST, BackupReport, backup_root};
 pub use cleanup::{CLEANUP_LOG, CleanupReport};
 pub use compact::Compaction;
+pub use migrate::SchemaRewrite;
 pub use snapshot::{SNAPSHOT_DIR, SNAPSHOTS_KEPT, Snapshot};
 pub use subscribe::{StartAt, StreamEvent, StreamFilter, Subscription};
 pub use transfer::{EventFilter, ImportReport};

@@ -739,6 +739,10 @@ impl EventStore {
         stats.updated_at = format_instant(&self.clock.now());
         stats.total();
         let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
+        schemas.migrations = meta
+            .read::<SchemaVersionsFile>(SCHEMA_VERSIONS)
+            .map(|old| old.migrations)
+            .unwrap_or_default();
         meta.write(SCHEMA_VERSIONS, &schemas, self.durable())?;
         meta.write(AGGREGATE_TYPES, &types, self.durable())?;
         meta.write(STATISTICS, &stats, false)?;

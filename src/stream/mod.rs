@@ -641,7 +641,9 @@ impl Stream {
                 last = line.position;
                 if let Some(e) = &mut line.event {
                     match by_key.remove(&key_of_line(e)) {
-                        Some(now) if now.rel != e.rel => {
+                        // Moved (a compaction), or the same place with other bytes (a
+                        // schema rewrite of a segment's first line, or of a file).
+                        Some(now) if now.rel != e.rel || now.bytes != e.bytes => {
                             e.rel = now.rel.clone();
                             e.bytes = now.bytes;
                             changed = true;
