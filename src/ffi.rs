@@ -351,6 +351,17 @@ fn compaction(done: crate::Compaction) -> serde_json::Value {
     })
 }
 
+/// What `recordSchemaMigration` is given: the record but its time, which the store's clock
+/// gives.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MigrationRecord {
+    event_types: std::collections::BTreeMap<String, u32>,
+    events_examined: u64,
+    events_rewritten: u64,
+    backup: Option<String>,
+}
+
 /// Defines the native methods of `NativeEventStore`: each is an `extern "system"` function
 /// exported under the JNI name of its Java method, whose body runs inside [`run`] (so a
 /// panic or an error becomes a Java exception and the JVM gets `$default`). A body only
@@ -685,6 +696,39 @@ natives! {
                 to_java(env, &json(&body))
             }
         }
+    }
+
+    fn rewrite_schemas = "rewriteSchemas"(
+        env,
+        handle: jlong,
+        events: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let batch = Event::batch_from_json(&bytes(env, &events, "events")?)?;
+        let done = store.rewrite_schemas(batch)?;
+        let body = serde_json::json!({
+            "eventsRewritten": done.events_rewritten,
+            "eventsCurrent": done.events_current,
+            "filesRewritten": done.files_rewritten,
+        });
+        to_java(env, &json(&body))
+    }
+
+    fn record_schema_migration = "recordSchemaMigration"(
+        env,
+        handle: jlong,
+        migration: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let asked: MigrationRecord = serde_json::from_slice(&bytes(env, &migration, "migration")?)
+            .map_err(|e| Error::invalid_event("migration", e.to_string()))?;
+        let recorded = store.record_schema_migration(
+            asked.event_types,
+            asked.events_examined,
+            asked.events_rewritten,
+            asked.backup,
+        )?;
+        to_java(env, &json(&recorded))
     }
 
     fn cleanup = "cleanup"(env, handle: jlong, dry_run: jboolean) -> jbyteArray, NULL_ARRAY => {

@@ -49,7 +49,7 @@ pub struct SchemaVersionsFile {
     pub migrations: Vec<SchemaMigration>,
 }
 
-/// One schema migration (`EventStore::record_schema_migration`).
+/// One schema migration, as `EventStore::record_schema_migration` recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -65,25 +65,6 @@ pub struct SchemaMigration {
     /// The backup taken before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
-}
-
-impl SchemaMigration {
-    /// A migration that finished at `finished_at`.
-    pub fn new(
-        finished_at: String,
-        event_types: BTreeMap<String, u32>,
-        events_examined: u64,
-        events_rewritten: u64,
-        backup: Option<String>,
-    ) -> SchemaMigration {
-        SchemaMigration {
-            finished_at,
-            event_types,
-            events_examined,
-            events_rewritten,
-            backup,
-        }
-    }
 }
 
 /// `storage-statistics.json`: a snapshot, refreshed at close (from the index), when it

@@ -552,3 +552,50 @@ fn migrate_rewrites_files_byte_hots_adapter_numbered_by_session() {
         .success()
         .stdout("no problems found\n");
 }
+
+#[test]
+fn migrate_status_counts_events_per_schema_version_and_lists_recorded_migrations() {
+    let t = TempStore::new();
+    let store = t.open();
+    for i in 0..3 {
+        store
+            .append(ev_with(
+                meta("user", "u1", &format!("e{i}")),
+                "UserRenamed",
+                r#"{"name":"Ada"}"#,
+            ))
+            .unwrap();
+    }
+    let stored = store.read_aggregate("user", "u1", 0).unwrap();
+    let mut newer = stored[0].clone();
+    newer.metadata.schema_version = 2;
+    store.rewrite_schemas(vec![newer]).unwrap();
+    store
+        .record_schema_migration(
+            std::collections::BTreeMap::from([("UserRenamed".to_string(), 2)]),
+            3,
+            1,
+            Some("/backups/b1".into()),
+        )
+        .unwrap();
+    store.close().unwrap();
+
+    let out = stdout(tool(t.tmp.path(), &t.base).args(["migrate", "--status", "--json"]));
+    let status: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        status["stored"],
+        serde_json::json!([
+            {"eventType": "UserRenamed", "schemaVersion": 1, "events": 2},
+            {"eventType": "UserRenamed", "schemaVersion": 2, "events": 1},
+        ])
+    );
+    assert_eq!(status["migrations"][0]["eventsRewritten"], 1);
+    assert_eq!(status["migrations"][0]["backup"], "/backups/b1");
+    tool(t.tmp.path(), &t.base)
+        .args(["migrate", "--status"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "1 of 3 events rewritten (UserRenamed -> 2), backup /backups/b1",
+        ));
+}

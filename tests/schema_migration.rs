@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bytehot_eventstore::{Error, Event, EventStore, SchemaMigration};
+use bytehot_eventstore::{Error, Event, EventStore};
 
 use common::{Rng, assert_chain, ev_with, meta, open_segmented};
 
@@ -195,14 +195,16 @@ fn a_recorded_migration_is_kept_across_an_index_rebuild() {
     seed(&base, 1, 1, 2);
     let store = open_segmented(&base, 1, false);
     migrate(&store);
-    let migration = SchemaMigration::new(
-        "2026-12-04T16:00:00Z".into(),
-        BTreeMap::from([("UserRenamed".to_string(), 2)]),
-        2,
-        2,
-        Some("/backups/before".into()),
-    );
-    store.record_schema_migration(migration.clone()).unwrap();
+    let migration = store
+        .record_schema_migration(
+            BTreeMap::from([("UserRenamed".to_string(), 2)]),
+            2,
+            2,
+            Some("/backups/before".into()),
+        )
+        .unwrap();
+    assert_eq!(migration.event_types["UserRenamed"], 2);
+    assert_eq!(migration.backup.as_deref(), Some("/backups/before"));
     store.rebuild_index().unwrap();
     assert_eq!(store.schema_migrations().unwrap(), vec![migration.clone()]);
     let file = std::fs::read_to_string(base.join("metadata/event-schema-versions.json")).unwrap();

@@ -165,16 +165,30 @@ impl EventStore {
         Ok(())
     }
 
-    /// Records a schema migration in `metadata/event-schema-versions.json` (after the
-    /// others), durably whatever the durability mode: it is the store's only record of it.
-    pub fn record_schema_migration(&self, migration: SchemaMigration) -> Result<()> {
+    /// Records a schema migration that finishes now in
+    /// `metadata/event-schema-versions.json` (after the others), durably whatever the
+    /// durability mode: it is the store's only record of it. Returns the record.
+    pub fn record_schema_migration(
+        &self,
+        event_types: std::collections::BTreeMap<String, u32>,
+        events_examined: u64,
+        events_rewritten: u64,
+        backup: Option<String>,
+    ) -> Result<SchemaMigration> {
         self.check_writable()?;
+        let migration = SchemaMigration {
+            finished_at: format_instant(&self.clock.now()),
+            event_types,
+            events_examined,
+            events_rewritten,
+            backup,
+        };
         let meta = MetadataLock::acquire(&self.base, self.io.clone())?;
         let mut file: SchemaVersionsFile = meta.read(SCHEMA_VERSIONS).unwrap_or_default();
-        file.migrations.push(migration);
+        file.migrations.push(migration.clone());
         meta.write(SCHEMA_VERSIONS, &file, true)?;
         *lock(&self.known) = file;
-        Ok(())
+        Ok(migration)
     }
 
     /// The schema migrations recorded in `metadata/event-schema-versions.json`, oldest first.

@@ -60,7 +60,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         Command::Compact => compact(global),
         Command::Export { filter, output } => export(global, &filter, output.as_deref()),
         Command::Import { file, renumber } => import(global, &file, renumber),
-        Command::Migrate => migrate(global),
+        Command::Migrate { status: false } => migrate(global),
+        Command::Migrate { status: true } => migrate_status(global),
         Command::Cleanup {
             dry_run,
             max_age_days,
@@ -518,6 +519,64 @@ fn migrate(global: &Global) -> Result<Outcome, Failure> {
         output::json(&json!({ "filesRewritten": rewritten }));
     } else {
         println!("{rewritten} files of ByteHot's adapter rewritten at their versions");
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Events per type and schema version, from a walk of the stream, and the migrations
+/// recorded.
+fn migrate_status(global: &Global) -> Result<Outcome, Failure> {
+    let store = open(global, true)?;
+    let mut counts: std::collections::BTreeMap<(String, u32), u64> = Default::default();
+    let mut from = 0;
+    loop {
+        let page = store.read_all(from, 1024)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        from = last.position + 1;
+        for e in &page {
+            *counts
+                .entry((e.event.event_type.clone(), e.event.metadata.schema_version))
+                .or_default() += 1;
+        }
+    }
+    let migrations = store.schema_migrations()?;
+    close(store)?;
+    if global.json {
+        let stored: Vec<_> = counts
+            .iter()
+            .map(|((t, v), n)| json!({ "eventType": t, "schemaVersion": v, "events": n }))
+            .collect();
+        output::json(&json!({ "stored": stored, "migrations": migrations }));
+        return Ok(Outcome::Ok);
+    }
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|((t, v), n)| vec![t.clone(), v.to_string(), n.to_string()])
+        .collect();
+    output::table(&["EVENT TYPE", "SCHEMA VERSION", "EVENTS"], &rows);
+    println!();
+    if migrations.is_empty() {
+        println!("no schema migration recorded");
+    }
+    for m in &migrations {
+        let types: Vec<String> = m
+            .event_types
+            .iter()
+            .map(|(t, v)| format!("{t} -> {v}"))
+            .collect();
+        println!(
+            "{}: {} of {} events rewritten ({}){}",
+            m.finished_at,
+            m.events_rewritten,
+            m.events_examined,
+            types.join(", "),
+            m.backup
+                .as_deref()
+                .map(|b| format!(", backup {b}"))
+                .unwrap_or_default()
+        );
     }
     Ok(Outcome::Ok)
 }

@@ -112,7 +112,14 @@ enum Command {
     },
     /// Rewrites the files ByteHot's pure-Java adapter wrote with versions that do not
     /// follow their place (reads already serve them right) so that the files say so too.
-    Migrate,
+    /// Rewriting events to newer schemas needs the application's upcasters: it runs in Java
+    /// (`FilesystemEventStoreAdapter.migrateSchemas`); `--status` shows what it left.
+    Migrate {
+        /// Change nothing: count the events per type and schema version, and list the
+        /// schema migrations recorded in metadata/event-schema-versions.json.
+        #[arg(long)]
+        status: bool,
+    },
     /// Applies the retention the configuration sets (cleanup.max-age-days,
     /// cleanup.max-total-size-mb): each aggregate's oldest files go, its versions stay.
     Cleanup {

@@ -42,7 +42,7 @@ final class EnvelopeCodec {
         metadata.put("aggregateVersion", event.getAggregateVersion());
         putIfPresent(metadata, "timestamp", event.getTimestamp() == null ? null : event.getTimestamp().toString());
         putIfPresent(metadata, "previousEventId", event.getPreviousEventId());
-        metadata.put("schemaVersion", event.getSchemaVersion());
+        metadata.put("schemaVersion", DeclaredSchemaVersions.forSave(event));
         putIfPresent(metadata, "userId", event.getUserId());
         putIfPresent(metadata, "correlationId", event.getCorrelationId());
         putIfPresent(metadata, "causationId", event.getCausationId());
@@ -160,9 +160,12 @@ final class EnvelopeCodec {
                 meta = member(parser, value);
             } else if ("eventData".equals(name)) {
                 // The store writes data last: type and metadata are known by now.
+                final int version = meta.path("schemaVersion").asInt(EventMetadata.DEFAULT_SCHEMA_VERSION);
                 if (value == JsonToken.START_OBJECT && eventType != null && meta.isObject()
-                    && !Upcasters.applies(eventType, meta.path("schemaVersion").asInt(EventMetadata.DEFAULT_SCHEMA_VERSION))) {
-                    event = EventShapes.of(EventTypeRegistry.eventClass(eventType)).read(metadata(meta), parser, eventType);
+                    && !Upcasters.applies(eventType, version)) {
+                    final Class<? extends VersionedDomainEvent> eventClass = EventTypeRegistry.eventClass(eventType);
+                    DeclaredSchemaVersions.checkRead(eventType, eventClass, version);
+                    event = EventShapes.of(eventClass).read(metadata(meta), parser, eventType);
                     data = MissingNode.getInstance();
                 } else {
                     event = null;
@@ -210,6 +213,8 @@ final class EnvelopeCodec {
             throw new InvalidEventException("the JSON holds a " + storedType + ", not a " + eventType);
         }
         final Class<? extends VersionedDomainEvent> eventClass = EventTypeRegistry.eventClass(eventType);
+        DeclaredSchemaVersions.checkRead(eventType, eventClass,
+            envelope.path("eventMetadata").path("schemaVersion").asInt(EventMetadata.DEFAULT_SCHEMA_VERSION));
         return EventShapes.of(eventClass).create(metadata(envelope.path("eventMetadata")), envelope.path("eventData"), eventType);
     }
 

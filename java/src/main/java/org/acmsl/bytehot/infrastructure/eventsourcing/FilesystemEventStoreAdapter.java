@@ -503,6 +503,32 @@ public final class FilesystemEventStoreAdapter
     }
 
     /**
+     * Migrates the store's events to their current schemas: backs the store up into
+     * {@code backupDirectory} first (see {@link #backup(Path)}), then rewrites every stored event
+     * that the registered upcasters ({@link EventSerializationSupport#registerUpcaster}) bring to a
+     * newer schema version, in that version, and records the migration in
+     * {@code metadata/event-schema-versions.json}. Only {@code eventData} and
+     * {@code schemaVersion} change; ids, versions, times and stream positions stay. Reads need
+     * no upcaster for the rewritten events afterwards. An event a read would refuse (its class
+     * declares a schema version, {@link org.acmsl.bytehot.domain.EventSchemaVersion}, that the
+     * chain does not reach) stops the migration with that error. Online: other readers and
+     * writers, in this process or others, go on meanwhile; an event saved at an old schema
+     * version while it runs may be left for the next run. Crash-safe: killed at any point,
+     * every event reads old or new, and the next run finishes. See {@code docs/migration.md}.
+     * @param backupDirectory where the backup goes: a new or empty directory outside the store
+     * @return what was examined and rewritten, and the backup
+     * @throws InvalidEventException when an upcaster fails or a declared version is not reached
+     * @throws EventStoreUnavailableException when the store is read-only or closed, or the
+     *     backup cannot be written there
+     */
+    public SchemaMigrationResult migrateSchemas(final Path backupDirectory) {
+        Objects.requireNonNull(backupDirectory, "backupDirectory");
+        final BackupResult backup = backup(backupDirectory);
+        final String path = backupDirectory.toAbsolutePath().toString();
+        return handle.call(OperationType.SAVE, null, null, h -> SchemaMigrator.run(h, backup, path));
+    }
+
+    /**
      * Compacts every aggregate of the store (see {@link #compact(String, String)}); the index
      * is rewritten once for all of them.
      * @return what the compaction did, summed over the aggregates

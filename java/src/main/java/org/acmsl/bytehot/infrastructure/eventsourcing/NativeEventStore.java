@@ -65,6 +65,19 @@ final class NativeEventStore {
     /** Imports JSON Lines of envelopes from {@code in}; returns the JSON object of an {@link ImportResult}. */
     static native byte[] importEvents(long handle, java.io.InputStream in, boolean renumber);
 
+    /**
+     * Replaces stored events (a JSON array of envelopes) by newer schema versions of themselves;
+     * returns {@code {"eventsRewritten","eventsCurrent","filesRewritten"}}.
+     */
+    static native byte[] rewriteSchemas(long handle, byte[] events);
+
+    /**
+     * Records a finished schema migration ({@code {"eventTypes","eventsExamined","eventsRewritten",
+     * "backup"}}) in {@code metadata/event-schema-versions.json}; returns the record with its
+     * {@code finishedAt}.
+     */
+    static native byte[] recordSchemaMigration(long handle, byte[] migration);
+
     /** Applies the configured retention; returns the JSON object of a {@link CleanupResult}. */
     static native byte[] cleanup(long handle, boolean dryRun);
 

@@ -34,7 +34,8 @@ class NativeEntryPointsTest {
         "aggregateIds", "health", "basePath", "verify", "rewriteLegacyVersions", "compact", "compactAggregate",
         "backup", "restore", "exportEvents", "importEvents", "cleanup", "readAll", "lastPosition",
         "readByCorrelation", "readByUser", "subscribe", "poll", "acknowledge", "closeSubscription",
-        "subscriptionCheckpoint", "saveSnapshot", "loadLatestSnapshot"));
+        "subscriptionCheckpoint", "saveSnapshot", "loadLatestSnapshot", "rewriteSchemas",
+        "recordSchemaMigration"));
 
     /** The native methods that take no handle. */
     private static final Set<String> WITHOUT_HANDLE = Set.of("open", "restore");
