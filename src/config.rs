@@ -93,6 +93,10 @@ pub struct Config {
     /// Retention by size (`cleanup.max-total-size-mb`): the oldest events of the store are
     /// removed until its events take at most this many MiB. `None`: no limit.
     pub cleanup_max_total_size_mb: Option<u64>,
+    /// `cleanup.require-snapshot` (false by default): an aggregate without a snapshot loses
+    /// nothing to retention. Whatever it says, an aggregate with a snapshot loses only
+    /// events older than its latest valid snapshot's version (see `store::cleanup`).
+    pub cleanup_require_snapshot: bool,
     /// Time between two cleanups while open (a day; no setting, the spec says daily).
     pub cleanup_interval: Duration,
 }
@@ -126,6 +130,7 @@ impl Default for Config {
             backup_interval: Duration::from_secs(60 * 60),
             backup_keep: 7,
             cleanup_max_age_days: None,
+            cleanup_require_snapshot: false,
             cleanup_max_total_size_mb: None,
             cleanup_interval: Duration::from_secs(24 * 60 * 60),
         }
@@ -170,6 +175,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "cleanup.max-total-size-mb",
         "BYTEHOT_EVENTSTORE_CLEANUP_MAX_TOTAL_SIZE_MB",
+    ),
+    (
+        "cleanup.require-snapshot",
+        "BYTEHOT_EVENTSTORE_CLEANUP_REQUIRE_SNAPSHOT",
     ),
 ];
 
@@ -399,6 +408,9 @@ impl Config {
                             format!("expected 1 to 10000 generations, got {value:?}"),
                         )
                     })?
+            }
+            "cleanup.require-snapshot" => {
+                self.cleanup_require_snapshot = parse_bool(key, value)?;
             }
             "cleanup.max-age-days" => {
                 self.cleanup_max_age_days = Some(

@@ -453,3 +453,48 @@ fn an_import_of_an_older_export_does_not_bring_back_what_a_cleanup_removed() {
     }
     assert_eq!(versions(&store, "agg", "a"), [6, 7]);
 }
+
+#[test]
+fn an_aggregate_with_a_snapshot_loses_only_events_before_the_snapshot_version() {
+    let t = TempStore::new();
+    seed(&t.base);
+    // a: versions 1-5 are 96-100 days old; its snapshot at version 3 covers 1-2 only.
+    let store = open_at(config(&t.base));
+    let third = store.read_aggregate("agg", "a", 2).unwrap().remove(0);
+    store
+        .save_snapshot("agg", "a", 3, r#"{"total":3}"#)
+        .unwrap();
+    assert_eq!(third.metadata.aggregate_version, 3);
+    store.close().unwrap();
+
+    let store = open_at(with_age(&t.base, 30));
+    assert_eq!(versions(&store, "agg", "a"), [3, 4, 5, 6, 7]);
+    // b has no snapshot: age alone decides, as before.
+    assert_eq!(ids(&store, "agg", "b"), ["b2"]);
+    // The snapshot is still valid: its event is kept.
+    assert_eq!(
+        store
+            .load_latest_snapshot("agg", "a")
+            .unwrap()
+            .map(|s| s.version),
+        Some(3)
+    );
+    assert!(store.verify().unwrap().is_empty());
+}
+
+#[test]
+fn with_require_snapshot_an_aggregate_without_one_loses_nothing() {
+    let t = TempStore::new();
+    seed(&t.base);
+    let store = open_at(config(&t.base));
+    store.save_snapshot("agg", "b", 2, r#"{"n":2}"#).unwrap();
+    store.close().unwrap();
+
+    let mut c = with_age(&t.base, 30);
+    c.cleanup_require_snapshot = true;
+    let store = open_at(c);
+    assert_eq!(versions(&store, "agg", "a"), [1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(ids(&store, "agg", "b"), ["b1", "b2"]);
+    let dry = store.cleanup(true).unwrap();
+    assert_eq!(dry.events_removed, 0);
+}

@@ -8,6 +8,10 @@
 //!   event in it may), never its last file: an aggregate keeps at least its latest event,
 //!   its version and its place in every listing. Events without a timestamp are never
 //!   judged old, nor is anything after them.
+//! - An aggregate with a valid snapshot loses only events before the snapshot's version
+//!   (the event at that version stays, so the snapshot stays valid): the application
+//!   rebuilds it from the snapshot and what follows. With `cleanup.require-snapshot`, an
+//!   aggregate without one loses nothing.
 //! - Per aggregate, `.truncated` (the last version and event id removed, the first file
 //!   kept) is written, synced, before anything is removed; from then on the files before
 //!   the first kept one are never read, whether or not they are gone yet.
@@ -45,6 +49,7 @@ use super::files::{
 use super::ids_file::IDS_FILE;
 use super::migrate::MIGRATION_RUNNING;
 use super::periodic::Periodic;
+use super::snapshot::SNAPSHOT_DIR;
 use super::{EventStore, Role};
 
 /// The log of removals under `metadata/`.
@@ -86,6 +91,9 @@ struct IndexedFile {
     newest: Option<DateTime<Utc>>,
     bytes: u64,
     entries: Vec<Entry>,
+    /// The version of its last event (its place: the versions before it, and those an
+    /// earlier cleanup removed, counted).
+    last_version: u64,
 }
 
 /// One aggregate's planned truncation: its first `remove` files go.
@@ -100,14 +108,21 @@ struct Plan {
     by_size: bool,
     /// An earlier cleanup truncated it (`.truncated`): files it covers may be left.
     truncated: bool,
+    /// Only files whose events all lie before this version may go: the version of the
+    /// aggregate's latest valid snapshot (whose own event stays, so that the snapshot
+    /// stays valid), or 0 when it has none and `cleanup.require-snapshot` is set.
+    /// `None`: no such limit.
+    before_version: Option<u64>,
 }
 
 impl Plan {
-    /// The next file that may go (not the last one, not one of unknown age).
+    /// The next file that may go (not the last one, not one of unknown age, none a
+    /// kept snapshot does not cover).
     fn next(&self) -> Option<&IndexedFile> {
         (self.remove + 1 < self.files.len())
             .then(|| &self.files[self.remove])
             .filter(|f| f.newest.is_some())
+            .filter(|f| self.before_version.is_none_or(|v| f.last_version < v))
     }
 }
 
@@ -293,6 +308,7 @@ impl EventStore {
                         newest: timestamp,
                         bytes: 0,
                         entries: Vec::new(),
+                        last_version: 0,
                     });
                 file.newest = match (file.newest, timestamp) {
                     (Some(a), Some(b)) => Some(a.max(b)),
@@ -342,6 +358,24 @@ impl EventStore {
                         }
                     }));
                 }
+                let mut version = truncation.as_ref().map_or(0, |t| t.through_version);
+                for file in &mut files {
+                    version += file.entries.len() as u64;
+                    file.last_version = version;
+                }
+                // Events a snapshot does not cover are what the application rebuilds the
+                // aggregate from. Only a directory with snapshots is asked for one.
+                let snapshot = if found.path.join(SNAPSHOT_DIR).is_dir() {
+                    self.load_latest_snapshot(&aggregate_type, &aggregate_id)?
+                        .map(|s| s.version)
+                } else {
+                    None
+                };
+                let before_version = match snapshot {
+                    Some(version) => Some(version),
+                    None if self.config.cleanup_require_snapshot => Some(0),
+                    None => None,
+                };
                 plans.push(Plan {
                     aggregate_type: aggregate_type.clone(),
                     aggregate_id,
@@ -351,6 +385,7 @@ impl EventStore {
                     by_age: false,
                     by_size: false,
                     truncated: truncation.is_some(),
+                    before_version,
                 });
             }
         }
@@ -393,6 +428,16 @@ impl EventStore {
         let (Some(last), Some(first_kept)) = (gone.last(), state.listed.get(planned.len())) else {
             return Ok(None);
         };
+        // The plan counted versions from the index: the files say whether it holds.
+        if plan.before_version.is_some_and(|v| last.version >= v) {
+            log::info!(
+                "{}: cleanup left {}/{} for its next run: its files do not match the versions planned",
+                self.base.display(),
+                plan.aggregate_type,
+                plan.aggregate_id
+            );
+            return Ok(None);
+        }
         let now = format_instant(&self.clock.now());
         let truncation = Truncation {
             through_version: last.version,

@@ -124,11 +124,18 @@ public final class EventStoreConfiguration {
     /** Key of the spec's retention by size: the oldest events go until the store's take this many MiB. */
     public static final String CLEANUP_MAX_TOTAL_SIZE_MB = "cleanup.max-total-size-mb";
 
+    /**
+     * Key of the retention's snapshot rule: {@code true} keeps every event of an aggregate
+     * without a snapshot. With or without it, an aggregate with a snapshot loses only events
+     * before the snapshot's version.
+     */
+    public static final String CLEANUP_REQUIRE_SNAPSHOT = "cleanup.require-snapshot";
+
     /** Every key of the store's settings, in the order of {@code docs/configuration.md}. */
     public static final List<String> KEYS = List.of(PATH, DURABILITY, BATCH_INTERVAL_MS, MAX_EVENT_SIZE_BYTES,
         EVENT_CACHE_BYTES, READ_ONLY, LEGACY_READABLE, MAX_EVENTS_PER_FILE, COMPRESSION_ENABLED,
         COMPRESSION_MIN_BYTES, BACKUP_ENABLED, BACKUP_PATH, BACKUP_INTERVAL_MINUTES, BACKUP_KEEP,
-        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB);
+        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB, CLEANUP_REQUIRE_SNAPSHOT);
 
     /** Keys under the prefix that configure this class or the loader, not the store. */
     private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library", "tmpdir");
@@ -532,6 +539,15 @@ public final class EventStoreConfiguration {
      */
     public EventStoreConfiguration withCleanupMaxTotalSizeMb(final long megabytes) {
         return with(CLEANUP_MAX_TOTAL_SIZE_MB, Long.toString(megabytes));
+    }
+
+    /**
+     * The retention's snapshot rule (see {@link #CLEANUP_REQUIRE_SNAPSHOT}).
+     * @param required whether an aggregate without a snapshot keeps all its events
+     * @return the copy
+     */
+    public EventStoreConfiguration withCleanupRequireSnapshot(final boolean required) {
+        return with(CLEANUP_REQUIRE_SNAPSHOT, Boolean.toString(required));
     }
 
     /**
