@@ -84,10 +84,12 @@ impl EventStore {
         version: u64,
     ) -> Result<(Option<PathBuf>, u64, Option<String>)> {
         self.with_state(aggregate_type, aggregate_id, |s| {
+            // Versions ascend: a bisection, not a walk of a long history.
+            let at = s.entries.partition_point(|e| e.version < version);
             let id = s
                 .entries
-                .iter()
-                .find(|e| e.version == version)
+                .get(at)
+                .filter(|e| e.version == version)
                 .map(|e| e.event_id.clone());
             (s.dir.clone(), s.current_version(), id)
         })
@@ -165,10 +167,9 @@ impl EventStore {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<Snapshot>> {
-        let (dir, _, _) = self.snapshot_anchor(aggregate_type, aggregate_id, 0)?;
-        let Some(dir) = dir else {
-            return Ok(None);
-        };
+        // Where the snapshots would be, without reading the aggregate: only a snapshot
+        // that parses is checked against its history.
+        let dir = self.resolve_dir(aggregate_type, aggregate_id)?.path;
         let snapshots = dir.join(SNAPSHOT_DIR);
         let mut names = snapshot_names(&snapshots)?;
         names.sort_unstable_by_key(|n| std::cmp::Reverse(n.0));
