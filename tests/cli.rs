@@ -599,3 +599,15 @@ fn migrate_status_counts_events_per_schema_version_and_lists_recorded_migrations
             "1 of 3 events rewritten (UserRenamed -> 2), backup /backups/b1",
         ));
 }
+
+#[test]
+fn migrate_schemas_needs_the_classpath_a_setup_class_and_a_backup() {
+    let t = TempStore::new();
+    t.open().close().unwrap();
+    tool(t.tmp.path(), &t.base)
+        .args(["migrate", "--schemas", "--classpath", "app.jar"])
+        .assert()
+        .code(2)
+        .stderr(contains("--setup"))
+        .stderr(contains("--backup"));
+}

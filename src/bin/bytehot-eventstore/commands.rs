@@ -60,8 +60,19 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         Command::Compact => compact(global),
         Command::Export { filter, output } => export(global, &filter, output.as_deref()),
         Command::Import { file, renumber } => import(global, &file, renumber),
-        Command::Migrate { status: false } => migrate(global),
-        Command::Migrate { status: true } => migrate_status(global),
+        Command::Migrate {
+            status: true,
+            schemas: false,
+            ..
+        } => migrate_status(global),
+        Command::Migrate {
+            schemas: true,
+            classpath: Some(classpath),
+            setup,
+            backup: Some(backup),
+            ..
+        } => migrate_schemas(global, &classpath, &setup, &backup),
+        Command::Migrate { .. } => migrate(global),
         Command::Cleanup {
             dry_run,
             max_age_days,
@@ -522,6 +533,69 @@ fn migrate(global: &Global) -> Result<Outcome, Failure> {
     }
     Ok(Outcome::Ok)
 }
+
+/// The schema migration of the store, by the application's upcasters: in a JVM running
+/// `SchemaMigrationMain` with the application's classpath, which prints its result (and,
+/// with `--json`, nothing else).
+fn migrate_schemas(
+    global: &Global,
+    classpath: &str,
+    setup: &[String],
+    backup: &Path,
+) -> Result<Outcome, Failure> {
+    let config = resolve_config(global, false, false, Vec::new())?;
+    let java = std::env::var_os("JAVA_HOME")
+        .map(|home| PathBuf::from(home).join("bin").join("java"))
+        .filter(|java| java.exists())
+        .unwrap_or_else(|| PathBuf::from("java"));
+    let mut command = std::process::Command::new(&java);
+    if let Some(file) = &global.config {
+        command.arg(format!("-Dbytehot.eventstore.config={}", file.display()));
+    }
+    command
+        .args(["-cp", classpath, SCHEMA_MIGRATION_MAIN, "--store"])
+        .arg(&config.path)
+        .arg("--backup")
+        .arg(backup);
+    for class in setup {
+        command.args(["--setup", class]);
+    }
+    let out = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Failure::io("run", &java, e))?;
+    let printed = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        print!("{printed}");
+        return Err(Failure::input(format!(
+            "the schema migration in {} exited with {} (its error is above; every event \
+             reads old or new, and running it again finishes it)",
+            java.display(),
+            out.status
+        )));
+    }
+    let result: serde_json::Value = serde_json::from_str(printed.trim()).map_err(|e| {
+        Failure::input(format!(
+            "{SCHEMA_MIGRATION_MAIN} printed no result ({e}): {printed}"
+        ))
+    })?;
+    if global.json {
+        output::json(&result);
+    } else {
+        println!(
+            "{} of {} events rewritten ({} files), backup in {}",
+            result["eventsRewritten"],
+            result["eventsExamined"],
+            result["filesRewritten"],
+            backup.display()
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The Java program `migrate --schemas` runs.
+const SCHEMA_MIGRATION_MAIN: &str =
+    "org.acmsl.bytehot.infrastructure.eventsourcing.SchemaMigrationMain";
 
 /// Events per type and schema version, from a walk of the stream, and the migrations
 /// recorded.

@@ -112,13 +112,28 @@ enum Command {
     },
     /// Rewrites the files ByteHot's pure-Java adapter wrote with versions that do not
     /// follow their place (reads already serve them right) so that the files say so too.
-    /// Rewriting events to newer schemas needs the application's upcasters: it runs in Java
-    /// (`FilesystemEventStoreAdapter.migrateSchemas`); `--status` shows what it left.
+    /// With --schemas, rewrites the stored events to their current schemas instead, with
+    /// the application's upcasters, in a JVM (docs/migration.md).
     Migrate {
         /// Change nothing: count the events per type and schema version, and list the
         /// schema migrations recorded in metadata/event-schema-versions.json.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "schemas")]
         status: bool,
+        /// Migrate the stored events to their current schemas: runs
+        /// SchemaMigrationMain in `$JAVA_HOME/bin/java` (else `java`) with --classpath,
+        /// after a backup into --backup.
+        #[arg(long, requires_all = ["classpath", "setup", "backup"])]
+        schemas: bool,
+        /// The application's classpath, bytehot-eventstore's jar included.
+        #[arg(long, value_name = "CLASSPATH")]
+        classpath: Option<String>,
+        /// A class of the application whose run() registers its event types and upcasters
+        /// (a public Runnable); repeatable.
+        #[arg(long, value_name = "CLASS")]
+        setup: Vec<String>,
+        /// Where the backup taken first goes (a new or empty directory outside the store).
+        #[arg(long, value_name = "DIR")]
+        backup: Option<PathBuf>,
     },
     /// Applies the retention the configuration sets (cleanup.max-age-days,
     /// cleanup.max-total-size-mb): each aggregate's oldest files go, its versions stay.
