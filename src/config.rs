@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::crypto::MasterKey;
 use crate::error::{Error, Result};
 
 /// How hard a save waits for the disk.
@@ -99,6 +100,14 @@ pub struct Config {
     pub cleanup_require_snapshot: bool,
     /// Time between two cleanups while open (a day; no setting, the spec says daily).
     pub cleanup_interval: Duration,
+    /// Encryption at rest (`encryption.key-file`, `encryption.key`, or a key given in
+    /// code; `docs/encryption.md`): events' data and snapshots are sealed under per-aggregate
+    /// data keys this master key wraps. `None` (the default): plaintext; a store that holds
+    /// encrypted events then refuses to write.
+    pub encryption_key: Option<MasterKey>,
+    /// During a master key rotation (`encryption.previous-key-file`): the key being
+    /// replaced, which unwraps the data keys not rewrapped yet.
+    pub encryption_previous_key: Option<MasterKey>,
 }
 
 /// Default `compression-min-bytes`: one 4 KiB block. A smaller file takes a whole block on
@@ -133,6 +142,8 @@ impl Default for Config {
             cleanup_require_snapshot: false,
             cleanup_max_total_size_mb: None,
             cleanup_interval: Duration::from_secs(24 * 60 * 60),
+            encryption_key: None,
+            encryption_previous_key: None,
         }
     }
 }
@@ -179,6 +190,15 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "cleanup.require-snapshot",
         "BYTEHOT_EVENTSTORE_CLEANUP_REQUIRE_SNAPSHOT",
+    ),
+    (
+        "encryption.key-file",
+        "BYTEHOT_EVENTSTORE_ENCRYPTION_KEY_FILE",
+    ),
+    ("encryption.key", "BYTEHOT_EVENTSTORE_ENCRYPTION_KEY"),
+    (
+        "encryption.previous-key-file",
+        "BYTEHOT_EVENTSTORE_ENCRYPTION_PREVIOUS_KEY_FILE",
     ),
 ];
 
@@ -236,6 +256,12 @@ impl Config {
     /// Turns compression on or off (see [`Config::compression`]).
     pub fn compression(mut self, compression: bool) -> Config {
         self.compression = compression;
+        self
+    }
+
+    /// Encrypts the store's events under `key` (see [`Config::encryption_key`]).
+    pub fn encryption_key(mut self, key: MasterKey) -> Config {
+        self.encryption_key = Some(key);
         self
     }
 
@@ -361,6 +387,25 @@ impl Config {
             }
             "read-only" => self.read_only = parse_bool(key, value)?,
             "legacy-readable" => self.legacy_readable = parse_bool(key, value)?,
+            "encryption.key-file" => {
+                self.encryption_key = Some(MasterKey::from_file(std::path::Path::new(value))?)
+            }
+            "encryption.previous-key-file" => {
+                self.encryption_previous_key = Some(
+                    MasterKey::from_file(std::path::Path::new(value)).map_err(|e| match e {
+                        Error::Config { reason, .. } => Error::config(key, reason),
+                        other => other,
+                    })?,
+                )
+            }
+            "encryption.key" => {
+                self.encryption_key = Some(MasterKey::from_text(value).ok_or_else(|| {
+                    Error::config(
+                        key,
+                        "expected 64 hexadecimal digits or the base64 of 32 bytes",
+                    )
+                })?)
+            }
             "max-events-per-file" => {
                 self.max_events_per_file = value
                     .parse()

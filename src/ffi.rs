@@ -731,6 +731,29 @@ natives! {
         to_java(env, &json(&recorded))
     }
 
+    fn forget_aggregate = "forgetAggregate"(
+        env,
+        handle: jlong,
+        aggregate_type: JByteArray<'l>,
+        aggregate_id: JByteArray<'l>,
+    ), () => {
+        let store = store(handle)?;
+        let (t, id) = aggregate_key(env, &aggregate_type, &aggregate_id)?;
+        Ok(store.forget_aggregate(&t, &id)?)
+    }
+
+    fn reseal_all = "resealAll"(env, handle: jlong, seal: jboolean) -> jlong, 0 => {
+        let _ = env;
+        let done = store(handle)?.reseal_all(seal == JNI_TRUE)?;
+        Ok(i64::try_from(done).unwrap_or(i64::MAX))
+    }
+
+    fn rotate_master_key = "rotateMasterKey"(env, handle: jlong) -> jlong, 0 => {
+        let _ = env;
+        let done = store(handle)?.rotate_master_key()?;
+        Ok(i64::try_from(done).unwrap_or(i64::MAX))
+    }
+
     fn cleanup = "cleanup"(env, handle: jlong, dry_run: jboolean) -> jbyteArray, NULL_ARRAY => {
         let done = store(handle)?.cleanup(dry_run == JNI_TRUE)?;
         let body = serde_json::json!({
@@ -781,12 +804,17 @@ natives! {
         out: JObject<'l>,
     ) -> jlong, 0 => {
         let store = store(handle)?;
-        let filter = event_filter(&bytes(env, &filter, "filterJson")?)?;
+        let json = bytes(env, &filter, "filterJson")?;
+        let plaintext = serde_json::from_slice::<Map<String, Value>>(&json)
+            .ok()
+            .and_then(|f| f.get("plaintext").and_then(Value::as_bool))
+            .unwrap_or(false);
+        let filter = event_filter(&json)?;
         if out.is_null() {
             return Err(FfiError::Null("out"));
         }
         let mut stream = JavaOutput::new(env, &out)?;
-        let count = store.export(&filter, &mut stream)?;
+        let count = store.export_with(&filter, &mut stream, plaintext)?;
         stream
             .flush()
             .map_err(|e| Error::io("write", Path::new("the export"), e))?;

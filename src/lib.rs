@@ -9,6 +9,7 @@
 
 mod clock;
 mod config;
+mod crypto;
 mod error;
 mod event;
 mod ffi;
@@ -28,6 +29,7 @@ pub use config::{
     Config, DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_EVENT_CACHE_BYTES, DEFAULT_MAX_EVENT_SIZE,
     Durability, MAX_EVENTS_PER_FILE, SETTINGS,
 };
+pub use crypto::{ENCRYPTED_MEMBER, FORGOTTEN_MEMBER, MasterKey, is_forgotten};
 pub use error::{Error, NameKind, Result};
 pub use event::{
     Event, EventMetadata, MAX_DATA_DEPTH, MAX_NAME_LENGTH, MAX_NUMBER_LENGTH, MAX_STRING_LENGTH,

@@ -422,8 +422,14 @@ fn backup_aggregate(
     }
     fs::create_dir_all(target_dir).map_err(io_err("create directory", target_dir))?;
     // The long id's own file, and what a cleanup removed: without it the restored
-    // aggregate's first version would look like a gap.
-    for marker in [layout::LONG_ID_FILE, TRUNCATED_FILE] {
+    // aggregate's first version would look like a gap. The wrapped data key (or the mark
+    // of its destruction): the backup stays encrypted, readable with the master key.
+    for marker in [
+        layout::LONG_ID_FILE,
+        TRUNCATED_FILE,
+        crate::crypto::KEY_FILE,
+        crate::crypto::FORGOTTEN_FILE,
+    ] {
         let Ok(bytes) = file::read_regular(&agg_path.join(marker)) else {
             continue;
         };

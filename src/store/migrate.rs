@@ -190,6 +190,8 @@ impl EventStore {
         };
         let _exclusive = lock_dir(&dir)?;
         self.refresh_locked(key, &mut state)?;
+        // The new events are sealed like any save's (the given ones are plaintext).
+        let data_key = self.data_key_for_write(key, &dir)?;
         let mut done = SchemaRewrite::default();
         // Per file, in the aggregate's order: its replacements by eventId.
         let mut by_file: BTreeMap<usize, (String, Replacements)> = BTreeMap::new();
@@ -201,7 +203,11 @@ impl EventStore {
             if known.version != new.metadata.aggregate_version {
                 return Err(missing(i, &new));
             }
-            let (mut stored, _) = read_located(&*self.io, &dir.join(&known.name), known.at)?;
+            let (stored, _) = read_located(&*self.io, &dir.join(&known.name), known.at)?;
+            let mut stored = self
+                .reveal(vec![stored])?
+                .pop()
+                .ok_or_else(|| missing(i, &new))?;
             // A file of ByteHot's adapter reads at the version its place gives it.
             stored.metadata.aggregate_version = known.version;
             if stored.event_type != new.event_type
@@ -250,11 +256,30 @@ impl EventStore {
                 })
                 .or_insert_with(|| (known.name.clone(), HashMap::new()))
                 .1
-                .insert(new.metadata.event_id.clone(), (i, new));
+                .insert(
+                    new.metadata.event_id.clone(),
+                    (i, self.encrypt(data_key.as_deref(), new)?),
+                );
         }
         if by_file.is_empty() {
             return Ok(done);
         }
+        self.replace_in_files(&dir, &mut state, by_file, &mut done)?;
+        Ok(done)
+    }
+
+    /// Writes each file of `by_file` anew with its replacements (a single event's file, or
+    /// a whole segment with its other lines as they were), synced and renamed over the
+    /// old; syncs the directory; repairs the index and the stream (lines of a segment
+    /// move); resets the aggregate's view. Under the directory's exclusive lock and the
+    /// migration mark (see the module's invariants).
+    fn replace_in_files(
+        &self,
+        dir: &std::path::Path,
+        state: &mut super::cache::AggState,
+        by_file: BTreeMap<usize, (String, Replacements)>,
+        done: &mut SchemaRewrite,
+    ) -> Result<()> {
         let rel_dir = dir
             .strip_prefix(&self.base)
             .unwrap_or(&dir)
@@ -337,7 +362,7 @@ impl EventStore {
             done.files_rewritten += 1;
         }
         // fsync the folder: the renames are durable only once the directory is.
-        self.sync_directory(&dir)?;
+        self.sync_directory(dir)?;
         self.index.repair(&index_changes, self.durable())?;
         // The view holds the old bodies: list and read the aggregate again next time.
         *state = super::cache::AggState {
@@ -345,7 +370,90 @@ impl EventStore {
             legacy: state.legacy,
             ..Default::default()
         };
-        Ok(done)
+        Ok(())
+    }
+
+    /// Encryption of a store's existing events, or its reverse: every event of every
+    /// aggregate stored in plaintext rewritten sealed (`seal`), or every sealed one
+    /// rewritten in plaintext, file by file as a schema rewrite does (online, crash-safe:
+    /// killed at any point each event reads, sealed or not, and a second run finishes).
+    /// After a complete run in reverse, the store holds no key and opens without one.
+    /// Returns how many events were rewritten.
+    pub fn reseal_all(&self, seal: bool) -> Result<u64> {
+        self.check_writable()?;
+        if self.keyring.is_none() {
+            return Err(Error::config(
+                "encryption.key-file",
+                "encrypting or decrypting a store's events needs its master key",
+            ));
+        }
+        let _run = self.cleanup_lock()?;
+        self.write_metadata_file(MIGRATION_RUNNING, std::process::id().to_string().as_bytes())?;
+        let mut done = SchemaRewrite::default();
+        for aggregate_type in self.aggregate_types()? {
+            for aggregate_id in self.aggregate_ids(&aggregate_type)? {
+                let key = (aggregate_type.clone(), aggregate_id);
+                self.reseal_aggregate(&key, seal, &mut done)?;
+            }
+        }
+        self.clear_mark(MIGRATION_RUNNING)?;
+        if !seal {
+            self.forget_encryption()?;
+        }
+        Ok(done.events_rewritten)
+    }
+
+    /// [`Self::reseal_all`] of one aggregate, under its locks.
+    fn reseal_aggregate(&self, key: &AggKey, seal: bool, done: &mut SchemaRewrite) -> Result<()> {
+        let state = self.state(key);
+        let mut state = lock(&state);
+        self.refresh(key, &mut state)?;
+        let Some(dir) = state.dir.clone().filter(|d| d.is_dir()) else {
+            return Ok(());
+        };
+        let _exclusive = lock_dir(&dir)?;
+        self.refresh_locked(key, &mut state)?;
+        let data_key = if seal {
+            self.data_key_for_write(key, &dir)?
+        } else {
+            None
+        };
+        let mut by_file: BTreeMap<usize, (String, Replacements)> = BTreeMap::new();
+        for (k, known) in state.entries.iter().enumerate() {
+            let (mut stored, _) = read_located(&*self.io, &dir.join(&known.name), known.at)?;
+            stored.metadata.aggregate_version = known.version;
+            let sealed = crate::crypto::is_sealed(stored.data.get());
+            if sealed == seal {
+                continue;
+            }
+            let replacement = if seal {
+                self.encrypt(data_key.as_deref(), stored)?
+            } else {
+                self.reveal(vec![stored])?
+                    .pop()
+                    .ok_or_else(|| Error::Unavailable {
+                        reason: "an event was not revealed".to_string(),
+                    })?
+            };
+            let first = if known.at.is_some() {
+                state
+                    .entries
+                    .iter()
+                    .position(|e| e.name == known.name)
+                    .unwrap_or(k)
+            } else {
+                k
+            };
+            by_file
+                .entry(first)
+                .or_insert_with(|| (known.name.clone(), HashMap::new()))
+                .1
+                .insert(replacement.metadata.event_id.clone(), (k, replacement));
+        }
+        if by_file.is_empty() {
+            return Ok(());
+        }
+        self.replace_in_files(&dir, &mut state, by_file, done)
     }
 }
 

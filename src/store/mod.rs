@@ -35,6 +35,7 @@ mod backup;
 mod cache;
 mod cleanup;
 mod compact;
+mod encryption;
 mod files;
 mod ids_file;
 mod meta;
@@ -115,6 +116,8 @@ pub struct EventStore {
     known: Mutex<SchemaVersionsFile>,
     known_types: Mutex<AggregateTypesFile>,
     tmp_counter: AtomicU64,
+    /// With encryption at rest: the master key and the aggregates' data keys.
+    keyring: Option<crate::crypto::Keyring>,
     /// While the open recovers (replays dead writers' journals, rebuilds): a last file
     /// that `.ids` or the directory names and that is gone may be one a record is about
     /// to restore, so it is not reported missing (`aggregate::check_last_files_present`).
@@ -201,6 +204,7 @@ impl EventStore {
         file::StoreDir::open(&base, Path::new(layout::METADATA_DIR), true)
             .map_err(|e| unusable("cannot create metadata directory in", e))?;
         let mut store = EventStore::unopened(base, config, clock, io);
+        store.open_encryption(true)?;
         let journal = match store.recover() {
             Ok(journal) => Arc::new(journal),
             // A full disk still lets the store be read: what the open could not write (the
@@ -284,6 +288,7 @@ impl EventStore {
             known: Mutex::new(SchemaVersionsFile::default()),
             known_types: Mutex::new(AggregateTypesFile::default()),
             tmp_counter: AtomicU64::new(0),
+            keyring: None,
             recovering: AtomicBool::new(false),
             cached_bytes: Arc::new(AtomicUsize::new(0)),
             syncer: None,
@@ -310,6 +315,7 @@ impl EventStore {
             });
         }
         let mut store = EventStore::unopened(base, config, clock, io);
+        store.open_encryption(false)?;
         store.read_only = Some(ReadOnly {
             reason: "the store was opened read-only".to_string(),
             by_choice: true,

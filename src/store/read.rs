@@ -107,7 +107,7 @@ impl EventStore {
             events.into_iter().flatten().collect::<Vec<Event>>()
         };
         self.trim_cache();
-        Ok(events)
+        self.reveal(events)
     }
 
     /// One event of an aggregate by version.
@@ -119,7 +119,7 @@ impl EventStore {
     ) -> Result<Event> {
         let (dir, entries) =
             self.entries_since(aggregate_type, aggregate_id, version.saturating_sub(1))?;
-        match entries.first() {
+        let event = match entries.first() {
             Some(KnownEvent {
                 body: Some(cached),
                 version: v,
@@ -133,7 +133,11 @@ impl EventStore {
             _ => Err(Error::NotFound {
                 what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
             }),
-        }
+        }?;
+        let mut revealed = self.reveal(vec![event])?;
+        revealed.pop().ok_or_else(|| Error::NotFound {
+            what: format!("version {version} of aggregate {aggregate_type}/{aggregate_id}"),
+        })
     }
 
     /// The aggregate's last version; 0 when it has no events.
@@ -165,12 +169,11 @@ impl EventStore {
         records: impl Fn() -> Result<Vec<index::Record>>,
         keep: impl Fn(&Event) -> bool + Sync,
     ) -> Result<Vec<Event>> {
-        match self.read_indexed(records()?, &keep)? {
-            (events, false) => Ok(events),
-            (_, true) => self
-                .read_indexed(records()?, &keep)
-                .map(|(events, _)| events),
-        }
+        let events = match self.read_indexed(records()?, &keep)? {
+            (events, false) => events,
+            (_, true) => self.read_indexed(records()?, &keep)?.0,
+        };
+        self.reveal(events)
     }
 
     /// The events `records` name that `keep` accepts, ordered by time, and whether a file

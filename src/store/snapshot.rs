@@ -130,6 +130,26 @@ impl EventStore {
                 ),
             ));
         };
+        // Sealed like the events: under the aggregate's data key, bound to its identity.
+        let sealed;
+        let state: &RawValue = if self.keyring.is_some() {
+            let key = (aggregate_type.to_string(), aggregate_id.to_string());
+            let data_key = {
+                let _exclusive = file::lock_dir(&dir)?;
+                self.data_key_for_write(&key, &dir)?
+            };
+            sealed = match data_key {
+                Some(k) => k.seal_json(
+                    state.get(),
+                    &crate::crypto::snapshot_aad(aggregate_type, aggregate_id, version, &event_id),
+                    self.config.compression,
+                )?,
+                None => state,
+            };
+            &sealed
+        } else {
+            &state
+        };
         let out = SnapshotOut {
             format: FORMAT,
             aggregate_type,
@@ -137,7 +157,7 @@ impl EventStore {
             version,
             event_id: &event_id,
             taken_at: format_instant(&self.clock.now()),
-            state: &state,
+            state,
         };
         let mut bytes = serde_json::to_vec_pretty(&out).unwrap_or_default();
         bytes.push(b'\n');
@@ -219,7 +239,13 @@ impl EventStore {
             let (_, current, event_id) =
                 self.snapshot_anchor(aggregate_type, aggregate_id, version)?;
             if event_id.as_deref() == Some(snapshot.event_id.as_str()) {
-                return Ok(Some(snapshot));
+                match self.open_snapshot(aggregate_type, aggregate_id, &dir, snapshot)? {
+                    Ok(snapshot) => return Ok(Some(snapshot)),
+                    Err(reason) => {
+                        log::warn!("{}: passed over: {reason}", path.display());
+                        continue;
+                    }
+                }
             }
             log::info!(
                 "{}: passed over: the aggregate (at version {current}) {}",
@@ -234,6 +260,48 @@ impl EventStore {
             );
         }
         Ok(None)
+    }
+
+    /// `snapshot` with its state opened when sealed; `Err(reason)` when it cannot be (a
+    /// damaged or moved block, a forgotten aggregate), to be passed over.
+    fn open_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        dir: &std::path::Path,
+        mut snapshot: Snapshot,
+    ) -> Result<std::result::Result<Snapshot, String>> {
+        if !crate::crypto::is_sealed(snapshot.state.get()) {
+            return Ok(Ok(snapshot));
+        }
+        let Some(ring) = &self.keyring else {
+            return Ok(Err(
+                "its state is encrypted and no key is configured".to_string()
+            ));
+        };
+        let rel = dir
+            .strip_prefix(&self.base)
+            .unwrap_or(dir)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let crate::crypto::AggregateKey::Key(key) = ring.key_of(dir, &rel)? else {
+            return Ok(Err(
+                "the aggregate's data key is gone (forgotten)".to_string()
+            ));
+        };
+        let aad = crate::crypto::snapshot_aad(
+            aggregate_type,
+            aggregate_id,
+            snapshot.version,
+            &snapshot.event_id,
+        );
+        Ok(key
+            .open_json(snapshot.state.get(), &aad)
+            .and_then(|plain| RawValue::from_string(plain).map_err(|e| e.to_string()))
+            .map(|state| {
+                snapshot.state = state;
+                snapshot
+            }))
     }
 }
 

@@ -177,7 +177,18 @@ impl EventStore {
                 break;
             }
         }
-        Ok(out)
+        self.reveal_stream(out)
+    }
+
+    /// [`Self::reveal`] of stream events, positions kept.
+    fn reveal_stream(&self, events: Vec<StreamEvent>) -> Result<Vec<StreamEvent>> {
+        let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
+        let revealed = self.reveal(events.into_iter().map(|e| e.event).collect())?;
+        Ok(positions
+            .into_iter()
+            .zip(revealed)
+            .map(|(position, event)| StreamEvent { position, event })
+            .collect())
     }
 
     /// The events `lines` name that `filter` admits, with their positions. A file gone
@@ -343,7 +354,7 @@ impl EventStore {
                 subscription.delivered = last.position;
             }
             if !events.is_empty() {
-                return Ok(events);
+                return self.reveal_stream(events);
             }
             let now = Instant::now();
             if now >= deadline {

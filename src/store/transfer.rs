@@ -170,8 +170,28 @@ impl EventStore {
     }
 
     /// Writes the events `filter` selects to `out` as JSON Lines of compact envelopes
-    /// (see [`Self::select`] for the order); returns how many.
+    /// (see [`Self::select`] for the order); returns how many. Refused for an encrypted
+    /// store, whose export would hold its data in plaintext: see [`Self::export_with`].
     pub fn export(&self, filter: &EventFilter, out: &mut dyn Write) -> Result<u64> {
+        self.export_with(filter, out, false)
+    }
+
+    /// [`Self::export`]; with `plaintext`, an encrypted store's events are exported too,
+    /// their data in plaintext (an export is for another store or another tool, which
+    /// have not the keys).
+    pub fn export_with(
+        &self,
+        filter: &EventFilter,
+        out: &mut dyn Write,
+        plaintext: bool,
+    ) -> Result<u64> {
+        if self.keyring.is_some() && !plaintext {
+            return Err(Error::config(
+                "export",
+                "the store is encrypted and an export holds the events' data in plaintext: \
+                 ask for it (the tool's export --plaintext, Java exportEvents(filter, out, true))",
+            ));
+        }
         self.select(
             filter,
             |event| {

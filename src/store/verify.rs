@@ -200,6 +200,8 @@ impl EventStore {
                         && name != OLD_HEAD_FILE
                         && name != TRUNCATED_FILE
                         && name != super::SNAPSHOT_DIR
+                        && name != crate::crypto::KEY_FILE
+                        && name != crate::crypto::FORGOTTEN_FILE
                         && tmp_owner(&name).is_none()
                     {
                         problems.push(format!("{}: not an event file", entry.path().display()));

@@ -202,7 +202,7 @@ impl EventStore {
             // Plan once without the directory lock to reject conflicts on new aggregates
             // before creating anything, then again under the lock, which is what counts.
             if !exists {
-                self.plan(key, state, &events, indices, None)?;
+                self.plan(key, state, &events, indices, None, None)?;
                 self.create_aggregate_dir(key, state)?;
                 new_dirs.dirs.extend(state.dir.clone());
             }
@@ -220,8 +220,19 @@ impl EventStore {
                 }
             };
             self.refresh_locked(key, state)?;
+            let data_key = match &state.dir {
+                Some(dir) => self.data_key_for_write(key, dir)?,
+                None => None,
+            };
             let locked = &mut dir_locks[at];
-            let plan = self.plan(key, state, &events, indices, locked.last_planned)?;
+            let plan = self.plan(
+                key,
+                state,
+                &events,
+                indices,
+                locked.last_planned,
+                data_key.as_deref(),
+            )?;
             let last = plan.iter().rev().find_map(|step| match step {
                 Planned::New { name, .. } => Some(name.sort_key()),
                 _ => None,
@@ -325,9 +336,11 @@ impl EventStore {
             journal.checkpoint()?;
         }
         self.trim_cache();
-        out.into_iter()
+        let stored = out
+            .into_iter()
             .map(|e| e.ok_or_else(|| Error::invalid_event("events", "an event was not planned")))
-            .collect()
+            .collect::<Result<Vec<Event>>>()?;
+        self.reveal(stored)
     }
 
     /// Refuses, before anything is rendered, data whose file cannot be within
@@ -343,6 +356,17 @@ impl EventStore {
                     "event {} is {} bytes, over max-event-size-bytes = {max}",
                     e.metadata.event_id,
                     data.len()
+                ),
+            ));
+        }
+        if crate::crypto::is_sealed(data) || crate::crypto::is_forgotten(data) {
+            return Err(Error::invalid_event(
+                format!("events[{i}].eventData"),
+                format!(
+                    "event {} starts with a member the store reserves ({} or {})",
+                    e.metadata.event_id,
+                    crate::crypto::ENCRYPTED_MEMBER,
+                    crate::crypto::FORGOTTEN_MEMBER
                 ),
             ));
         }
@@ -368,6 +392,7 @@ impl EventStore {
         events: &[Event],
         indices: &[usize],
         floor: Option<(u64, u16)>,
+        data_key: Option<&crate::crypto::DataKey>,
     ) -> Result<Vec<Planned>> {
         let mut version = state.current_version();
         let mut last_id = state.last_event_id().map(str::to_string);
@@ -468,6 +493,9 @@ impl EventStore {
             if self.config.legacy_readable {
                 stored = stored.legacy_readable();
             }
+            // Sealed now that its identity (version included) is final: what is journaled
+            // and written holds no plaintext data.
+            stored = self.encrypt(data_key, stored)?;
             let too_large = |how: &str| {
                 Error::invalid_event(
                     format!("events[{i}].eventData"),
@@ -930,7 +958,7 @@ mod tests {
         let state = one_event(dir.path());
         let events = [ev("e2", 0), ev("e3", 3)];
         let plan = store
-            .plan(&key(), &state, &events, &[0, 1], None)
+            .plan(&key(), &state, &events, &[0, 1], None, None)
             .expect("plan");
         let steps = new_steps(&plan);
         assert_eq!(steps[0].0, 2);
@@ -948,7 +976,7 @@ mod tests {
         let state = one_event(dir.path());
         let events = [ev("e1", 0), ev("e2", 0), ev("e2", 0)];
         let plan = store
-            .plan(&key(), &state, &events, &[0, 1, 2], None)
+            .plan(&key(), &state, &events, &[0, 1, 2], None, None)
             .expect("plan");
         assert!(matches!(&plan[0], Planned::Stored(path, None) if path.ends_with(LAST)));
         assert!(matches!(&plan[1], Planned::New { .. }));
@@ -961,7 +989,7 @@ mod tests {
         let store = store(dir.path(), 1 << 20);
         let state = one_event(dir.path());
         let err = store
-            .plan(&key(), &state, &[ev("e5", 5)], &[0], None)
+            .plan(&key(), &state, &[ev("e5", 5)], &[0], None, None)
             .err()
             .expect("a conflict");
         assert!(matches!(
@@ -983,7 +1011,7 @@ mod tests {
             .expect("a file name")
             .sort_key();
         let plan = store
-            .plan(&key(), &state, &[ev("e2", 0)], &[0], Some(floor))
+            .plan(&key(), &state, &[ev("e2", 0)], &[0], Some(floor), None)
             .expect("plan");
         assert!(new_steps(&plan)[0].2 > floor);
     }
@@ -994,7 +1022,7 @@ mod tests {
         let store = store(dir.path(), 64);
         let state = one_event(dir.path());
         let err = store
-            .plan(&key(), &state, &[ev("e2", 0)], &[0], None)
+            .plan(&key(), &state, &[ev("e2", 0)], &[0], None, None)
             .err()
             .expect("too large");
         assert!(matches!(err, Error::InvalidEvent { .. }), "{err}");

@@ -58,7 +58,11 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         Command::Verify { repair } => verify(global, repair),
         Command::RebuildIndex => rebuild_index(global),
         Command::Compact => compact(global),
-        Command::Export { filter, output } => export(global, &filter, output.as_deref()),
+        Command::Export {
+            filter,
+            output,
+            plaintext,
+        } => export(global, &filter, output.as_deref(), plaintext),
         Command::Import { file, renumber } => import(global, &file, renumber),
         Command::Migrate {
             status: true,
@@ -412,13 +416,18 @@ fn compact(global: &Global) -> Result<Outcome, Failure> {
     Ok(Outcome::Ok)
 }
 
-fn export(global: &Global, filter: &Filter, output: Option<&Path>) -> Result<Outcome, Failure> {
+fn export(
+    global: &Global,
+    filter: &Filter,
+    output: Option<&Path>,
+    plaintext: bool,
+) -> Result<Outcome, Failure> {
     let filter = filter.to_filter()?;
     let store = open(global, false)?;
     let count = match output {
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let count = store.export(&filter, &mut stdout)?;
+            let count = store.export_with(&filter, &mut stdout, plaintext)?;
             stdout
                 .flush()
                 .map_err(|e| Failure::io("write", Path::new("stdout"), e))?;
@@ -432,7 +441,7 @@ fn export(global: &Global, filter: &Filter, output: Option<&Path>) -> Result<Out
                 std::fs::File::create(&partial).map_err(|e| Failure::io("create", &partial, e))?;
             let mut out = std::io::BufWriter::new(file);
             let finished = store
-                .export(&filter, &mut out)
+                .export_with(&filter, &mut out, plaintext)
                 .map_err(Failure::from)
                 .and_then(|count| {
                     let file = out

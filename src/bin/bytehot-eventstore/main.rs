@@ -98,6 +98,10 @@ enum Command {
         /// Write to this file instead of stdout (replaced only once complete).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Export an encrypted store's events with their data in plaintext (refused
+        /// without it).
+        #[arg(long)]
+        plaintext: bool,
     },
     /// Saves the events of a JSON Lines file (an export). Events already stored (same
     /// aggregate, same eventId) are skipped, so a repeated import changes nothing; an

@@ -3,6 +3,8 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserSequence;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -17,6 +19,7 @@ import java.util.Objects;
 import org.acmsl.bytehot.domain.InvalidEventException;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
 import org.acmsl.bytehot.domain.events.EventMetadata;
+import org.acmsl.bytehot.domain.events.ForgottenEvent;
 
 /**
  * The store's JSON envelope ({@code {"eventType", "eventMetadata", "eventData"}}) in both
@@ -25,6 +28,9 @@ import org.acmsl.bytehot.domain.events.EventMetadata;
  * read in one streaming pass over its array.
  */
 final class EnvelopeCodec {
+
+    /** The only member of a forgotten aggregate's events' data (the store's marker). */
+    static final String FORGOTTEN_MEMBER = "$bytehot.forgotten";
 
     private EnvelopeCodec() {
     }
@@ -163,9 +169,33 @@ final class EnvelopeCodec {
                 final int version = meta.path("schemaVersion").asInt(EventMetadata.DEFAULT_SCHEMA_VERSION);
                 if (value == JsonToken.START_OBJECT && eventType != null && meta.isObject()
                     && !Upcasters.applies(eventType, version)) {
+                    // The first member tells a forgotten aggregate's data; otherwise it is put
+                    // back in front of the rest for the class's reader.
+                    final JsonToken first = parser.nextToken();
+                    if (first == JsonToken.FIELD_NAME && FORGOTTEN_MEMBER.equals(parser.currentName())) {
+                        parser.nextToken();
+                        final String at = parser.currentToken() == JsonToken.VALUE_STRING ? parser.getText() : null;
+                        parser.skipChildren();
+                        while (parser.nextToken() != JsonToken.END_OBJECT) {
+                            parser.nextToken();
+                            parser.skipChildren();
+                        }
+                        event = new ForgottenEvent(metadata(meta), eventType, at);
+                        data = MissingNode.getInstance();
+                        continue;
+                    }
+                    final TokenBuffer start = new TokenBuffer(parser, null);
+                    start.writeStartObject();
+                    if (first == JsonToken.FIELD_NAME) {
+                        start.writeFieldName(parser.currentName());
+                    } else {
+                        start.writeEndObject();
+                    }
+                    final JsonParser data0 = JsonParserSequence.createFlattened(false, start.asParser(), parser);
+                    data0.nextToken();
                     final Class<? extends VersionedDomainEvent> eventClass = EventTypeRegistry.eventClass(eventType);
                     DeclaredSchemaVersions.checkRead(eventType, eventClass, version);
-                    event = EventShapes.of(eventClass).read(metadata(meta), parser, eventType);
+                    event = EventShapes.of(eventClass).read(metadata(meta), data0, eventType);
                     data = MissingNode.getInstance();
                 } else {
                     event = null;
@@ -206,6 +236,11 @@ final class EnvelopeCodec {
     }
 
     static VersionedDomainEvent fromEnvelope(final JsonNode stored, final String requestedType) {
+        final JsonNode forgottenAt = stored.path("eventData").path(FORGOTTEN_MEMBER);
+        if (!forgottenAt.isMissingNode()) {
+            return new ForgottenEvent(metadata(stored.path("eventMetadata")), stored.path("eventType").asText(),
+                forgottenAt.isNull() ? null : forgottenAt.asText());
+        }
         final JsonNode envelope = Upcasters.upcast(stored);
         final String storedType = envelope.path("eventType").textValue();
         final String eventType = requestedType == null ? storedType : requestedType;

@@ -131,11 +131,24 @@ public final class EventStoreConfiguration {
      */
     public static final String CLEANUP_REQUIRE_SNAPSHOT = "cleanup.require-snapshot";
 
+    /**
+     * Key of the file holding the master key of encryption at rest (32 bytes, 64 hexadecimal
+     * digits or base64): see {@code docs/encryption.md}.
+     */
+    public static final String ENCRYPTION_KEY_FILE = "encryption.key-file";
+
+    /** Key of the master key itself (hexadecimal or base64), for a key given in code. */
+    public static final String ENCRYPTION_KEY = "encryption.key";
+
+    /** Key of the file holding the master key being replaced, during a key rotation. */
+    public static final String ENCRYPTION_PREVIOUS_KEY_FILE = "encryption.previous-key-file";
+
     /** Every key of the store's settings, in the order of {@code docs/configuration.md}. */
     public static final List<String> KEYS = List.of(PATH, DURABILITY, BATCH_INTERVAL_MS, MAX_EVENT_SIZE_BYTES,
         EVENT_CACHE_BYTES, READ_ONLY, LEGACY_READABLE, MAX_EVENTS_PER_FILE, COMPRESSION_ENABLED,
         COMPRESSION_MIN_BYTES, BACKUP_ENABLED, BACKUP_PATH, BACKUP_INTERVAL_MINUTES, BACKUP_KEEP,
-        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB, CLEANUP_REQUIRE_SNAPSHOT);
+        CLEANUP_MAX_AGE_DAYS, CLEANUP_MAX_TOTAL_SIZE_MB, CLEANUP_REQUIRE_SNAPSHOT, ENCRYPTION_KEY_FILE,
+        ENCRYPTION_KEY, ENCRYPTION_PREVIOUS_KEY_FILE);
 
     /** Keys under the prefix that configure this class or the loader, not the store. */
     private static final List<String> NOT_STORE_SETTINGS = List.of("config", "library", "tmpdir");
@@ -551,6 +564,42 @@ public final class EventStoreConfiguration {
     }
 
     /**
+     * Encryption at rest with the master key in {@code keyFile} (see {@link #ENCRYPTION_KEY_FILE}).
+     * @param keyFile the key file (never inside the store)
+     * @return the copy
+     */
+    public EventStoreConfiguration withEncryptionKeyFile(final Path keyFile) {
+        return with(ENCRYPTION_KEY_FILE, Objects.requireNonNull(keyFile, "keyFile").toString());
+    }
+
+    /**
+     * Encryption at rest with a master key given in code.
+     * @param key 32 bytes (copied)
+     * @return the copy
+     * @throws IllegalArgumentException when the key is not 32 bytes
+     */
+    public EventStoreConfiguration withEncryptionKey(final byte[] key) {
+        if (key == null || key.length != 32) {
+            throw new IllegalArgumentException("an encryption key is 32 bytes");
+        }
+        final StringBuilder hex = new StringBuilder(64);
+        for (final byte b : key) {
+            hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return with(ENCRYPTION_KEY, hex.toString());
+    }
+
+    /**
+     * During a master key rotation: the file holding the key being replaced (see
+     * {@link FilesystemEventStoreAdapter#rotateMasterKey()}).
+     * @param keyFile the previous key's file
+     * @return the copy
+     */
+    public EventStoreConfiguration withEncryptionPreviousKeyFile(final Path keyFile) {
+        return with(ENCRYPTION_PREVIOUS_KEY_FILE, Objects.requireNonNull(keyFile, "keyFile").toString());
+    }
+
+    /**
      * The base directory set here, or {@value #DEFAULT_PATH} when none is. With none set, the
      * environment variable {@code BYTEHOT_EVENTSTORE_PATH} decides when present; set here and
      * there to different directories, the open fails naming both. The directory an open store
@@ -581,6 +630,9 @@ public final class EventStoreConfiguration {
 
     @Override
     public String toString() {
-        return "EventStoreConfiguration" + settings;
+        // A key given in code is never printed.
+        final Map<String, String> shown = new LinkedHashMap<>(settings);
+        shown.computeIfPresent(ENCRYPTION_KEY, (k, v) -> "(hidden)");
+        return "EventStoreConfiguration" + shown;
     }
 }

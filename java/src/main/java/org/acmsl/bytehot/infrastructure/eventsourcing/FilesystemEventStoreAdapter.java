@@ -30,6 +30,7 @@ import org.acmsl.bytehot.domain.EventStoreException;
 import org.acmsl.bytehot.domain.EventStorePort;
 import org.acmsl.bytehot.domain.EventStreamPort;
 import org.acmsl.bytehot.domain.AggregateSnapshot;
+import org.acmsl.bytehot.domain.events.ForgottenEvent;
 import org.acmsl.bytehot.domain.SnapshotPort;
 import org.acmsl.bytehot.domain.EventSubscription;
 import org.acmsl.bytehot.domain.StreamFilter;
@@ -503,6 +504,58 @@ public final class FilesystemEventStoreAdapter
     }
 
     /**
+     * Crypto-shredding: destroys the data key of an aggregate of an encrypted store. Its events
+     * stay (versions, times, types, counts) and read as {@link ForgottenEvent}s from then on, in
+     * this store and every copy made later (a backup made before keeps the key); the aggregate
+     * takes no new events. Idempotent. See {@code docs/encryption.md}.
+     * @param aggregateType the aggregate type
+     * @param aggregateId the aggregate id
+     * @throws EventStoreConfigurationException when the store is not encrypted
+     */
+    public void forgetAggregate(final String aggregateType, final String aggregateId) {
+        final byte[] type = text(aggregateType, "aggregateType");
+        final byte[] id = text(aggregateId, "aggregateId");
+        handle.call(OperationType.SAVE, aggregateType, aggregateId, h -> {
+            NativeEventStore.forgetAggregate(h, type, id);
+            return null;
+        });
+    }
+
+    /**
+     * Encrypts the events a store holds in plaintext (written before encryption was turned on):
+     * each file is written anew with its events sealed, synced and renamed over the old, while
+     * other readers and writers go on. Killed at any point, every event reads (sealed or not)
+     * and a second call finishes. Needs the store open with its key.
+     * @return how many events were rewritten
+     */
+    public long encryptStoredEvents() {
+        return handle.call(OperationType.SAVE, null, null, h -> NativeEventStore.resealAll(h, true));
+    }
+
+    /**
+     * The reverse of {@link #encryptStoredEvents()}: every event rewritten in plaintext, then the
+     * data keys and the store's encryption record removed, so that the store opens without a key
+     * (configure none for the next open). A forgotten aggregate's events keep their forgotten
+     * mark. Killed at any point, the store opens with its key and a second call finishes.
+     * @return how many events were rewritten
+     */
+    public long decryptStoredEvents() {
+        return handle.call(OperationType.SAVE, null, null, h -> NativeEventStore.resealAll(h, false));
+    }
+
+    /**
+     * Finishes a master key rotation: this store must be open with the new key
+     * ({@value EventStoreConfiguration#ENCRYPTION_KEY_FILE}) and the old one
+     * ({@value EventStoreConfiguration#ENCRYPTION_PREVIOUS_KEY_FILE}). Every aggregate's data key
+     * is wrapped anew by the new key; no event is rewritten. Killed at any point, the store opens
+     * with both keys and a second call finishes.
+     * @return how many data keys were rewrapped
+     */
+    public long rotateMasterKey() {
+        return handle.call(OperationType.SAVE, null, null, NativeEventStore::rotateMasterKey);
+    }
+
+    /**
      * Migrates the store's events to their current schemas: backs the store up into
      * {@code backupDirectory} first (see {@link #backup(Path)}), then rewrites every stored event
      * that the registered upcasters ({@link EventSerializationSupport#registerUpcaster}) bring to a
@@ -646,13 +699,33 @@ public final class FilesystemEventStoreAdapter
      * ({@code eventType}, {@code eventMetadata}, {@code eventData}) per line, the format
      * {@link #importEvents(InputStream)} and the command-line tool read. Streams: memory holds
      * one aggregate at most. {@code out} is flushed, not closed.
+     * An encrypted store refuses: its export would hold the events' data in plaintext (see
+     * {@link #exportEvents(EventFilter, OutputStream, boolean)}).
      * @param filter which events ({@link EventFilter#all()} for every one)
      * @param out where they go
      * @return how many events were written
      * @throws IOException when {@code out} throws
+     * @throws EventStoreConfigurationException when the store is encrypted
      */
     public long exportEvents(final EventFilter filter, final OutputStream out) throws IOException {
-        final byte[] json = Objects.requireNonNull(filter, "filter").toJson();
+        return exportEvents(filter, out, false);
+    }
+
+    /**
+     * As {@link #exportEvents(EventFilter, OutputStream)}; with {@code plaintext}, an encrypted
+     * store's events are exported too, their data in plaintext.
+     * @param filter which events
+     * @param out where they go
+     * @param plaintext whether an encrypted store's data may leave it in plaintext
+     * @return how many events were written
+     * @throws IOException when {@code out} throws
+     */
+    public long exportEvents(final EventFilter filter, final OutputStream out, final boolean plaintext)
+        throws IOException {
+        final ObjectNode filterJson = (ObjectNode) EventSerializationSupport.readTree(
+            Objects.requireNonNull(filter, "filter").toJson());
+        filterJson.put("plaintext", plaintext);
+        final byte[] json = EventSerializationSupport.toUtf8(filterJson, "filter");
         final OutputStream unchecked = new UncheckedStreams.Output(out);
         try {
             return handle.call(OperationType.RETRIEVE, null, null,

@@ -78,6 +78,15 @@ final class NativeEventStore {
      */
     static native byte[] recordSchemaMigration(long handle, byte[] migration);
 
+    /** Destroys an aggregate's data key (crypto-shredding). */
+    static native void forgetAggregate(long handle, byte[] aggregateType, byte[] aggregateId);
+
+    /** Rewrites every event sealed ({@code seal}) or in plaintext; returns how many were rewritten. */
+    static native long resealAll(long handle, boolean seal);
+
+    /** Rewraps every data key with the current master key; returns how many. */
+    static native long rotateMasterKey(long handle);
+
     /** Applies the configured retention; returns the JSON object of a {@link CleanupResult}. */
     static native byte[] cleanup(long handle, boolean dryRun);
 

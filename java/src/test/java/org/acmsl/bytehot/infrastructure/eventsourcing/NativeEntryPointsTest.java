@@ -35,7 +35,8 @@ class NativeEntryPointsTest {
         "backup", "restore", "exportEvents", "importEvents", "cleanup", "readAll", "lastPosition",
         "readByCorrelation", "readByUser", "subscribe", "poll", "acknowledge", "closeSubscription",
         "subscriptionCheckpoint", "saveSnapshot", "loadLatestSnapshot", "rewriteSchemas",
-        "recordSchemaMigration"));
+        "recordSchemaMigration", "forgetAggregate", "rotateMasterKey",
+        "resealAll"));
 
     /** The native methods that take no handle. */
     private static final Set<String> WITHOUT_HANDLE = Set.of("open", "restore");
