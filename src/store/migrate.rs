@@ -282,7 +282,7 @@ impl EventStore {
     ) -> Result<()> {
         let rel_dir = dir
             .strip_prefix(&self.base)
-            .unwrap_or(&dir)
+            .unwrap_or(dir)
             .to_string_lossy()
             .to_string();
         let mut index_changes = Vec::new();
@@ -301,7 +301,7 @@ impl EventStore {
                 } else {
                     bytes
                 };
-                self.write_synced(&dir, &name, &bytes)?;
+                self.write_synced(dir, &name, &bytes)?;
                 index_changes.push(index::Replayed {
                     entry: index::Entry::of(&new, format!("{rel_dir}/{name}"), bytes.len() as u64),
                     on_disk: true,
@@ -358,7 +358,7 @@ impl EventStore {
             } else {
                 bytes
             };
-            self.write_synced(&dir, &name, &bytes)?;
+            self.write_synced(dir, &name, &bytes)?;
             done.files_rewritten += 1;
         }
         // fsync the folder: the renames are durable only once the directory is.
