@@ -174,9 +174,15 @@ impl EventStore {
                 }
                 let (dir, key) = &keys[&id];
                 match key {
-                    AggregateKey::Key(k) => crypto::open_event(k, event).map_err(|reason| {
-                        Error::corrupt(dir, format!("an event of this aggregate: {reason}"))
-                    }),
+                    AggregateKey::Key(k) => {
+                        let (event_id, version) = (event.metadata.event_id.clone(), event.metadata.aggregate_version);
+                        crypto::open_event(k, event).map_err(|reason| {
+                            Error::corrupt(
+                                self.event_path(&id, version).unwrap_or_else(|| dir.clone()),
+                                format!("event {event_id} (version {version}): {reason}"),
+                            )
+                        })
+                    }
                     AggregateKey::Forgotten(at) => Ok(crypto::forgotten_event(event, at)),
                     AggregateKey::None => Err(Error::corrupt(
                         dir.join(KEY_FILE),
@@ -188,6 +194,18 @@ impl EventStore {
                 }
             })
             .collect()
+    }
+
+    /// The file (or segment) that holds version `version` of an aggregate, to name in an
+    /// error; `None` when it cannot be told.
+    fn event_path(&self, key: &AggKey, version: u64) -> Option<PathBuf> {
+        let (dir, entries) = self
+            .entries_since(&key.0, &key.1, version.saturating_sub(1))
+            .ok()?;
+        entries
+            .first()
+            .filter(|e| e.version == version)
+            .map(|e| dir.join(&e.name))
     }
 
     /// Crypto-shredding: destroys the data key of an aggregate. Its events stay (counts,

@@ -73,7 +73,7 @@ import org.acmsl.bytehot.infrastructure.eventsourcing.FilesystemEventStoreAdapte
  * synchronous FULL and NORMAL) and the disk's own fsync limit, on the same workloads in the
  * same run. Plain Java, no JMH.
  *
- * <p>Usage: {@code Benchmark [--smoke] [--out FILE] [--work DIR] [--layouts 1,1000,1000z]
+ * <p>Usage: {@code Benchmark [--smoke] [--out FILE] [--work DIR] [--layouts 1,1000,1000z,1e]
  * [--runs N] [--w1-saves N] [--w2-seconds S] [--large N] [--w7-stores N,N]
  * [--w6-mix-changes N] [--w8-saves N] [--w8-warmup N] [--w8-pause-us N] [--w8-poll-ms N]
  * [--w8-page N] [--only W1,W2,...]}
@@ -121,8 +121,8 @@ public final class Benchmark {
         smallEvents = extraStores.isEmpty() ? 0 : Integer.parseInt(extraStores.split(",")[0]);
         only = opts.containsKey("only") ? Arrays.asList(opts.get("only").split(",")) : null;
         // The smoke adds 10z: at its tiny scale no aggregate fills a segment of 1,000, and a
-        // full segment is what gets compressed and read back decompressed.
-        layouts = Layout.parseList(opts.getOrDefault("layouts", smoke ? "1,1000,1000z,10z" : "1,1000,1000z"));
+        // full segment is what gets compressed and read back decompressed; and 1e, encrypted.
+        layouts = Layout.parseList(opts.getOrDefault("layouts", smoke ? "1,1000,1000z,10z,1e" : "1,1000,1000z"));
         // W6's ByteHot mix: each class changed this often, so that its hot-swap aggregate
         // holds this many events (its file-watch aggregate twice as many): segments of up to
         // this N fill up and are sealed (compressed).
@@ -507,9 +507,11 @@ public final class Benchmark {
                 final Layout l = e.getKey();
                 dropCaches();
                 t0 = System.nanoTime();
-                // One file per event also has its .ids (an aggregate of over 16 files); segments have none.
+                // One file per event also has its .ids (an aggregate of over 16 files); segments have
+                // none; an encrypted aggregate has its wrapped key (.key).
                 check(readAllFiles(readers, e.getValue().resolve("bench").resolve(id)),
-                    l.filesFor(EVENTS_PER_AGGREGATE) + (l.eventsPerFile == 1 ? 1 : 0), "plain read W3 cold " + l);
+                    l.filesFor(EVENTS_PER_AGGREGATE) + (l.eventsPerFile == 1 ? 1 : 0) + (l.encrypted ? 1 : 0),
+                    "plain read W3 cold " + l);
                 filesRead.get(l)[i] = System.nanoTime() - t0;
             }
         }

@@ -6,36 +6,42 @@ import java.util.Locale;
 import org.acmsl.bytehot.infrastructure.eventsourcing.EventStoreConfiguration;
 
 /**
- * One way this store lays events out on disk (issue 18): {@code max-events-per-file} N and
- * {@code compression-enabled}, written {@code N} or {@code Nz} (z: compression on). Each of
- * "our" contenders runs once per layout; SQLite and the disk probes run once per run.
+ * One way this store lays events out on disk (issue 18): {@code max-events-per-file} N,
+ * {@code compression-enabled} and encryption at rest (issue 23), written {@code N}, {@code Nz}
+ * (z: compression on), {@code Ne} or {@code Nze} (e: encrypted, under a random key of the run).
+ * Each of "our" contenders runs once per layout; SQLite and the disk probes run once per run.
  */
 final class Layout {
 
     /** N = 1 without compression: the default layout, one pretty-printed file per event. */
     static final String DEFAULT = "1";
 
+    /** The master key of the encrypted layouts: a new one per run, never written anywhere. */
+    private static final byte[] KEY = new java.security.SecureRandom().generateSeed(32);
+
     final String label;
     final int eventsPerFile;
     final boolean compressed;
+    final boolean encrypted;
 
-    private Layout(final String label, final int eventsPerFile, final boolean compressed) {
+    private Layout(final String label, final int eventsPerFile, final boolean compressed, final boolean encrypted) {
         this.label = label;
         this.eventsPerFile = eventsPerFile;
         this.compressed = compressed;
+        this.encrypted = encrypted;
     }
 
-    /** Parses {@code 1,1000,1000z}; the store itself checks that N is within its range. */
+    /** Parses {@code 1,1000,1000z,1e}; the store itself checks that N is within its range. */
     static List<Layout> parseList(final String list) {
         final List<Layout> layouts = new ArrayList<>();
         for (final String item : list.split(",")) {
             final String label = item.trim().toLowerCase(Locale.ROOT);
-            final boolean z = label.endsWith("z");
-            final String n = z ? label.substring(0, label.length() - 1) : label;
-            if (!n.matches("[0-9]+") || layouts.stream().anyMatch(l -> l.label.equals(label))) {
-                throw new IllegalArgumentException("--layouts: '" + item + "' is not a new N or Nz (e.g. 1,1000,1000z)");
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+)(z?)(e?)").matcher(label);
+            if (!m.matches() || layouts.stream().anyMatch(l -> l.label.equals(label))) {
+                throw new IllegalArgumentException("--layouts: '" + item
+                    + "' is not a new N, Nz, Ne or Nze (e.g. 1,1000,1000z,1e)");
             }
-            layouts.add(new Layout(label, Integer.parseInt(n), z));
+            layouts.add(new Layout(label, Integer.parseInt(m.group(1)), !m.group(2).isEmpty(), !m.group(3).isEmpty()));
         }
         return layouts;
     }
@@ -57,7 +63,8 @@ final class Layout {
     }
 
     EventStoreConfiguration configure(final EventStoreConfiguration c) {
-        return c.withMaxEventsPerFile(eventsPerFile).withCompressionEnabled(compressed);
+        final EventStoreConfiguration laid = c.withMaxEventsPerFile(eventsPerFile).withCompressionEnabled(compressed);
+        return encrypted ? laid.withEncryptionKey(KEY) : laid;
     }
 
     /** Files an aggregate of {@code events} events occupies: one each, or one per N (full ones compressed). */
