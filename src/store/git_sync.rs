@@ -1,0 +1,401 @@
+//! Sharing a store through Git (`docs/git-sharing.md`): the spec's "GitHub EventStore" as
+//! one store per machine in one repository, read together.
+//!
+//! Invariants:
+//! - The repository holds `stores/<name>/`, one subtree per store, each written by its own
+//!   store only: a sync never merges files, so two machines appending to the same
+//!   aggregate never lose an event or give two events one version (each history stays
+//!   its store's; readers see both, each event under its store's name).
+//! - Only what the event files are enters Git: event files and segments as stored (sealed
+//!   when the store is encrypted), `.truncated`, the long id file, the wrapped data keys.
+//!   Derived state (`.index/`, `.journal/`, `.stream/`, `.ids`, `.snapshots/`,
+//!   `metadata/`) never does (`.gitignore`).
+//! - The clone (`<base>/.git-sync/`) is the sync's alone (`metadata/git-sync.lock`): a sync
+//!   resets it to the remote, mirrors this store's files into its subtree, commits and
+//!   pushes, again from the remote's new state when the push is refused. The store itself
+//!   is only read, and a sync killed at any point leaves it as it was; the remote only ever
+//!   moves by a push of a whole commit.
+//! - Other stores' subtrees in the clone are opened as stores of their own for reading;
+//!   what they derive stays in the clone, ignored by Git.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::file::{self, FileLock};
+use crate::layout;
+
+use super::EventStore;
+use super::files::{Clean, list_events};
+
+/// The clone, under the base directory (a dot directory: never an aggregate type).
+pub const SYNC_DIR: &str = ".git-sync";
+
+/// The file that marks a store's subtree in the repository (always present).
+const STORE_MARK: &str = ".bytehot-store";
+
+/// The branch every store pushes to.
+const BRANCH: &str = "main";
+
+/// Pushes refused because another store pushed first are retried this many times.
+const PUSH_ATTEMPTS: usize = 8;
+
+const GITIGNORE: &str = "# bytehot-eventstore: derived state never enters Git\n\
+.index/\n.journal/\n.stream/\n.lost/\n.snapshots/\nmetadata/\n.ids\n.ids.*\n*.tmp\n.head\n";
+
+/// What [`EventStore::sync`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SyncReport {
+    /// Files of this store added, changed or removed in its subtree.
+    pub files_changed: u64,
+    /// Whether a commit was pushed (false: the remote had this store's files already).
+    pub pushed: bool,
+    /// The other stores the repository holds, by name.
+    pub other_stores: Vec<String>,
+}
+
+/// A store's name in a shared repository: what its subtree is called.
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::config(
+            "git.store-name",
+            format!("{name:?}: 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'"),
+        ))
+    }
+}
+
+impl EventStore {
+    /// Syncs this store with the Git repository `remote` (a URL or a path: anything
+    /// `git clone` takes) as the store `name`: its event files are committed under
+    /// `stores/<name>/` and pushed, and the other stores' files are pulled into the clone,
+    /// to be read with [`Self::open_other_store`]. Uses the `git` command (with the
+    /// caller's credentials, no prompt). Killed at any point, the store is unchanged and
+    /// the next sync finishes; run by several machines in any order, they end with the same
+    /// repository.
+    pub fn sync(&self, remote: &str, name: &str) -> Result<SyncReport> {
+        check_name(name)?;
+        let _lock = self.sync_lock()?;
+        let clone = self.base.join(SYNC_DIR);
+        self.ensure_clone(remote, &clone)?;
+        let mut report = SyncReport::default();
+        for attempt in 1..=PUSH_ATTEMPTS {
+            git(&clone, &["fetch", "--quiet", "origin"])?;
+            let remote_has_branch = git(
+                &clone,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("refs/remotes/origin/{BRANCH}"),
+                ],
+            )
+            .is_ok();
+            if remote_has_branch {
+                git(
+                    &clone,
+                    &[
+                        "checkout",
+                        "--quiet",
+                        "-B",
+                        BRANCH,
+                        &format!("origin/{BRANCH}"),
+                    ],
+                )?;
+                git(
+                    &clone,
+                    &["reset", "--quiet", "--hard", &format!("origin/{BRANCH}")],
+                )?;
+            } else {
+                git(
+                    &clone,
+                    &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
+                )?;
+            }
+            // Untracked leftovers of a sync cut short (ignored derived files stay).
+            git(&clone, &["clean", "--quiet", "-fd"])?;
+            write_if_changed(&clone.join(".gitignore"), GITIGNORE.as_bytes())?;
+            let subtree = clone.join("stores").join(name);
+            report.files_changed = self.mirror_into(&subtree)?;
+            git(
+                &clone,
+                &[
+                    "add",
+                    "--all",
+                    "--",
+                    ".gitignore",
+                    &format!("stores/{name}"),
+                ],
+            )?;
+            if git(&clone, &["diff", "--cached", "--quiet"]).is_err() {
+                git(
+                    &clone,
+                    &[
+                        "commit",
+                        "--quiet",
+                        "--no-verify",
+                        "-m",
+                        &format!(
+                            "bytehot-eventstore: {name} at {}",
+                            crate::event::format_instant(&self.clock.now())
+                        ),
+                    ],
+                )?;
+            }
+            // Pushed unless the remote has this commit: a sync cut short after its commit
+            // (and before its push) left one to push even when nothing changed since.
+            let head = git(&clone, &["rev-parse", "--verify", "--quiet", "HEAD"]).ok();
+            let pushed = git(
+                &clone,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("refs/remotes/origin/{BRANCH}"),
+                ],
+            )
+            .ok();
+            if head.is_none() || head == pushed {
+                report.pushed = false;
+                break;
+            }
+            match git(
+                &clone,
+                &[
+                    "push",
+                    "--quiet",
+                    "origin",
+                    &format!("HEAD:refs/heads/{BRANCH}"),
+                ],
+            ) {
+                Ok(_) => {
+                    report.pushed = true;
+                    break;
+                }
+                Err(e) if attempt == PUSH_ATTEMPTS => return Err(e),
+                // Another store pushed first: start again from its commit.
+                Err(_) => continue,
+            }
+        }
+        report.other_stores = self.other_stores(name)?;
+        Ok(report)
+    }
+
+    /// The stores other than `name` the last sync brought (their subtrees in the clone).
+    pub fn other_stores(&self, name: &str) -> Result<Vec<String>> {
+        let stores = self.base.join(SYNC_DIR).join("stores");
+        if !stores.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<String> = file::list_dirs(&stores)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| n != name && check_name(n).is_ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Opens, for reading, the store `name` the last sync brought: a store of its own over
+    /// its subtree in the clone (what it derives, its index, stays there, ignored by Git).
+    /// With this store's encryption key, so that a team sharing one key reads each other.
+    pub fn open_other_store(&self, name: &str) -> Result<EventStore> {
+        check_name(name)?;
+        let path = self.base.join(SYNC_DIR).join("stores").join(name);
+        if !path.is_dir() {
+            return Err(Error::NotFound {
+                what: format!(
+                    "store {name} in {} (sync first)",
+                    self.base.join(SYNC_DIR).display()
+                ),
+            });
+        }
+        let mut config = Config::new(&path);
+        config.max_events_per_file = self.config.max_events_per_file;
+        config.encryption_key = self.config.encryption_key.clone();
+        EventStore::open(config)
+    }
+
+    /// `metadata/git-sync.lock`: one sync of this store at a time, across processes.
+    fn sync_lock(&self) -> Result<fs::File> {
+        let path = self.metadata_dir.join("git-sync.lock");
+        file::open_regular(
+            &path,
+            fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true),
+        )
+        .and_then(|f| f.acquire().map(|()| f))
+        .map_err(|e| Error::io("lock", &path, e))
+    }
+
+    /// Makes `clone` a clone of `remote`: cloned when missing (or left unfinished), checked
+    /// to be of `remote` otherwise; a lock file a killed git left behind goes (the sync
+    /// lock says no git of this store runs).
+    fn ensure_clone(&self, remote: &str, clone: &Path) -> Result<()> {
+        if !clone.join(".git").join("HEAD").is_file() {
+            if clone.exists() {
+                fs::remove_dir_all(clone).map_err(|e| Error::io("remove", clone, e))?;
+            }
+            let partial = self.base.join(format!("{SYNC_DIR}.cloning"));
+            if partial.exists() {
+                fs::remove_dir_all(&partial).map_err(|e| Error::io("remove", &partial, e))?;
+            }
+            git(
+                &self.base,
+                &["clone", "--quiet", remote, &partial.to_string_lossy()],
+            )?;
+            fs::rename(&partial, clone).map_err(|e| Error::io("rename", &partial, e))?;
+            return Ok(());
+        }
+        let url = git(clone, &["config", "--get", "remote.origin.url"])?;
+        if url.trim() != remote {
+            return Err(Error::config(
+                "git.remote",
+                format!(
+                    "{} syncs with {}, not {remote}: remove {} to sync with another repository",
+                    self.base.display(),
+                    url.trim(),
+                    clone.display()
+                ),
+            ));
+        }
+        let index_lock = clone.join(".git").join("index.lock");
+        if index_lock.exists() {
+            fs::remove_file(&index_lock).map_err(|e| Error::io("remove", &index_lock, e))?;
+        }
+        Ok(())
+    }
+
+    /// Makes `target` hold exactly this store's shared files, each as it is now (an
+    /// aggregate read under its directory's shared lock; an open segment up to its last
+    /// whole line). Returns how many files it added, changed or removed.
+    fn mirror_into(&self, target: &Path) -> Result<u64> {
+        let mut wanted: HashSet<PathBuf> = HashSet::new();
+        let mut changed = 0;
+        for aggregate_type in self.aggregate_types()? {
+            for aggregate_id in self.aggregate_ids(&aggregate_type)? {
+                let dir = self.resolve_dir(&aggregate_type, &aggregate_id)?.path;
+                let rel = dir.strip_prefix(&self.base).unwrap_or(&dir).to_path_buf();
+                let _shared = file::open_dir_lock(&dir)
+                    .and_then(|f| f.acquire_shared().map(|()| f))
+                    .map_err(|e| Error::io("lock", &dir, e))?;
+                let mut names: Vec<(String, bool)> = list_events(&dir, Clean::Nothing)?
+                    .into_iter()
+                    .map(|(parsed, name)| {
+                        let open_segment = parsed.segment && !parsed.compressed;
+                        (name, open_segment)
+                    })
+                    .collect();
+                for marker in [
+                    layout::LONG_ID_FILE,
+                    super::files::TRUNCATED_FILE,
+                    crate::crypto::KEY_FILE,
+                    crate::crypto::FORGOTTEN_FILE,
+                ] {
+                    if dir.join(marker).is_file() {
+                        names.push((marker.to_string(), false));
+                    }
+                }
+                for (name, open_segment) in names {
+                    let source = dir.join(&name);
+                    let mut bytes = self
+                        .io
+                        .read(&source)
+                        .map_err(|e| Error::io("read", &source, e))?;
+                    if open_segment {
+                        let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |end| end + 1);
+                        bytes.truncate(whole);
+                    }
+                    let dest = target.join(&rel).join(&name);
+                    if write_if_changed(&dest, &bytes)? {
+                        changed += 1;
+                    }
+                    wanted.insert(rel.join(&name));
+                }
+            }
+        }
+        // The subtree's mark: it exists, with the store's name, even when the store is empty.
+        if write_if_changed(&target.join(STORE_MARK), b"bytehot-eventstore store\n")? {
+            changed += 1;
+        }
+        wanted.insert(PathBuf::from(STORE_MARK));
+        // What this store no longer has (a cleanup, a compaction) leaves its subtree too.
+        if target.is_dir() {
+            for rel in file::files_under(target)? {
+                let rel = rel.strip_prefix(target).unwrap_or(&rel).to_path_buf();
+                if !wanted.contains(&rel) {
+                    let path = target.join(&rel);
+                    fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// Writes `bytes` to `path` (directories created) unless it holds them already; whether
+/// it wrote.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
+    }
+    let tmp = path.with_extension("sync.tmp");
+    fs::write(&tmp, bytes).map_err(|e| Error::io("write", &tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| Error::io("rename", &tmp, e))?;
+    Ok(true)
+}
+
+/// Runs `git` in `dir` without prompts or the user's hooks, signing or pager; its standard
+/// output, or an error with its standard error.
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=bytehot-eventstore",
+            "-c",
+            "user.email=bytehot-eventstore@localhost",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C")
+        .output()
+        .map_err(|e| Error::Unavailable {
+            reason: format!("cannot run git (is it installed?): {e}"),
+        })?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).to_string());
+    }
+    Err(Error::Unavailable {
+        reason: format!(
+            "git {} in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    })
+}

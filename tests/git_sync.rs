@@ -1,0 +1,254 @@
+//! Sharing stores through Git, with real `git` and local bare repositories (no network):
+//! two and three stores appending to the same and to different aggregates, syncing in
+//! every order, ending with the same events everywhere, each store's copies verified; a
+//! sync killed at random points (a real child process, SIGKILL) leaving the store
+//! unchanged, the repository sound (`git fsck`) and the next sync finishing; derived state
+//! never in Git; what a cleanup removed not brought back.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use bytehot_eventstore::{Config, Durability, Event, EventStore};
+
+use common::{Rng, ev_with, meta};
+
+const CHILD_DIR: &str = "EVENTSTORE_TEST_SYNC_DIR";
+const CHILD_REMOTE: &str = "EVENTSTORE_TEST_SYNC_REMOTE";
+
+fn git_available() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn bare_repository(dir: &Path) -> String {
+    let path = dir.join("shared.git");
+    let out = Command::new("git")
+        .args(["init", "--quiet", "--bare"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    path.to_string_lossy().to_string()
+}
+
+fn open(base: &Path) -> EventStore {
+    EventStore::open(Config::new(base).durability(Durability::None)).unwrap()
+}
+
+fn event(aggregate: &str, id: &str) -> Event {
+    ev_with(
+        meta("cart", aggregate, id),
+        "ItemAdded",
+        &format!("{{\"item\":\"{id}\"}}"),
+    )
+}
+
+/// Every event a store sees, its own and the other stores', by (store, aggregate): event ids
+/// in version order.
+fn everything(store: &EventStore, name: &str) -> BTreeMap<(String, String), Vec<String>> {
+    let mut out = BTreeMap::new();
+    let mut add = |owner: &str, s: &EventStore| {
+        for id in s.aggregate_ids("cart").unwrap_or_default() {
+            let events = s.read_aggregate("cart", &id, 0).unwrap();
+            for (i, e) in events.iter().enumerate() {
+                assert_eq!(e.metadata.aggregate_version, i as u64 + 1, "{owner}/{id}");
+            }
+            out.insert(
+                (owner.to_string(), id),
+                events.into_iter().map(|e| e.metadata.event_id).collect(),
+            );
+        }
+    };
+    add(name, store);
+    for other in store.other_stores(name).unwrap() {
+        let copy = store.open_other_store(&other).unwrap();
+        assert_eq!(
+            copy.verify().unwrap(),
+            Vec::<String>::new(),
+            "{name} sees {other}"
+        );
+        add(&other, &copy);
+    }
+    out
+}
+
+#[test]
+fn three_stores_appending_to_the_same_and_other_aggregates_end_identical_in_every_order() {
+    if !git_available() {
+        println!("skipped: git is not installed");
+        return;
+    }
+    let orders: [[usize; 3]; 3] = [[0, 1, 2], [2, 0, 1], [1, 2, 0]];
+    for order in orders {
+        let tmp = tempfile::tempdir().unwrap();
+        let remote = bare_repository(tmp.path());
+        let names = ["laptop", "ci-runner", "desktop"];
+        let bases: Vec<PathBuf> = names.iter().map(|n| tmp.path().join(n)).collect();
+        let stores: Vec<EventStore> = bases.iter().map(|b| open(b)).collect();
+        for round in 0..3 {
+            for &i in &order {
+                // Every store appends to the shared aggregate "c1" and to one of its own.
+                stores[i]
+                    .append(event("c1", &format!("{}-{round}", names[i])))
+                    .unwrap();
+                stores[i]
+                    .append(event(
+                        &format!("own-{}", names[i]),
+                        &format!("o-{}-{round}", names[i]),
+                    ))
+                    .unwrap();
+                let report = stores[i].sync(&remote, names[i]).unwrap();
+                assert!(
+                    report.pushed,
+                    "{order:?} round {round}: {} pushed nothing",
+                    names[i]
+                );
+            }
+        }
+        // One more pass so that everyone has everyone's last push.
+        for &i in &order {
+            assert!(!stores[i].sync(&remote, names[i]).unwrap().pushed);
+        }
+        let views: Vec<_> = stores
+            .iter()
+            .zip(names)
+            .map(|(s, n)| everything(s, n))
+            .collect();
+        assert_eq!(views[0].len(), 6, "{order:?}: {:?}", views[0].keys());
+        assert!(views.iter().all(|v| *v == views[0]), "{order:?}");
+        // The shared aggregate: three histories of three events, none lost or merged.
+        for n in names {
+            assert_eq!(views[0][&(n.to_string(), "c1".to_string())].len(), 3);
+        }
+        for (store, base) in stores.iter().zip(&bases) {
+            assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+            // Derived state never entered Git.
+            let tracked = Command::new("git")
+                .arg("-C")
+                .arg(base.join(".git-sync"))
+                .args(["ls-files"])
+                .output()
+                .unwrap();
+            let tracked = String::from_utf8_lossy(&tracked.stdout).to_string();
+            for derived in [".index/", ".journal/", ".stream/", "metadata/", "/.ids"] {
+                assert!(!tracked.contains(derived), "{derived} in Git:\n{tracked}");
+            }
+        }
+    }
+}
+
+#[test]
+fn what_a_cleanup_removed_leaves_the_repository_and_is_not_brought_back() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    let mut old = meta("cart", "c1", "old");
+    old.timestamp = Some(chrono::Utc::now() - chrono::Duration::days(400));
+    store.append(ev_with(old, "ItemAdded", "{}")).unwrap();
+    store.append(event("c1", "new")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    store.cleanup_with(Some(30), None, false).unwrap();
+    assert!(store.sync(&remote, "a").unwrap().pushed);
+    let ids: Vec<String> = store
+        .read_aggregate("cart", "c1", 0)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.metadata.event_id)
+        .collect();
+    assert_eq!(ids, ["new"]);
+    // Another store sees the truncated history, with its versions.
+    let other = open(&tmp.path().join("b"));
+    other.sync(&remote, "b").unwrap();
+    let copy = other.open_other_store("a").unwrap();
+    let seen = copy.read_aggregate("cart", "c1", 0).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].metadata.aggregate_version, 2);
+}
+
+/// The syncing role, in a child process: sync, then wait to be killed.
+#[test]
+fn sync_child() {
+    let (Ok(dir), Ok(remote)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_REMOTE)) else {
+        return;
+    };
+    let store = open(Path::new(&dir));
+    println!("syncing");
+    store.sync(&remote, "killed").unwrap();
+    println!("done");
+    std::thread::sleep(Duration::from_secs(3600));
+}
+
+#[test]
+fn a_sync_killed_at_random_points_leaves_store_and_repository_sound_and_the_next_finishes() {
+    if std::env::var(CHILD_DIR).is_ok() || !git_available() {
+        return;
+    }
+    let trials: u64 = std::env::var("EVENTSTORE_SYNC_KILL_TRIALS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(5);
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    for trial in 0..trials {
+        let tmp = tempfile::tempdir().unwrap();
+        let remote = bare_repository(tmp.path());
+        let base = tmp.path().join("killed");
+        let store = open(&base);
+        for n in 0..200 {
+            store
+                .append(event(&format!("c{}", n % 20), &format!("e{n}")))
+                .unwrap();
+        }
+        store.close().unwrap();
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "sync_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_DIR, &base)
+            .env(CHILD_REMOTE, &remote)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("syncing") {
+            line.clear();
+            if std::io::BufRead::read_line(&mut out, &mut line).unwrap() == 0 {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(rng.below(400)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let label = format!("trial {trial}");
+        let fsck = Command::new("git")
+            .args(["--git-dir", &remote, "fsck", "--no-progress"])
+            .output()
+            .unwrap();
+        assert!(
+            fsck.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&fsck.stderr)
+        );
+        let store = open(&base);
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new(), "{label}");
+        store.sync(&remote, "killed").unwrap();
+        let reader = open(&tmp.path().join("reader"));
+        reader.sync(&remote, "reader").unwrap();
+        let copy = reader.open_other_store("killed").unwrap();
+        let mut total = 0;
+        for id in copy.aggregate_ids("cart").unwrap() {
+            total += copy.read_aggregate("cart", &id, 0).unwrap().len();
+        }
+        assert_eq!(total, 200, "{label}");
+    }
+}
