@@ -754,6 +754,46 @@ natives! {
         Ok(i64::try_from(done).unwrap_or(i64::MAX))
     }
 
+    fn sync = "sync"(
+        env,
+        handle: jlong,
+        remote: JByteArray<'l>,
+        name: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let remote = text(env, &remote, "remote")?;
+        let name = text(env, &name, "name")?;
+        let done = store.sync(&remote, &name)?;
+        let body = serde_json::json!({
+            "filesChanged": done.files_changed,
+            "pushed": done.pushed,
+            "otherStores": done.other_stores,
+        });
+        to_java(env, &json(&body))
+    }
+
+    fn pull = "pull"(
+        env,
+        handle: jlong,
+        remote: JByteArray<'l>,
+        alias: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let remote = text(env, &remote, "remote")?;
+        let alias = text(env, &alias, "alias")?;
+        to_java(env, &json(&store.pull(&remote, &alias)?))
+    }
+
+    fn other_stores = "otherStores"(
+        env,
+        handle: jlong,
+        name: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let name = text(env, &name, "name")?;
+        to_java(env, &json(&store.other_stores(&name)?))
+    }
+
     fn cleanup = "cleanup"(env, handle: jlong, dry_run: jboolean) -> jbyteArray, NULL_ARRAY => {
         let done = store(handle)?.cleanup(dry_run == JNI_TRUE)?;
         let body = serde_json::json!({

@@ -611,3 +611,53 @@ fn migrate_schemas_needs_the_classpath_a_setup_class_and_a_backup() {
         .stderr(contains("--setup"))
         .stderr(contains("--backup"));
 }
+
+#[test]
+fn sync_pushes_to_a_git_repository_and_another_store_is_read_with_store() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let t = TempStore::new();
+    let store = t.open();
+    store
+        .append(ev_with(meta("cart", "c1", "e1"), "ItemAdded", "{}"))
+        .unwrap();
+    store.close().unwrap();
+    let remote = t.tmp.path().join("team.git");
+    assert!(
+        std::process::Command::new("git")
+            .args(["init", "--quiet", "--bare"])
+            .arg(&remote)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = stdout(tool(t.tmp.path(), &t.base).args([
+        "sync",
+        remote.to_str().unwrap(),
+        "--name",
+        "laptop",
+        "--json",
+    ]));
+    let done: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done["pushed"], true);
+    let other = t.tmp.path().join("other");
+    EventStore::open(Config::new(&other))
+        .unwrap()
+        .close()
+        .unwrap();
+    tool(t.tmp.path(), &other)
+        .args(["sync", remote.to_str().unwrap(), "--name", "ci"])
+        .assert()
+        .success()
+        .stdout(contains("other stores: laptop"));
+    tool(t.tmp.path(), &other.join(".git-sync/stores/laptop"))
+        .args(["show", "cart", "c1"])
+        .assert()
+        .success()
+        .stdout(contains("e1"));
+}

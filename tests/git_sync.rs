@@ -79,12 +79,19 @@ fn everything(store: &EventStore, name: &str) -> BTreeMap<(String, String), Vec<
 }
 
 #[test]
-fn three_stores_appending_to_the_same_and_other_aggregates_end_identical_in_every_order() {
+fn three_stores_appending_to_the_same_and_other_aggregates_end_identical_in_all_six_orders() {
     if !git_available() {
         println!("skipped: git is not installed");
         return;
     }
-    let orders: [[usize; 3]; 3] = [[0, 1, 2], [2, 0, 1], [1, 2, 0]];
+    let orders: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
     for order in orders {
         let tmp = tempfile::tempdir().unwrap();
         let remote = bare_repository(tmp.path());
@@ -251,4 +258,102 @@ fn a_sync_killed_at_random_points_leaves_store_and_repository_sound_and_the_next
         }
         assert_eq!(total, 200, "{label}");
     }
+}
+
+#[test]
+fn two_stores_on_one_aggregate_keep_both_histories_whoever_syncs_first() {
+    if !git_available() {
+        return;
+    }
+    for first in [0, 1] {
+        let tmp = tempfile::tempdir().unwrap();
+        let remote = bare_repository(tmp.path());
+        let names = ["a", "b"];
+        let stores: Vec<EventStore> = names.iter().map(|n| open(&tmp.path().join(n))).collect();
+        for (i, store) in stores.iter().enumerate() {
+            for k in 0..3 {
+                store
+                    .append(event("c1", &format!("{}-{k}", names[i])))
+                    .unwrap();
+            }
+        }
+        let second = 1 - first;
+        stores[first].sync(&remote, names[first]).unwrap();
+        stores[second].sync(&remote, names[second]).unwrap();
+        stores[first].sync(&remote, names[first]).unwrap();
+        let a = everything(&stores[0], "a");
+        let b = everything(&stores[1], "b");
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 2);
+        assert!(a.values().all(|ids| ids.len() == 3));
+    }
+}
+
+#[test]
+fn a_store_reads_the_stores_of_several_repositories_each_event_telling_where_it_came_from() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let team1 = bare_repository(&tmp.path().join("1"));
+    let team2 = bare_repository(&tmp.path().join("2"));
+    let x = open(&tmp.path().join("x"));
+    x.append(event("c1", "from-x")).unwrap();
+    x.sync(&team1, "x").unwrap();
+    let y = open(&tmp.path().join("y"));
+    y.append(event("c1", "from-y")).unwrap();
+    y.sync(&team2, "y").unwrap();
+
+    let z = open(&tmp.path().join("z"));
+    z.append(event("c2", "from-z")).unwrap();
+    z.sync(&team1, "z").unwrap();
+    assert_eq!(z.pull(&team2, "team2").unwrap(), ["team2/y"]);
+    assert_eq!(z.other_stores("z").unwrap(), ["x", "team2/y"]);
+    let by_store = z
+        .across_stores("z", |s| {
+            Ok(s.read_by_type("ItemAdded")?
+                .into_iter()
+                .map(|e| e.metadata.event_id)
+                .collect::<Vec<_>>())
+        })
+        .unwrap();
+    assert_eq!(
+        by_store,
+        [
+            ("z".to_string(), vec!["from-z".to_string()]),
+            ("x".to_string(), vec!["from-x".to_string()]),
+            ("team2/y".to_string(), vec!["from-y".to_string()]),
+        ]
+    );
+    // Reading a repository pushes nothing to it.
+    let log = Command::new("git")
+        .args(["--git-dir", &team2, "log", "--format=%s", "main"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&log.stdout).contains(": z at"));
+}
+
+#[test]
+fn a_copy_opened_again_after_a_sync_sees_the_other_stores_new_events_by_type() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let a = open(&tmp.path().join("a"));
+    let b = open(&tmp.path().join("b"));
+    a.append(event("c1", "a-1")).unwrap();
+    a.sync(&remote, "a").unwrap();
+    b.sync(&remote, "b").unwrap();
+    let copy = b.open_other_store("a").unwrap();
+    assert_eq!(copy.read_by_type("ItemAdded").unwrap().len(), 1);
+    copy.close().unwrap();
+    a.append(event("c1", "a-2")).unwrap();
+    a.append(event("c9", "a-3")).unwrap();
+    a.sync(&remote, "a").unwrap();
+    b.sync(&remote, "b").unwrap();
+    let copy = b.open_other_store("a").unwrap();
+    assert_eq!(copy.read_by_type("ItemAdded").unwrap().len(), 3);
+    assert_eq!(copy.total_event_count().unwrap(), 3);
+    assert_eq!(copy.verify().unwrap(), Vec::<String>::new());
 }

@@ -16,7 +16,8 @@
 //!   is only read, and a sync killed at any point leaves it as it was; the remote only ever
 //!   moves by a push of a whole commit.
 //! - Other stores' subtrees in the clone are opened as stores of their own for reading;
-//!   what they derive stays in the clone, ignored by Git.
+//!   what they derive stays in the clone, ignored by Git, and goes at the next sync (which
+//!   changes their files): a copy must be closed before this store syncs.
 
 use std::collections::HashSet;
 use std::fs;
@@ -33,6 +34,9 @@ use super::files::{Clean, list_events};
 
 /// The clone, under the base directory (a dot directory: never an aggregate type).
 pub const SYNC_DIR: &str = ".git-sync";
+
+/// The clones of the repositories a store reads only ([`EventStore::pull`]), by alias.
+pub const READ_DIR: &str = ".git-read";
 
 /// The file that marks a store's subtree in the repository (always present).
 const STORE_MARK: &str = ".bytehot-store";
@@ -123,8 +127,10 @@ impl EventStore {
                     &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
                 )?;
             }
-            // Untracked leftovers of a sync cut short (ignored derived files stay).
-            git(&clone, &["clean", "--quiet", "-fd"])?;
+            // Untracked leftovers of a sync cut short, and what the other stores' copies
+            // derived (their index knows only the files before this reset): rebuilt at
+            // their next open.
+            git(&clone, &["clean", "--quiet", "-fdx"])?;
             write_if_changed(&clone.join(".gitignore"), GITIGNORE.as_bytes())?;
             let subtree = clone.join("stores").join(name);
             report.files_changed = self.mirror_into(&subtree)?;
@@ -192,33 +198,106 @@ impl EventStore {
         Ok(report)
     }
 
-    /// The stores other than `name` the last sync brought (their subtrees in the clone).
-    pub fn other_stores(&self, name: &str) -> Result<Vec<String>> {
-        let stores = self.base.join(SYNC_DIR).join("stores");
-        if !stores.is_dir() {
-            return Ok(Vec::new());
+    /// Brings the stores of another repository, for reading only (a team's stores): its
+    /// clone under `<base>/.git-read/<alias>/` is reset to the remote; nothing is pushed.
+    /// Its stores are then named `<alias>/<store>` by [`Self::other_stores`]. Returns them.
+    pub fn pull(&self, remote: &str, alias: &str) -> Result<Vec<String>> {
+        check_name(alias)?;
+        let _lock = self.sync_lock()?;
+        let clone = self.base.join(READ_DIR).join(alias);
+        if let Some(parent) = clone.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
         }
-        let mut names: Vec<String> = file::list_dirs(&stores)?
+        self.ensure_clone(remote, &clone)?;
+        git(&clone, &["fetch", "--quiet", "origin"])?;
+        if git(
+            &clone,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("refs/remotes/origin/{BRANCH}"),
+            ],
+        )
+        .is_ok()
+        {
+            git(
+                &clone,
+                &[
+                    "checkout",
+                    "--quiet",
+                    "-B",
+                    BRANCH,
+                    &format!("origin/{BRANCH}"),
+                ],
+            )?;
+            git(
+                &clone,
+                &["reset", "--quiet", "--hard", &format!("origin/{BRANCH}")],
+            )?;
+            git(&clone, &["clean", "--quiet", "-fdx"])?;
+        }
+        Ok(stores_in(&clone, "")?
             .into_iter()
-            .map(|(n, _)| n)
-            .filter(|n| n != name && check_name(n).is_ok())
-            .collect();
-        names.sort();
+            .map(|n| format!("{alias}/{n}"))
+            .collect())
+    }
+
+    /// The stores other than `name` the last sync brought (their subtrees in the clone),
+    /// then those of the repositories [`Self::pull`] reads, as `<alias>/<store>`.
+    pub fn other_stores(&self, name: &str) -> Result<Vec<String>> {
+        let mut names: Vec<String> = stores_in(&self.base.join(SYNC_DIR), name)?;
+        let read = self.base.join(READ_DIR);
+        if read.is_dir() {
+            for (alias, clone) in file::list_dirs(&read)? {
+                names.extend(
+                    stores_in(&clone, "")?
+                        .into_iter()
+                        .map(|n| format!("{alias}/{n}")),
+                );
+            }
+        }
         Ok(names)
     }
 
-    /// Opens, for reading, the store `name` the last sync brought: a store of its own over
-    /// its subtree in the clone (what it derives, its index, stays there, ignored by Git).
-    /// With this store's encryption key, so that a team sharing one key reads each other.
+    /// `f` of this store (as `name`) and of every other store ([`Self::other_stores`]), by
+    /// store name: a query that spans them, each result telling where it came from.
+    pub fn across_stores<T>(
+        &self,
+        name: &str,
+        f: impl Fn(&EventStore) -> Result<T>,
+    ) -> Result<Vec<(String, T)>> {
+        let mut out = vec![(name.to_string(), f(self)?)];
+        for other in self.other_stores(name)? {
+            let store = self.open_other_store(&other)?;
+            out.push((other, f(&store)?));
+        }
+        Ok(out)
+    }
+
+    /// Opens, for reading, the store `name` the last sync brought (or `<alias>/<store>`, of
+    /// a repository [`Self::pull`] reads): a store of its own over its subtree in the clone
+    /// (what it derives, its index, stays there, ignored by Git). With this store's
+    /// encryption key, so that a team sharing one key reads each other.
     pub fn open_other_store(&self, name: &str) -> Result<EventStore> {
-        check_name(name)?;
-        let path = self.base.join(SYNC_DIR).join("stores").join(name);
+        let path = match name.split_once('/') {
+            Some((alias, store)) => {
+                check_name(alias)?;
+                check_name(store)?;
+                self.base
+                    .join(READ_DIR)
+                    .join(alias)
+                    .join("stores")
+                    .join(store)
+            }
+            None => {
+                check_name(name)?;
+                self.base.join(SYNC_DIR).join("stores").join(name)
+            }
+        };
         if !path.is_dir() {
             return Err(Error::NotFound {
-                what: format!(
-                    "store {name} in {} (sync first)",
-                    self.base.join(SYNC_DIR).display()
-                ),
+                what: format!("store {name} at {} (sync or pull first)", path.display()),
             });
         }
         let mut config = Config::new(&path);
@@ -360,6 +439,21 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
     fs::write(&tmp, bytes).map_err(|e| Error::io("write", &tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| Error::io("rename", &tmp, e))?;
     Ok(true)
+}
+
+/// The stores of a clone but `except`, sorted.
+fn stores_in(clone: &Path, except: &str) -> Result<Vec<String>> {
+    let stores = clone.join("stores");
+    if !stores.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = file::list_dirs(&stores)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n != except && check_name(n).is_ok())
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 /// Runs `git` in `dir` without prompts or the user's hooks, signing or pager; its standard

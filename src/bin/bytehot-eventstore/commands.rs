@@ -83,6 +83,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
             max_total_size_mb,
         } => cleanup(global, dry_run, max_age_days, max_total_size_mb),
         Command::Backup { dest, link_dest } => backup(global, &dest, link_dest.as_deref()),
+        Command::Sync { remote, name } => sync(global, &remote, &name),
         Command::Restore {
             backup,
             dest,
@@ -539,6 +540,40 @@ fn migrate(global: &Global) -> Result<Outcome, Failure> {
         output::json(&json!({ "filesRewritten": rewritten }));
     } else {
         println!("{rewritten} files of ByteHot's adapter rewritten at their versions");
+    }
+    Ok(Outcome::Ok)
+}
+
+fn sync(global: &Global, remote: &str, name: &str) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let done = store.sync(remote, name)?;
+    let clone = store.path().join(bytehot_eventstore::SYNC_DIR);
+    close(store)?;
+    if global.json {
+        output::json(&json!({
+            "filesChanged": done.files_changed,
+            "pushed": done.pushed,
+            "otherStores": done.other_stores,
+            "clone": clone,
+        }));
+    } else {
+        println!(
+            "{} files of {name} changed, {}; other stores: {}",
+            done.files_changed,
+            if done.pushed {
+                "pushed"
+            } else {
+                "nothing to push"
+            },
+            if done.other_stores.is_empty() {
+                "none".to_string()
+            } else {
+                done.other_stores.join(", ")
+            }
+        );
+        if !done.other_stores.is_empty() {
+            println!("read one with --store {}/stores/<name>", clone.display());
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -170,6 +170,16 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Syncs the store through a Git repository (docs/git-sharing.md): its event files are
+    /// pushed under stores/NAME/, the other stores' pulled into <store>/.git-sync/stores/
+    /// (read one with --store <store>/.git-sync/stores/OTHER).
+    Sync {
+        /// Anything `git clone` takes: a URL, a path to a bare repository.
+        remote: String,
+        /// This store's name in the repository.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// The tool's exit codes.

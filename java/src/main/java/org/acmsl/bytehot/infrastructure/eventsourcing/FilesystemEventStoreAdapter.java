@@ -504,6 +504,101 @@ public final class FilesystemEventStoreAdapter
     }
 
     /**
+     * Syncs this store through a Git repository (see {@code docs/git-sharing.md}): its event
+     * files are committed under {@code stores/<name>/} and pushed, and the other stores' files
+     * pulled, to be read with {@link #openOtherStore(String, String)}. Each store writes its own
+     * subtree only, so two machines appending to one aggregate keep one history each and lose
+     * nothing. Runs the {@code git} command (the machine's credentials, no prompt). The store is
+     * only read; killed at any point, the next sync finishes.
+     * @param remote anything {@code git clone} takes (a URL, a path to a bare repository)
+     * @param name this store's name in the repository (letters, digits, {@code - _ .})
+     * @return what the sync did
+     * @throws EventStoreUnavailableException when git fails (its message included)
+     */
+    public SyncResult sync(final String remote, final String name) {
+        final byte[] url = text(remote, "remote");
+        final byte[] store = text(name, "name");
+        return handle.call(OperationType.RETRIEVE, null, null,
+            h -> SyncResult.fromJson(NativeEventStore.sync(h, url, store)));
+    }
+
+    /**
+     * Brings the stores of another Git repository, for reading only (a team's stores): nothing
+     * is pushed there. They are then among {@link #getOtherStores(String)} as
+     * {@code <alias>/<store>}.
+     * @param remote anything {@code git clone} takes
+     * @param alias the name this store gives that repository
+     * @return its stores, as {@code <alias>/<store>}
+     */
+    public List<String> pull(final String remote, final String alias) {
+        final byte[] url = text(remote, "remote");
+        final byte[] as = text(alias, "alias");
+        return handle.call(OperationType.RETRIEVE, null, null,
+            h -> EventSerializationSupport.strings(NativeEventStore.pull(h, url, as)));
+    }
+
+    /**
+     * The stores other than {@code name} the last sync brought, then those of the repositories
+     * {@link #pull} reads.
+     * @param name this store's name in the repository
+     * @return their names, sorted
+     */
+    public List<String> getOtherStores(final String name) {
+        final byte[] store = text(name, "name");
+        return handle.call(OperationType.RETRIEVE, null, null,
+            h -> EventSerializationSupport.strings(NativeEventStore.otherStores(h, store)));
+    }
+
+    /**
+     * Opens, for reading, another store the last sync brought: a store of its own over its copy
+     * in this store's clone, with this store's encryption key (a team that shares one reads each
+     * other's) and events per file, and nothing else of its configuration (no cleanup, no
+     * backups). The caller closes it.
+     * @param name this store's name in the repository
+     * @param other the other store's name (one of {@link #getOtherStores(String)})
+     * @return the other store
+     */
+    public FilesystemEventStoreAdapter openOtherStore(final String name, final String other) {
+        if (!getOtherStores(name).contains(other)) {
+            throw new EventStoreUnavailableException("no store " + other + " in " + getBasePath().resolve(".git-sync")
+                + " (sync first; the stores there: " + getOtherStores(name) + ")");
+        }
+        final int slash = other.indexOf('/');
+        final Path path = slash < 0
+            ? getBasePath().resolve(".git-sync").resolve("stores").resolve(other)
+            : getBasePath().resolve(".git-read").resolve(other.substring(0, slash)).resolve("stores")
+                .resolve(other.substring(slash + 1));
+        EventStoreConfiguration copy = EventStoreConfiguration.defaults().withPath(path);
+        for (final String key : List.of(EventStoreConfiguration.MAX_EVENTS_PER_FILE,
+            EventStoreConfiguration.ENCRYPTION_KEY_FILE, EventStoreConfiguration.ENCRYPTION_KEY)) {
+            final String value = configuration.getSettings().get(key);
+            if (value != null) {
+                copy = copy.with(key, value);
+            }
+        }
+        return new FilesystemEventStoreAdapter(copy);
+    }
+
+    /**
+     * The events of {@code eventType} in this store and in every other store the last sync
+     * brought, by store name (this store's under {@code name}).
+     * @param name this store's name in the repository
+     * @param eventType the event type
+     * @return every store's events of that type, ordered by timestamp within each store
+     */
+    public Map<String, List<VersionedDomainEvent>> getEventsByTypeAcrossStores(final String name,
+        final String eventType) {
+        final Map<String, List<VersionedDomainEvent>> all = new java.util.TreeMap<>();
+        all.put(name, getEventsByType(eventType));
+        for (final String other : getOtherStores(name)) {
+            try (FilesystemEventStoreAdapter store = openOtherStore(name, other)) {
+                all.put(other, store.getEventsByType(eventType));
+            }
+        }
+        return all;
+    }
+
+    /**
      * Crypto-shredding: destroys the data key of an aggregate of an encrypted store. Its events
      * stay (versions, times, types, counts) and read as {@link ForgottenEvent}s from then on, in
      * this store and every copy made later (a backup made before keeps the key); the aggregate

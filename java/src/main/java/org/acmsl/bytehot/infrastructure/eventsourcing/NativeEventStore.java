@@ -78,6 +78,18 @@ final class NativeEventStore {
      */
     static native byte[] recordSchemaMigration(long handle, byte[] migration);
 
+    /**
+     * Syncs the store through the Git repository {@code remote} as store {@code name}; returns
+     * {@code {"filesChanged","pushed","otherStores"}}.
+     */
+    static native byte[] sync(long handle, byte[] remote, byte[] name);
+
+    /** Brings the stores of another repository, read only, as {@code <alias>/<store>}; a JSON array. */
+    static native byte[] pull(long handle, byte[] remote, byte[] alias);
+
+    /** The other stores the last sync brought, as a JSON array of names. */
+    static native byte[] otherStores(long handle, byte[] name);
+
     /** Destroys an aggregate's data key (crypto-shredding). */
     static native void forgetAggregate(long handle, byte[] aggregateType, byte[] aggregateId);
 

@@ -36,7 +36,7 @@ class NativeEntryPointsTest {
         "readByCorrelation", "readByUser", "subscribe", "poll", "acknowledge", "closeSubscription",
         "subscriptionCheckpoint", "saveSnapshot", "loadLatestSnapshot", "rewriteSchemas",
         "recordSchemaMigration", "forgetAggregate", "rotateMasterKey",
-        "resealAll"));
+        "resealAll", "sync", "otherStores", "pull"));
 
     /** The native methods that take no handle. */
     private static final Set<String> WITHOUT_HANDLE = Set.of("open", "restore");

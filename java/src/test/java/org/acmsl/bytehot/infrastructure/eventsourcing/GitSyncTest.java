@@ -1,0 +1,72 @@
+package org.acmsl.bytehot.infrastructure.eventsourcing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.domain.events.EventMetadata;
+import org.acmsl.bytehot.testing.SampleEvents;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sharing stores through Git from Java (issue 24), with the real git command and a local bare
+ * repository: two stores sync, each reads the other's events, by type across both.
+ */
+class GitSyncTest {
+
+    @TempDir
+    Path dir;
+
+    private static EventMetadata firstOfItsAggregate(final String type) {
+        return EventMetadata.forExistingAggregate(type, "/app/" + UUID.randomUUID() + "/Foo.class", null, 0);
+    }
+
+    private FilesystemEventStoreAdapter open(final String name) {
+        return new FilesystemEventStoreAdapter(EventStoreConfiguration.defaults().withPath(dir.resolve(name)));
+    }
+
+    @Test
+    void twoStoresSyncAndReadEachOthersEvents() throws Exception {
+        final Path remote = dir.resolve("team.git");
+        final Process init = new ProcessBuilder("git", "init", "--quiet", "--bare", remote.toString()).start();
+        assertThat(init.waitFor()).isZero();
+        final List<VersionedDomainEvent> events = SampleEvents.all(GitSyncTest::firstOfItsAggregate);
+        try (FilesystemEventStoreAdapter laptop = open("laptop"); FilesystemEventStoreAdapter ci = open("ci")) {
+            laptop.saveAll(events.subList(0, 3));
+            ci.saveAll(events.subList(3, 5));
+            assertThat(laptop.sync(remote.toString(), "laptop").isPushed()).isTrue();
+            final SyncResult second = ci.sync(remote.toString(), "ci");
+            assertThat(second.isPushed()).isTrue();
+            assertThat(second.getOtherStores()).containsExactly("laptop");
+            assertThat(laptop.sync(remote.toString(), "laptop").getOtherStores()).containsExactly("ci");
+
+            try (FilesystemEventStoreAdapter copy = laptop.openOtherStore("laptop", "ci")) {
+                final VersionedDomainEvent first = events.get(3);
+                assertThat(copy.getEventsForAggregate(first.getAggregateType(), first.getAggregateId()))
+                    .containsExactly(first);
+            }
+            final String type = events.get(0).getEventType();
+            final Map<String, List<VersionedDomainEvent>> byStore = ci.getEventsByTypeAcrossStores("ci", type);
+            assertThat(byStore.keySet()).containsExactly("ci", "laptop");
+            assertThat(byStore.get("laptop")).containsExactly(events.get(0));
+
+            // A second team's repository, read only.
+            final Path other = dir.resolve("other.git");
+            assertThat(new ProcessBuilder("git", "init", "--quiet", "--bare", other.toString()).start().waitFor())
+                .isZero();
+            try (FilesystemEventStoreAdapter desk = open("desk")) {
+                desk.saveAll(events.subList(5, 6));
+                desk.sync(other.toString(), "desk");
+            }
+            assertThat(laptop.pull(other.toString(), "team2")).containsExactly("team2/desk");
+            assertThat(laptop.getOtherStores("laptop")).containsExactly("ci", "team2/desk");
+            try (FilesystemEventStoreAdapter copy = laptop.openOtherStore("laptop", "team2/desk")) {
+                assertThat(copy.getEventsByType(events.get(5).getEventType())).containsExactly(events.get(5));
+            }
+        }
+    }
+}
