@@ -357,3 +357,67 @@ fn a_copy_opened_again_after_a_sync_sees_the_other_stores_new_events_by_type() {
     assert_eq!(copy.total_event_count().unwrap(), 3);
     assert_eq!(copy.verify().unwrap(), Vec::<String>::new());
 }
+
+#[test]
+fn an_encrypted_store_shares_only_ciphertext_and_a_team_sharing_its_key_reads_it() {
+    if !git_available() {
+        return;
+    }
+    use bytehot_eventstore::MasterKey;
+    const SECRET: &str = "classified-path-4711";
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let key = MasterKey::generate();
+    let encrypted = |base: &Path, key: &MasterKey| {
+        EventStore::open(
+            Config::new(base)
+                .durability(Durability::None)
+                .encryption_key(key.clone()),
+        )
+        .unwrap()
+    };
+    let a = encrypted(&tmp.path().join("a"), &key);
+    a.append(ev_with(
+        meta("cart", "c1", "e1"),
+        "ItemAdded",
+        &format!("{{\"path\":\"{SECRET}\"}}"),
+    ))
+    .unwrap();
+    a.sync(&remote, "a").unwrap();
+    // Every version of every file the repository holds, as Git gives it back.
+    let everything = Command::new("git")
+        .args(["--git-dir", &remote, "log", "--all", "-p", "--binary"])
+        .output()
+        .unwrap();
+    assert!(everything.status.success());
+    let text = String::from_utf8_lossy(&everything.stdout);
+    assert!(
+        text.contains("$bytehot.encrypted"),
+        "the events are in the repository"
+    );
+    assert!(!text.contains(SECRET), "plaintext left the machine");
+
+    let teammate = encrypted(&tmp.path().join("b"), &key);
+    teammate.sync(&remote, "b").unwrap();
+    let copy = teammate.open_other_store("a").unwrap();
+    assert!(
+        copy.read_aggregate("cart", "c1", 0).unwrap()[0]
+            .data
+            .get()
+            .contains(SECRET)
+    );
+    copy.close().unwrap();
+    let stranger = encrypted(&tmp.path().join("c"), &MasterKey::generate());
+    stranger.sync(&remote, "c").unwrap();
+    // Another key: the data key does not unwrap, and the error says which key it needs.
+    let read = stranger
+        .open_other_store("a")
+        .unwrap()
+        .read_aggregate("cart", "c1", 0);
+    match read {
+        Err(bytehot_eventstore::Error::Config { reason, .. }) => {
+            assert!(reason.contains(&key.id()), "{reason}")
+        }
+        other => panic!("expected the key named, got {other:?}"),
+    }
+}
