@@ -8,7 +8,7 @@ import org.acmsl.bytehot.infrastructure.eventsourcing.EventStoreConfiguration;
 /**
  * One way this store lays events out on disk (issue 18): {@code max-events-per-file} N,
  * {@code compression-enabled} and encryption at rest (issue 23), written {@code N}, {@code Nz}
- * (z: compression on), {@code Ne} or {@code Nze} (e: encrypted, under a random key of the run).
+ * (z: compression on), {@code Ne} or {@code Nze} (e: encrypted, under a fixed key of the harness).
  * Each of "our" contenders runs once per layout; SQLite and the disk probes run once per run.
  */
 final class Layout {
@@ -16,8 +16,15 @@ final class Layout {
     /** N = 1 without compression: the default layout, one pretty-printed file per event. */
     static final String DEFAULT = "1";
 
-    /** The master key of the encrypted layouts: a new one per run, never written anywhere. */
-    private static final byte[] KEY = new java.security.SecureRandom().generateSeed(32);
+    /**
+     * The master key of the encrypted layouts: fixed, so that the child JVMs of W5 and W8 open
+     * the stores their parent wrote (what is measured is the cipher's cost, not the key's secrecy).
+     */
+    private static final byte[] KEY = new byte[32];
+
+    static {
+        java.util.Arrays.fill(KEY, (byte) 0x42);
+    }
 
     final String label;
     final int eventsPerFile;
