@@ -9,14 +9,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bytehot_eventstore::{
     Config, Durability, Error, Event, EventFilter, EventStore, MasterKey, is_forgotten,
 };
 
-use common::{Rng, ev_with, meta, walk};
+use common::{Rng, ev_with, kill_child_after, meta, walk};
 
 /// What the data of every event holds: found anywhere on disk, it leaked.
 const MARKER: &str = "Lovelace-secret-4711";
@@ -344,25 +343,15 @@ fn a_rotation_killed_at_random_points_leaves_every_event_readable_and_the_next_r
         }
         store.close().unwrap();
         let new = MasterKey::generate();
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "rotate_child", "--nocapture", "--test-threads=1"])
-            .env(CHILD_DIR, &base)
-            .env(CHILD_KEYS, format!("{}:{}", old.to_hex(), new.to_hex()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("rotating") {
-            line.clear();
-            if std::io::BufRead::read_line(&mut out, &mut line).unwrap() == 0 {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(60)));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill_child_after(
+            "rotate_child",
+            &[
+                (CHILD_DIR, base.to_string_lossy().to_string()),
+                (CHILD_KEYS, format!("{}:{}", old.to_hex(), new.to_hex())),
+            ],
+            "rotating",
+            Duration::from_millis(rng.below(60)),
+        );
 
         let label = format!("trial {trial}");
         let mut both = config(&base, &new, 1);
@@ -488,25 +477,15 @@ fn an_encryption_of_a_store_killed_at_random_points_loses_nothing_and_the_next_r
         let base = tmp.path().join("store");
         let before = plaintext_store(&base, 4);
         let key = MasterKey::generate();
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "reseal_child", "--nocapture", "--test-threads=1"])
-            .env(CHILD_RESEAL, &base)
-            .env(CHILD_KEYS, key.to_hex())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("sealing") {
-            line.clear();
-            if std::io::BufRead::read_line(&mut out, &mut line).unwrap() == 0 {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(150)));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill_child_after(
+            "reseal_child",
+            &[
+                (CHILD_RESEAL, base.to_string_lossy().to_string()),
+                (CHILD_KEYS, key.to_hex()),
+            ],
+            "sealing",
+            Duration::from_millis(rng.below(150)),
+        );
 
         let label = format!("trial {trial}");
         let plaintext_left = files_holding(&base, MARKER).len();

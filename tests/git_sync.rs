@@ -9,12 +9,12 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use bytehot_eventstore::{Config, Durability, Event, EventStore};
 
-use common::{Rng, ev_with, meta};
+use common::{Rng, ev_with, kill_child_after, meta};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_SYNC_DIR";
 const CHILD_REMOTE: &str = "EVENTSTORE_TEST_SYNC_REMOTE";
@@ -216,25 +216,15 @@ fn a_sync_killed_at_random_points_leaves_store_and_repository_sound_and_the_next
                 .unwrap();
         }
         store.close().unwrap();
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "sync_child", "--nocapture", "--test-threads=1"])
-            .env(CHILD_DIR, &base)
-            .env(CHILD_REMOTE, &remote)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("syncing") {
-            line.clear();
-            if std::io::BufRead::read_line(&mut out, &mut line).unwrap() == 0 {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(400)));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill_child_after(
+            "sync_child",
+            &[
+                (CHILD_DIR, base.to_string_lossy().to_string()),
+                (CHILD_REMOTE, remote.clone()),
+            ],
+            "syncing",
+            Duration::from_millis(rng.below(400)),
+        );
 
         let label = format!("trial {trial}");
         let fsck = Command::new("git")

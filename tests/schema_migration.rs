@@ -10,12 +10,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bytehot_eventstore::{Error, Event, EventStore};
 
-use common::{Rng, assert_chain, ev_with, meta, open_segmented};
+use common::{Rng, assert_chain, ev_with, kill_child_after, meta, open_segmented};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_MIGRATE_DIR";
 const CHILD_PER_FILE: &str = "EVENTSTORE_TEST_MIGRATE_PER_FILE";
@@ -247,32 +246,17 @@ fn a_migration_killed_at_random_points_leaves_every_event_old_or_new_and_the_nex
         let base = tmp.path().join("eventstore");
         seed(&base, per_file, 12, 10);
         let before = all(&open_segmented(&base, per_file, per_file > 1));
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "migrate_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR, &base)
-            .env(CHILD_PER_FILE, per_file.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
         // Killed once it migrates, at a random point of a run that takes about 100 ms
         // here (`done in` when run alone), or after it.
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("migrating") {
-            line.clear();
-            if std::io::BufRead::read_line(&mut out, &mut line).unwrap() == 0 {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(rng.below(MIGRATION_MS)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        kill_child_after(
+            "migrate_child",
+            &[
+                (CHILD_DIR, base.to_string_lossy().to_string()),
+                (CHILD_PER_FILE, per_file.to_string()),
+            ],
+            "migrating",
+            Duration::from_millis(rng.below(MIGRATION_MS)),
+        );
 
         let store = open_segmented(&base, per_file, per_file > 1);
         let label = format!("trial {trial} ({per_file} per file)");

@@ -95,42 +95,7 @@ impl EventStore {
         self.ensure_clone(remote, &clone)?;
         let mut report = SyncReport::default();
         for attempt in 1..=PUSH_ATTEMPTS {
-            git(&clone, &["fetch", "--quiet", "origin"])?;
-            let remote_has_branch = git(
-                &clone,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("refs/remotes/origin/{BRANCH}"),
-                ],
-            )
-            .is_ok();
-            if remote_has_branch {
-                git(
-                    &clone,
-                    &[
-                        "checkout",
-                        "--quiet",
-                        "-B",
-                        BRANCH,
-                        &format!("origin/{BRANCH}"),
-                    ],
-                )?;
-                git(
-                    &clone,
-                    &["reset", "--quiet", "--hard", &format!("origin/{BRANCH}")],
-                )?;
-            } else {
-                git(
-                    &clone,
-                    &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
-                )?;
-            }
-            // Untracked leftovers of a sync cut short, and what the other stores' copies
-            // derived (their index knows only the files before this reset): rebuilt at
-            // their next open.
-            git(&clone, &["clean", "--quiet", "-fdx"])?;
+            reset_to_remote(&clone)?;
             write_if_changed(&clone.join(".gitignore"), GITIGNORE.as_bytes())?;
             let subtree = clone.join("stores").join(name);
             report.files_changed = self.mirror_into(&subtree)?;
@@ -209,34 +174,7 @@ impl EventStore {
             fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
         }
         self.ensure_clone(remote, &clone)?;
-        git(&clone, &["fetch", "--quiet", "origin"])?;
-        if git(
-            &clone,
-            &[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("refs/remotes/origin/{BRANCH}"),
-            ],
-        )
-        .is_ok()
-        {
-            git(
-                &clone,
-                &[
-                    "checkout",
-                    "--quiet",
-                    "-B",
-                    BRANCH,
-                    &format!("origin/{BRANCH}"),
-                ],
-            )?;
-            git(
-                &clone,
-                &["reset", "--quiet", "--hard", &format!("origin/{BRANCH}")],
-            )?;
-            git(&clone, &["clean", "--quiet", "-fdx"])?;
-        }
+        reset_to_remote(&clone)?;
         Ok(stores_in(&clone, "")?
             .into_iter()
             .map(|n| format!("{alias}/{n}"))
@@ -439,6 +377,36 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
     fs::write(&tmp, bytes).map_err(|e| Error::io("write", &tmp, e))?;
     fs::rename(&tmp, path).map_err(|e| Error::io("rename", &tmp, e))?;
     Ok(true)
+}
+
+/// Fetches and makes the clone's branch and work tree exactly the remote's (an unborn
+/// branch when the remote has none yet): untracked leftovers of a sync cut short go, and
+/// what the other stores' copies derived (their index knows only the files before; the
+/// next open rebuilds it).
+fn reset_to_remote(clone: &Path) -> Result<()> {
+    git(clone, &["fetch", "--quiet", "origin"])?;
+    let remote = format!("origin/{BRANCH}");
+    let has_branch = git(
+        clone,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/remotes/{remote}"),
+        ],
+    )
+    .is_ok();
+    if has_branch {
+        git(clone, &["checkout", "--quiet", "-B", BRANCH, &remote])?;
+        git(clone, &["reset", "--quiet", "--hard", &remote])?;
+    } else {
+        git(
+            clone,
+            &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
+        )?;
+    }
+    git(clone, &["clean", "--quiet", "-fdx"])?;
+    Ok(())
 }
 
 /// The stores of a clone but `except`, sorted.

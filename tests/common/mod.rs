@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytehot_eventstore::{
     Call, Clock, Config, Durability, Event, EventMetadata, EventStore, OsIo, StoreIo, SystemClock,
@@ -480,4 +481,32 @@ pub fn assert_child_passed(what: &str, out: &std::process::Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Runs the test `child` of this binary again in a child process with `envs`, waits until
+/// it prints a line holding `ready` (or exits), lets it run `delay` more, then kills it
+/// (SIGKILL) and reaps it: the kill campaigns' child process.
+pub fn kill_child_after(child: &str, envs: &[(&str, String)], ready: &str, delay: Duration) {
+    use std::io::BufRead;
+    let mut command = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    command.args(["--exact", child, "--nocapture", "--test-threads=1"]);
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let mut process = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("child test process");
+    let mut out = std::io::BufReader::new(process.stdout.take().expect("piped"));
+    let mut line = String::new();
+    while !line.contains(ready) {
+        line.clear();
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+    }
+    std::thread::sleep(delay);
+    process.kill().expect("kill"); // SIGKILL
+    process.wait().expect("reap");
 }
