@@ -15,7 +15,7 @@ use bytehot_eventstore::{
     Config, Durability, Error, Event, EventFilter, EventStore, MasterKey, is_forgotten,
 };
 
-use common::{Rng, ev_with, kill_child_after, meta, walk};
+use common::{Rng, ev_with, kill_child_after, meta, trials, walk};
 
 /// What the data of every event holds: found anywhere on disk, it leaked.
 const MARKER: &str = "Lovelace-secret-4711";
@@ -326,10 +326,7 @@ fn a_rotation_killed_at_random_points_leaves_every_event_readable_and_the_next_r
     if std::env::var(CHILD_DIR).is_ok() {
         return;
     }
-    let trials: u64 = std::env::var("EVENTSTORE_ROTATE_KILL_TRIALS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(6);
+    let trials = trials("EVENTSTORE_ROTATE_KILL_TRIALS", 6);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for trial in 0..trials {
         let tmp = tempfile::tempdir().unwrap();
@@ -466,10 +463,7 @@ fn an_encryption_of_a_store_killed_at_random_points_loses_nothing_and_the_next_r
     if std::env::var(CHILD_RESEAL).is_ok() {
         return;
     }
-    let trials: u64 = std::env::var("EVENTSTORE_ROTATE_KILL_TRIALS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(6);
+    let trials = trials("EVENTSTORE_ROTATE_KILL_TRIALS", 6);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut partial = 0;
     for trial in 0..trials {

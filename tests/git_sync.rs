@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytehot_eventstore::{Config, Durability, Event, EventStore};
 
-use common::{Rng, ev_with, kill_child_after, meta};
+use common::{Rng, ev_with, kill_child_after, meta, trials};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_SYNC_DIR";
 const CHILD_REMOTE: &str = "EVENTSTORE_TEST_SYNC_REMOTE";
@@ -200,10 +200,7 @@ fn a_sync_killed_at_random_points_leaves_store_and_repository_sound_and_the_next
     if std::env::var(CHILD_DIR).is_ok() || !git_available() {
         return;
     }
-    let trials: u64 = std::env::var("EVENTSTORE_SYNC_KILL_TRIALS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(5);
+    let trials = trials("EVENTSTORE_SYNC_KILL_TRIALS", 5);
     let mut rng = Rng(0x5851_f42d_4c95_7f2d);
     for trial in 0..trials {
         let tmp = tempfile::tempdir().unwrap();

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytehot_eventstore::{Error, Event, EventStore};
 
-use common::{Rng, assert_chain, ev_with, kill_child_after, meta, open_segmented};
+use common::{Rng, assert_chain, ev_with, kill_child_after, meta, open_segmented, trials};
 
 const CHILD_DIR: &str = "EVENTSTORE_TEST_MIGRATE_DIR";
 const CHILD_PER_FILE: &str = "EVENTSTORE_TEST_MIGRATE_PER_FILE";
@@ -233,10 +233,7 @@ fn a_migration_killed_at_random_points_leaves_every_event_old_or_new_and_the_nex
     if std::env::var(CHILD_DIR).is_ok() {
         return;
     }
-    let trials: u64 = std::env::var("EVENTSTORE_MIGRATE_KILL_TRIALS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(10);
+    let trials = trials("EVENTSTORE_MIGRATE_KILL_TRIALS", 10);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut partial = 0;
     for trial in 0..trials {

@@ -244,16 +244,7 @@ impl EventStore {
                 ));
             }
             by_file
-                .entry(if known.at.is_some() {
-                    // Every line of one segment under the index of its first.
-                    state
-                        .entries
-                        .iter()
-                        .position(|e| e.name == known.name)
-                        .unwrap_or(k)
-                } else {
-                    k
-                })
+                .entry(file_slot(&state.entries, k))
                 .or_insert_with(|| (known.name.clone(), HashMap::new()))
                 .1
                 .insert(
@@ -435,17 +426,8 @@ impl EventStore {
                         reason: "an event was not revealed".to_string(),
                     })?
             };
-            let first = if known.at.is_some() {
-                state
-                    .entries
-                    .iter()
-                    .position(|e| e.name == known.name)
-                    .unwrap_or(k)
-            } else {
-                k
-            };
             by_file
-                .entry(first)
+                .entry(file_slot(&state.entries, k))
                 .or_insert_with(|| (known.name.clone(), HashMap::new()))
                 .1
                 .insert(replacement.metadata.event_id.clone(), (k, replacement));
@@ -454,6 +436,18 @@ impl EventStore {
             return Ok(());
         }
         self.replace_in_files(&dir, &mut state, by_file, done)
+    }
+}
+
+/// Where the replacements of the file holding `entries[k]` are kept: a single event's own
+/// index, or, for a line of a segment, the index of the segment's first line.
+fn file_slot(entries: &[super::cache::KnownEvent], k: usize) -> usize {
+    match entries.get(k) {
+        Some(known) if known.at.is_some() => entries
+            .iter()
+            .position(|e| e.name == known.name)
+            .unwrap_or(k),
+        _ => k,
     }
 }
 

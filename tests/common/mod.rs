@@ -510,3 +510,11 @@ pub fn kill_child_after(child: &str, envs: &[(&str, String)], ready: &str, delay
     process.kill().expect("kill"); // SIGKILL
     process.wait().expect("reap");
 }
+
+/// The number of trials a kill campaign runs: `var` when set to a number, else `default`.
+pub fn trials(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(default)
+}
