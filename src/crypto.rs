@@ -347,6 +347,18 @@ pub(crate) struct Keyring {
     pub(crate) previous: Option<MasterKey>,
     pub(crate) compress: bool,
     keys: Mutex<HashMap<PathBuf, Arc<DataKey>>>,
+    opened: Mutex<Opened>,
+}
+
+/// Data opened before, by its nonce (random, 192 bits: one per seal), with the associated
+/// data it was opened under: a warm read serves it again without decrypting. A block moved
+/// to another event has another associated data and is opened (and refused) anew. Within a
+/// byte budget (`event-cache-bytes`); emptied when over it, and by `forget_aggregate`.
+#[derive(Default)]
+struct Opened {
+    data: HashMap<String, (Vec<u8>, Arc<str>)>,
+    bytes: usize,
+    budget: usize,
 }
 
 /// What an aggregate directory holds of its data key.
@@ -359,13 +371,63 @@ pub(crate) enum AggregateKey {
 }
 
 impl Keyring {
-    pub(crate) fn new(master: MasterKey, previous: Option<MasterKey>, compress: bool) -> Keyring {
+    pub(crate) fn new(
+        master: MasterKey,
+        previous: Option<MasterKey>,
+        compress: bool,
+        opened_budget: usize,
+    ) -> Keyring {
         Keyring {
             master,
             previous,
             compress,
             keys: Mutex::new(HashMap::new()),
+            opened: Mutex::new(Opened {
+                budget: opened_budget,
+                ..Opened::default()
+            }),
         }
+    }
+
+    /// `event` with its data opened by `key`, from the data opened before when its nonce
+    /// and identity match; `Err(reason)` when it does not authenticate.
+    pub(crate) fn open(
+        &self,
+        key: &DataKey,
+        mut event: Event,
+    ) -> std::result::Result<Event, String> {
+        let aad = event_aad(&event);
+        let nonce = nonce_of(event.data.get()).map(str::to_string);
+        if let Some(nonce) = &nonce
+            && let Some((seen_aad, plain)) = lock(&self.opened).data.get(nonce)
+            && *seen_aad == aad
+        {
+            event.data = RawValue::from_string(plain.to_string())
+                .map_err(|e| format!("its data is not JSON: {e}"))?;
+            return Ok(event);
+        }
+        let plain = key.open_json(event.data.get(), &aad)?;
+        if let Some(nonce) = nonce {
+            let mut opened = lock(&self.opened);
+            if opened.bytes + plain.len() > opened.budget {
+                opened.data.clear();
+                opened.bytes = 0;
+            }
+            if plain.len() <= opened.budget {
+                opened.bytes += plain.len();
+                opened.data.insert(nonce, (aad, Arc::from(plain.as_str())));
+            }
+        }
+        event.data =
+            RawValue::from_string(plain).map_err(|e| format!("its data is not JSON: {e}"))?;
+        Ok(event)
+    }
+
+    /// Forgets every opened data (an aggregate was forgotten).
+    pub(crate) fn forget_opened(&self) {
+        let mut opened = lock(&self.opened);
+        opened.data.clear();
+        opened.bytes = 0;
     }
 
     /// The data key of the aggregate in `dir`, unwrapped from its `.key`.
@@ -533,10 +595,22 @@ pub(crate) fn seal_event(key: &DataKey, mut event: Event, compress: bool) -> Res
 }
 
 /// `event` with its data opened by `key`; `Err(reason)` when it does not authenticate.
-pub(crate) fn open_event(key: &DataKey, mut event: Event) -> std::result::Result<Event, String> {
+#[cfg(test)]
+fn open_event(key: &DataKey, mut event: Event) -> std::result::Result<Event, String> {
     let plain = key.open_json(event.data.get(), &event_aad(&event))?;
     event.data = RawValue::from_string(plain).map_err(|e| format!("its data is not JSON: {e}"))?;
     Ok(event)
+}
+
+/// The nonce of sealed `json` (the text of its `"nonce"` member), found without parsing.
+fn nonce_of(json: &str) -> Option<&str> {
+    let at = json.find("\"nonce\"")? + "\"nonce\"".len();
+    let rest = json[at..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    rest.split('"').next()
 }
 
 /// `event` with its data replaced by the forgotten marker.
@@ -579,8 +653,31 @@ mod tests {
     }
 
     #[test]
+    fn data_opened_before_is_served_again_only_to_its_own_event() {
+        let ring = Keyring::new(MasterKey::generate(), None, false, 1 << 20);
+        let key = DataKey::generate();
+        let sealed = seal_event(&key, event("e1", 1), false).unwrap();
+        let nonce = nonce_of(sealed.data.get()).unwrap().to_string();
+        assert_eq!(nonce.len(), 32, "24 bytes of base64");
+        let indented = crate::event::reindent(sealed.data.get(), 1);
+        assert_eq!(nonce_of(&indented), Some(nonce.as_str()));
+        for _ in 0..2 {
+            let opened = ring.open(&key, sealed.clone()).unwrap();
+            assert_eq!(opened.data.get(), r#"{"name":"Ada Lovelace"}"#);
+        }
+        let mut moved = event("e2", 1);
+        moved.data = sealed.data.clone();
+        assert!(
+            ring.open(&key, moved).is_err(),
+            "a moved block is opened anew and refused"
+        );
+        ring.forget_opened();
+        assert!(ring.open(&DataKey::generate(), sealed).is_err());
+    }
+
+    #[test]
     fn a_data_key_unwraps_under_its_master_key_and_aggregate_only() {
-        let ring = Keyring::new(MasterKey::generate(), None, false);
+        let ring = Keyring::new(MasterKey::generate(), None, false, 0);
         let (_, wrapped) = ring.new_key("user/u1").unwrap();
         let path = Path::new("/store/user/u1/.key");
         assert!(ring.unwrap(path, &wrapped, "user/u1").is_ok());
@@ -588,13 +685,13 @@ mod tests {
             ring.unwrap(path, &wrapped, "user/u2"),
             Err(Error::Corrupt { .. })
         ));
-        let other = Keyring::new(MasterKey::generate(), None, false);
+        let other = Keyring::new(MasterKey::generate(), None, false, 0);
         assert!(matches!(
             other.unwrap(path, &wrapped, "user/u1"),
             Err(Error::Config { .. })
         ));
         // A rotation: the new master rewraps with the old one as previous.
-        let rotated = Keyring::new(MasterKey::generate(), Some(ring.master.clone()), false);
+        let rotated = Keyring::new(MasterKey::generate(), Some(ring.master.clone()), false, 0);
         let rewrapped = rotated.rewrap(path, &wrapped, "user/u1").unwrap().unwrap();
         assert!(
             rotated
@@ -602,7 +699,7 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        let after = Keyring::new(rotated.master.clone(), None, false);
+        let after = Keyring::new(rotated.master.clone(), None, false, 0);
         assert!(after.unwrap(path, &rewrapped, "user/u1").is_ok());
     }
 

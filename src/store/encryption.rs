@@ -90,7 +90,12 @@ impl EventStore {
                 &serde_json::to_vec_pretty(&wanted).unwrap_or_default(),
             )?;
         }
-        self.keyring = Some(Keyring::new(master, previous, self.config.compression));
+        self.keyring = Some(Keyring::new(
+            master,
+            previous,
+            self.config.compression,
+            self.config.event_cache_bytes,
+        ));
         Ok(())
     }
 
@@ -176,7 +181,7 @@ impl EventStore {
                 match key {
                     AggregateKey::Key(k) => {
                         let (event_id, version) = (event.metadata.event_id.clone(), event.metadata.aggregate_version);
-                        crypto::open_event(k, event).map_err(|reason| {
+                        ring.open(k, event).map_err(|reason| {
                             Error::corrupt(
                                 self.event_path(&id, version).unwrap_or_else(|| dir.clone()),
                                 format!("event {event_id} (version {version}): {reason}"),
@@ -244,6 +249,7 @@ impl EventStore {
         // fsync the folder: a forgotten key must stay gone after a power loss.
         self.sync_directory(&dir)?;
         ring.drop_key(&dir);
+        ring.forget_opened();
         *state = AggState {
             dir: state.dir.clone(),
             legacy: state.legacy,
