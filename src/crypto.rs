@@ -63,7 +63,8 @@ impl MasterKey {
         MasterKey { key }
     }
 
-    /// A new random key (for tests and for `bytehot-eventstore`'s key generation).
+    /// A new random key, from the operating system's random numbers (to write into a key
+    /// file, or to give in code).
     pub fn generate() -> MasterKey {
         MasterKey {
             key: XChaCha20Poly1305::generate_key(&mut OsRng).into(),
