@@ -387,6 +387,11 @@ fn a_backup_stays_encrypted_and_restores_readable_with_the_key() {
     assert_eq!(files_holding(&backup, MARKER), Vec::<String>::new());
     let restored = tmp.path().join("restored");
     EventStore::restore(&backup, &restored, false).unwrap();
+    // The restored copy is encrypted too: no open, and no plaintext save, without its key.
+    assert!(matches!(
+        EventStore::open(Config::new(&restored)).err(),
+        Some(Error::Config { .. })
+    ));
     let copy = EventStore::open(config(&restored, &key, 1)).unwrap();
     assert!(
         data_of(&copy.read_aggregate("user", "u0", 0).unwrap())

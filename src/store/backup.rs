@@ -280,6 +280,28 @@ fn backup_into(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io("read", &stream, e)),
     }
+    // The store's encryption record: a restored copy must not open, or take plaintext
+    // events, without the key its events are sealed with.
+    let record = base
+        .join(layout::METADATA_DIR)
+        .join(crate::crypto::STORE_FILE);
+    match file::read_regular(&record) {
+        Ok(bytes) => {
+            let target = dest.join(layout::METADATA_DIR);
+            fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
+            write_new(&target.join(crate::crypto::STORE_FILE), &bytes)?;
+            files.push(ManifestFile {
+                path: format!("{}/{}", layout::METADATA_DIR, crate::crypto::STORE_FILE),
+                bytes: bytes.len() as u64,
+                crc32: crc32(&bytes),
+                events: 0,
+            });
+            report.files += 1;
+            report.bytes += bytes.len() as u64;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("read", &record, e)),
+    }
     file::sync_file_system(dest).map_err(io_err("sync", dest))?;
     write_manifest(
         dest,
@@ -579,6 +601,7 @@ impl EventStore {
 
     fn restore_into(backup: &Path, manifest: &Manifest, staging: &Path) -> Result<BackupReport> {
         let mut report = BackupReport::default();
+        let mut record = None;
         fs::create_dir_all(staging).map_err(io_err("create directory", staging))?;
         for entry in &manifest.files {
             let rel = Path::new(&entry.path);
@@ -614,6 +637,14 @@ impl EventStore {
                      damaged; restore another one",
                 ));
             }
+            // The encryption record goes in once the copy is verified: the check opens it
+            // without the key (it reads no event's data).
+            if *rel == Path::new(layout::METADATA_DIR).join(crate::crypto::STORE_FILE) {
+                record = Some(bytes);
+                report.files += 1;
+                report.bytes += entry.bytes;
+                continue;
+            }
             let target = staging.join(rel);
             if let Some(dir) = target.parent() {
                 fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
@@ -628,6 +659,13 @@ impl EventStore {
         let problems = store.verify()?;
         let count = store.total_event_count()?;
         store.close()?;
+        if let Some(bytes) = record {
+            let target = staging
+                .join(layout::METADATA_DIR)
+                .join(crate::crypto::STORE_FILE);
+            fs::write(&target, bytes).map_err(io_err("write", &target))?;
+            file::sync_file_system(staging).map_err(io_err("sync", staging))?;
+        }
         if !problems.is_empty() {
             // Named by the backup: the store built from it is removed.
             return Err(Error::corrupt(
