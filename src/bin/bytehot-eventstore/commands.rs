@@ -14,7 +14,7 @@ use clap::Args;
 use serde_json::json;
 
 use crate::output::{self, EVENT_HEADER, event_line, event_row};
-use crate::{Command, Failure, Global, Outcome, settings};
+use crate::{Command, EncryptionCommand, Failure, Global, Outcome, settings};
 
 /// Which events `query` and `export` select: all of them by default.
 #[derive(Args, Debug, Default)]
@@ -84,6 +84,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         } => cleanup(global, dry_run, max_age_days, max_total_size_mb),
         Command::Backup { dest, link_dest } => backup(global, &dest, link_dest.as_deref()),
         Command::Sync { remote, name } => sync(global, &remote, &name),
+        Command::Encryption(what) => encryption(global, what),
         Command::Restore {
             backup,
             dest,
@@ -540,6 +541,55 @@ fn migrate(global: &Global) -> Result<Outcome, Failure> {
         output::json(&json!({ "filesRewritten": rewritten }));
     } else {
         println!("{rewritten} files of ByteHot's adapter rewritten at their versions");
+    }
+    Ok(Outcome::Ok)
+}
+
+fn encryption(global: &Global, what: EncryptionCommand) -> Result<Outcome, Failure> {
+    let store = match what {
+        EncryptionCommand::Keygen { file } => return keygen(global, &file),
+        _ => open(global, false)?,
+    };
+    let (what, count) = match what {
+        EncryptionCommand::Encrypt => ("events encrypted", store.reseal_all(true)?),
+        EncryptionCommand::Decrypt => ("events decrypted", store.reseal_all(false)?),
+        EncryptionCommand::RotateKey => ("data keys rewrapped", store.rotate_master_key()?),
+        EncryptionCommand::Forget {
+            aggregate_type,
+            aggregate_id,
+        } => {
+            store.forget_aggregate(&aggregate_type, &aggregate_id)?;
+            ("aggregates forgotten", 1)
+        }
+        // Returned above: a key file needs no store.
+        EncryptionCommand::Keygen { .. } => ("keys written", 0),
+    };
+    close(store)?;
+    if global.json {
+        output::json(&json!({ "done": what, "count": count }));
+    } else {
+        println!("{count} {what}");
+    }
+    Ok(Outcome::Ok)
+}
+
+/// A new master key in a new file only its owner reads.
+fn keygen(global: &Global, file: &Path) -> Result<Outcome, Failure> {
+    let key = bytehot_eventstore::MasterKey::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options
+        .open(file)
+        .map_err(|e| Failure::io("create", file, e))?;
+    writeln!(out, "{}", key.to_hex())
+        .and_then(|()| out.sync_all())
+        .map_err(|e| Failure::io("write", file, e))?;
+    if global.json {
+        output::json(&json!({ "keyFile": file, "keyId": key.id() }));
+    } else {
+        println!("wrote key {} to {}", key.id(), file.display());
     }
     Ok(Outcome::Ok)
 }

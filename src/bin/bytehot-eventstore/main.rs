@@ -180,6 +180,31 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Encryption at rest (docs/encryption.md); the store's key comes from the
+    /// configuration (encryption.key-file) like any other setting.
+    #[command(subcommand)]
+    Encryption(EncryptionCommand),
+}
+
+/// What `encryption` does.
+#[derive(Subcommand, Debug)]
+enum EncryptionCommand {
+    /// Writes a new random master key into FILE (64 hexadecimal digits, mode 600); FILE
+    /// must not exist. Needs no store.
+    Keygen { file: PathBuf },
+    /// Encrypts the events the store holds in plaintext, in place, online.
+    Encrypt,
+    /// Rewrites every event in plaintext, then removes the keys: the store opens without
+    /// one afterwards.
+    Decrypt,
+    /// Finishes a key rotation: the store opened with the new key and the old one as
+    /// encryption.previous-key-file; every data key is wrapped anew, no event rewritten.
+    RotateKey,
+    /// Destroys an aggregate's data key: its events keep their shape, their data is gone.
+    Forget {
+        aggregate_type: String,
+        aggregate_id: String,
+    },
 }
 
 /// The tool's exit codes.
