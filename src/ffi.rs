@@ -784,6 +784,32 @@ natives! {
         to_java(env, &json(&store.pull(&remote, &alias)?))
     }
 
+    fn poll_other_stores = "pollOtherStores"(
+        env,
+        handle: jlong,
+        name: JByteArray<'l>,
+        cursor: JByteArray<'l>,
+        filter: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let name = text(env, &name, "name")?;
+        let mut position: crate::OtherStoresCursor =
+            serde_json::from_slice(&bytes(env, &cursor, "cursor")?)
+                .map_err(|e| Error::invalid_event("cursor", e.to_string()))?;
+        let filter = stream_filter(&bytes(env, &filter, "filter")?)?;
+        let events = store.poll_other_stores(&name, &mut position, &filter)?;
+        let mut out = Vec::with_capacity(events.len() * 512 + 64);
+        out.extend_from_slice(b"{\"cursor\":");
+        out.extend_from_slice(&json(&position));
+        out.extend_from_slice(b",\"stores\":");
+        out.extend_from_slice(&json(&events.iter().map(|(s, _)| s).collect::<Vec<_>>()));
+        out.extend_from_slice(b",\"events\":");
+        let events: Vec<Event> = events.into_iter().map(|(_, e)| e).collect();
+        out.extend_from_slice(&Event::batch_to_json(&events));
+        out.push(b'}');
+        to_java(env, &out)
+    }
+
     fn other_stores = "otherStores"(
         env,
         handle: jlong,

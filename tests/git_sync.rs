@@ -408,3 +408,71 @@ fn an_encrypted_store_shares_only_ciphertext_and_a_team_sharing_its_key_reads_it
         other => panic!("expected the key named, got {other:?}"),
     }
 }
+
+#[test]
+fn a_reader_of_the_other_stores_gets_each_of_their_events_once_across_syncs() {
+    if !git_available() {
+        return;
+    }
+    use bytehot_eventstore::{OtherStoresCursor, StreamFilter};
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let a = open(&tmp.path().join("a"));
+    let b = open(&tmp.path().join("b"));
+    let ids = |events: &[(String, Event)]| -> Vec<String> {
+        events
+            .iter()
+            .map(|(store, e)| format!("{store}:{}", e.metadata.event_id))
+            .collect()
+    };
+    for n in 0..3 {
+        a.append(event("c1", &format!("a{n}"))).unwrap();
+    }
+    a.sync(&remote, "a").unwrap();
+    b.sync(&remote, "b").unwrap();
+    let all = StreamFilter::default();
+    let mut cursor = OtherStoresCursor::default();
+    assert_eq!(
+        ids(&b.poll_other_stores("b", &mut cursor, &all).unwrap()),
+        ["a:a0", "a:a1", "a:a2"]
+    );
+    assert!(
+        b.poll_other_stores("b", &mut cursor, &all)
+            .unwrap()
+            .is_empty()
+    );
+
+    // Kept where the consumer keeps its state, and taken up again after more syncs.
+    let kept = serde_json::to_string(&cursor).unwrap();
+    a.append(event("c1", "a3")).unwrap();
+    a.append(event("c9", "a4")).unwrap();
+    a.sync(&remote, "a").unwrap();
+    b.sync(&remote, "b").unwrap();
+    let mut cursor: OtherStoresCursor = serde_json::from_str(&kept).unwrap();
+    assert_eq!(
+        ids(&b.poll_other_stores("b", &mut cursor, &all).unwrap()),
+        ["a:a3", "a:a4"]
+    );
+    assert!(
+        b.poll_other_stores("b", &mut cursor, &all)
+            .unwrap()
+            .is_empty()
+    );
+
+    // A filter admits what it names; the cursor still moves past the rest.
+    let mut fresh = OtherStoresCursor::default();
+    let none = StreamFilter {
+        event_types: vec!["SomethingElse".to_string()],
+        ..StreamFilter::default()
+    };
+    assert!(
+        b.poll_other_stores("b", &mut fresh, &none)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        b.poll_other_stores("b", &mut fresh, &all)
+            .unwrap()
+            .is_empty()
+    );
+}

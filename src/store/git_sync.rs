@@ -19,7 +19,7 @@
 //!   what they derive stays in the clone, ignored by Git, and goes at the next sync (which
 //!   changes their files): a copy must be closed before this store syncs.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +60,18 @@ pub struct SyncReport {
     pub pushed: bool,
     /// The other stores the repository holds, by name.
     pub other_stores: Vec<String>,
+}
+
+/// How far a reader of the other stores has read: per store, aggregate type and aggregate,
+/// the last version delivered. Stable across syncs: a store's aggregates only grow (a
+/// cleanup keeps versions), whereas a copy's stream positions are derived anew after each
+/// sync. Serializable, so that a consumer can keep it where it keeps its own state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct OtherStoresCursor {
+    /// Store name -> aggregate type -> aggregate id -> the last version delivered.
+    #[serde(default)]
+    pub delivered: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
 /// A store's name in a shared repository: what its subtree is called.
@@ -209,6 +221,50 @@ impl EventStore {
         for other in self.other_stores(name)? {
             let store = self.open_other_store(&other)?;
             out.push((other, f(&store)?));
+        }
+        Ok(out)
+    }
+
+    /// The events the other stores hold (as the last sync and pulls brought them) that
+    /// `cursor` has not delivered and `filter` admits, each with its store's name, store by
+    /// store, each aggregate's in version order; `cursor` then covers them. The other
+    /// stores' side of a subscription: a consumer polls it after each sync, beside its
+    /// subscription to this store.
+    pub fn poll_other_stores(
+        &self,
+        name: &str,
+        cursor: &mut OtherStoresCursor,
+        filter: &crate::StreamFilter,
+    ) -> Result<Vec<(String, crate::Event)>> {
+        let mut out = Vec::new();
+        for other in self.other_stores(name)? {
+            let store = self.open_other_store(&other)?;
+            let seen = cursor.delivered.entry(other.clone()).or_default();
+            let types = match &filter.aggregate_type {
+                Some(t) => vec![t.clone()],
+                None => store.aggregate_types()?,
+            };
+            for aggregate_type in types {
+                let ids = store.aggregate_ids(&aggregate_type)?;
+                let versions = seen.entry(aggregate_type.clone()).or_default();
+                for id in ids {
+                    let since = versions.get(&id).copied().unwrap_or(0);
+                    if store.current_version(&aggregate_type, &id)? <= since {
+                        continue;
+                    }
+                    let events = store.read_aggregate(&aggregate_type, &id, since)?;
+                    if let Some(last) = events.last() {
+                        versions.insert(id.clone(), last.metadata.aggregate_version);
+                    }
+                    out.extend(
+                        events
+                            .into_iter()
+                            .filter(|e| filter.admits(e))
+                            .map(|e| (other.clone(), e)),
+                    );
+                }
+            }
+            store.close()?;
         }
         Ok(out)
     }

@@ -53,7 +53,7 @@ mod write;
 pub use backup::{BACKUP_MANIFEST, BackupReport, backup_root};
 pub use cleanup::{CLEANUP_LOG, CleanupReport};
 pub use compact::Compaction;
-pub use git_sync::{SYNC_DIR, SyncReport};
+pub use git_sync::{OtherStoresCursor, SYNC_DIR, SyncReport};
 pub use migrate::SchemaRewrite;
 pub use snapshot::{SNAPSHOT_DIR, SNAPSHOTS_KEPT, Snapshot};
 pub use subscribe::{StartAt, StreamEvent, StreamFilter, Subscription};

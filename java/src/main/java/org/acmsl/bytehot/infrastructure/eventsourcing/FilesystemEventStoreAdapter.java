@@ -353,16 +353,7 @@ public final class FilesystemEventStoreAdapter
         Objects.requireNonNull(filter, "filter must not be null");
         Objects.requireNonNull(handler, "handler must not be null");
         Objects.requireNonNull(onError, "onError must not be null");
-        final ObjectNode json = JsonNodeFactory.instance.objectNode();
-        final ArrayNode types = json.putArray("eventTypes");
-        filter.getEventTypes().forEach(types::add);
-        if (filter.getAggregateType() != null) {
-            json.put("aggregateType", filter.getAggregateType());
-        }
-        if (filter.getCorrelationId() != null) {
-            json.put("correlationId", filter.getCorrelationId());
-        }
-        final byte[] filterJson = EventSerializationSupport.toUtf8(json, "filter");
+        final byte[] filterJson = filterJson(filter);
         final byte[] nameBytes = name == null ? null : text(name, "name");
         final int kind = start.getKind() == SubscriptionStart.Kind.BEGINNING ? 0
             : start.getKind() == SubscriptionStart.Kind.AFTER ? 1 : 2;
@@ -535,6 +526,49 @@ public final class FilesystemEventStoreAdapter
         final byte[] as = text(alias, "alias");
         return handle.call(OperationType.RETRIEVE, null, null,
             h -> EventSerializationSupport.strings(NativeEventStore.pull(h, url, as)));
+    }
+
+    /** A stream filter as the native side reads it. */
+    private static byte[] filterJson(final StreamFilter filter) {
+        final ObjectNode json = JsonNodeFactory.instance.objectNode();
+        final ArrayNode types = json.putArray("eventTypes");
+        filter.getEventTypes().forEach(types::add);
+        if (filter.getAggregateType() != null) {
+            json.put("aggregateType", filter.getAggregateType());
+        }
+        if (filter.getCorrelationId() != null) {
+            json.put("correlationId", filter.getCorrelationId());
+        }
+        return EventSerializationSupport.toUtf8(json, "filter");
+    }
+
+    /**
+     * The other stores' side of a subscription: the events the other stores hold (as the last
+     * sync and pulls brought them) that {@code cursor} has not delivered and {@code filter}
+     * admits, store by store, each aggregate's in version order, with the cursor that covers
+     * them. Poll it after each {@link #sync}, beside a subscription to this store; keep the
+     * cursor ({@link OtherStoresPoll#getCursor()}, a JSON text) where the consumer keeps its
+     * state. Exact across syncs: a store's aggregates only grow.
+     * @param name this store's name in the repository
+     * @param cursor where the consumer is ({@code "{}"} at first)
+     * @param filter which events
+     * @return the new events, each with its store's name, and the new cursor
+     */
+    public OtherStoresPoll pollOtherStores(final String name, final String cursor, final StreamFilter filter) {
+        final byte[] store = text(name, "name");
+        final byte[] position = text(Objects.requireNonNull(cursor, "cursor"), "cursor");
+        final byte[] admitted = filterJson(Objects.requireNonNull(filter, "filter"));
+        final byte[] json = handle.call(OperationType.RETRIEVE, null, null,
+            h -> NativeEventStore.pollOtherStores(h, store, position, admitted));
+        final JsonNode result = EventSerializationSupport.readTree(json);
+        final List<String> stores = EventSerializationSupport.stringsOf(result.path("stores"));
+        final List<VersionedDomainEvent> events = EventSerializationSupport.fromEnvelopes(
+            EventSerializationSupport.toUtf8(result.path("events"), "events"));
+        final List<Map.Entry<String, VersionedDomainEvent>> delivered = new java.util.ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            delivered.add(Map.entry(stores.get(i), events.get(i)));
+        }
+        return new OtherStoresPoll(delivered, result.path("cursor").toString());
     }
 
     /**

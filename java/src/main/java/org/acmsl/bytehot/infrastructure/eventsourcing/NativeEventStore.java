@@ -87,6 +87,12 @@ final class NativeEventStore {
     /** Brings the stores of another repository, read only, as {@code <alias>/<store>}; a JSON array. */
     static native byte[] pull(long handle, byte[] remote, byte[] alias);
 
+    /**
+     * The other stores' events a cursor has not delivered: {@code {"cursor":{...},"stores":[...],
+     * "events":[...]}} (the store of each event, in the same order).
+     */
+    static native byte[] pollOtherStores(long handle, byte[] name, byte[] cursor, byte[] filter);
+
     /** The other stores the last sync brought, as a JSON array of names. */
     static native byte[] otherStores(long handle, byte[] name);
 

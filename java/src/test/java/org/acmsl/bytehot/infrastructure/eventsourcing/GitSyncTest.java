@@ -49,6 +49,19 @@ class GitSyncTest {
                 assertThat(copy.getEventsForAggregate(first.getAggregateType(), first.getAggregateId()))
                     .containsExactly(first);
             }
+            // The other stores' side of a subscription: each event once, across syncs.
+            final OtherStoresPoll first = ci.pollOtherStores("ci", "{}", org.acmsl.bytehot.domain.StreamFilter.all());
+            assertThat(first.getEvents()).extracting(Map.Entry::getKey).containsOnly("laptop");
+            assertThat(first.getEvents()).extracting(Map.Entry::getValue).containsExactlyInAnyOrderElementsOf(
+                events.subList(0, 3));
+            assertThat(ci.pollOtherStores("ci", first.getCursor(), org.acmsl.bytehot.domain.StreamFilter.all())
+                .getEvents()).isEmpty();
+            laptop.save(events.get(6));
+            laptop.sync(remote.toString(), "laptop");
+            ci.sync(remote.toString(), "ci");
+            assertThat(ci.pollOtherStores("ci", first.getCursor(), org.acmsl.bytehot.domain.StreamFilter.all())
+                .getEvents()).extracting(Map.Entry::getValue).containsExactly(events.get(6));
+
             final String type = events.get(0).getEventType();
             final Map<String, List<VersionedDomainEvent>> byStore = ci.getEventsByTypeAcrossStores("ci", type);
             assertThat(byStore.keySet()).containsExactly("ci", "laptop");

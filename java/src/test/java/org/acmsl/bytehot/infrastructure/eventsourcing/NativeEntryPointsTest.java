@@ -36,7 +36,8 @@ class NativeEntryPointsTest {
         "readByCorrelation", "readByUser", "subscribe", "poll", "acknowledge", "closeSubscription",
         "subscriptionCheckpoint", "saveSnapshot", "loadLatestSnapshot", "rewriteSchemas",
         "recordSchemaMigration", "forgetAggregate", "rotateMasterKey",
-        "resealAll", "sync", "otherStores", "pull"));
+        "resealAll", "sync", "otherStores", "pull",
+        "pollOtherStores"));
 
     /** The native methods that take no handle. */
     private static final Set<String> WITHOUT_HANDLE = Set.of("open", "restore");
