@@ -42,6 +42,7 @@ mod ids_file;
 mod meta;
 mod migrate;
 mod periodic;
+mod plan;
 mod read;
 mod recovery;
 mod snapshot;
