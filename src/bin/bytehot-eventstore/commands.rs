@@ -546,25 +546,28 @@ fn migrate(global: &Global) -> Result<Outcome, Failure> {
 }
 
 fn encryption(global: &Global, what: EncryptionCommand) -> Result<Outcome, Failure> {
-    let store = match what {
-        EncryptionCommand::Keygen { file } => return keygen(global, &file),
-        _ => open(global, false)?,
-    };
+    let on_store =
+        |done: &'static str, run: &dyn Fn(&EventStore) -> bytehot_eventstore::Result<u64>| {
+            let store = open(global, false)?;
+            let count = run(&store)?;
+            close(store)?;
+            Ok::<_, Failure>((done, count))
+        };
     let (what, count) = match what {
-        EncryptionCommand::Encrypt => ("events encrypted", store.reseal_all(true)?),
-        EncryptionCommand::Decrypt => ("events decrypted", store.reseal_all(false)?),
-        EncryptionCommand::RotateKey => ("data keys rewrapped", store.rotate_master_key()?),
+        EncryptionCommand::Keygen { file } => return keygen(global, &file),
+        EncryptionCommand::Encrypt => on_store("events encrypted", &|s| s.reseal_all(true))?,
+        EncryptionCommand::Decrypt => on_store("events decrypted", &|s| s.reseal_all(false))?,
+        EncryptionCommand::RotateKey => {
+            on_store("data keys rewrapped", &|s| s.rotate_master_key())?
+        }
         EncryptionCommand::Forget {
             aggregate_type,
             aggregate_id,
-        } => {
-            store.forget_aggregate(&aggregate_type, &aggregate_id)?;
-            ("aggregates forgotten", 1)
-        }
-        // Returned above: a key file needs no store.
-        EncryptionCommand::Keygen { .. } => ("keys written", 0),
+        } => on_store("aggregates forgotten", &|s| {
+            s.forget_aggregate(&aggregate_type, &aggregate_id)
+                .map(|()| 1)
+        })?,
     };
-    close(store)?;
     if global.json {
         output::json(&json!({ "done": what, "count": count }));
     } else {
