@@ -66,8 +66,18 @@ impl Index {
     ) -> Result<()> {
         let fail = |e: std::io::Error| Error::io("rewrite index", path, e);
         let (dir, name) = self.log_dir(path).map_err(fail)?;
-        let mut lock = dir.open_file(name, Access::AppendCreate).map_err(fail)?;
-        lock.acquire().map_err(fail)?;
+        let mut lock = loop {
+            let lock = dir.open_file(name, Access::AppendCreate).map_err(fail)?;
+            lock.acquire().map_err(fail)?;
+            // Another rewrite may have replaced the log while this one waited for the
+            // lock: the file it holds is one nobody appends to any more, and rewriting
+            // from it would drop what was appended to its successor.
+            let held = file::file_id(&lock).map_err(fail)?;
+            if file::identify(path).is_ok_and(|(id, _)| id == held) {
+                break lock;
+            }
+            let _ = lock.release();
+        };
         let mut bytes = Vec::new();
         lock.read_to_end(&mut bytes).map_err(fail)?;
         let kept: Vec<u8> = complete_lines(&bytes)

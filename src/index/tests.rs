@@ -366,3 +366,59 @@ fn saved_counts_are_used_for_the_prefix_they_cover_and_dropped_by_a_repair() {
     assert!(!counts.exists());
     assert_eq!(index_at(dir.path()).count().unwrap(), 3);
 }
+
+/// Whether a process waits in `flock` for the file with inode `ino` (Linux's `/proc/locks`
+/// lists waiters with `->`).
+#[cfg(target_os = "linux")]
+fn someone_waits_for(ino: u64) -> bool {
+    fs::read_to_string("/proc/locks").is_ok_and(|locks| {
+        locks.lines().any(|l| {
+            l.contains("->")
+                && l.split_whitespace()
+                    .any(|f| f.rsplit(':').next() == Some(ino.to_string().as_str()))
+        })
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_rewrite_that_waited_for_the_lock_works_on_the_log_that_replaced_the_one_it_waited_for() {
+    use std::os::unix::fs::MetadataExt;
+
+    use crate::file::FileLock;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let index = index_at(tmp.path());
+    let log = index.dir.join("types").join("A.log");
+    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    fs::write(&log, "1.5 3 a/b/kept.json\n1.6 3 a/b/gone.json\n").unwrap();
+    let held = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    held.acquire().unwrap();
+    let waited_for = held.metadata().unwrap().ino();
+    let drop: std::collections::HashSet<&str> = ["a/b/gone.json"].into();
+    std::thread::scope(|s| {
+        let rewrite = s.spawn(|| index.rewrite(&log, &drop, b"", false));
+        while !someone_waits_for(waited_for) {
+            assert!(
+                !rewrite.is_finished(),
+                "the rewrite did not wait for the lock"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // What another rewrite does while holding the lock: a new log, with a line
+        // appended to it since, renamed over the one locked.
+        let next = log.with_extension("next");
+        fs::write(
+            &next,
+            "1.5 3 a/b/kept.json\n1.6 3 a/b/gone.json\n1.7 3 a/b/appended.json\n",
+        )
+        .unwrap();
+        fs::rename(&next, &log).unwrap();
+        held.release().unwrap();
+        rewrite.join().unwrap().unwrap();
+    });
+    assert_eq!(
+        fs::read_to_string(&log).unwrap(),
+        "1.5 3 a/b/kept.json\n1.7 3 a/b/appended.json\n"
+    );
+}
