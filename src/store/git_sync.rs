@@ -19,7 +19,7 @@
 //!   what they derive stays in the clone, ignored by Git, and goes at the next sync (which
 //!   changes their files): a copy must be closed before this store syncs.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,7 +110,9 @@ impl EventStore {
             reset_to_remote(&clone)?;
             write_if_changed(&clone.join(".gitignore"), GITIGNORE.as_bytes())?;
             let subtree = clone.join("stores").join(name);
-            report.files_changed = self.mirror_into(&subtree)?;
+            let before = Mirror::read(&clone, name);
+            let (files_changed, mirror) = self.mirror_into(&subtree, before.as_ref())?;
+            report.files_changed = files_changed;
             git(
                 &clone,
                 &[
@@ -136,6 +138,7 @@ impl EventStore {
                     ],
                 )?;
             }
+            let tree = git(&clone, &["write-tree", &format!("--prefix=stores/{name}/")])?;
             // Pushed unless the remote has this commit: a sync cut short after its commit
             // (and before its push) left one to push even when nothing changed since.
             let head = git(&clone, &["rev-parse", "--verify", "--quiet", "HEAD"]).ok();
@@ -151,6 +154,7 @@ impl EventStore {
             .ok();
             if head.is_none() || head == pushed {
                 report.pushed = false;
+                mirror.write(&clone, name, tree.trim())?;
                 break;
             }
             match git(
@@ -164,6 +168,7 @@ impl EventStore {
             ) {
                 Ok(_) => {
                     report.pushed = true;
+                    mirror.write(&clone, name, tree.trim())?;
                     break;
                 }
                 Err(e) if attempt == PUSH_ATTEMPTS => return Err(e),
@@ -354,9 +359,11 @@ impl EventStore {
 
     /// Makes `target` hold exactly this store's shared files, each as it is now (an
     /// aggregate read under its directory's shared lock; an open segment up to its last
-    /// whole line). Returns how many files it added, changed or removed.
-    fn mirror_into(&self, target: &Path) -> Result<u64> {
-        let mut wanted: HashSet<PathBuf> = HashSet::new();
+    /// whole line). With `before`, the record of what `target` holds, a file whose identity
+    /// is the one recorded is not read again. Returns how many files it added, changed or
+    /// removed, and the record of what `target` then holds.
+    fn mirror_into(&self, target: &Path, before: Option<&Mirror>) -> Result<(u64, Mirror)> {
+        let mut now = Mirror::default();
         let mut changed = 0;
         for aggregate_type in self.aggregate_types()? {
             for aggregate_id in self.aggregate_ids(&aggregate_type)? {
@@ -384,6 +391,14 @@ impl EventStore {
                 }
                 for (name, open_segment) in names {
                     let source = dir.join(&name);
+                    let rel_file = rel.join(&name);
+                    // Taken before the read, under the directory's lock: the copy holds
+                    // at least what this identity stands for.
+                    let stamp = Stamp::of(&source)?;
+                    if before.is_some_and(|b| b.files.get(&rel_file) == Some(&stamp)) {
+                        now.files.insert(rel_file, stamp);
+                        continue;
+                    }
                     let mut bytes = self
                         .io
                         .read(&source)
@@ -392,11 +407,10 @@ impl EventStore {
                         let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |end| end + 1);
                         bytes.truncate(whole);
                     }
-                    let dest = target.join(&rel).join(&name);
-                    if write_if_changed(&dest, &bytes)? {
+                    if write_if_changed(&target.join(&rel_file), &bytes)? {
                         changed += 1;
                     }
-                    wanted.insert(rel.join(&name));
+                    now.files.insert(rel_file, stamp);
                 }
             }
         }
@@ -404,19 +418,150 @@ impl EventStore {
         if write_if_changed(&target.join(STORE_MARK), b"bytehot-eventstore store\n")? {
             changed += 1;
         }
-        wanted.insert(PathBuf::from(STORE_MARK));
-        // What this store no longer has (a cleanup, a compaction) leaves its subtree too.
-        if target.is_dir() {
-            for rel in file::files_under(target)? {
-                let rel = rel.strip_prefix(target).unwrap_or(&rel).to_path_buf();
-                if !wanted.contains(&rel) {
-                    let path = target.join(&rel);
-                    fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
-                    changed += 1;
-                }
+        // What this store no longer has (a cleanup, a compaction) leaves its subtree too:
+        // with a record, what it lists and the store does not; otherwise every file of the
+        // subtree the store does not have.
+        let gone: Vec<PathBuf> = match before {
+            Some(before) => before
+                .files
+                .keys()
+                .filter(|rel| !now.files.contains_key(*rel))
+                .cloned()
+                .collect(),
+            None if target.is_dir() => file::files_under(target)?
+                .into_iter()
+                .map(|path| path.strip_prefix(target).unwrap_or(&path).to_path_buf())
+                .filter(|rel| rel != Path::new(STORE_MARK) && !now.files.contains_key(rel))
+                .collect(),
+            None => Vec::new(),
+        };
+        for rel in gone {
+            let path = target.join(&rel);
+            match fs::remove_file(&path) {
+                Ok(()) => changed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("remove", &path, e)),
             }
         }
-        Ok(changed)
+        Ok((changed, now))
+    }
+}
+
+/// A file's identity as a sync saw it: device, inode, length, modification and change
+/// times. A save appends to a segment (its length grows) or creates a file, and every
+/// rewrite (compaction, migration, encryption, key rotation) renames a new file in (a new
+/// inode): an unchanged identity is unchanged bytes. A hand edit that keeps the length
+/// within one tick of the file system's clock could pass unseen; the next sync without a
+/// record (or after `rm <base>/.git-sync/.git/bytehot-mirror`) compares every byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified_ns: i128,
+    changed_ns: i128,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Result<Stamp> {
+        let (id, meta) = file::identify(path).map_err(|e| Error::io("stat", path, e))?;
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        #[cfg(unix)]
+        let changed_ns = {
+            use std::os::unix::fs::MetadataExt;
+            i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let changed_ns = 0;
+        Ok(Stamp {
+            dev: id.dev,
+            ino: id.ino,
+            len: meta.len(),
+            modified_ns,
+            changed_ns,
+        })
+    }
+}
+
+/// The clone's record of this store's subtree as of the last sync that pushed it (or
+/// found the remote holding it): the identity of each file when it was copied, and the
+/// tree Git made of them. It is trusted only while the clone's `HEAD` holds that very
+/// tree, so a sync cut short, a refused push or a subtree changed by hand falls back to
+/// comparing every file. Kept in the clone's `.git/`: never committed, untouched by
+/// `reset` and `clean`.
+#[derive(Debug, Default)]
+struct Mirror {
+    files: HashMap<PathBuf, Stamp>,
+}
+
+const MIRROR_RECORD: &str = "bytehot-mirror";
+const MIRROR_HEADER: &str = "bytehot-eventstore mirror 1";
+
+impl Mirror {
+    /// The record of `clone`, if there is one for the store `name` and its tree is the
+    /// one `HEAD` holds for that store.
+    fn read(clone: &Path, name: &str) -> Option<Mirror> {
+        let text = fs::read_to_string(clone.join(".git").join(MIRROR_RECORD)).ok()?;
+        let mut lines = text.lines();
+        let header = lines.next()?;
+        let (store, tree) = header.strip_prefix(MIRROR_HEADER)?.trim().split_once(' ')?;
+        if store != name {
+            return None;
+        }
+        let head = git(
+            clone,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("HEAD:stores/{name}"),
+            ],
+        )
+        .ok()?;
+        if head.trim() != tree {
+            return None;
+        }
+        let mut files = HashMap::new();
+        for line in lines {
+            let mut fields = line.splitn(6, ' ');
+            let mut number = || fields.next()?.parse::<i128>().ok();
+            let (dev, ino, len, modified_ns, changed_ns) =
+                (number()?, number()?, number()?, number()?, number()?);
+            let rel = PathBuf::from(fields.next()?);
+            let stamp = Stamp {
+                dev: u64::try_from(dev).ok()?,
+                ino: u64::try_from(ino).ok()?,
+                len: u64::try_from(len).ok()?,
+                modified_ns,
+                changed_ns,
+            };
+            files.insert(rel, stamp);
+        }
+        Some(Mirror { files })
+    }
+
+    /// Replaces the record of `clone` (by rename: a record cut short is no record).
+    fn write(&self, clone: &Path, name: &str, tree: &str) -> Result<()> {
+        let mut text = format!("{MIRROR_HEADER} {name} {tree}\n");
+        for (rel, s) in &self.files {
+            // Names are percent-encoded: a line break here would be a hand-made name, not
+            // recorded (it is compared again at each sync).
+            let Some(rel) = rel.to_str().filter(|r| !r.contains('\n')) else {
+                continue;
+            };
+            text.push_str(&format!(
+                "{} {} {} {} {} {rel}\n",
+                s.dev, s.ino, s.len, s.modified_ns, s.changed_ns
+            ));
+        }
+        let path = clone.join(".git").join(MIRROR_RECORD);
+        let tmp = path.with_extension("tmp");
+        fs::write(&tmp, text).map_err(|e| Error::io("write", &tmp, e))?;
+        fs::rename(&tmp, &path).map_err(|e| Error::io("rename", &tmp, e))
     }
 }
 
@@ -452,14 +597,14 @@ fn reset_to_remote(clone: &Path) -> Result<()> {
         ],
     )
     .is_ok();
+    git(
+        clone,
+        &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
+    )?;
     if has_branch {
-        git(clone, &["checkout", "--quiet", "-B", BRANCH, &remote])?;
+        // One pass over the work tree (moving the branch, the index and the files at
+        // once): with a million files, each pass is minutes.
         git(clone, &["reset", "--quiet", "--hard", &remote])?;
-    } else {
-        git(
-            clone,
-            &["symbolic-ref", "HEAD", &format!("refs/heads/{BRANCH}")],
-        )?;
     }
     git(clone, &["clean", "--quiet", "-fdx"])?;
     Ok(())
