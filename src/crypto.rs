@@ -81,6 +81,9 @@ impl MasterKey {
             )
         };
         let bytes = crate::file::read_regular(path).map_err(|e| bad(e.to_string()))?;
+        if let Some(warning) = exposed_key_file(path) {
+            log::warn!("{warning}");
+        }
         if let Ok(raw) = <[u8; 32]>::try_from(bytes.as_slice()) {
             return Ok(MasterKey { key: raw });
         }
@@ -614,6 +617,30 @@ fn nonce_of(json: &str) -> Option<&str> {
     rest.split('"').next()
 }
 
+/// Why the key file at `path` is exposed, if other users may read or write it (Unix: any
+/// permission bit for group or others). A warning, not a refusal: the file is the
+/// operator's, and a store that would not open over a mode would be a store that stops
+/// after a restore by a tool that loses modes.
+fn exposed_key_file(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "{}: the master key file is open to other users (mode {mode:03o}): anyone who \
+                 reads it reads the store; make it the owner's alone (chmod 600)",
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// `event` with its data replaced by the forgotten marker.
 pub(crate) fn forgotten_event(mut event: Event, at: &str) -> Event {
     let marker = serde_json::json!({ FORGOTTEN_MEMBER: at }).to_string();
@@ -626,6 +653,30 @@ pub(crate) fn forgotten_event(mut event: Event, at: &str) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_other_users_may_read_is_named_with_its_mode_and_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        std::fs::write(&path, MasterKey::generate().to_hex()).unwrap();
+        for (mode, exposed) in [(0o600, false), (0o400, false), (0o640, true), (0o604, true)] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let warning = exposed_key_file(&path);
+            assert_eq!(warning.is_some(), exposed, "{mode:o}");
+            if let Some(w) = warning {
+                assert!(
+                    w.contains(&format!("mode {mode:03o}")) && w.contains("chmod 600"),
+                    "{w}"
+                );
+            }
+            assert!(
+                MasterKey::from_file(&path).is_ok(),
+                "a warning, not a refusal"
+            );
+        }
+    }
 
     fn event(id: &str, version: u64) -> Event {
         let mut m = crate::event::EventMetadata::new("user", "u1", id);
