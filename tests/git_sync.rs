@@ -523,6 +523,24 @@ fn event_files(base: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A plain clone of `remote` at `tmp/<dir>`, as a teammate makes it.
+fn clone_at(tmp: &Path, remote: &str, dir: &str) -> PathBuf {
+    git_in(tmp, &["clone", "--quiet", "--branch", "main", remote, dir]);
+    tmp.join(dir)
+}
+
+/// A store `a` at `tmp/a` with two events (in aggregates `c1` and `second`), synced once
+/// to a new bare repository: the remote, the store's base, the store.
+fn store_synced_once(tmp: &Path, second: &str) -> (String, PathBuf, EventStore) {
+    let remote = bare_repository(tmp);
+    let base = tmp.join("a");
+    let store = open(&base);
+    store.append(event("c1", "e1")).unwrap();
+    store.append(event(second, "e2")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    (remote, base, store)
+}
+
 #[test]
 fn a_sync_after_one_it_pushed_reads_only_the_files_changed_since() {
     use std::sync::Arc;
@@ -554,11 +572,7 @@ fn a_sync_after_one_it_pushed_reads_only_the_files_changed_since() {
     assert_eq!(reads() - before, 2, "only the two new files are read");
 
     // What the repository holds is what the store holds, file by file.
-    let check = tmp.path().join("check");
-    git_in(
-        tmp.path(),
-        &["clone", "--quiet", "--branch", "main", &remote, "check"],
-    );
+    let check = clone_at(tmp.path(), &remote, "check");
     for rel in event_files(&tmp.path().join("a")) {
         assert_eq!(
             std::fs::read(check.join("stores/a").join(&rel)).unwrap(),
@@ -574,12 +588,7 @@ fn a_file_renamed_over_with_new_bytes_of_the_same_length_reaches_the_repository(
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
-    let store = open(&base);
-    store.append(event("c1", "e1")).unwrap();
-    store.append(event("c1", "e2")).unwrap();
-    store.sync(&remote, "a").unwrap();
+    let (remote, base, store) = store_synced_once(tmp.path(), "c1");
     // What every rewrite of the store does (migration, encryption, compaction): new bytes
     // written beside and renamed over. Here the same length, within the same second.
     let rel = event_files(&base)[0].clone();
@@ -590,11 +599,7 @@ fn a_file_renamed_over_with_new_bytes_of_the_same_length_reaches_the_repository(
     std::fs::write(path.with_extension("tmp"), &rewritten).unwrap();
     std::fs::rename(path.with_extension("tmp"), &path).unwrap();
     assert!(store.sync(&remote, "a").unwrap().pushed);
-    let check = tmp.path().join("check");
-    git_in(
-        tmp.path(),
-        &["clone", "--quiet", "--branch", "main", &remote, "check"],
-    );
+    let check = clone_at(tmp.path(), &remote, "check");
     assert_eq!(
         std::fs::read_to_string(check.join("stores/a").join(&rel)).unwrap(),
         rewritten
@@ -607,18 +612,9 @@ fn a_file_removed_from_the_repository_by_hand_is_put_back_by_the_next_sync() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
-    let store = open(&base);
-    store.append(event("c1", "e1")).unwrap();
-    store.append(event("c2", "e2")).unwrap();
-    store.sync(&remote, "a").unwrap();
+    let (remote, base, store) = store_synced_once(tmp.path(), "c2");
     let rel = event_files(&base)[0].clone();
-    let hand = tmp.path().join("hand");
-    git_in(
-        tmp.path(),
-        &["clone", "--quiet", "--branch", "main", &remote, "hand"],
-    );
+    let hand = clone_at(tmp.path(), &remote, "hand");
     let in_repo = format!("stores/a/{}", rel.to_string_lossy());
     git_in(&hand, &["rm", "--quiet", &in_repo]);
     git_in(&hand, &["commit", "--quiet", "-m", "a hand edit"]);
