@@ -154,7 +154,7 @@ impl EventStore {
             .ok();
             if head.is_none() || head == pushed {
                 report.pushed = false;
-                mirror.write(&clone, name, tree.trim())?;
+                mirror.keep(before.as_ref(), &clone, name, tree.trim());
                 break;
             }
             match git(
@@ -168,7 +168,7 @@ impl EventStore {
             ) {
                 Ok(_) => {
                     report.pushed = true;
-                    mirror.write(&clone, name, tree.trim())?;
+                    mirror.keep(before.as_ref(), &clone, name, tree.trim());
                     break;
                 }
                 Err(e) if attempt == PUSH_ATTEMPTS => return Err(e),
@@ -320,8 +320,8 @@ impl EventStore {
     }
 
     /// Makes `clone` a clone of `remote`: cloned when missing (or left unfinished), checked
-    /// to be of `remote` otherwise; a lock file a killed git left behind goes (the sync
-    /// lock says no git of this store runs).
+    /// to be of `remote` otherwise; the lock files a killed git leaves behind (of the index,
+    /// `HEAD`, the refs a sync moves) go (the sync lock says no git of this store runs).
     fn ensure_clone(&self, remote: &str, clone: &Path) -> Result<()> {
         if !clone.join(".git").join("HEAD").is_file() {
             if clone.exists() {
@@ -350,9 +350,18 @@ impl EventStore {
                 ),
             ));
         }
-        let index_lock = clone.join(".git").join("index.lock");
-        if index_lock.exists() {
-            fs::remove_file(&index_lock).map_err(|e| Error::io("remove", &index_lock, e))?;
+        let git_dir = clone.join(".git");
+        for stale in [
+            "index.lock".to_string(),
+            "HEAD.lock".to_string(),
+            "packed-refs.lock".to_string(),
+            format!("refs/heads/{BRANCH}.lock"),
+            format!("refs/remotes/origin/{BRANCH}.lock"),
+        ] {
+            let lock = git_dir.join(stale);
+            if lock.exists() {
+                fs::remove_file(&lock).map_err(|e| Error::io("remove", &lock, e))?;
+            }
         }
         Ok(())
     }
@@ -363,7 +372,10 @@ impl EventStore {
     /// is the one recorded is not read again. Returns how many files it added, changed or
     /// removed, and the record of what `target` then holds.
     fn mirror_into(&self, target: &Path, before: Option<&Mirror>) -> Result<(u64, Mirror)> {
-        let mut now = Mirror::default();
+        let mut now = Mirror {
+            taken_ns: now_ns(),
+            ..Mirror::default()
+        };
         let mut changed = 0;
         for aggregate_type in self.aggregate_types()? {
             for aggregate_id in self.aggregate_ids(&aggregate_type)? {
@@ -395,7 +407,7 @@ impl EventStore {
                     // Taken before the read, under the directory's lock: the copy holds
                     // at least what this identity stands for.
                     let stamp = Stamp::of(&source)?;
-                    if before.is_some_and(|b| b.files.get(&rel_file) == Some(&stamp)) {
+                    if before.is_some_and(|b| b.vouches_for(&rel_file, &stamp)) {
                         now.files.insert(rel_file, stamp);
                         continue;
                     }
@@ -448,11 +460,12 @@ impl EventStore {
 }
 
 /// A file's identity as a sync saw it: device, inode, length, modification and change
-/// times. A save appends to a segment (its length grows) or creates a file, and every
-/// rewrite (compaction, migration, encryption, key rotation) renames a new file in (a new
-/// inode): an unchanged identity is unchanged bytes. A hand edit that keeps the length
-/// within one tick of the file system's clock could pass unseen; the next sync without a
-/// record (or after `rm <base>/.git-sync/.git/bytehot-mirror`) compares every byte.
+/// times. A save appends to a segment (its length grows) or creates a file, every rewrite
+/// (compaction, migration, encryption, key rotation) renames a new file in (a new inode),
+/// and a torn tail cut off changes the times: an unchanged identity, away from the
+/// record's taking ([`Mirror::vouches_for`]), is unchanged bytes. A hand edit that keeps
+/// length, inode and times could pass unseen; the next sync without a record (or after
+/// `rm <base>/.git-sync/.git/bytehot-mirror`) compares every byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     dev: u64,
@@ -493,25 +506,45 @@ impl Stamp {
 /// tree, so a sync cut short, a refused push or a subtree changed by hand falls back to
 /// comparing every file. Kept in the clone's `.git/`: never committed, untouched by
 /// `reset` and `clean`.
-#[derive(Debug, Default)]
+///
+/// Invariants: a record lists every file of the subtree but its mark (one whose name it
+/// cannot hold is not written at all), and ends with a line counting them (one cut short
+/// is no record). An identity whose modification or change time lies within
+/// [`RACY_NS`] of when the identities were taken is not vouched for: a file changed again
+/// within the file system's clock tick keeps its time, as Git's "racy" entries do.
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Mirror {
     files: HashMap<PathBuf, Stamp>,
+    /// When the identities were taken (nanoseconds since 1970).
+    taken_ns: i128,
 }
 
 const MIRROR_RECORD: &str = "bytehot-mirror";
-const MIRROR_HEADER: &str = "bytehot-eventstore mirror 1";
+const MIRROR_HEADER: &str = "bytehot-eventstore mirror 2";
+
+/// How close to the taking of a record a file's times make its identity unreliable: more
+/// than any file system's timestamp granularity (FAT's is 2 s).
+const RACY_NS: i128 = 3_000_000_000;
+
+fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
 
 impl Mirror {
-    /// The record of `clone`, if there is one for the store `name` and its tree is the
-    /// one `HEAD` holds for that store.
+    /// Whether the file `rel`, whose identity is now `stamp`, holds what this record says
+    /// was copied: the same identity, not changed too close to the record's taking.
+    fn vouches_for(&self, rel: &Path, stamp: &Stamp) -> bool {
+        self.files.get(rel) == Some(stamp)
+            && stamp.modified_ns.max(stamp.changed_ns) < self.taken_ns - RACY_NS
+    }
+
+    /// The record of `clone`, if there is one for the store `name`, whole, and its tree is
+    /// the one `HEAD` holds for that store.
     fn read(clone: &Path, name: &str) -> Option<Mirror> {
         let text = fs::read_to_string(clone.join(".git").join(MIRROR_RECORD)).ok()?;
-        let mut lines = text.lines();
-        let header = lines.next()?;
-        let (store, tree) = header.strip_prefix(MIRROR_HEADER)?.trim().split_once(' ')?;
-        if store != name {
-            return None;
-        }
+        let (mirror, tree) = Mirror::parse(&text, name)?;
         let head = git(
             clone,
             &[
@@ -522,16 +555,32 @@ impl Mirror {
             ],
         )
         .ok()?;
-        if head.trim() != tree {
+        (head.trim() == tree).then_some(mirror)
+    }
+
+    /// The record `text` holds for the store `name`, with the tree it names.
+    fn parse<'t>(text: &'t str, name: &str) -> Option<(Mirror, &'t str)> {
+        let mut lines = text.split('\n');
+        let header = lines.next()?.strip_prefix(MIRROR_HEADER)?;
+        let mut fields = header.split(' ').skip(1);
+        let (store, tree, taken_ns) = (fields.next()?, fields.next()?, fields.next()?);
+        if store != name || fields.next().is_some() {
             return None;
         }
-        let mut files = HashMap::new();
+        let mut mirror = Mirror {
+            files: HashMap::new(),
+            taken_ns: taken_ns.parse().ok()?,
+        };
         for line in lines {
+            if let Some(count) = line.strip_prefix("end ") {
+                let whole = count.parse::<usize>().ok()? == mirror.files.len();
+                return whole.then_some((mirror, tree));
+            }
             let mut fields = line.splitn(6, ' ');
             let mut number = || fields.next()?.parse::<i128>().ok();
             let (dev, ino, len, modified_ns, changed_ns) =
                 (number()?, number()?, number()?, number()?, number()?);
-            let rel = PathBuf::from(fields.next()?);
+            let rel = PathBuf::from(fields.next().filter(|r| !r.is_empty())?);
             let stamp = Stamp {
                 dev: u64::try_from(dev).ok()?,
                 ino: u64::try_from(ino).ok()?,
@@ -539,29 +588,52 @@ impl Mirror {
                 modified_ns,
                 changed_ns,
             };
-            files.insert(rel, stamp);
+            mirror.files.insert(rel, stamp);
         }
-        Some(Mirror { files })
+        None
     }
 
-    /// Replaces the record of `clone` (by rename: a record cut short is no record).
-    fn write(&self, clone: &Path, name: &str, tree: &str) -> Result<()> {
-        let mut text = format!("{MIRROR_HEADER} {name} {tree}\n");
+    /// The record's text, or `None` when a name cannot be held in a line (it would be
+    /// left out, and its removal from the store never reach the repository).
+    fn render(&self, name: &str, tree: &str) -> Option<String> {
+        let mut text = format!("{MIRROR_HEADER} {name} {tree} {}\n", self.taken_ns);
         for (rel, s) in &self.files {
-            // Names are percent-encoded: a line break here would be a hand-made name, not
-            // recorded (it is compared again at each sync).
-            let Some(rel) = rel.to_str().filter(|r| !r.contains('\n')) else {
-                continue;
-            };
+            let rel = rel.to_str().filter(|r| !r.contains(['\n', '\r']))?;
             text.push_str(&format!(
                 "{} {} {} {} {} {rel}\n",
                 s.dev, s.ino, s.len, s.modified_ns, s.changed_ns
             ));
         }
+        text.push_str(&format!("end {}\n", self.files.len()));
+        Some(text)
+    }
+
+    /// Makes this the record of `clone` for the store `name`, whose subtree is now `tree`
+    /// (by rename: a record cut short is no record), unless `before` is the same record.
+    /// Called once the remote holds the tree, so a failure to keep the record is not a
+    /// failure of the sync: it is logged, and the next sync compares every file.
+    fn keep(&self, before: Option<&Mirror>, clone: &Path, name: &str, tree: &str) {
+        if before.is_some_and(|b| b.files == self.files) {
+            return;
+        }
         let path = clone.join(".git").join(MIRROR_RECORD);
-        let tmp = path.with_extension("tmp");
-        fs::write(&tmp, text).map_err(|e| Error::io("write", &tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| Error::io("rename", &tmp, e))
+        let written = match self.render(name, tree) {
+            Some(text) => {
+                let tmp = path.with_extension("tmp");
+                fs::write(&tmp, text).and_then(|()| fs::rename(&tmp, &path))
+            }
+            None => match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        };
+        if let Err(e) = written {
+            log::warn!(
+                "{}: the record of what this sync pushed was not kept ({e}): the next sync \
+                 compares every file",
+                path.display()
+            );
+        }
     }
 }
 
@@ -661,4 +733,69 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(ino: u64, at_ns: i128) -> Stamp {
+        Stamp {
+            dev: 1,
+            ino,
+            len: 10,
+            modified_ns: at_ns,
+            changed_ns: at_ns,
+        }
+    }
+
+    fn record(taken_ns: i128) -> Mirror {
+        let mut files = HashMap::new();
+        files.insert(PathBuf::from("t/a/1-A.json"), stamp(7, 1_000));
+        files.insert(PathBuf::from("t/a b/2-A.json"), stamp(8, 2_000));
+        Mirror { files, taken_ns }
+    }
+
+    #[test]
+    fn a_record_reads_back_whole_and_not_at_all_when_cut_short_or_of_another_store() {
+        let mirror = record(10 * RACY_NS);
+        let text = mirror.render("laptop", "abc").unwrap();
+        let (back, tree) = Mirror::parse(&text, "laptop").unwrap();
+        assert_eq!((back, tree), (mirror, "abc"));
+        assert!(Mirror::parse(&text, "desk").is_none());
+        // Cut at every line boundary but the last: no end line, or a count that disagrees.
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for keep in 1..lines.len() {
+            assert!(
+                Mirror::parse(&lines[..keep].concat(), "laptop").is_none(),
+                "{keep}"
+            );
+        }
+        let mut short = lines.clone();
+        short.remove(1);
+        assert!(Mirror::parse(&short.concat(), "laptop").is_none());
+    }
+
+    #[test]
+    fn a_record_is_not_written_when_a_name_cannot_be_held_in_a_line() {
+        for odd in ["t/a/1-A.json\r", "t/a/x\ny.json"] {
+            let mut mirror = record(0);
+            mirror.files.insert(PathBuf::from(odd), stamp(9, 0));
+            assert!(mirror.render("laptop", "abc").is_none(), "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn an_identity_changed_close_to_the_taking_of_the_record_is_not_vouched_for() {
+        let taken = 100 * RACY_NS;
+        let mut mirror = record(taken);
+        let rel = PathBuf::from("t/a/3-A.json");
+        let old = stamp(3, taken - RACY_NS - 1);
+        let racy = stamp(4, taken - RACY_NS + 1);
+        mirror.files.insert(rel.clone(), old);
+        assert!(mirror.vouches_for(&rel, &old));
+        assert!(!mirror.vouches_for(&rel, &stamp(5, taken - RACY_NS - 1)));
+        mirror.files.insert(rel.clone(), racy);
+        assert!(!mirror.vouches_for(&rel, &racy));
+    }
 }
