@@ -631,3 +631,18 @@ fn a_file_removed_from_the_repository_by_hand_is_put_back_by_the_next_sync() {
         std::fs::read(base.join(&rel)).unwrap()
     );
 }
+
+#[test]
+fn the_lock_files_a_killed_git_left_in_the_clone_do_not_stop_the_next_sync() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (remote, base, store) = store_synced_once(tmp.path(), "c2");
+    let git_dir = base.join(".git-sync").join(".git");
+    for stale in ["index.lock", "HEAD.lock", "refs/heads/main.lock"] {
+        std::fs::write(git_dir.join(stale), b"").unwrap();
+    }
+    store.append(event("c3", "e3")).unwrap();
+    assert!(store.sync(&remote, "a").unwrap().pushed);
+}
