@@ -503,24 +503,21 @@ fn git_in(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
-/// The event files of `store` under `base`, relative to it, sorted.
+/// The event files of the store at `base` (`<type>/<id>/<name>.json`), relative to it,
+/// sorted.
 fn event_files(base: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for t in std::fs::read_dir(base).unwrap().flatten() {
-        let name = t.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') || name == "metadata" || !t.path().is_dir() {
-            continue;
-        }
-        for a in std::fs::read_dir(t.path()).unwrap().flatten() {
-            for f in std::fs::read_dir(a.path()).unwrap().flatten() {
-                if f.file_name().to_string_lossy().ends_with(".json") {
-                    out.push(f.path().strip_prefix(base).unwrap().to_path_buf());
-                }
-            }
-        }
-    }
-    out.sort();
-    out
+    common::walk(base)
+        .into_iter()
+        .filter(|rel| {
+            let first = rel
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy());
+            rel.components().count() == 3
+                && rel.extension().is_some_and(|e| e == "json")
+                && first.is_some_and(|f| !f.starts_with('.') && f != "metadata")
+        })
+        .collect()
 }
 
 /// A plain clone of `remote` at `tmp/<dir>`, as a teammate makes it.

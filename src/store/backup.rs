@@ -209,6 +209,30 @@ pub(super) fn check_backup_root(config: &Config) -> Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` as `<dest>/<dir>/<name>` (a file of no event: the stream log, the
+/// encryption record) and lists it in the manifest and the report.
+fn add_file(
+    dest: &Path,
+    dir: &str,
+    name: &str,
+    bytes: &[u8],
+    files: &mut Vec<ManifestFile>,
+    report: &mut BackupReport,
+) -> Result<()> {
+    let target = dest.join(dir);
+    fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
+    write_new(&target.join(name), bytes)?;
+    files.push(ManifestFile {
+        path: format!("{dir}/{name}"),
+        bytes: bytes.len() as u64,
+        crc32: crc32(bytes),
+        events: 0,
+    });
+    report.files += 1;
+    report.bytes += bytes.len() as u64;
+    Ok(())
+}
+
 fn backup_into(
     base: &Path,
     io: &dyn StoreIo,
@@ -265,17 +289,14 @@ fn backup_into(
             // A restored store gives the positions after the backup's again: under another
             // stream id, so that no consumer takes them for the source's.
             bytes = crate::stream::with_new_id(&bytes);
-            let target = dest.join(crate::stream::STREAM_DIR);
-            fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
-            write_new(&target.join("log"), &bytes)?;
-            files.push(ManifestFile {
-                path: format!("{}/log", crate::stream::STREAM_DIR),
-                bytes: bytes.len() as u64,
-                crc32: crc32(&bytes),
-                events: 0,
-            });
-            report.files += 1;
-            report.bytes += bytes.len() as u64;
+            add_file(
+                dest,
+                crate::stream::STREAM_DIR,
+                "log",
+                &bytes,
+                &mut files,
+                &mut report,
+            )?;
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io("read", &stream, e)),
@@ -286,19 +307,14 @@ fn backup_into(
         .join(layout::METADATA_DIR)
         .join(crate::crypto::STORE_FILE);
     match file::read_regular(&record) {
-        Ok(bytes) => {
-            let target = dest.join(layout::METADATA_DIR);
-            fs::create_dir_all(&target).map_err(io_err("create directory", &target))?;
-            write_new(&target.join(crate::crypto::STORE_FILE), &bytes)?;
-            files.push(ManifestFile {
-                path: format!("{}/{}", layout::METADATA_DIR, crate::crypto::STORE_FILE),
-                bytes: bytes.len() as u64,
-                crc32: crc32(&bytes),
-                events: 0,
-            });
-            report.files += 1;
-            report.bytes += bytes.len() as u64;
-        }
+        Ok(bytes) => add_file(
+            dest,
+            layout::METADATA_DIR,
+            crate::crypto::STORE_FILE,
+            &bytes,
+            &mut files,
+            &mut report,
+        )?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io("read", &record, e)),
     }

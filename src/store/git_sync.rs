@@ -373,7 +373,7 @@ impl EventStore {
     /// removed, and the record of what `target` then holds.
     fn mirror_into(&self, target: &Path, before: Option<&Mirror>) -> Result<(u64, Mirror)> {
         let mut now = Mirror {
-            taken_ns: now_ns(),
+            taken_ns: ns_since_epoch(std::time::SystemTime::now()),
             ..Mirror::default()
         };
         let mut changed = 0;
@@ -478,11 +478,7 @@ struct Stamp {
 impl Stamp {
     fn of(path: &Path) -> Result<Stamp> {
         let (id, meta) = file::identify(path).map_err(|e| Error::io("stat", path, e))?;
-        let modified_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
+        let modified_ns = meta.modified().map_or(0, ns_since_epoch);
         #[cfg(unix)]
         let changed_ns = {
             use std::os::unix::fs::MetadataExt;
@@ -526,9 +522,9 @@ const MIRROR_HEADER: &str = "bytehot-eventstore mirror 2";
 /// than any file system's timestamp granularity (FAT's is 2 s).
 const RACY_NS: i128 = 3_000_000_000;
 
-fn now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+/// `t` in nanoseconds since 1970 (0 before it).
+fn ns_since_epoch(t: std::time::SystemTime) -> i128 {
+    t.duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
