@@ -643,3 +643,22 @@ fn the_lock_files_a_killed_git_left_in_the_clone_do_not_stop_the_next_sync() {
     store.append(event("c3", "e3")).unwrap();
     assert!(store.sync(&remote, "a").unwrap().pushed);
 }
+
+#[test]
+fn a_snapshot_is_shared_and_a_copy_of_the_store_loads_it() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (remote, _, store) = store_synced_once(tmp.path(), "c1");
+    store
+        .save_snapshot("cart", "c1", 2, r#"{"items":["e1","e2"]}"#)
+        .unwrap();
+    assert!(store.sync(&remote, "a").unwrap().pushed);
+    let reader = open(&tmp.path().join("b"));
+    reader.sync(&remote, "b").unwrap();
+    let copy = reader.open_other_store("a").unwrap();
+    let snapshot = copy.load_latest_snapshot("cart", "c1").unwrap().unwrap();
+    assert_eq!(snapshot.version, 2);
+    assert_eq!(snapshot.state.get(), r#"{"items":["e1","e2"]}"#);
+}

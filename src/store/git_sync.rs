@@ -7,8 +7,8 @@
 //!   aggregate never lose an event or give two events one version (each history stays
 //!   its store's; readers see both, each event under its store's name).
 //! - Only what the event files are enters Git: event files and segments as stored (sealed
-//!   when the store is encrypted), `.truncated`, the long id file, the wrapped data keys.
-//!   Derived state (`.index/`, `.journal/`, `.stream/`, `.ids`, `.snapshots/`,
+//!   when the store is encrypted), `.truncated`, the long id file, the wrapped data keys,
+//!   the snapshots. Derived state (`.index/`, `.journal/`, `.stream/`, `.ids`,
 //!   `metadata/`) never does (`.gitignore`).
 //! - The clone (`<base>/.git-sync/`) is the sync's alone (`metadata/git-sync.lock`): a sync
 //!   resets it to the remote, mirrors this store's files into its subtree, commits and
@@ -48,7 +48,7 @@ const BRANCH: &str = "main";
 const PUSH_ATTEMPTS: usize = 8;
 
 const GITIGNORE: &str = "# bytehot-eventstore: derived state never enters Git\n\
-.index/\n.journal/\n.stream/\n.lost/\n.snapshots/\nmetadata/\n.ids\n.ids.*\n*.tmp\n.head\n";
+.index/\n.journal/\n.stream/\n.lost/\nmetadata/\n.ids\n.ids.*\n*.tmp\n.head\n";
 
 /// What [`EventStore::sync`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -400,6 +400,12 @@ impl EventStore {
                     if dir.join(marker).is_file() {
                         names.push((marker.to_string(), false));
                     }
+                }
+                // Snapshots too (sealed when the store is encrypted): a copy rebuilds a
+                // long aggregate from its newest one, checked against its history.
+                let snapshots = dir.join(super::SNAPSHOT_DIR);
+                for (_, name) in super::snapshot::snapshot_names(&snapshots)? {
+                    names.push((format!("{}/{name}", super::SNAPSHOT_DIR), false));
                 }
                 for (name, open_segment) in names {
                     let source = dir.join(&name);

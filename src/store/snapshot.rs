@@ -307,7 +307,7 @@ impl EventStore {
 
 /// The snapshot files of a `.snapshots` directory with their versions (none when it is
 /// missing); other names are not looked at.
-fn snapshot_names(dir: &Path) -> Result<Vec<(u64, String)>> {
+pub(super) fn snapshot_names(dir: &Path) -> Result<Vec<(u64, String)>> {
     let names = match file::dir_names(dir) {
         Ok(names) => names,
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
