@@ -614,6 +614,27 @@ public final class FilesystemEventStoreAdapter
     }
 
     /**
+     * Runs {@code query} on this store and on every other store the last sync and pulls brought
+     * (each opened with {@link #openOtherStore} and closed after), by store name (this store's
+     * under {@code name}): any query spans the stores, each result telling where it came from.
+     * @param name this store's name in the repository
+     * @param query what to ask each store, for example {@code s -> s.getEventsBetween(from, to)}
+     * @param <T> the query's result
+     * @return every store's result, by store name
+     */
+    public <T> Map<String, T> acrossStores(final String name,
+        final java.util.function.Function<FilesystemEventStoreAdapter, T> query) {
+        final Map<String, T> all = new java.util.TreeMap<>();
+        all.put(name, query.apply(this));
+        for (final String other : getOtherStores(name)) {
+            try (FilesystemEventStoreAdapter store = openOtherStore(name, other)) {
+                all.put(other, query.apply(store));
+            }
+        }
+        return all;
+    }
+
+    /**
      * The events of {@code eventType} in this store and in every other store the last sync
      * brought, by store name (this store's under {@code name}).
      * @param name this store's name in the repository
@@ -622,14 +643,7 @@ public final class FilesystemEventStoreAdapter
      */
     public Map<String, List<VersionedDomainEvent>> getEventsByTypeAcrossStores(final String name,
         final String eventType) {
-        final Map<String, List<VersionedDomainEvent>> all = new java.util.TreeMap<>();
-        all.put(name, getEventsByType(eventType));
-        for (final String other : getOtherStores(name)) {
-            try (FilesystemEventStoreAdapter store = openOtherStore(name, other)) {
-                all.put(other, store.getEventsByType(eventType));
-            }
-        }
-        return all;
+        return acrossStores(name, store -> store.getEventsByType(eventType));
     }
 
     /**

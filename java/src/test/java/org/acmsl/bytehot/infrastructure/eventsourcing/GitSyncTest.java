@@ -66,6 +66,12 @@ class GitSyncTest {
             final Map<String, List<VersionedDomainEvent>> byStore = ci.getEventsByTypeAcrossStores("ci", type);
             assertThat(byStore.keySet()).containsExactly("ci", "laptop");
             assertThat(byStore.get("laptop")).containsExactly(events.get(0));
+            // Any query spans the stores: by aggregate and by time too.
+            final VersionedDomainEvent laptops = events.get(0);
+            assertThat(ci.acrossStores("ci", s -> s.getEventsForAggregate(laptops.getAggregateType(),
+                laptops.getAggregateId())).get("laptop")).contains(laptops);
+            assertThat(ci.acrossStores("ci", s -> s.getEventsBetween(laptops.getTimestamp(),
+                laptops.getTimestamp().plusNanos(1))).get("laptop")).contains(laptops);
 
             // A second team's repository, read only.
             final Path other = dir.resolve("other.git");
