@@ -6,10 +6,11 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytehot_eventstore::{
-    Config, Event, EventMetadata, EventStore, encode_header, encode_record, encode_record_in,
-    journal_epoch,
+    Call, Config, Event, EventMetadata, EventStore, Fault, FaultyIo, SystemClock, encode_header,
+    encode_record, encode_record_in, journal_epoch,
 };
 
 use common::DEAD_PID;
@@ -95,6 +96,27 @@ fn a_record_the_aggregate_moved_past_was_never_acknowledged_and_is_dropped() {
     let e2 = new_event("e2", 2, Some("e1"));
     write_journal(&dir, &encode_record(E2_PATH, &e2.to_file_json()));
     assert_eq!(ids(&dir), ["e1", "other"]);
+}
+
+#[test]
+fn a_record_a_full_disk_keeps_from_being_settled_waits_in_place_for_an_open_with_space() {
+    let (_tmp, dir) = seeded_store();
+    let e2 = new_event("e2", 2, Some("e1"));
+    write_journal(&dir, &encode_record(E2_PATH, &e2.to_file_json()));
+    let full = Arc::new(FaultyIo::on(Call::Write, 1, Fault::ShortWrite));
+    let store = EventStore::open_with(Config::new(&dir), Arc::new(SystemClock), full).unwrap();
+    let refused = store.append(new_event("e3", 0, None)).unwrap_err();
+    assert!(refused.to_string().contains("free some space"), "{refused}");
+    store.close().unwrap();
+    assert!(
+        dir.join(format!(".journal/{DEAD_PID}-0.journal")).exists(),
+        "the journal waits for an open that can settle it"
+    );
+    assert!(
+        !dir.join(".lost").exists(),
+        "nothing is set aside for want of space"
+    );
+    assert_eq!(ids(&dir), ["e1", "e2"]);
 }
 
 #[test]

@@ -110,6 +110,15 @@ pub(super) fn created(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
     meta.created().or_else(|_| meta.modified()).ok()
 }
 
+/// Whether a record whose settling failed with `e` is left unsettled, its journal set
+/// aside, while the open goes on: an I/O error of its aggregate (a directory that cannot be
+/// written). A full disk is not one aggregate's trouble and the journal is not damaged: the
+/// open stops there (the store then serves reads only) and every journal stays in place,
+/// replayed by the first open with space.
+fn unsettled_io(e: &Error) -> bool {
+    matches!(e, Error::Io { .. }) && !e.is_out_of_space()
+}
+
 /// What [`EventStore::replay_journals`] settled of one journal.
 pub(super) struct JournalReplay {
     /// The journal's events, for the index repair.
@@ -273,7 +282,7 @@ impl EventStore {
                 let dir = target.parent().unwrap_or(&self.base);
                 let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 match self.write_atomically(dir, name, &file_bytes(name, event)?) {
-                    Err(Error::Io { .. }) => complete[*j] = false,
+                    Err(e) if unsettled_io(&e) => complete[*j] = false,
                     other => other?,
                 }
             }
@@ -296,7 +305,9 @@ impl EventStore {
             lines.dedup_by_key(|(offset, _, _)| *offset);
             let spans: Vec<(u64, u64)> = lines.iter().map(|(o, l, _)| (*o, *l)).collect();
             match self.clear_damaged_end(segment, &spans) {
-                Err(Error::Io { .. }) => lines.iter().for_each(|(_, _, j)| complete[*j] = false),
+                Err(e) if unsettled_io(&e) => {
+                    lines.iter().for_each(|(_, _, j)| complete[*j] = false)
+                }
                 other => other?,
             }
         }
@@ -305,7 +316,7 @@ impl EventStore {
         for (j, (target, offset, rel, event)) in records {
             let on_disk = match offset {
                 Some((offset, line)) => match self.replay_line(&target, offset, line, &event) {
-                    Err(Error::Corrupt { .. } | Error::Io { .. }) => {
+                    Err(e) if matches!(e, Error::Corrupt { .. }) || unsettled_io(&e) => {
                         complete[j] = false;
                         None
                     }
@@ -314,7 +325,9 @@ impl EventStore {
                 None => {
                     if !target.exists() {
                         match self.replay_missing(&target, event.clone()) {
-                            Err(Error::Corrupt { .. } | Error::Io { .. }) => complete[j] = false,
+                            Err(e) if matches!(e, Error::Corrupt { .. }) || unsettled_io(&e) => {
+                                complete[j] = false
+                            }
                             other => other?,
                         }
                     }
