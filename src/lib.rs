@@ -50,6 +50,7 @@ pub use metadata::{
 };
 pub use store::{
     BACKUP_MANIFEST, BackupReport, CLEANUP_LOG, CleanupReport, Compaction, EventFilter, EventStore,
-    Health, ImportReport, OtherStoresCursor, SNAPSHOT_DIR, SNAPSHOTS_KEPT, SYNC_DIR, SchemaRewrite,
-    Snapshot, StartAt, StreamEvent, StreamFilter, Subscription, SyncReport, backup_root,
+    Health, ImportReport, OtherStoresCursor, RestoreReport, SNAPSHOT_DIR, SNAPSHOTS_KEPT, SYNC_DIR,
+    SchemaRewrite, Snapshot, StartAt, StreamEvent, StreamFilter, Subscription, SyncReport,
+    backup_root,
 };

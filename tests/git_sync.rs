@@ -662,3 +662,319 @@ fn a_snapshot_is_shared_and_a_copy_of_the_store_loads_it() {
     assert_eq!(snapshot.version, 2);
     assert_eq!(snapshot.state.get(), r#"{"items":["e1","e2"]}"#);
 }
+
+/// An event of `cart/<aggregate>` stamped `days` days ago.
+fn aged(aggregate: &str, id: &str, days: i64) -> Event {
+    let mut metadata = meta("cart", aggregate, id);
+    metadata.timestamp = Some(chrono::Utc::now() - chrono::Duration::days(days));
+    ev_with(metadata, "ItemAdded", &format!("{{\"item\":\"{id}\"}}"))
+}
+
+/// An aggregate's events as (event id, version).
+fn history(store: &EventStore, aggregate: &str) -> Vec<(String, u64)> {
+    store
+        .read_aggregate("cart", aggregate, 0)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.metadata.event_id, e.metadata.aggregate_version))
+        .collect()
+}
+
+fn owned(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
+    pairs.iter().map(|(id, v)| (id.to_string(), *v)).collect()
+}
+
+#[test]
+fn what_retention_removed_comes_back_from_the_history_when_asked_and_is_shared_again() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    for (i, id) in ["o1", "o2", "o3"].iter().enumerate() {
+        store.append(aged("c1", id, 400 - i as i64)).unwrap();
+    }
+    store.append(event("c1", "n4")).unwrap();
+    store.append(event("c2", "untouched")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    assert_eq!(
+        store
+            .cleanup_with(Some(30), None, false)
+            .unwrap()
+            .events_removed,
+        3
+    );
+    assert!(store.sync(&remote, "a").unwrap().pushed);
+    assert_eq!(history(&store, "c1"), owned(&[("n4", 4)]));
+
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!(
+        (
+            report.aggregates,
+            report.events_restored,
+            report.files_restored
+        ),
+        (1, 3, 3)
+    );
+    assert!(report.still_truncated.is_empty(), "{report:?}");
+    let whole = owned(&[("o1", 1), ("o2", 2), ("o3", 3), ("n4", 4)]);
+    assert_eq!(history(&store, "c1"), whole);
+    assert_eq!(
+        store.read_by_type("ItemAdded").unwrap().len(),
+        5,
+        "the index lists them"
+    );
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    assert!(!base.join("cart/c1/.truncated").exists());
+    store.close().unwrap();
+    let store = open(&base);
+    assert_eq!(history(&store, "c1"), whole);
+    assert_eq!(store.read_by_type("ItemAdded").unwrap().len(), 5);
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    // Asked again, nothing is left to bring back.
+    assert_eq!(store.restore_removed("a").unwrap().events_restored, 0);
+
+    // The next sync shares them again.
+    assert!(store.sync(&remote, "a").unwrap().pushed);
+    let other = open(&tmp.path().join("b"));
+    other.sync(&remote, "b").unwrap();
+    let copy = other.open_other_store("a").unwrap();
+    assert_eq!(history(&copy, "c1"), whole);
+}
+
+#[test]
+fn events_removed_before_any_sync_saw_them_stay_removed_and_the_rest_comes_back() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    for (i, id) in ["o1", "o2", "o3"].iter().enumerate() {
+        store.append(aged("c1", id, 400 - i as i64)).unwrap();
+    }
+    // o1 and o2 go before the first sync; o3 (the last file then) stays.
+    assert_eq!(
+        store
+            .cleanup_with(Some(30), None, false)
+            .unwrap()
+            .events_removed,
+        2
+    );
+    store.sync(&remote, "a").unwrap();
+    store.append(aged("c1", "o4", 300)).unwrap();
+    store.append(event("c1", "n5")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    assert_eq!(
+        store
+            .cleanup_with(Some(30), None, false)
+            .unwrap()
+            .events_removed,
+        2
+    );
+    store.sync(&remote, "a").unwrap();
+
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!((report.events_restored, report.files_restored), (2, 2));
+    assert_eq!(report.still_truncated.len(), 1, "{report:?}");
+    assert!(
+        report.still_truncated[0].contains("versions through 2"),
+        "{report:?}"
+    );
+    assert_eq!(
+        history(&store, "c1"),
+        owned(&[("o3", 3), ("o4", 4), ("n5", 5)])
+    );
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    store.close().unwrap();
+    assert_eq!(open(&base).verify().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn removed_segments_come_back_whole_compressed_or_not() {
+    if !git_available() {
+        return;
+    }
+    for compression in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let remote = bare_repository(tmp.path());
+        let base = tmp.path().join("a");
+        let store = common::open_segmented(&base, 2, compression);
+        for (i, id) in ["o1", "o2", "o3", "o4"].iter().enumerate() {
+            store.append(aged("c1", id, 400 - i as i64)).unwrap();
+        }
+        store.append(event("c1", "n5")).unwrap();
+        // The full segments are compressed (when asked) by a compaction.
+        store.compact().unwrap();
+        store.sync(&remote, "a").unwrap();
+        assert_eq!(
+            store
+                .cleanup_with(Some(30), None, false)
+                .unwrap()
+                .events_removed,
+            4
+        );
+        store.sync(&remote, "a").unwrap();
+        assert_eq!(history(&store, "c1"), owned(&[("n5", 5)]));
+
+        let report = store.restore_removed("a").unwrap();
+        assert_eq!(
+            (report.events_restored, report.files_restored),
+            (4, 2),
+            "compression {compression}"
+        );
+        let whole = owned(&[("o1", 1), ("o2", 2), ("o3", 3), ("o4", 4), ("n5", 5)]);
+        assert_eq!(history(&store, "c1"), whole);
+        let ext = if compression { ".jsonl.zst" } else { ".jsonl" };
+        let segments = std::fs::read_dir(base.join("cart/c1"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(ext)
+            })
+            .count();
+        // The two restored, and (uncompressed) the open one holding n5.
+        assert_eq!(
+            segments,
+            if compression { 2 } else { 3 },
+            "compression {compression}"
+        );
+        assert_eq!(store.read_by_type("ItemAdded").unwrap().len(), 5);
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+        store.close().unwrap();
+        let store = common::open_segmented(&base, 2, compression);
+        assert_eq!(history(&store, "c1"), whole);
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn restoring_without_a_sync_clone_says_to_sync_first_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    store.append(aged("c1", "o1", 400)).unwrap();
+    store.append(event("c1", "n2")).unwrap();
+    store.cleanup_with(Some(30), None, false).unwrap();
+    let err = store.restore_removed("a").unwrap_err().to_string();
+    assert!(err.contains("sync first"), "{err}");
+    assert!(base.join("cart/c1/.truncated").exists());
+    assert_eq!(history(&store, "c1"), owned(&[("n2", 2)]));
+}
+
+#[test]
+fn after_a_compaction_the_history_s_segment_comes_back_not_also_the_files_it_replaced() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    for (i, id) in ["o1", "o2", "o3", "o4"].iter().enumerate() {
+        store.append(aged("c1", id, 400 - i as i64)).unwrap();
+    }
+    store.append(event("c1", "n5")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    store.close().unwrap();
+    // The single files the history holds are replaced by segments, synced too.
+    let store = common::open_segmented(&base, 2, false);
+    store.compact().unwrap();
+    store.sync(&remote, "a").unwrap();
+    assert_eq!(
+        store
+            .cleanup_with(Some(30), None, false)
+            .unwrap()
+            .events_removed,
+        4
+    );
+    store.sync(&remote, "a").unwrap();
+
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!((report.events_restored, report.files_restored), (4, 2));
+    assert_eq!(
+        history(&store, "c1"),
+        owned(&[("o1", 1), ("o2", 2), ("o3", 3), ("o4", 4), ("n5", 5)])
+    );
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn a_restore_failing_at_any_step_leaves_a_store_that_verifies_and_a_second_run_finishes() {
+    use bytehot_eventstore::{Fault, FaultyIo, SystemClock};
+    use std::sync::Arc;
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let template = tmp.path().join("template");
+    let remote = bare_repository(&template);
+    let store = open(&template.join("a"));
+    for (i, id) in ["o1", "o2", "o3"].iter().enumerate() {
+        store.append(aged("c1", id, 400 - i as i64)).unwrap();
+    }
+    store.append(event("c1", "n4")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    store.cleanup_with(Some(30), None, false).unwrap();
+    store.sync(&remote, "a").unwrap();
+    store.close().unwrap();
+    let whole = owned(&[("o1", 1), ("o2", 2), ("o3", 3), ("n4", 4)]);
+    let trial = |n: u64, io: Arc<FaultyIo>| {
+        let trial = tmp.path().join(format!("trial-{n}"));
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(&template)
+            .arg(&trial)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let base = trial.join("a");
+        let config = Config::new(&base).durability(Durability::None);
+        let store = EventStore::open_with(config, Arc::new(SystemClock), io).unwrap();
+        (base, store)
+    };
+    // The open's own calls, counted on a copy, are not failed.
+    let counting = Arc::new(FaultyIo::new(0, Fault::Errno(5)));
+    let opened = trial(0, counting.clone()).1;
+    let open_calls = counting.calls().len() as u64;
+    drop(opened);
+    for step in 1.. {
+        let fail_at = open_calls + step;
+        let io = Arc::new(FaultyIo::new(fail_at, Fault::Errno(5)));
+        let (base, faulty) = trial(step, io.clone());
+        assert_eq!(io.calls().len() as u64, open_calls);
+        let outcome = faulty.restore_removed("a");
+        let failed = io.calls().len() as u64 >= fail_at;
+        drop(faulty);
+        let store = open(&base);
+        assert_eq!(
+            store.verify().unwrap(),
+            Vec::<String>::new(),
+            "fault at call {fail_at}"
+        );
+        let seen = history(&store, "c1");
+        assert!(
+            seen == whole || seen == owned(&[("n4", 4)]),
+            "fault at call {fail_at}: {seen:?}"
+        );
+        if outcome.is_ok() && !failed {
+            assert_eq!(seen, whole);
+            break;
+        }
+        store.restore_removed("a").unwrap();
+        assert_eq!(
+            history(&store, "c1"),
+            whole,
+            "fault at call {fail_at}, run again"
+        );
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+        assert_eq!(store.read_by_type("ItemAdded").unwrap().len(), 4);
+        assert!(step < 200, "the restore never got through");
+    }
+}

@@ -56,7 +56,7 @@ use super::{EventStore, Role};
 pub const CLEANUP_LOG: &str = "cleanup.log";
 
 /// Present under `metadata/` while a cleanup runs (it holds the pid of its process).
-const CLEANUP_RUNNING: &str = "cleanup.running";
+pub(super) const CLEANUP_RUNNING: &str = "cleanup.running";
 
 /// Locked (`flock`) under `metadata/` by the cleanup running on the store.
 const CLEANUP_LOCK: &str = "cleanup.lock";
@@ -465,15 +465,19 @@ impl EventStore {
         // `.ids` names the files about to go, and a store with the aggregate cached trusts
         // it while it is unchanged: it goes first, so that every cached view lists the
         // directory again (and finds `.truncated`) from now on.
-        match std::fs::remove_file(plan.dir.join(IDS_FILE)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(Error::io("remove", plan.dir.join(IDS_FILE), e));
-            }
-            _ => {}
-        }
+        remove_ids_file(&plan.dir)?;
         state.ids_file = None;
-        let bytes = serde_json::to_vec_pretty(&truncation).unwrap_or_default();
-        let tmp = plan.dir.join(self.tmp_name(TRUNCATED_FILE));
+        // The truncation must be on disk before any file it covers goes.
+        self.write_truncation(&plan.dir, &truncation)?;
+        self.refresh_locked(&key, &mut state)?;
+        Ok(Some(events))
+    }
+
+    /// Writes `.truncated` in `dir` (synced, renamed in, the folder synced), with `.ids`
+    /// already gone (see the module's invariants).
+    pub(super) fn write_truncation(&self, dir: &Path, truncation: &Truncation) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(truncation).unwrap_or_default();
+        let tmp = dir.join(self.tmp_name(TRUNCATED_FILE));
         let file = self
             .io
             .create_and_write(&tmp, &bytes)
@@ -481,14 +485,12 @@ impl EventStore {
         self.io
             .sync_file(&file)
             .map_err(|e| Error::io("sync", &tmp, e))?;
-        let target = plan.dir.join(TRUNCATED_FILE);
+        let target = dir.join(TRUNCATED_FILE);
         self.io
             .rename(&tmp, &target)
             .map_err(|e| Error::io("rename", &tmp, e))?;
-        // fsync the folder: the truncation must be on disk before any file it covers goes.
-        self.sync_directory(&plan.dir)?;
-        self.refresh_locked(&key, &mut state)?;
-        Ok(Some(events))
+        // fsync the folder: the rename is durable only once the directory is.
+        self.sync_directory(dir)
     }
 
     /// Removes the files `.truncated` covers in one aggregate directory.
@@ -500,7 +502,8 @@ impl EventStore {
         self.remove_covered_files(&plan.dir)
     }
 
-    fn remove_covered_files(&self, dir: &Path) -> Result<()> {
+    /// Removes the files before the first one `.truncated` keeps in `dir`, if any.
+    pub(super) fn remove_covered_files(&self, dir: &Path) -> Result<()> {
         let (kept, truncation) = list_events_truncated(dir, self.clean())?;
         if truncation.is_none() {
             return Ok(());
@@ -576,7 +579,8 @@ impl EventStore {
         }
     }
 
-    fn append_cleanup_log(&self, line: &serde_json::Value) -> Result<()> {
+    /// Appends `line` to `metadata/cleanup.log` (synced).
+    pub(super) fn append_cleanup_log(&self, line: &serde_json::Value) -> Result<()> {
         let path = self.metadata_dir.join(CLEANUP_LOG);
         let mut bytes = serde_json::to_vec(line).unwrap_or_default();
         bytes.push(b'\n');
@@ -606,6 +610,15 @@ impl EventStore {
             .sync_file(&file)
             .map_err(|e| Error::io("sync", &path, e))?;
         self.sync_directory(&self.metadata_dir)
+    }
+}
+
+/// Removes an aggregate directory's `.ids` (a cache of its listing), if any.
+pub(super) fn remove_ids_file(dir: &Path) -> Result<()> {
+    let path = dir.join(IDS_FILE);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", &path, e)),
+        _ => Ok(()),
     }
 }
 

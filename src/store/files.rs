@@ -181,7 +181,7 @@ const MAX_DECODED_FILE: u64 = 1 << 30;
 
 /// Largest decompressed segment (line offsets are kept in 32 bits of length each, and
 /// a segment is read whole).
-const MAX_DECODED_SEGMENT: u64 = 1 << 34;
+pub(super) const MAX_DECODED_SEGMENT: u64 = 1 << 34;
 
 /// `bytes` as read from `path`, decompressed when the name ends in `.zst`, at most `max`
 /// bytes (more is a corrupt file, not an allocation as large as the file claims).

@@ -75,7 +75,7 @@ pub struct OtherStoresCursor {
 }
 
 /// A store's name in a shared repository: what its subtree is called.
-fn check_name(name: &str) -> Result<()> {
+pub(super) fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
@@ -306,7 +306,7 @@ impl EventStore {
     }
 
     /// `metadata/git-sync.lock`: one sync of this store at a time, across processes.
-    fn sync_lock(&self) -> Result<fs::File> {
+    pub(super) fn sync_lock(&self) -> Result<fs::File> {
         let path = self.metadata_dir.join("git-sync.lock");
         file::open_regular(
             &path,
@@ -699,10 +699,39 @@ fn stores_in(clone: &Path, except: &str) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Runs `git` in `dir` without prompts or the user's hooks, signing or pager; its standard
-/// output, or an error with its standard error.
+/// Runs `git` in `dir` ([`git_command`]); its standard output, or an error with its
+/// standard error.
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
+    let out = git_command(dir, args).output().map_err(cannot_run_git)?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).to_string());
+    }
+    Err(git_failed(dir, args, &out.stderr))
+}
+
+/// The error of a `git` that cannot be started.
+pub(super) fn cannot_run_git(e: std::io::Error) -> Error {
+    Error::Unavailable {
+        reason: format!("cannot run git (is it installed?): {e}"),
+    }
+}
+
+/// The error of a `git` that failed, with what it said.
+pub(super) fn git_failed(dir: &Path, args: &[&str], stderr: &[u8]) -> Error {
+    Error::Unavailable {
+        reason: format!(
+            "git {} in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(stderr).trim()
+        ),
+    }
+}
+
+/// `git args` in `dir`, without prompts or the user's hooks, signing or pager.
+pub(super) fn git_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command
         .arg("-C")
         .arg(dir)
         .args([
@@ -719,22 +748,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
         ])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C")
-        .output()
-        .map_err(|e| Error::Unavailable {
-            reason: format!("cannot run git (is it installed?): {e}"),
-        })?;
-    if out.status.success() {
-        return Ok(String::from_utf8_lossy(&out.stdout).to_string());
-    }
-    Err(Error::Unavailable {
-        reason: format!(
-            "git {} in {}: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-    })
+        .env("LC_ALL", "C");
+    command
 }
 
 #[cfg(test)]
