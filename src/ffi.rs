@@ -772,6 +772,23 @@ natives! {
         to_java(env, &json(&body))
     }
 
+    fn restore_removed = "restoreRemoved"(
+        env,
+        handle: jlong,
+        name: JByteArray<'l>,
+    ) -> jbyteArray, NULL_ARRAY => {
+        let store = store(handle)?;
+        let name = text(env, &name, "name")?;
+        let done = store.restore_removed(&name)?;
+        let body = serde_json::json!({
+            "aggregates": done.aggregates,
+            "eventsRestored": done.events_restored,
+            "filesRestored": done.files_restored,
+            "stillTruncated": done.still_truncated,
+        });
+        to_java(env, &json(&body))
+    }
+
     fn pull = "pull"(
         env,
         handle: jlong,

@@ -663,6 +663,47 @@ fn sync_pushes_to_a_git_repository_and_another_store_is_read_with_store() {
 }
 
 #[test]
+fn restore_removed_brings_back_from_the_sync_history_what_a_cleanup_removed() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let t = TempStore::new();
+    let store = t.open();
+    let mut old = meta("cart", "c1", "old-e1");
+    old.timestamp = Some(chrono::Utc::now() - chrono::Duration::days(400));
+    store.append(ev_with(old, "ItemAdded", "{}")).unwrap();
+    store
+        .append(ev_with(meta("cart", "c1", "e2"), "ItemAdded", "{}"))
+        .unwrap();
+    let remote = t.tmp.path().join("team.git");
+    assert!(
+        std::process::Command::new("git")
+            .args(["init", "--quiet", "--bare"])
+            .arg(&remote)
+            .status()
+            .unwrap()
+            .success()
+    );
+    store.sync(remote.to_str().unwrap(), "laptop").unwrap();
+    store.cleanup_with(Some(30), None, false).unwrap();
+    store.close().unwrap();
+    tool(t.tmp.path(), &t.base)
+        .args(["restore-removed", "--name", "laptop"])
+        .assert()
+        .success()
+        .stdout(contains("1 events (1 files) of 1 aggregates"));
+    tool(t.tmp.path(), &t.base)
+        .args(["show", "cart", "c1"])
+        .assert()
+        .success()
+        .stdout(contains("old-e1"));
+}
+
+#[test]
 fn encryption_commands_make_a_key_encrypt_forget_and_decrypt_a_store() {
     let t = TempStore::new();
     let store = t.open();

@@ -84,6 +84,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome, Failure> {
         } => cleanup(global, dry_run, max_age_days, max_total_size_mb),
         Command::Backup { dest, link_dest } => backup(global, &dest, link_dest.as_deref()),
         Command::Sync { remote, name } => sync(global, &remote, &name),
+        Command::RestoreRemoved { name } => restore_removed(global, &name),
         Command::Encryption(what) => encryption(global, what),
         Command::Restore {
             backup,
@@ -629,6 +630,33 @@ fn sync(global: &Global, remote: &str, name: &str) -> Result<Outcome, Failure> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+fn restore_removed(global: &Global, name: &str) -> Result<Outcome, Failure> {
+    let store = open(global, false)?;
+    let done = store.restore_removed(name)?;
+    close(store)?;
+    if global.json {
+        output::json(&json!({
+            "aggregates": done.aggregates,
+            "eventsRestored": done.events_restored,
+            "filesRestored": done.files_restored,
+            "stillTruncated": done.still_truncated,
+        }));
+    } else {
+        println!(
+            "{} events ({} files) of {} aggregates brought back from the history of {name}",
+            done.events_restored, done.files_restored, done.aggregates
+        );
+        for aggregate in &done.still_truncated {
+            println!("still truncated: {aggregate}");
+        }
+    }
+    Ok(if done.still_truncated.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Problems
+    })
 }
 
 /// The schema migration of the store, by the application's upcasters: in a JVM running

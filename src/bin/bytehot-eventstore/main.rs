@@ -180,6 +180,15 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Brings back what retention (cleanup) removed, from the history of the Git
+    /// repository the store syncs with as NAME (docs/git-sharing.md): per aggregate, the
+    /// newest removed events the history holds whole; exit code 1 lists the aggregates
+    /// whose older events it does not hold.
+    RestoreRemoved {
+        /// This store's name in the repository (as given to sync).
+        #[arg(long)]
+        name: String,
+    },
     /// Encryption at rest (docs/encryption.md); the store's key comes from the
     /// configuration (encryption.key-file) like any other setting.
     #[command(subcommand)]

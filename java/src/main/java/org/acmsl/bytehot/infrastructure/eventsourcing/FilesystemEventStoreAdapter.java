@@ -514,6 +514,24 @@ public final class FilesystemEventStoreAdapter
     }
 
     /**
+     * Brings back what retention ({@link #cleanup()}) removed, from the history of the Git
+     * repository this store syncs with as {@code name} (see {@code docs/git-sharing.md}): a sync
+     * pushes a cleanup's removals and never brings them back by itself. Per aggregate, the newest
+     * removed events the history holds whole come back as the files they were, with their
+     * versions; those removed before any sync saw them stay removed, listed in the result. Reads
+     * the history of the clone an earlier {@link #sync(String, String)} made; nothing is fetched
+     * or pushed.
+     * @param name this store's name in the repository, as given to {@code sync}
+     * @return what came back, and what could not
+     * @throws EventStoreUnavailableException when the store never synced, or git fails
+     */
+    public RestoreResult restoreRemoved(final String name) {
+        final byte[] store = text(name, "name");
+        return handle.call(OperationType.SAVE, null, null,
+            h -> RestoreResult.fromJson(NativeEventStore.restoreRemoved(h, store)));
+    }
+
+    /**
      * Brings the stores of another Git repository, for reading only (a team's stores): nothing
      * is pushed there. They are then among {@link #getOtherStores(String)} as
      * {@code <alias>/<store>}.

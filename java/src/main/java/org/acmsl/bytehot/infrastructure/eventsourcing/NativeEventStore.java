@@ -84,6 +84,13 @@ final class NativeEventStore {
      */
     static native byte[] sync(long handle, byte[] remote, byte[] name);
 
+    /**
+     * Brings back what retention removed, from the history of the repository the store syncs
+     * with as {@code name}; returns {@code {"aggregates","eventsRestored","filesRestored",
+     * "stillTruncated"}}.
+     */
+    static native byte[] restoreRemoved(long handle, byte[] name);
+
     /** Brings the stores of another repository, read only, as {@code <alias>/<store>}; a JSON array. */
     static native byte[] pull(long handle, byte[] remote, byte[] alias);
 

@@ -3,10 +3,14 @@ package org.acmsl.bytehot.infrastructure.eventsourcing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.acmsl.bytehot.domain.VersionedDomainEvent;
+import org.acmsl.bytehot.domain.events.ClassFileChanged;
 import org.acmsl.bytehot.domain.events.EventMetadata;
 import org.acmsl.bytehot.testing.SampleEvents;
 import org.junit.jupiter.api.Test;
@@ -14,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sharing stores through Git from Java (issue 24), with the real git command and a local bare
- * repository: two stores sync, each reads the other's events, by type across both.
+ * repository: two stores sync, each reads the other's events, by type across both; what a
+ * cleanup removed comes back from the history when asked.
  */
 class GitSyncTest {
 
@@ -87,5 +92,36 @@ class GitSyncTest {
                 assertThat(copy.getEventsByType(events.get(5).getEventType())).containsExactly(events.get(5));
             }
         }
+    }
+
+    @Test
+    void whatACleanupRemovedComesBackFromTheHistoryWhenAsked() throws Exception {
+        final Path remote = dir.resolve("team.git");
+        assertThat(new ProcessBuilder("git", "init", "--quiet", "--bare", remote.toString()).start().waitFor())
+            .isZero();
+        final Instant old = Instant.now().minus(Duration.ofDays(400));
+        final List<VersionedDomainEvent> saved = List.of(changed(old), changed(old.plusSeconds(60)),
+            changed(Instant.now()));
+        try (FilesystemEventStoreAdapter laptop = new FilesystemEventStoreAdapter(
+                EventStoreConfiguration.defaults().withPath(dir.resolve("laptop")).withCleanupMaxAgeDays(30))) {
+            saved.forEach(laptop::save);
+            laptop.sync(remote.toString(), "laptop");
+            assertThat(laptop.cleanup().getEventsRemoved()).isEqualTo(2);
+            laptop.sync(remote.toString(), "laptop");
+            assertThat(laptop.getEventsForAggregate("filewatch", "a")).hasSize(1);
+
+            final RestoreResult restored = laptop.restoreRemoved("laptop");
+            assertThat(restored).isEqualTo(new RestoreResult(1, 2, 2, List.of()));
+            assertThat(laptop.getEventsForAggregate("filewatch", "a"))
+                .extracting(VersionedDomainEvent::getEventId)
+                .containsExactlyElementsOf(saved.stream().map(VersionedDomainEvent::getEventId)
+                    .collect(Collectors.toList()));
+            assertThat(laptop.verify()).isEmpty();
+        }
+    }
+
+    private static VersionedDomainEvent changed(final Instant at) {
+        return new ClassFileChanged(new EventMetadata(UUID.randomUUID().toString(), "filewatch", "a", 0L, at, null,
+            1, null, null, null), null, "com.acme.C", 1, null);
     }
 }
