@@ -709,6 +709,8 @@ fn what_retention_removed_comes_back_from_the_history_when_asked_and_is_shared_a
     assert!(store.sync(&remote, "a").unwrap().pushed);
     assert_eq!(history(&store, "c1"), owned(&[("n4", 4)]));
 
+    let err = store.restore_removed("b").unwrap_err().to_string();
+    assert!(err.contains("holds no store named \"b\""), "{err}");
     let report = store.restore_removed("a").unwrap();
     assert_eq!(
         (

@@ -383,6 +383,7 @@ fn history_of(
         .map(|t| (t.rel.clone(), Vec::new()))
         .collect();
     let mut seen = HashSet::new();
+    let mut any = false;
     let stdout = child
         .stdout
         .take()
@@ -405,6 +406,7 @@ fn history_of(
         else {
             continue;
         };
+        any = true;
         let Some(files) = wanted.get_mut(dir) else {
             continue;
         };
@@ -421,6 +423,15 @@ fn history_of(
         .map_err(|e| Error::io("run git log in", clone, e))?;
     if !out.status.success() {
         return Err(git_failed(clone, &args, &out.stderr));
+    }
+    if !any {
+        return Err(Error::Unavailable {
+            reason: format!(
+                "the history of {} holds no store named {name:?}: give the name this store \
+                 syncs under",
+                clone.display()
+            ),
+        });
     }
     Ok(wanted)
 }
