@@ -612,30 +612,29 @@ fn migrate_schemas_needs_the_classpath_a_setup_class_and_a_backup() {
         .stderr(contains("--backup"));
 }
 
+/// A new bare repository `team.git` in `dir`; `None` where git is not installed.
+fn bare_remote(dir: &Path) -> Option<std::path::PathBuf> {
+    let remote = dir.join("team.git");
+    let init = std::process::Command::new("git")
+        .args(["init", "--quiet", "--bare"])
+        .arg(&remote)
+        .status()
+        .ok()?;
+    assert!(init.success());
+    Some(remote)
+}
+
 #[test]
 fn sync_pushes_to_a_git_repository_and_another_store_is_read_with_store() {
-    if std::process::Command::new("git")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        return;
-    }
     let t = TempStore::new();
+    let Some(remote) = bare_remote(t.tmp.path()) else {
+        return;
+    };
     let store = t.open();
     store
         .append(ev_with(meta("cart", "c1", "e1"), "ItemAdded", "{}"))
         .unwrap();
     store.close().unwrap();
-    let remote = t.tmp.path().join("team.git");
-    assert!(
-        std::process::Command::new("git")
-            .args(["init", "--quiet", "--bare"])
-            .arg(&remote)
-            .status()
-            .unwrap()
-            .success()
-    );
     let out = stdout(tool(t.tmp.path(), &t.base).args([
         "sync",
         remote.to_str().unwrap(),
@@ -664,14 +663,10 @@ fn sync_pushes_to_a_git_repository_and_another_store_is_read_with_store() {
 
 #[test]
 fn restore_removed_brings_back_from_the_sync_history_what_a_cleanup_removed() {
-    if std::process::Command::new("git")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        return;
-    }
     let t = TempStore::new();
+    let Some(remote) = bare_remote(t.tmp.path()) else {
+        return;
+    };
     let store = t.open();
     let mut old = meta("cart", "c1", "old-e1");
     old.timestamp = Some(chrono::Utc::now() - chrono::Duration::days(400));
@@ -679,15 +674,6 @@ fn restore_removed_brings_back_from_the_sync_history_what_a_cleanup_removed() {
     store
         .append(ev_with(meta("cart", "c1", "e2"), "ItemAdded", "{}"))
         .unwrap();
-    let remote = t.tmp.path().join("team.git");
-    assert!(
-        std::process::Command::new("git")
-            .args(["init", "--quiet", "--bare"])
-            .arg(&remote)
-            .status()
-            .unwrap()
-            .success()
-    );
     store.sync(remote.to_str().unwrap(), "laptop").unwrap();
     store.cleanup_with(Some(30), None, false).unwrap();
     store.close().unwrap();

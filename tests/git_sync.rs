@@ -684,6 +684,21 @@ fn owned(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
     pairs.iter().map(|(id, v)| (id.to_string(), *v)).collect()
 }
 
+/// Appends `ids` to `cart/c1`, stamped 400, 399, ... days ago.
+fn append_old(store: &EventStore, ids: &[&str]) {
+    for (i, id) in ids.iter().enumerate() {
+        store.append(aged("c1", id, 400 - i as i64)).unwrap();
+    }
+}
+
+/// A cleanup of what is over 30 days old, which must remove `expected` events, then a sync
+/// that pushes the removal.
+fn clean_and_sync(store: &EventStore, remote: &str, expected: u64) {
+    let report = store.cleanup_with(Some(30), None, false).unwrap();
+    assert_eq!(report.events_removed, expected);
+    store.sync(remote, "a").unwrap();
+}
+
 #[test]
 fn what_retention_removed_comes_back_from_the_history_when_asked_and_is_shared_again() {
     if !git_available() {
@@ -693,20 +708,11 @@ fn what_retention_removed_comes_back_from_the_history_when_asked_and_is_shared_a
     let remote = bare_repository(tmp.path());
     let base = tmp.path().join("a");
     let store = open(&base);
-    for (i, id) in ["o1", "o2", "o3"].iter().enumerate() {
-        store.append(aged("c1", id, 400 - i as i64)).unwrap();
-    }
+    append_old(&store, &["o1", "o2", "o3"]);
     store.append(event("c1", "n4")).unwrap();
     store.append(event("c2", "untouched")).unwrap();
     store.sync(&remote, "a").unwrap();
-    assert_eq!(
-        store
-            .cleanup_with(Some(30), None, false)
-            .unwrap()
-            .events_removed,
-        3
-    );
-    assert!(store.sync(&remote, "a").unwrap().pushed);
+    clean_and_sync(&store, &remote, 3);
     assert_eq!(history(&store, "c1"), owned(&[("n4", 4)]));
 
     let err = store.restore_removed("b").unwrap_err().to_string();
@@ -755,29 +761,13 @@ fn events_removed_before_any_sync_saw_them_stay_removed_and_the_rest_comes_back(
     let remote = bare_repository(tmp.path());
     let base = tmp.path().join("a");
     let store = open(&base);
-    for (i, id) in ["o1", "o2", "o3"].iter().enumerate() {
-        store.append(aged("c1", id, 400 - i as i64)).unwrap();
-    }
+    append_old(&store, &["o1", "o2", "o3"]);
     // o1 and o2 go before the first sync; o3 (the last file then) stays.
-    assert_eq!(
-        store
-            .cleanup_with(Some(30), None, false)
-            .unwrap()
-            .events_removed,
-        2
-    );
-    store.sync(&remote, "a").unwrap();
+    clean_and_sync(&store, &remote, 2);
     store.append(aged("c1", "o4", 300)).unwrap();
     store.append(event("c1", "n5")).unwrap();
     store.sync(&remote, "a").unwrap();
-    assert_eq!(
-        store
-            .cleanup_with(Some(30), None, false)
-            .unwrap()
-            .events_removed,
-        2
-    );
-    store.sync(&remote, "a").unwrap();
+    clean_and_sync(&store, &remote, 2);
 
     let report = store.restore_removed("a").unwrap();
     assert_eq!((report.events_restored, report.files_restored), (2, 2));
@@ -805,21 +795,12 @@ fn removed_segments_come_back_whole_compressed_or_not() {
         let remote = bare_repository(tmp.path());
         let base = tmp.path().join("a");
         let store = common::open_segmented(&base, 2, compression);
-        for (i, id) in ["o1", "o2", "o3", "o4"].iter().enumerate() {
-            store.append(aged("c1", id, 400 - i as i64)).unwrap();
-        }
+        append_old(&store, &["o1", "o2", "o3", "o4"]);
         store.append(event("c1", "n5")).unwrap();
         // The full segments are compressed (when asked) by a compaction.
         store.compact().unwrap();
         store.sync(&remote, "a").unwrap();
-        assert_eq!(
-            store
-                .cleanup_with(Some(30), None, false)
-                .unwrap()
-                .events_removed,
-            4
-        );
-        store.sync(&remote, "a").unwrap();
+        clean_and_sync(&store, &remote, 4);
         assert_eq!(history(&store, "c1"), owned(&[("n5", 5)]));
 
         let report = store.restore_removed("a").unwrap();
@@ -879,9 +860,7 @@ fn after_a_compaction_the_history_s_segment_comes_back_not_also_the_files_it_rep
     let remote = bare_repository(tmp.path());
     let base = tmp.path().join("a");
     let store = open(&base);
-    for (i, id) in ["o1", "o2", "o3", "o4"].iter().enumerate() {
-        store.append(aged("c1", id, 400 - i as i64)).unwrap();
-    }
+    append_old(&store, &["o1", "o2", "o3", "o4"]);
     store.append(event("c1", "n5")).unwrap();
     store.sync(&remote, "a").unwrap();
     store.close().unwrap();
@@ -889,14 +868,7 @@ fn after_a_compaction_the_history_s_segment_comes_back_not_also_the_files_it_rep
     let store = common::open_segmented(&base, 2, false);
     store.compact().unwrap();
     store.sync(&remote, "a").unwrap();
-    assert_eq!(
-        store
-            .cleanup_with(Some(30), None, false)
-            .unwrap()
-            .events_removed,
-        4
-    );
-    store.sync(&remote, "a").unwrap();
+    clean_and_sync(&store, &remote, 4);
 
     let report = store.restore_removed("a").unwrap();
     assert_eq!((report.events_restored, report.files_restored), (4, 2));
@@ -918,13 +890,10 @@ fn a_restore_failing_at_any_step_leaves_a_store_that_verifies_and_a_second_run_f
     let template = tmp.path().join("template");
     let remote = bare_repository(&template);
     let store = open(&template.join("a"));
-    for (i, id) in ["o1", "o2", "o3"].iter().enumerate() {
-        store.append(aged("c1", id, 400 - i as i64)).unwrap();
-    }
+    append_old(&store, &["o1", "o2", "o3"]);
     store.append(event("c1", "n4")).unwrap();
     store.sync(&remote, "a").unwrap();
-    store.cleanup_with(Some(30), None, false).unwrap();
-    store.sync(&remote, "a").unwrap();
+    clean_and_sync(&store, &remote, 3);
     store.close().unwrap();
     let whole = owned(&[("o1", 1), ("o2", 2), ("o3", 3), ("n4", 4)]);
     let trial = |n: u64, io: Arc<FaultyIo>| {
