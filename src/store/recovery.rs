@@ -70,9 +70,12 @@ impl PowerLoss {
         })
     }
 
-    /// Where the torn tail of one aggregate's files (in order) starts, if it has one.
+    /// Where the torn tail of one aggregate's files (in order) starts, if it has one: the
+    /// first file (or segment line) that does not parse, or the first file whose event does
+    /// not follow the one before it (a save the loss lost whole, while it kept a later
+    /// file: ext4 may write a new file back before an earlier append's new size), among the
+    /// files the loss may have made (not journaled, and made since the writer started).
     fn torn_tail(&self, files: &[FoundFile]) -> Option<usize> {
-        let from = files.iter().position(|f| f.schema.is_none())?;
         // The file systems' creation times are coarse: a second of slack.
         let slack = std::time::Duration::from_secs(1);
         // A segment's bad end counts from the segment's last change: the file itself
@@ -89,8 +92,25 @@ impl PowerLoss {
                     })
                     .is_some_and(|born| born + slack >= self.since)
         };
-        files[from..].iter().all(cut_short).then_some(from)
+        let since = files
+            .iter()
+            .rposition(|f| !cut_short(f))
+            .map_or(0, |i| i + 1);
+        (since..files.len()).find(|&i| {
+            files[i].schema.is_none() || (i > 0 && breaks_chain(&files[i - 1], &files[i]))
+        })
     }
+}
+
+/// Whether `later`, the file after `earlier` in its aggregate, names another event as its
+/// previous one and another version than the next: an event between them is missing.
+/// Within one segment lines follow each other by construction; a gap there is not a loss's.
+fn breaks_chain(earlier: &FoundFile, later: &FoundFile) -> bool {
+    let (Some((version, id, _)), Some((next, _, Some(previous)))) = (&earlier.link, &later.link)
+    else {
+        return false;
+    };
+    earlier.path != later.path && previous != id && *next != version + 1
 }
 
 /// The bytes of the event file `name` holding `event`: compressed when the name says so.
@@ -101,6 +121,16 @@ fn file_bytes(name: &str, event: &Event) -> Result<Vec<u8>> {
     } else {
         Ok(json)
     }
+}
+
+/// An event's place in its aggregate's chain: version, id, previous event id.
+fn link_of(event: &Event) -> (u64, String, Option<String>) {
+    let m = &event.metadata;
+    (
+        m.aggregate_version,
+        m.event_id.clone(),
+        m.previous_event_id.clone(),
+    )
 }
 
 /// A file's creation time, or its modification time where the file system keeps none.
@@ -145,6 +175,8 @@ pub(super) struct FoundFile {
     /// The event's id, when it parses, and whether it is a line of a segment: a file
     /// whose event a segment holds too (a `compact` cut short) is not indexed twice.
     copy_of: Option<(String, bool)>,
+    /// When it parses: the event's version, id and previous event id.
+    link: Option<(u64, String, Option<String>)>,
 }
 
 impl EventStore {
@@ -636,6 +668,7 @@ impl EventStore {
                         let file = layout::plain_name(&file);
                         for (event, _, at) in lines.events {
                             found.push(FoundFile {
+                                link: Some(link_of(&event)),
                                 copy_of: Some((event.metadata.event_id.clone(), true)),
                                 schema: Some(event.metadata.schema_version),
                                 entry: index::Entry::of(
@@ -661,6 +694,7 @@ impl EventStore {
                                 path,
                                 tail: Some(bad.offset),
                                 copy_of: None,
+                                link: None,
                             });
                         }
                         continue;
@@ -670,14 +704,16 @@ impl EventStore {
                     // failing or the file vanishing from the queries.
                     let rel = format!("{type_dir}/{agg_dir}/{file}");
                     let size = bytes.len() as u64;
-                    let (entry, schema, copy_of) = match Event::from_json(&bytes) {
+                    let (entry, schema, copy_of, link) = match Event::from_json(&bytes) {
                         Ok(event) => (
                             index::Entry::of(&event, rel, size),
                             Some(event.metadata.schema_version),
-                            Some((event.metadata.event_id, false)),
+                            Some((event.metadata.event_id.clone(), false)),
+                            Some(link_of(&event)),
                         ),
                         Err(_) => (
                             index::Entry::unparsed(name.event_type, rel, size),
+                            None,
                             None,
                             None,
                         ),
@@ -688,6 +724,7 @@ impl EventStore {
                         path,
                         tail: None,
                         copy_of,
+                        link,
                     });
                 }
                 // A compaction cut short left events both as files and as segment lines:
