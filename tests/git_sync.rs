@@ -949,3 +949,74 @@ fn a_restore_failing_at_any_step_leaves_a_store_that_verifies_and_a_second_run_f
         assert!(step < 200, "the restore never got through");
     }
 }
+
+#[test]
+fn covered_files_a_cleanup_left_come_back_even_where_the_history_lacks_them() {
+    if !git_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    store.append(event("c2", "synced")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    append_old(&store, &["o1", "o2", "o3"]);
+    store.append(event("c1", "n4")).unwrap();
+    let dir = base.join("cart/c1");
+    let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect();
+    store.cleanup_with(Some(30), None, false).unwrap();
+    // As a cleanup killed after `.truncated` and before its removals leaves them.
+    for (path, bytes) in &before {
+        std::fs::write(path, bytes).unwrap();
+    }
+    assert_eq!(history(&store, "c1"), owned(&[("n4", 4)]));
+
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!((report.events_restored, report.files_restored), (3, 3));
+    assert!(report.still_truncated.is_empty(), "{report:?}");
+    assert_eq!(
+        history(&store, "c1"),
+        owned(&[("o1", 1), ("o2", 2), ("o3", 3), ("n4", 4)])
+    );
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn plaintext_history_is_not_put_back_into_a_store_encrypted_since() {
+    if !git_available() {
+        return;
+    }
+    use bytehot_eventstore::MasterKey;
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let store = open(&base);
+    append_old(&store, &["o1", "o2"]);
+    store.append(event("c1", "n3")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    clean_and_sync(&store, &remote, 2);
+    store.close().unwrap();
+    let store = EventStore::open(
+        Config::new(&base)
+            .durability(Durability::None)
+            .encryption_key(MasterKey::generate()),
+    )
+    .unwrap();
+    store.reseal_all(true).unwrap();
+
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!(report.events_restored, 0);
+    assert_eq!(report.still_truncated.len(), 1, "{report:?}");
+    assert!(
+        report.still_truncated[0].contains("2 files passed over: plaintext"),
+        "{report:?}"
+    );
+    assert_eq!(history(&store, "c1"), owned(&[("n3", 3)]));
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+}

@@ -56,7 +56,7 @@ use super::{EventStore, Role};
 pub const CLEANUP_LOG: &str = "cleanup.log";
 
 /// Present under `metadata/` while a cleanup runs (it holds the pid of its process).
-pub(super) const CLEANUP_RUNNING: &str = "cleanup.running";
+const CLEANUP_RUNNING: &str = "cleanup.running";
 
 /// Locked (`flock`) under `metadata/` by the cleanup running on the store.
 const CLEANUP_LOCK: &str = "cleanup.lock";
@@ -236,7 +236,7 @@ impl EventStore {
         if self.config.backup_enabled {
             self.backup_generation()?;
         }
-        self.write_metadata_file(CLEANUP_RUNNING, std::process::id().to_string().as_bytes())?;
+        let mark = self.mark_running()?;
         let mut gone = Vec::new();
         let mut done = Vec::new();
         for plan in &plans {
@@ -258,8 +258,7 @@ impl EventStore {
         for (plan, _) in &done {
             self.remove_truncated(plan)?;
         }
-        let running = self.metadata_dir.join(CLEANUP_RUNNING);
-        std::fs::remove_file(&running).map_err(|e| Error::io("remove", &running, e))?;
+        self.unmark_running(mark)?;
         report.events_removed = done.iter().map(|(_, events)| events).sum();
         report.files_removed = done.iter().map(|(p, _)| p.remove as u64).sum();
         report.bytes_removed = done
@@ -566,6 +565,28 @@ impl EventStore {
     pub(super) fn clear_cleanup_mark(&self) -> Result<()> {
         self.clear_mark(CLEANUP_RUNNING)?;
         self.clear_mark(MIGRATION_RUNNING)
+    }
+
+    /// Marks a run that changes event files and index lines apart
+    /// (`metadata/cleanup.running`, with this process's id): an open that finds it while
+    /// no run holds the cleanup lock rebuilds the index. Call with the cleanup lock held.
+    /// Returns false when the mark was there already: left by a run that failed or died, it
+    /// asks for that rebuild, and stays until an open makes it.
+    pub(super) fn mark_running(&self) -> Result<bool> {
+        if self.metadata_dir.join(CLEANUP_RUNNING).exists() {
+            return Ok(false);
+        }
+        let pid = std::process::id().to_string();
+        self.write_metadata_file(CLEANUP_RUNNING, pid.as_bytes())?;
+        Ok(true)
+    }
+
+    /// Ends what [`Self::mark_running`] began: the mark goes if this run made it.
+    pub(super) fn unmark_running(&self, made: bool) -> Result<()> {
+        if made {
+            self.clear_mark(CLEANUP_RUNNING)?;
+        }
+        Ok(())
     }
 
     /// Removes the mark `name` from `metadata/`, if it is there.

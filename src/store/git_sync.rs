@@ -42,7 +42,7 @@ pub const READ_DIR: &str = ".git-read";
 const STORE_MARK: &str = ".bytehot-store";
 
 /// The branch every store pushes to.
-const BRANCH: &str = "main";
+pub(super) const BRANCH: &str = "main";
 
 /// Pushes refused because another store pushed first are retried this many times.
 const PUSH_ATTEMPTS: usize = 8;

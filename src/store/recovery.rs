@@ -891,6 +891,7 @@ mod tests {
             path,
             tail: None,
             copy_of: None,
+            link: None,
         }
     }
 
