@@ -36,7 +36,7 @@ class NativeEntryPointsTest {
         "readByCorrelation", "readByUser", "subscribe", "poll", "acknowledge", "closeSubscription",
         "subscriptionCheckpoint", "saveSnapshot", "loadLatestSnapshot", "rewriteSchemas",
         "recordSchemaMigration", "forgetAggregate", "rotateMasterKey",
-        "resealAll", "sync", "otherStores", "pull",
+        "resealAll", "sync", "restoreRemoved", "otherStores", "pull",
         "pollOtherStores"));
 
     /** The native methods that take no handle. */
