@@ -2,6 +2,7 @@
 //! journals of dead writers, repair or rebuild the index and the metadata, and set aside
 //! what a power loss tore.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -20,8 +21,8 @@ use crate::metadata::{
 use super::EventStore;
 use super::cache::AggState;
 use super::files::{
-    compressed, decoded, is_compressed, list_events, read_event_file, remove_dead_temp_files,
-    scan_segment, sealed_path,
+    compressed, decoded, is_compressed, jackson_printed, list_events, read_event_file,
+    remove_dead_temp_files, scan_segment, sealed_path,
 };
 use super::ids_file::write_ids;
 
@@ -96,21 +97,57 @@ impl PowerLoss {
             .iter()
             .rposition(|f| !cut_short(f))
             .map_or(0, |i| i + 1);
-        (since..files.len()).find(|&i| {
-            files[i].schema.is_none() || (i > 0 && breaks_chain(&files[i - 1], &files[i]))
-        })
+        // Per aggregate: a directory of ByteHot's old adapter may hold several.
+        let mut last: HashMap<&(String, String), &FoundFile> = HashMap::new();
+        for (i, file) in files.iter().enumerate() {
+            let link = file.link.as_ref();
+            let gap = link
+                .and_then(|l| last.get(&l.aggregate))
+                .is_some_and(|earlier| breaks_chain(earlier, file));
+            if i >= since && (file.schema.is_none() || gap) {
+                return Some(i);
+            }
+            if let Some(link) = link {
+                last.insert(&link.aggregate, file);
+            }
+        }
+        None
     }
 }
 
-/// Whether `later`, the file after `earlier` in its aggregate, names another event as its
-/// previous one and another version than the next: an event between them is missing.
+/// An event's place in its aggregate's chain, for telling a gap a power loss left.
+pub(super) struct Link {
+    aggregate: (String, String),
+    version: u64,
+    id: String,
+    previous: Option<String>,
+}
+
+impl Link {
+    fn of(event: &Event) -> Link {
+        let m = &event.metadata;
+        Link {
+            aggregate: (m.aggregate_type.clone(), m.aggregate_id.clone()),
+            version: m.aggregate_version,
+            id: m.event_id.clone(),
+            previous: m.previous_event_id.clone(),
+        }
+    }
+}
+
+/// Whether `later`, a file after `earlier` of the same aggregate, names another event as
+/// its previous one and another version than the next: an event between them is missing.
 /// Within one segment lines follow each other by construction; a gap there is not a loss's.
 fn breaks_chain(earlier: &FoundFile, later: &FoundFile) -> bool {
-    let (Some((version, id, _)), Some((next, _, Some(previous)))) = (&earlier.link, &later.link)
-    else {
+    let (Some(earlier_link), Some(later_link)) = (&earlier.link, &later.link) else {
         return false;
     };
-    earlier.path != later.path && previous != id && *next != version + 1
+    earlier.path != later.path
+        && later_link
+            .previous
+            .as_ref()
+            .is_some_and(|previous| *previous != earlier_link.id)
+        && later_link.version != earlier_link.version + 1
 }
 
 /// The bytes of the event file `name` holding `event`: compressed when the name says so.
@@ -121,16 +158,6 @@ fn file_bytes(name: &str, event: &Event) -> Result<Vec<u8>> {
     } else {
         Ok(json)
     }
-}
-
-/// An event's place in its aggregate's chain: version, id, previous event id.
-fn link_of(event: &Event) -> (u64, String, Option<String>) {
-    let m = &event.metadata;
-    (
-        m.aggregate_version,
-        m.event_id.clone(),
-        m.previous_event_id.clone(),
-    )
 }
 
 /// A file's creation time, or its modification time where the file system keeps none.
@@ -175,8 +202,9 @@ pub(super) struct FoundFile {
     /// The event's id, when it parses, and whether it is a line of a segment: a file
     /// whose event a segment holds too (a `compact` cut short) is not indexed twice.
     copy_of: Option<(String, bool)>,
-    /// When it parses: the event's version, id and previous event id.
-    link: Option<(u64, String, Option<String>)>,
+    /// When it parses and this library wrote it (ByteHot's old adapter numbered versions
+    /// by session): its event's place in the chain.
+    link: Option<Link>,
 }
 
 impl EventStore {
@@ -668,7 +696,7 @@ impl EventStore {
                         let file = layout::plain_name(&file);
                         for (event, _, at) in lines.events {
                             found.push(FoundFile {
-                                link: Some(link_of(&event)),
+                                link: Some(Link::of(&event)),
                                 copy_of: Some((event.metadata.event_id.clone(), true)),
                                 schema: Some(event.metadata.schema_version),
                                 entry: index::Entry::of(
@@ -709,7 +737,7 @@ impl EventStore {
                             index::Entry::of(&event, rel, size),
                             Some(event.metadata.schema_version),
                             Some((event.metadata.event_id.clone(), false)),
-                            Some(link_of(&event)),
+                            (!jackson_printed(&bytes)).then(|| Link::of(&event)),
                         ),
                         Err(_) => (
                             index::Entry::unparsed(name.event_type, rel, size),
@@ -934,6 +962,44 @@ mod tests {
         let since = SystemTime::now() - Duration::from_secs(60);
         assert_eq!(loss(since, &["3.json"]).torn_tail(&files(dir.path())), None);
         assert_eq!(loss(since, &["2.json"]).torn_tail(&files(dir.path())), None);
+    }
+
+    fn linked(dir: &Path, name: &str, aggregate: &str, version: u64, previous: &str) -> FoundFile {
+        FoundFile {
+            link: Some(Link {
+                aggregate: ("t".to_string(), aggregate.to_string()),
+                version,
+                id: format!("{aggregate}-{version}"),
+                previous: (version > 1).then(|| previous.to_string()),
+            }),
+            ..found(dir, name, true)
+        }
+    }
+
+    #[test]
+    fn a_file_whose_event_does_not_follow_its_aggregate_s_last_starts_the_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let since = SystemTime::now() - Duration::from_secs(60);
+        let files = vec![
+            linked(dir.path(), "1.json", "a", 1, ""),
+            linked(dir.path(), "2.json", "a", 2, "a-1"),
+            linked(dir.path(), "4.json", "a", 4, "a-3"),
+            linked(dir.path(), "5.json", "a", 5, "a-4"),
+        ];
+        assert_eq!(loss(since, &[]).torn_tail(&files), Some(2));
+    }
+
+    #[test]
+    fn two_aggregates_sharing_an_old_adapter_directory_are_each_followed_on_their_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let since = SystemTime::now() - Duration::from_secs(60);
+        let files = vec![
+            linked(dir.path(), "1.json", "a/b", 1, ""),
+            linked(dir.path(), "2.json", "a_b", 1, ""),
+            linked(dir.path(), "3.json", "a/b", 2, "a/b-1"),
+            linked(dir.path(), "4.json", "a_b", 2, "a_b-1"),
+        ];
+        assert_eq!(loss(since, &[]).torn_tail(&files), None);
     }
 
     #[test]
