@@ -1020,3 +1020,42 @@ fn plaintext_history_is_not_put_back_into_a_store_encrypted_since() {
     assert_eq!(history(&store, "c1"), owned(&[("n3", 3)]));
     assert_eq!(store.verify().unwrap(), Vec::<String>::new());
 }
+
+#[test]
+fn history_sealed_with_a_data_key_the_aggregate_no_longer_has_is_passed_over() {
+    if !git_available() {
+        return;
+    }
+    use bytehot_eventstore::MasterKey;
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    let key = MasterKey::generate();
+    let encrypted = || {
+        EventStore::open(
+            Config::new(&base)
+                .durability(Durability::None)
+                .encryption_key(key.clone()),
+        )
+        .unwrap()
+    };
+    let store = encrypted();
+    append_old(&store, &["o1", "o2"]);
+    store.append(event("c1", "n3")).unwrap();
+    store.sync(&remote, "a").unwrap();
+    clean_and_sync(&store, &remote, 2);
+    // Decrypted (the data keys go), then encrypted again (a new data key).
+    store.reseal_all(false).unwrap();
+    store.close().unwrap();
+    let store = encrypted();
+    store.reseal_all(true).unwrap();
+
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!(report.events_restored, 0, "{report:?}");
+    assert!(
+        report.still_truncated[0].contains("2 files passed over"),
+        "{report:?}"
+    );
+    assert_eq!(history(&store, "c1"), owned(&[("n3", 3)]));
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+}

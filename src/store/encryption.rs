@@ -146,6 +146,19 @@ impl EventStore {
         }
     }
 
+    /// Whether the data key the aggregate in `dir` has now opens the sealed `event` (a key
+    /// it had before a decryption and a new encryption does not). Takes no lock: the
+    /// caller may hold the aggregate's.
+    pub(super) fn opens_with_current_key(&self, dir: &Path, event: &Event) -> bool {
+        let Some(ring) = &self.keyring else {
+            return false;
+        };
+        match ring.key_of(dir, &self.rel_dir(dir)) {
+            Ok(AggregateKey::Key(key)) => ring.open(&key, event.clone()).is_ok(),
+            _ => false,
+        }
+    }
+
     /// Events as the API returns them: sealed data opened, a forgotten aggregate's data
     /// replaced by its marker. Plaintext events pass as they are.
     pub(super) fn reveal(&self, events: Vec<Event>) -> Result<Vec<Event>> {

@@ -239,7 +239,8 @@ impl EventStore {
             let Some(bytes) = self.candidate_bytes(dir, &name, &source, blobs)? else {
                 continue;
             };
-            match candidate(aggregate, &sealing, name, source, &bytes) {
+            let opens = |event: &Event| self.opens_with_current_key(dir, event);
+            match candidate(aggregate, &sealing, &opens, name, source, &bytes) {
                 Verdict::Usable(c) => candidates.push(c),
                 Verdict::Sealing => passed_over += 1,
                 Verdict::Unusable => {}
@@ -292,8 +293,15 @@ impl EventStore {
                 self.write_synced(dir, &file.name, &bytes)?;
             }
         }
+        // Covered files the chain does not take would be read once uncovered; those before
+        // its first file stay covered when the chain stops at a gap (a later run may use
+        // them).
         let chosen: HashSet<&str> = chain.iter().map(|c| c.name.as_str()).collect();
-        for name in covered.iter().filter(|n| !chosen.contains(n.as_str())) {
+        let still_covered = |name: &str| !complete && sort_key_of(name) < sort_key_of(&first.name);
+        for name in covered
+            .iter()
+            .filter(|n| !chosen.contains(n.as_str()) && !still_covered(n))
+        {
             let path = dir.join(name);
             std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
         }
@@ -374,9 +382,15 @@ impl Sealing {
         is_sealed(event.data.get()) == (self.encrypted || self.forgotten)
     }
 
+    /// Whether the events put back must open with the aggregate's data key.
+    fn needs_key(&self) -> bool {
+        self.encrypted && !self.forgotten
+    }
+
     fn expected(&self) -> &'static str {
         if self.encrypted || self.forgotten {
-            "plaintext where the store keeps only sealed events"
+            "plaintext where the store keeps only sealed events, or sealed with a key the \
+             aggregate no longer has"
         } else {
             "sealed where the store is not encrypted"
         }
@@ -398,6 +412,7 @@ enum Verdict {
 fn candidate(
     aggregate: &Truncated,
     sealing: &Sealing,
+    opens: &dyn Fn(&Event) -> bool,
     name: String,
     source: Source,
     bytes: &[u8],
@@ -425,7 +440,9 @@ fn candidate(
     if !ours || !linked {
         return Verdict::Unusable;
     }
-    if !events.iter().all(|(e, _)| sealing.accepts(e)) {
+    // A file's events share one data key: the first tells whether the aggregate's key now
+    // (not one it had before a decryption and a new encryption) opens them.
+    if !events.iter().all(|(e, _)| sealing.accepts(e)) || (sealing.needs_key() && !opens(first)) {
         return Verdict::Sealing;
     }
     Verdict::Usable(Candidate {
@@ -471,8 +488,7 @@ fn parse_file(name: &str, bytes: &[u8]) -> Option<FileEvents> {
 /// in the listing's order. True when it reaches the aggregate's first event (version 1,
 /// no previous event).
 fn chain(truncation: &Truncation, mut candidates: Vec<Candidate>) -> (Vec<Candidate>, bool) {
-    let sort_key =
-        |c: &Candidate| FileName::parse(layout::plain_name(&c.name)).map(|f| f.sort_key());
+    let sort_key = |c: &Candidate| sort_key_of(&c.name);
     let mut chain: Vec<Candidate> = Vec::new();
     let mut needed = (
         truncation.through_version,
@@ -504,6 +520,11 @@ fn chain(truncation: &Truncation, mut candidates: Vec<Candidate>) -> (Vec<Candid
     };
     chain.reverse();
     (chain, complete)
+}
+
+/// Where a file named `name` lists among its aggregate's (`None` for no event file).
+fn sort_key_of(name: &str) -> Option<(u64, u16)> {
+    FileName::parse(layout::plain_name(name)).map(|f| f.sort_key())
 }
 
 /// The index and stream lines of a restored file's events (`bytes` long as stored).
@@ -618,7 +639,9 @@ fn history_of(
             continue;
         };
         let parts: Vec<&[u8]> = entry.split(|b| *b == b' ').collect();
-        for blob in parts.get(2..4).unwrap_or_default() {
+        // The newer blob first (the log runs newest first): of two versions holding the
+        // same events (a schema rewrite), the chain takes the first met.
+        for blob in [parts.get(3), parts.get(2)].into_iter().flatten() {
             let blob = String::from_utf8_lossy(blob).to_string();
             if !blob.bytes().all(|b| b == b'0') && seen.insert(blob.clone()) {
                 files.push((file.to_string(), blob));
