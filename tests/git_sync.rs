@@ -152,12 +152,9 @@ fn three_stores_appending_to_the_same_and_other_aggregates_end_identical_in_all_
 
 #[test]
 fn what_a_cleanup_removed_leaves_the_repository_and_is_not_brought_back() {
-    if !git_available() {
+    let Some((tmp, remote, base)) = rig() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    };
     let store = open(&base);
     let mut old = meta("cart", "c1", "old");
     old.timestamp = Some(chrono::Utc::now() - chrono::Duration::days(400));
@@ -663,6 +660,32 @@ fn a_snapshot_is_shared_and_a_copy_of_the_store_loads_it() {
     assert_eq!(snapshot.state.get(), r#"{"items":["e1","e2"]}"#);
 }
 
+/// A temporary directory, a bare repository in it, and the base of a store `a` there;
+/// `None` where git is not installed.
+fn rig() -> Option<(tempfile::TempDir, String, PathBuf)> {
+    if !git_available() {
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_repository(tmp.path());
+    let base = tmp.path().join("a");
+    Some((tmp, remote, base))
+}
+
+/// A restore that brought nothing back of `cart/c1` (its two removed files passed over for
+/// how they are sealed) and left it reading `n3` only, verified.
+fn assert_passed_over(store: &EventStore, why: &str) {
+    let report = store.restore_removed("a").unwrap();
+    assert_eq!(report.events_restored, 0, "{report:?}");
+    assert_eq!(report.still_truncated.len(), 1, "{report:?}");
+    assert!(
+        report.still_truncated[0].contains(&format!("2 files passed over: {why}")),
+        "{report:?}"
+    );
+    assert_eq!(history(store, "c1"), owned(&[("n3", 3)]));
+    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+}
+
 /// An event of `cart/<aggregate>` stamped `days` days ago.
 fn aged(aggregate: &str, id: &str, days: i64) -> Event {
     let mut metadata = meta("cart", aggregate, id);
@@ -701,12 +724,9 @@ fn clean_and_sync(store: &EventStore, remote: &str, expected: u64) {
 
 #[test]
 fn what_retention_removed_comes_back_from_the_history_when_asked_and_is_shared_again() {
-    if !git_available() {
+    let Some((tmp, remote, base)) = rig() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    };
     let store = open(&base);
     append_old(&store, &["o1", "o2", "o3"]);
     store.append(event("c1", "n4")).unwrap();
@@ -754,12 +774,9 @@ fn what_retention_removed_comes_back_from_the_history_when_asked_and_is_shared_a
 
 #[test]
 fn events_removed_before_any_sync_saw_them_stay_removed_and_the_rest_comes_back() {
-    if !git_available() {
+    let Some((_tmp, remote, base)) = rig() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    };
     let store = open(&base);
     append_old(&store, &["o1", "o2", "o3"]);
     // o1 and o2 go before the first sync; o3 (the last file then) stays.
@@ -853,12 +870,9 @@ fn restoring_without_a_sync_clone_says_to_sync_first_and_changes_nothing() {
 
 #[test]
 fn after_a_compaction_the_history_s_segment_comes_back_not_also_the_files_it_replaced() {
-    if !git_available() {
+    let Some((_tmp, remote, base)) = rig() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    };
     let store = open(&base);
     append_old(&store, &["o1", "o2", "o3", "o4"]);
     store.append(event("c1", "n5")).unwrap();
@@ -952,12 +966,9 @@ fn a_restore_failing_at_any_step_leaves_a_store_that_verifies_and_a_second_run_f
 
 #[test]
 fn covered_files_a_cleanup_left_come_back_even_where_the_history_lacks_them() {
-    if !git_available() {
+    let Some((_tmp, remote, base)) = rig() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    };
     let store = open(&base);
     store.append(event("c2", "synced")).unwrap();
     store.sync(&remote, "a").unwrap();
@@ -989,13 +1000,10 @@ fn covered_files_a_cleanup_left_come_back_even_where_the_history_lacks_them() {
 
 #[test]
 fn plaintext_history_is_not_put_back_into_a_store_encrypted_since() {
-    if !git_available() {
-        return;
-    }
     use bytehot_eventstore::MasterKey;
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    let Some((_tmp, remote, base)) = rig() else {
+        return;
+    };
     let store = open(&base);
     append_old(&store, &["o1", "o2"]);
     store.append(event("c1", "n3")).unwrap();
@@ -1009,27 +1017,15 @@ fn plaintext_history_is_not_put_back_into_a_store_encrypted_since() {
     )
     .unwrap();
     store.reseal_all(true).unwrap();
-
-    let report = store.restore_removed("a").unwrap();
-    assert_eq!(report.events_restored, 0);
-    assert_eq!(report.still_truncated.len(), 1, "{report:?}");
-    assert!(
-        report.still_truncated[0].contains("2 files passed over: plaintext"),
-        "{report:?}"
-    );
-    assert_eq!(history(&store, "c1"), owned(&[("n3", 3)]));
-    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    assert_passed_over(&store, "plaintext");
 }
 
 #[test]
 fn history_sealed_with_a_data_key_the_aggregate_no_longer_has_is_passed_over() {
-    if !git_available() {
-        return;
-    }
     use bytehot_eventstore::MasterKey;
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_repository(tmp.path());
-    let base = tmp.path().join("a");
+    let Some((_tmp, remote, base)) = rig() else {
+        return;
+    };
     let key = MasterKey::generate();
     let encrypted = || {
         EventStore::open(
@@ -1049,13 +1045,8 @@ fn history_sealed_with_a_data_key_the_aggregate_no_longer_has_is_passed_over() {
     store.close().unwrap();
     let store = encrypted();
     store.reseal_all(true).unwrap();
-
-    let report = store.restore_removed("a").unwrap();
-    assert_eq!(report.events_restored, 0, "{report:?}");
-    assert!(
-        report.still_truncated[0].contains("2 files passed over"),
-        "{report:?}"
+    assert_passed_over(
+        &store,
+        "plaintext where the store keeps only sealed events, or sealed",
     );
-    assert_eq!(history(&store, "c1"), owned(&[("n3", 3)]));
-    assert_eq!(store.verify().unwrap(), Vec::<String>::new());
 }
