@@ -81,22 +81,30 @@ impl PowerLoss {
         let slack = std::time::Duration::from_secs(1);
         // A segment's bad end counts from the segment's last change: the file itself
         // may be far older than the lines a loss tore.
-        let cut_short = |FoundFile {
-                             entry, path, tail, ..
-                         }: &FoundFile| {
-            !self.journaled.contains(&entry.rel)
-                && fs::symlink_metadata(path)
-                    .ok()
-                    .and_then(|m| match tail {
-                        Some(_) => m.modified().ok(),
-                        None => created(&m),
-                    })
-                    .is_some_and(|born| born + slack >= self.since)
+        let born = |path: &Path, tail: bool| {
+            fs::symlink_metadata(path)
+                .ok()
+                .and_then(|m| if tail { m.modified().ok() } else { created(&m) })
         };
-        let since = files
-            .iter()
-            .rposition(|f| !cut_short(f))
-            .map_or(0, |i| i + 1);
+        // From the last file back, while the loss may have made them; a segment's lines
+        // share one look at its times.
+        let mut since = files.len();
+        let mut looked: Option<(&Path, bool, bool)> = None;
+        for file in files.iter().rev() {
+            let key = (file.path.as_path(), file.tail.is_some());
+            let recent = match looked {
+                Some((path, tail, recent)) if (path, tail) == key => recent,
+                _ => {
+                    let recent = born(key.0, key.1).is_some_and(|b| b + slack >= self.since);
+                    looked = Some((key.0, key.1, recent));
+                    recent
+                }
+            };
+            if !recent || self.journaled.contains(&file.entry.rel) {
+                break;
+            }
+            since -= 1;
+        }
         // Per aggregate: a directory of ByteHot's old adapter may hold several.
         let mut last: HashMap<&(String, String), &FoundFile> = HashMap::new();
         for (i, file) in files.iter().enumerate() {
