@@ -45,6 +45,7 @@ mod migrate;
 mod periodic;
 mod plan;
 mod read;
+mod rebuild;
 mod recovery;
 mod snapshot;
 mod subscribe;
