@@ -28,7 +28,7 @@ final class NativeSubscription implements EventSubscription {
 
     private static final System.Logger LOG = System.getLogger("org.acmsl.bytehot.eventstore");
 
-    private final FilesystemEventStoreAdapter.NativeHandle store;
+    private final NativeHandle store;
 
     /** The adapter, held: a running subscription keeps its store open (from the Cleaner too). */
     private final Object owner;
@@ -49,7 +49,7 @@ final class NativeSubscription implements EventSubscription {
 
     private volatile long position;
 
-    NativeSubscription(final Object owner, final FilesystemEventStoreAdapter.NativeHandle store, final long id,
+    NativeSubscription(final Object owner, final NativeHandle store, final long id,
         final String name, final long position, final Consumer<VersionedDomainEvent> handler,
         final Consumer<Throwable> onError) {
         this.owner = owner;

@@ -104,7 +104,7 @@ class AdapterLifecycleTest {
 
     @Test
     void anUnclosedAdapterIsReleasedWhenCollected() throws Exception {
-        final FilesystemEventStoreAdapter.NativeHandle handle = openAndForget();
+        final NativeHandle handle = openAndForget();
         final long raw = handle.rawValue();
 
         // Collect the adapter; the handle (its Cleaner action) stays reachable here on purpose.
@@ -124,7 +124,7 @@ class AdapterLifecycleTest {
         }
     }
 
-    private FilesystemEventStoreAdapter.NativeHandle openAndForget() {
+    private NativeHandle openAndForget() {
         final FilesystemEventStoreAdapter store = new FilesystemEventStoreAdapter(dir.toString());
         store.save(event("gc"));
         final WeakReference<FilesystemEventStoreAdapter> weak = new WeakReference<>(store);
